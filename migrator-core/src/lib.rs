@@ -1,0 +1,41 @@
+//! migrator: schema migrations for Rust applications on PostgreSQL.
+//!
+//! Migrations are written with a typed op builder ([`ops::Ops`]); every call
+//! records an [`ops::Op`]. The ops are data, and flow through one pipeline:
+//!
+//! ```text
+//! Ops ──► Vec<Op> ──► schema::Schema::apply   (validate by replaying onto the model)
+//!                 ├──► ops::inverse           (derive the downgrade)
+//!                 └──► render::Dialect        (SQL statements + locks, effects, tx-ability)
+//! ```
+//!
+//! ```
+//! use migrator_core::prelude::*;
+//!
+//! let mut op = Ops::new();
+//! op.create_enum("fee_status", ["pending", "paid"]);
+//! op.create_table("fees", |t| {
+//!     t.column::<i64>("id").identity().primary_key();
+//!     t.column_as("amount", ColumnType::numeric(10, 2)).default("0.00");
+//!     t.column_as("status", ColumnType::enumeration("fee_status")).default("pending");
+//! });
+//! let schema = Schema::replay(op.ops()).unwrap();
+//! assert!(schema.table(&"fees".into()).is_some());
+//! ```
+
+pub mod ident;
+pub mod ops;
+pub mod render;
+pub mod schema;
+pub mod types;
+
+/// The names a migration file needs.
+pub mod prelude {
+    pub use crate::ident::QualifiedName;
+    pub use crate::ops::{
+        ColumnOptions, DataTx, IndexMethod, Op, Ops, RefAction, inverse, inverse::invert_all,
+    };
+    pub use crate::render::{Dialect, Postgres, render_ops, render_sql};
+    pub use crate::schema::Schema;
+    pub use crate::types::ColumnType;
+}

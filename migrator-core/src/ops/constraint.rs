@@ -1,0 +1,233 @@
+//! Table constraints: primary key, unique, check and foreign key.
+
+use crate::ident::{QualifiedName, generated_name};
+
+/// What a foreign key does when the referenced row is deleted or updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RefAction {
+    /// `NO ACTION` (PostgreSQL's default): fail at the end of the statement.
+    #[default]
+    NoAction,
+    /// `RESTRICT`: fail at once.
+    Restrict,
+    /// `CASCADE`: delete or update the referencing rows too.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+/// A table constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Constraint {
+    /// `PRIMARY KEY (…)`.
+    PrimaryKey(PrimaryKey),
+    /// `UNIQUE (…)`.
+    Unique(Unique),
+    /// `CHECK (…)`.
+    Check(Check),
+    /// `FOREIGN KEY (…) REFERENCES …`.
+    ForeignKey(ForeignKey),
+}
+
+impl Constraint {
+    /// The constraint's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::PrimaryKey(c) => &c.name,
+            Self::Unique(c) => &c.name,
+            Self::Check(c) => &c.name,
+            Self::ForeignKey(c) => &c.name,
+        }
+    }
+
+    /// The columns of its own table the constraint names (none for a check,
+    /// whose expression is SQL).
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Self::PrimaryKey(c) => &c.columns,
+            Self::Unique(c) => &c.columns,
+            Self::Check(_) => &[],
+            Self::ForeignKey(c) => &c.columns,
+        }
+    }
+
+    /// Whether it was added `NOT VALID` and not validated since.
+    pub fn not_valid(&self) -> bool {
+        match self {
+            Self::Check(c) => c.not_valid,
+            Self::ForeignKey(c) => c.not_valid,
+            Self::PrimaryKey(_) | Self::Unique(_) => false,
+        }
+    }
+
+    /// The same constraint with its `NOT VALID` flag set to `flag` (primary
+    /// keys and unique constraints are always valid).
+    pub(crate) fn with_not_valid(mut self, flag: bool) -> Self {
+        match &mut self {
+            Self::Check(c) => c.not_valid = flag,
+            Self::ForeignKey(c) => c.not_valid = flag,
+            Self::PrimaryKey(_) | Self::Unique(_) => {}
+        }
+        self
+    }
+
+    /// A word for messages: `primary key`, `unique constraint`, ….
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::PrimaryKey(_) => "primary key",
+            Self::Unique(_) => "unique constraint",
+            Self::Check(_) => "check constraint",
+            Self::ForeignKey(_) => "foreign key",
+        }
+    }
+}
+
+/// A primary key. Default name: `<table>_pkey`, as PostgreSQL names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimaryKey {
+    /// The constraint's name.
+    pub name: String,
+    /// The key's columns, in order.
+    pub columns: Vec<String>,
+}
+
+impl PrimaryKey {
+    /// A primary key on `columns` of `table`, with the default name.
+    pub fn new(table: &str, columns: Vec<String>) -> Self {
+        Self {
+            name: generated_name(&[table, "pkey"]),
+            columns,
+        }
+    }
+
+    /// Gives the constraint an explicit name.
+    pub fn named(&mut self, name: impl Into<String>) -> &mut Self {
+        self.name = name.into();
+        self
+    }
+}
+
+/// A unique constraint. Default name: `<table>_<columns>_key`, as PostgreSQL names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unique {
+    /// The constraint's name.
+    pub name: String,
+    /// Its columns, in order.
+    pub columns: Vec<String>,
+}
+
+impl Unique {
+    /// A unique constraint on `columns` of `table`, with the default name.
+    pub fn new(table: &str, columns: Vec<String>) -> Self {
+        Self {
+            name: column_name(table, &columns, "key"),
+            columns,
+        }
+    }
+
+    /// Gives the constraint an explicit name.
+    pub fn named(&mut self, name: impl Into<String>) -> &mut Self {
+        self.name = name.into();
+        self
+    }
+}
+
+/// A check constraint; its expression is SQL written by the author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    /// The constraint's name (always given by the author).
+    pub name: String,
+    /// The boolean SQL expression.
+    pub expr: String,
+    /// `NOT VALID`: existing rows are not checked until validated.
+    pub not_valid: bool,
+}
+
+impl Check {
+    /// Adds the constraint `NOT VALID` (only when adding it to an existing table).
+    pub fn not_valid(&mut self) -> &mut Self {
+        self.not_valid = true;
+        self
+    }
+}
+
+/// A foreign key. Default name: `<table>_<columns>_fkey`, as PostgreSQL names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    /// The constraint's name.
+    pub name: String,
+    /// The referencing columns of the constraint's table.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub ref_table: QualifiedName,
+    /// The referenced columns (a primary key or unique constraint's columns).
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE`.
+    pub on_delete: RefAction,
+    /// `ON UPDATE`.
+    pub on_update: RefAction,
+    /// `NOT VALID`: existing rows are not checked until validated.
+    pub not_valid: bool,
+}
+
+impl ForeignKey {
+    /// A foreign key from `columns` of `table` to `ref_columns` of `ref_table`.
+    pub fn new(
+        table: &str,
+        columns: Vec<String>,
+        ref_table: QualifiedName,
+        ref_columns: Vec<String>,
+    ) -> Self {
+        Self {
+            name: column_name(table, &columns, "fkey"),
+            columns,
+            ref_table,
+            ref_columns,
+            on_delete: RefAction::NoAction,
+            on_update: RefAction::NoAction,
+            not_valid: false,
+        }
+    }
+
+    /// Gives the constraint an explicit name.
+    pub fn named(&mut self, name: impl Into<String>) -> &mut Self {
+        self.name = name.into();
+        self
+    }
+
+    /// `ON DELETE action`.
+    pub fn on_delete(&mut self, action: RefAction) -> &mut Self {
+        self.on_delete = action;
+        self
+    }
+
+    /// `ON UPDATE action`.
+    pub fn on_update(&mut self, action: RefAction) -> &mut Self {
+        self.on_update = action;
+        self
+    }
+
+    /// Adds the constraint `NOT VALID` (only when adding it to an existing table).
+    pub fn not_valid(&mut self) -> &mut Self {
+        self.not_valid = true;
+        self
+    }
+}
+
+fn column_name(table: &str, columns: &[String], suffix: &str) -> String {
+    let mut parts: Vec<&str> = vec![table];
+    parts.extend(columns.iter().map(String::as_str));
+    parts.push(suffix);
+    generated_name(&parts)
+}
+
+/// Turns a list of column names given as `["a", "b"]`, `vec![…]` or `&[…]` into owned strings.
+pub(crate) fn names<I, S>(columns: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    columns.into_iter().map(Into::into).collect()
+}

@@ -1,0 +1,252 @@
+//! Inverses: the ops that undo an op, derived from the schema before it.
+//!
+//! The model knows the old state, so dropping a column, table, index,
+//! constraint or enum and altering a column are undone without the author
+//! repeating any definition.
+
+use super::*;
+use crate::schema::{ReplayError, Schema};
+
+/// An op that cannot be undone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{op} cannot be undone: {reason}")]
+pub struct Irreversible {
+    /// The op, described.
+    pub op: String,
+    /// Why it has no inverse.
+    pub reason: String,
+}
+
+/// The ops that undo `op`, given the schema `before` it ran (the op must be
+/// valid against it). Usually one op; dropping a table gives back the table
+/// and its indexes, and an op that changed nothing (`if_not_exists` on an
+/// existing object) gives none.
+///
+/// ```
+/// use migrator_core::prelude::*;
+///
+/// let mut op = Ops::new();
+/// op.create_table("users", |t| {
+///     t.column::<Option<String>>("bio").default("hi");
+/// });
+/// let before = Schema::replay(op.ops()).unwrap();
+///
+/// let mut drop = Ops::new();
+/// drop.drop_column("users", "bio");
+/// let undo = inverse(&drop.ops()[0], &before).unwrap();
+///
+/// let mut after = before.clone();
+/// after.apply(&drop.ops()[0]).unwrap();
+/// let sql = render_ops(&Postgres, &undo, &after).unwrap();
+/// assert_eq!(sql[0][0].sql, "ALTER TABLE \"users\" ADD COLUMN \"bio\" text DEFAULT 'hi'");
+/// ```
+pub fn inverse(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
+    let irreversible = |reason: &str| Irreversible {
+        op: op.describe(),
+        reason: reason.to_owned(),
+    };
+    let missing =
+        || irreversible("it does not apply to the schema before it (replay the earlier ops first)");
+    let one = |op: Op| Ok(vec![op]);
+    match op {
+        Op::CreateSchema(o) => {
+            if before.has_schema(&o.name) {
+                return Ok(vec![]);
+            }
+            one(Op::DropSchema(DropSchema {
+                name: o.name.clone(),
+            }))
+        }
+        Op::DropSchema(o) => one(Op::CreateSchema(CreateSchema {
+            name: o.name.clone(),
+            if_not_exists: false,
+        })),
+        Op::CreateTable(o) => {
+            if o.if_not_exists && before.table(&o.table.name).is_some() {
+                return Ok(vec![]);
+            }
+            one(Op::DropTable(DropTable {
+                name: o.table.name.clone(),
+            }))
+        }
+        Op::DropTable(o) => {
+            let table = before.table(&o.name).ok_or_else(missing)?;
+            let mut ops = vec![Op::CreateTable(CreateTable {
+                table: table.clone(),
+                if_not_exists: false,
+            })];
+            ops.extend(before.indexes_of(&table.name).map(|index| {
+                Op::CreateIndex(CreateIndex {
+                    index: index.clone(),
+                    concurrently: false,
+                    if_not_exists: false,
+                })
+            }));
+            Ok(ops)
+        }
+        Op::RenameTable(o) => one(Op::RenameTable(RenameTable {
+            name: o.name.sibling(o.to.clone()),
+            to: o.name.name.clone(),
+        })),
+        Op::SetTableComment(o) => {
+            let table = before.table(&o.table).ok_or_else(missing)?;
+            one(Op::SetTableComment(SetTableComment {
+                table: o.table.clone(),
+                comment: table.comment.clone(),
+            }))
+        }
+        Op::AddColumn(o) => one(Op::DropColumn(DropColumn {
+            table: o.table.clone(),
+            column: o.column.name.clone(),
+        })),
+        Op::DropColumn(o) => {
+            let table = before.table(&o.table).ok_or_else(missing)?;
+            let column = table.find_column(&o.column).ok_or_else(missing)?;
+            one(Op::AddColumn(AddColumn {
+                table: o.table.clone(),
+                column: column.clone(),
+            }))
+        }
+        Op::RenameColumn(o) => one(Op::RenameColumn(RenameColumn {
+            table: o.table.clone(),
+            from: o.to.clone(),
+            to: o.from.clone(),
+        })),
+        Op::AlterColumn(o) => {
+            let table = before.table(&o.table).ok_or_else(missing)?;
+            let old = table.find_column(&o.column).ok_or_else(missing)?;
+            one(Op::AlterColumn(AlterColumn {
+                table: o.table.clone(),
+                column: o.column.clone(),
+                ty: o.ty.as_ref().map(|_| TypeChange {
+                    ty: old.ty.clone(),
+                    using: Some(format!(
+                        "{}::{}",
+                        crate::ident::quote_ident(&o.column),
+                        crate::render::postgres::type_sql(&old.ty)
+                    )),
+                }),
+                nullable: o.nullable.map(|_| old.nullable),
+                default: o.default.as_ref().map(|_| old.default.clone()),
+                comment: o.comment.as_ref().map(|_| old.comment.clone()),
+            }))
+        }
+        Op::CreateIndex(o) => {
+            if o.if_not_exists && before.index(&o.index.qualified_name()).is_some() {
+                return Ok(vec![]);
+            }
+            one(Op::DropIndex(DropIndex {
+                name: o.index.qualified_name(),
+                concurrently: o.concurrently,
+            }))
+        }
+        Op::DropIndex(o) => {
+            let index = before.index(&o.name).ok_or_else(missing)?;
+            one(Op::CreateIndex(CreateIndex {
+                index: index.clone(),
+                concurrently: o.concurrently,
+                if_not_exists: false,
+            }))
+        }
+        Op::AddConstraint(o) => one(Op::DropConstraint(DropConstraint {
+            table: o.table.clone(),
+            name: o.constraint.name().to_owned(),
+        })),
+        Op::DropConstraint(o) => {
+            let table = before.table(&o.table).ok_or_else(missing)?;
+            let constraint = table.find_constraint(&o.name).ok_or_else(missing)?;
+            one(Op::AddConstraint(AddConstraint {
+                table: o.table.clone(),
+                constraint: constraint.clone(),
+            }))
+        }
+        Op::ValidateConstraint(o) => {
+            let table = before.table(&o.table).ok_or_else(missing)?;
+            let constraint = table.find_constraint(&o.name).ok_or_else(missing)?;
+            if !constraint.not_valid() {
+                return Ok(vec![]);
+            }
+            // PostgreSQL cannot mark a constraint NOT VALID again; dropping it
+            // and adding it back NOT VALID restores the exact state (and skips
+            // the scan of existing rows).
+            Ok(vec![
+                Op::DropConstraint(DropConstraint {
+                    table: o.table.clone(),
+                    name: o.name.clone(),
+                }),
+                Op::AddConstraint(AddConstraint {
+                    table: o.table.clone(),
+                    constraint: constraint.clone(),
+                }),
+            ])
+        }
+        Op::CreateEnum(o) => one(Op::DropEnum(DropEnum {
+            name: o.name.clone(),
+        })),
+        Op::AddEnumValue(_) => Err(irreversible(
+            "PostgreSQL cannot remove a value from an enum; mark the revision irreversible or recreate the type by hand",
+        )),
+        Op::RenameEnumValue(o) => one(Op::RenameEnumValue(RenameEnumValue {
+            name: o.name.clone(),
+            from: o.to.clone(),
+            to: o.from.clone(),
+        })),
+        Op::DropEnum(o) => {
+            let values = before.enum_values(&o.name).ok_or_else(missing)?;
+            one(Op::CreateEnum(CreateEnum {
+                name: o.name.clone(),
+                values: values.to_vec(),
+            }))
+        }
+        Op::Execute(o) => match &o.reverse {
+            Some(reverse) => one(Op::Execute(Execute {
+                sql: reverse.clone(),
+                reverse: Some(o.sql.clone()),
+                transactional: o.transactional,
+            })),
+            None => Err(irreversible(
+                "raw SQL without a reverse; chain .reverse(sql)",
+            )),
+        },
+        Op::RunRust(o) => match &o.down {
+            Some(down) => one(Op::RunRust(DataStep {
+                name: format!("undo {}", o.name),
+                up: down.clone(),
+                down: Some(o.up.clone()),
+            })),
+            None => Err(irreversible(
+                "a Rust data step without a reverse; chain .reverse(…)",
+            )),
+        },
+    }
+}
+
+/// Why a list of ops cannot be inverted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvertError {
+    /// An op does not apply to the schema.
+    #[error(transparent)]
+    Invalid(#[from] ReplayError),
+    /// An op has no inverse.
+    #[error(transparent)]
+    Irreversible(#[from] Irreversible),
+}
+
+/// The ops that undo all of `ops`, applied from `start`: each op's inverse,
+/// last op first.
+pub fn invert_all(ops: &[Op], start: &Schema) -> Result<Vec<Op>, InvertError> {
+    let mut schema = start.clone();
+    let mut undo: Vec<Vec<Op>> = Vec::with_capacity(ops.len());
+    for (index, op) in ops.iter().enumerate() {
+        // Compute the inverse against the state before the op, but report an
+        // invalid op as such rather than as irreversible.
+        let inv = inverse(op, &schema);
+        schema.apply(op).map_err(|source| ReplayError {
+            index,
+            op: op.describe(),
+            source,
+        })?;
+        undo.push(inv?);
+    }
+    Ok(undo.into_iter().rev().flatten().collect())
+}

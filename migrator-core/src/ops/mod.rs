@@ -1,0 +1,491 @@
+//! Operations: what a migration does, recorded as data.
+//!
+//! The [`Ops`] builder records [`Op`] values; nothing here talks to a
+//! database. The schema model replays them, [`inverse`] undoes them, and a
+//! dialect renders them to SQL.
+
+mod builder;
+mod column;
+mod constraint;
+mod data;
+mod index;
+pub mod inverse;
+mod table;
+
+pub use builder::Ops;
+pub use column::{ColumnDef, ColumnOptions};
+pub use constraint::{Check, Constraint, ForeignKey, PrimaryKey, RefAction, Unique};
+pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx};
+pub use index::{IndexDef, IndexMethod};
+pub use inverse::{Irreversible, inverse};
+pub use table::{ColumnBuilder, TableDef};
+
+use crate::ident::QualifiedName;
+use crate::types::{ColumnType, DefaultValue};
+
+/// One schema or data operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// `CREATE SCHEMA`.
+    CreateSchema(CreateSchema),
+    /// `DROP SCHEMA` (an empty schema).
+    DropSchema(DropSchema),
+    /// `CREATE TABLE`.
+    CreateTable(CreateTable),
+    /// `DROP TABLE`.
+    DropTable(DropTable),
+    /// `ALTER TABLE … RENAME TO`.
+    RenameTable(RenameTable),
+    /// `COMMENT ON TABLE`.
+    SetTableComment(SetTableComment),
+    /// `ALTER TABLE … ADD COLUMN`.
+    AddColumn(AddColumn),
+    /// `ALTER TABLE … DROP COLUMN`.
+    DropColumn(DropColumn),
+    /// `ALTER TABLE … RENAME COLUMN`.
+    RenameColumn(RenameColumn),
+    /// `ALTER TABLE … ALTER COLUMN` (type, nullability, default) and its comment.
+    AlterColumn(AlterColumn),
+    /// `CREATE INDEX`.
+    CreateIndex(CreateIndex),
+    /// `DROP INDEX`.
+    DropIndex(DropIndex),
+    /// `ALTER TABLE … ADD CONSTRAINT`.
+    AddConstraint(AddConstraint),
+    /// `ALTER TABLE … DROP CONSTRAINT`.
+    DropConstraint(DropConstraint),
+    /// `ALTER TABLE … VALIDATE CONSTRAINT`.
+    ValidateConstraint(ValidateConstraint),
+    /// `CREATE TYPE … AS ENUM`.
+    CreateEnum(CreateEnum),
+    /// `ALTER TYPE … ADD VALUE`.
+    AddEnumValue(AddEnumValue),
+    /// `ALTER TYPE … RENAME VALUE`.
+    RenameEnumValue(RenameEnumValue),
+    /// `DROP TYPE` (an enum).
+    DropEnum(DropEnum),
+    /// Raw SQL, with an optional reverse.
+    Execute(Execute),
+    /// A data step written in Rust.
+    RunRust(DataStep),
+}
+
+impl Op {
+    /// A short description for messages: `create_index ix_users_email on users`.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::CreateSchema(o) => format!("create_schema {}", o.name),
+            Op::DropSchema(o) => format!("drop_schema {}", o.name),
+            Op::CreateTable(o) => format!("create_table {}", o.table.name),
+            Op::DropTable(o) => format!("drop_table {}", o.name),
+            Op::RenameTable(o) => format!("rename_table {} to {}", o.name, o.to),
+            Op::SetTableComment(o) => format!("set_table_comment {}", o.table),
+            Op::AddColumn(o) => format!("add_column {}.{}", o.table, o.column.name),
+            Op::DropColumn(o) => format!("drop_column {}.{}", o.table, o.column),
+            Op::RenameColumn(o) => {
+                format!("rename_column {}.{} to {}", o.table, o.from, o.to)
+            }
+            Op::AlterColumn(o) => format!("alter_column {}.{}", o.table, o.column),
+            Op::CreateIndex(o) => {
+                format!("create_index {} on {}", o.index.name, o.index.table)
+            }
+            Op::DropIndex(o) => format!("drop_index {}", o.name),
+            Op::AddConstraint(o) => format!(
+                "add {} {} on {}",
+                o.constraint.kind(),
+                o.constraint.name(),
+                o.table
+            ),
+            Op::DropConstraint(o) => format!("drop_constraint {} on {}", o.name, o.table),
+            Op::ValidateConstraint(o) => {
+                format!("validate_constraint {} on {}", o.name, o.table)
+            }
+            Op::CreateEnum(o) => format!("create_enum {}", o.name),
+            Op::AddEnumValue(o) => format!("add_enum_value {} {:?}", o.name, o.value),
+            Op::RenameEnumValue(o) => {
+                format!("rename_enum_value {} {:?} to {:?}", o.name, o.from, o.to)
+            }
+            Op::DropEnum(o) => format!("drop_enum {}", o.name),
+            Op::Execute(o) => {
+                let first = o.sql.lines().next().unwrap_or("");
+                let short: String = first.chars().take(60).collect();
+                format!("execute {short:?}")
+            }
+            Op::RunRust(o) => format!("run {:?}", o.name),
+        }
+    }
+}
+
+/// `CREATE SCHEMA name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateSchema {
+    /// The schema's name.
+    pub name: String,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+}
+
+impl CreateSchema {
+    /// Adds `IF NOT EXISTS`: an existing schema is left as it is.
+    pub fn if_not_exists(&mut self) -> &mut Self {
+        self.if_not_exists = true;
+        self
+    }
+}
+
+/// `DROP SCHEMA name` (it must be empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropSchema {
+    /// The schema's name.
+    pub name: String,
+}
+
+/// `CREATE TABLE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTable {
+    /// The table to create.
+    pub table: TableDef,
+    /// `IF NOT EXISTS`: an existing table is left as it is.
+    pub if_not_exists: bool,
+}
+
+impl CreateTable {
+    /// Adds `IF NOT EXISTS`: an existing table of that name is left as it is.
+    pub fn if_not_exists(&mut self) -> &mut Self {
+        self.if_not_exists = true;
+        self
+    }
+}
+
+/// `DROP TABLE name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropTable {
+    /// The table to drop.
+    pub name: QualifiedName,
+}
+
+/// `ALTER TABLE name RENAME TO to` (same schema).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenameTable {
+    /// The table's current name.
+    pub name: QualifiedName,
+    /// Its new name, in the same schema.
+    pub to: String,
+}
+
+/// `COMMENT ON TABLE`; `None` removes the comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetTableComment {
+    /// The table.
+    pub table: QualifiedName,
+    /// The new comment.
+    pub comment: Option<String>,
+}
+
+/// `ALTER TABLE … ADD COLUMN`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddColumn {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column to add.
+    pub column: ColumnDef,
+}
+
+/// `ALTER TABLE … DROP COLUMN`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropColumn {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column to drop.
+    pub column: String,
+}
+
+/// `ALTER TABLE … RENAME COLUMN from TO to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenameColumn {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column's current name.
+    pub from: String,
+    /// Its new name.
+    pub to: String,
+}
+
+/// A change of column type, with an optional `USING` expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeChange {
+    /// The new type.
+    pub ty: ColumnType,
+    /// `USING expr`: how to convert existing values (SQL written by the author).
+    pub using: Option<String>,
+}
+
+/// `ALTER TABLE … ALTER COLUMN`: any of type, nullability, default and comment.
+/// Fields left `None` are unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterColumn {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+    /// A new type.
+    pub ty: Option<TypeChange>,
+    /// `Some(true)`: `DROP NOT NULL`; `Some(false)`: `SET NOT NULL`.
+    pub nullable: Option<bool>,
+    /// `Some(Some(d))`: `SET DEFAULT d`; `Some(None)`: `DROP DEFAULT`.
+    pub default: Option<Option<DefaultValue>>,
+    /// `Some(Some(c))`: set the comment; `Some(None)`: remove it.
+    pub comment: Option<Option<String>>,
+}
+
+impl AlterColumn {
+    /// Changes the type; PostgreSQL converts values with an assignment cast.
+    pub fn set_type(&mut self, ty: ColumnType) -> &mut Self {
+        self.ty = Some(TypeChange { ty, using: None });
+        self
+    }
+
+    /// Changes the type, converting values with `USING expr`
+    /// (for example `"status::fee_status"`).
+    pub fn set_type_using(&mut self, ty: ColumnType, using: impl Into<String>) -> &mut Self {
+        self.ty = Some(TypeChange {
+            ty,
+            using: Some(using.into()),
+        });
+        self
+    }
+
+    /// `SET NOT NULL` (`false`) or `DROP NOT NULL` (`true`).
+    pub fn set_nullable(&mut self, nullable: bool) -> &mut Self {
+        self.nullable = Some(nullable);
+        self
+    }
+
+    /// `SET DEFAULT` a literal, escaped.
+    pub fn set_default(&mut self, value: impl Into<crate::types::Literal>) -> &mut Self {
+        self.default = Some(Some(DefaultValue::Literal(value.into())));
+        self
+    }
+
+    /// `SET DEFAULT` an SQL expression, as written.
+    pub fn set_default_sql(&mut self, expr: impl Into<String>) -> &mut Self {
+        self.default = Some(Some(DefaultValue::Expr(expr.into())));
+        self
+    }
+
+    /// `DROP DEFAULT`.
+    pub fn drop_default(&mut self) -> &mut Self {
+        self.default = Some(None);
+        self
+    }
+
+    /// Sets the column's comment.
+    pub fn set_comment(&mut self, text: impl Into<String>) -> &mut Self {
+        self.comment = Some(Some(text.into()));
+        self
+    }
+
+    /// Removes the column's comment.
+    pub fn drop_comment(&mut self) -> &mut Self {
+        self.comment = Some(None);
+        self
+    }
+}
+
+/// `CREATE INDEX`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateIndex {
+    /// The index to create.
+    pub index: IndexDef,
+    /// `CONCURRENTLY`: build without blocking writes (outside a transaction).
+    pub concurrently: bool,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+}
+
+impl CreateIndex {
+    /// Replaces the default name `ix_<table>_<columns>`.
+    pub fn named(&mut self, name: impl Into<String>) -> &mut Self {
+        self.index.name = name.into();
+        self
+    }
+
+    /// `UNIQUE`.
+    pub fn unique(&mut self) -> &mut Self {
+        self.index.unique = true;
+        self
+    }
+
+    /// `USING method`.
+    pub fn using(&mut self, method: IndexMethod) -> &mut Self {
+        self.index.method = method;
+        self
+    }
+
+    /// `WHERE predicate`: a partial index (the predicate is SQL).
+    pub fn where_sql(&mut self, predicate: impl Into<String>) -> &mut Self {
+        self.index.predicate = Some(predicate.into());
+        self
+    }
+
+    /// `INCLUDE (columns)`.
+    pub fn include<I, S>(&mut self, columns: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.index.include = constraint::names(columns);
+        self
+    }
+
+    /// `CONCURRENTLY`: the revision then runs outside a transaction.
+    pub fn concurrently(&mut self) -> &mut Self {
+        self.concurrently = true;
+        self
+    }
+
+    /// `IF NOT EXISTS`.
+    pub fn if_not_exists(&mut self) -> &mut Self {
+        self.if_not_exists = true;
+        self
+    }
+}
+
+/// `DROP INDEX`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropIndex {
+    /// The index (in its table's schema).
+    pub name: QualifiedName,
+    /// `CONCURRENTLY`: drop without blocking (outside a transaction).
+    pub concurrently: bool,
+}
+
+impl DropIndex {
+    /// `CONCURRENTLY`: the revision then runs outside a transaction.
+    pub fn concurrently(&mut self) -> &mut Self {
+        self.concurrently = true;
+        self
+    }
+}
+
+/// `ALTER TABLE … ADD CONSTRAINT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddConstraint {
+    /// The table.
+    pub table: QualifiedName,
+    /// The constraint (its `not_valid` flag says whether to add it `NOT VALID`).
+    pub constraint: Constraint,
+}
+
+/// `ALTER TABLE … DROP CONSTRAINT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropConstraint {
+    /// The table.
+    pub table: QualifiedName,
+    /// The constraint's name.
+    pub name: String,
+}
+
+/// `ALTER TABLE … VALIDATE CONSTRAINT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidateConstraint {
+    /// The table.
+    pub table: QualifiedName,
+    /// The constraint's name.
+    pub name: String,
+}
+
+/// `CREATE TYPE name AS ENUM (values)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateEnum {
+    /// The type's name.
+    pub name: QualifiedName,
+    /// Its values, in order.
+    pub values: Vec<String>,
+}
+
+/// Where `add_enum_value` puts the new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnumPosition {
+    /// `BEFORE existing`.
+    Before(String),
+    /// `AFTER existing`.
+    After(String),
+}
+
+/// `ALTER TYPE name ADD VALUE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddEnumValue {
+    /// The enum.
+    pub name: QualifiedName,
+    /// The new value.
+    pub value: String,
+    /// Where it goes; last when `None`.
+    pub position: Option<EnumPosition>,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+}
+
+impl AddEnumValue {
+    /// `BEFORE existing`.
+    pub fn before(&mut self, existing: impl Into<String>) -> &mut Self {
+        self.position = Some(EnumPosition::Before(existing.into()));
+        self
+    }
+
+    /// `AFTER existing`.
+    pub fn after(&mut self, existing: impl Into<String>) -> &mut Self {
+        self.position = Some(EnumPosition::After(existing.into()));
+        self
+    }
+
+    /// `IF NOT EXISTS`.
+    pub fn if_not_exists(&mut self) -> &mut Self {
+        self.if_not_exists = true;
+        self
+    }
+}
+
+/// `ALTER TYPE name RENAME VALUE from TO to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenameEnumValue {
+    /// The enum.
+    pub name: QualifiedName,
+    /// The current value.
+    pub from: String,
+    /// Its new spelling.
+    pub to: String,
+}
+
+/// `DROP TYPE name` (an enum no column uses).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropEnum {
+    /// The enum.
+    pub name: QualifiedName,
+}
+
+/// Raw SQL: opaque to the schema model, for data migrations and what the
+/// builder does not cover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execute {
+    /// The SQL to run.
+    pub sql: String,
+    /// The SQL that undoes it, if any.
+    pub reverse: Option<String>,
+    /// Whether it may run inside a transaction (false for `VACUUM`, …).
+    pub transactional: bool,
+}
+
+impl Execute {
+    /// The SQL that undoes this one, which makes it invertible.
+    pub fn reverse(&mut self, sql: impl Into<String>) -> &mut Self {
+        self.reverse = Some(sql.into());
+        self
+    }
+
+    /// Marks the SQL as unable to run in a transaction (`VACUUM`, …).
+    pub fn no_transaction(&mut self) -> &mut Self {
+        self.transactional = false;
+        self
+    }
+}

@@ -1,0 +1,212 @@
+//! Table definitions and the builder `create_table` hands its closure.
+
+use super::column::{ColumnDef, ColumnOptions};
+use super::constraint::{Check, Constraint, ForeignKey, PrimaryKey, Unique, names};
+use crate::ident::QualifiedName;
+use crate::types::{ColumnType, ColumnTypeOf};
+
+/// A table: its columns in order, its constraints and its comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    /// The table's name.
+    pub name: QualifiedName,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnDef>,
+    /// Its constraints.
+    pub constraints: Vec<Constraint>,
+    /// Its comment, if any.
+    pub comment: Option<String>,
+}
+
+impl TableDef {
+    /// An empty table definition.
+    pub fn new(name: impl Into<QualifiedName>) -> Self {
+        Self {
+            name: name.into(),
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            comment: None,
+        }
+    }
+
+    /// Adds a column whose type and nullability come from a Rust type:
+    /// `t.column::<Option<String>>("bio")` is a nullable `text`.
+    pub fn column<T: ColumnTypeOf>(&mut self, name: impl Into<String>) -> ColumnBuilder<'_> {
+        self.push_column(ColumnDef::of::<T>(name))
+    }
+
+    /// Adds a `NOT NULL` column of an explicit type:
+    /// `t.column_as("amount", ColumnType::numeric(10, 2))`.
+    pub fn column_as(&mut self, name: impl Into<String>, ty: ColumnType) -> ColumnBuilder<'_> {
+        self.push_column(ColumnDef::new(name, ty))
+    }
+
+    fn push_column(&mut self, column: ColumnDef) -> ColumnBuilder<'_> {
+        self.columns.push(column);
+        let index = self.columns.len() - 1;
+        ColumnBuilder { table: self, index }
+    }
+
+    /// The table's primary key on `columns` (composite when several).
+    pub fn primary_key<I, S>(&mut self, columns: I) -> &mut PrimaryKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let key = PrimaryKey::new(&self.name.name, names(columns));
+        self.constraints
+            .retain(|c| !matches!(c, Constraint::PrimaryKey(_)));
+        self.push_constraint(Constraint::PrimaryKey(key), |c| match c {
+            Constraint::PrimaryKey(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// A unique constraint on `columns`.
+    pub fn unique<I, S>(&mut self, columns: I) -> &mut Unique
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let unique = Unique::new(&self.name.name, names(columns));
+        self.push_constraint(Constraint::Unique(unique), |c| match c {
+            Constraint::Unique(u) => Some(u),
+            _ => None,
+        })
+    }
+
+    /// A check constraint named `name` over an SQL expression.
+    pub fn check(&mut self, name: impl Into<String>, expr: impl Into<String>) -> &mut Check {
+        let check = Check {
+            name: name.into(),
+            expr: expr.into(),
+            not_valid: false,
+        };
+        self.push_constraint(Constraint::Check(check), |c| match c {
+            Constraint::Check(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// A foreign key from `columns` to `ref_columns` of `ref_table`.
+    pub fn foreign_key<I, S, J, T>(
+        &mut self,
+        columns: I,
+        ref_table: impl Into<QualifiedName>,
+        ref_columns: J,
+    ) -> &mut ForeignKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let key = ForeignKey::new(
+            &self.name.name,
+            names(columns),
+            ref_table.into(),
+            names(ref_columns),
+        );
+        self.push_foreign_key(key)
+    }
+
+    fn push_foreign_key(&mut self, key: ForeignKey) -> &mut ForeignKey {
+        self.push_constraint(Constraint::ForeignKey(key), |c| match c {
+            Constraint::ForeignKey(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// A comment on the table.
+    pub fn comment(&mut self, text: impl Into<String>) -> &mut Self {
+        self.comment = Some(text.into());
+        self
+    }
+
+    fn push_constraint<T>(
+        &mut self,
+        constraint: Constraint,
+        get: fn(&mut Constraint) -> Option<&mut T>,
+    ) -> &mut T {
+        self.constraints.push(constraint);
+        let last = self
+            .constraints
+            .last_mut()
+            .expect("a constraint was just pushed");
+        get(last).expect("the constraint just pushed is of the requested kind")
+    }
+
+    /// The column named `name`.
+    pub fn find_column(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The constraint named `name`.
+    pub fn find_constraint(&self, name: &str) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.name() == name)
+    }
+
+    /// The primary key, if the table has one.
+    pub fn primary_key_constraint(&self) -> Option<&PrimaryKey> {
+        self.constraints.iter().find_map(|c| match c {
+            Constraint::PrimaryKey(k) => Some(k),
+            _ => None,
+        })
+    }
+}
+
+/// A column being defined inside `create_table`: the [`ColumnOptions`] plus
+/// column-level constraints (`primary_key`, `unique`, `references`), which
+/// are recorded as table constraints with PostgreSQL's default names.
+pub struct ColumnBuilder<'a> {
+    table: &'a mut TableDef,
+    index: usize,
+}
+
+impl ColumnOptions for ColumnBuilder<'_> {
+    fn column_def(&mut self) -> &mut ColumnDef {
+        &mut self.table.columns[self.index]
+    }
+}
+
+impl ColumnBuilder<'_> {
+    fn name(&self) -> String {
+        self.table.columns[self.index].name.clone()
+    }
+
+    /// Makes the column (part of) the primary key; it becomes `NOT NULL`.
+    pub fn primary_key(&mut self) -> &mut Self {
+        let name = self.name();
+        self.column_def().nullable = false;
+        let existing = self.table.constraints.iter_mut().find_map(|c| match c {
+            Constraint::PrimaryKey(k) => Some(k),
+            _ => None,
+        });
+        match existing {
+            Some(key) => key.columns.push(name),
+            None => {
+                let key = PrimaryKey::new(&self.table.name.name, vec![name]);
+                self.table.constraints.push(Constraint::PrimaryKey(key));
+            }
+        }
+        self
+    }
+
+    /// A unique constraint on this column alone.
+    pub fn unique(&mut self) -> &mut Self {
+        let name = self.name();
+        self.table.unique([name]);
+        self
+    }
+
+    /// A foreign key from this column to `column` of `table`; returns the key
+    /// so that `on_delete`/`on_update` can follow.
+    pub fn references(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut ForeignKey {
+        let name = self.name();
+        self.table.foreign_key([name], table, [column.into()])
+    }
+}

@@ -1,0 +1,178 @@
+//! Rendering ops to SQL, per dialect, with what the runner needs to know
+//! about each statement.
+
+pub mod postgres;
+
+pub use postgres::Postgres;
+
+use crate::ident::QualifiedName;
+use crate::ops::Op;
+use crate::schema::{ReplayError, Schema};
+
+/// PostgreSQL's table-level lock modes, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockLevel {
+    /// `ACCESS SHARE`: taken by `SELECT`.
+    AccessShare,
+    /// `ROW SHARE`.
+    RowShare,
+    /// `ROW EXCLUSIVE`: taken by writes.
+    RowExclusive,
+    /// `SHARE UPDATE EXCLUSIVE`: blocks other DDL and `VACUUM`, not reads or writes.
+    ShareUpdateExclusive,
+    /// `SHARE`: blocks writes (`CREATE INDEX`).
+    Share,
+    /// `SHARE ROW EXCLUSIVE`: blocks writes and other `SHARE` locks (foreign keys).
+    ShareRowExclusive,
+    /// `EXCLUSIVE`: allows only reads.
+    Exclusive,
+    /// `ACCESS EXCLUSIVE`: blocks everything, reads included (most `ALTER TABLE`).
+    AccessExclusive,
+}
+
+impl LockLevel {
+    /// The mode as PostgreSQL names it (`ACCESS EXCLUSIVE`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessShare => "ACCESS SHARE",
+            Self::RowShare => "ROW SHARE",
+            Self::RowExclusive => "ROW EXCLUSIVE",
+            Self::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            Self::Share => "SHARE",
+            Self::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            Self::Exclusive => "EXCLUSIVE",
+            Self::AccessExclusive => "ACCESS EXCLUSIVE",
+        }
+    }
+}
+
+/// A lock a statement takes on an existing table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableLock {
+    /// The table.
+    pub table: QualifiedName,
+    /// The lock mode.
+    pub level: LockLevel,
+}
+
+/// How much of the table's data a statement reads or writes while it holds its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Effect {
+    /// Catalog only: fast whatever the table's size.
+    None,
+    /// Reads every row (building an index, validating a constraint, `SET NOT NULL`).
+    Scan,
+    /// Writes a new copy of the table and its indexes.
+    Rewrite,
+    /// Raw SQL: the renderer cannot tell.
+    Unknown,
+}
+
+/// One SQL statement and what running it involves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The SQL, without a trailing semicolon.
+    pub sql: String,
+    /// Whether it may run inside a transaction block (`CREATE INDEX
+    /// CONCURRENTLY` may not).
+    pub transactional: bool,
+    /// The locks it takes on existing tables.
+    pub locks: Vec<TableLock>,
+    /// Whether it scans or rewrites a table.
+    pub effect: Effect,
+}
+
+impl Statement {
+    pub(crate) fn new(sql: String) -> Self {
+        Self {
+            sql,
+            transactional: true,
+            locks: Vec::new(),
+            effect: Effect::None,
+        }
+    }
+
+    pub(crate) fn lock(mut self, table: &QualifiedName, level: LockLevel) -> Self {
+        self.locks.push(TableLock {
+            table: table.clone(),
+            level,
+        });
+        self
+    }
+
+    pub(crate) fn effect(mut self, effect: Effect) -> Self {
+        self.effect = effect;
+        self
+    }
+
+    pub(crate) fn outside_transaction(mut self) -> Self {
+        self.transactional = false;
+        self
+    }
+
+    /// The strongest lock the statement takes, if any.
+    pub fn strongest_lock(&self) -> Option<LockLevel> {
+        self.locks.iter().map(|l| l.level).max()
+    }
+}
+
+/// Why ops could not be rendered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RenderError {
+    /// An op does not apply to the schema it would run against.
+    #[error(transparent)]
+    Invalid(#[from] ReplayError),
+    /// An op the dialect cannot express.
+    #[error("{op} is not supported on {dialect}: {reason}")]
+    Unsupported {
+        /// The op, described.
+        op: String,
+        /// The dialect.
+        dialect: &'static str,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+}
+
+/// A SQL dialect: renders one op, given the schema before it.
+pub trait Dialect {
+    /// The dialect's name, for messages.
+    fn name(&self) -> &'static str;
+
+    /// The statements of `op`, which must be valid against `before`. A Rust
+    /// data step renders to no statement: the runner calls it.
+    fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
+}
+
+/// Validates and renders `ops` in order, starting from `start`; one list of
+/// statements per op.
+pub fn render_ops(
+    dialect: &dyn Dialect,
+    ops: &[Op],
+    start: &Schema,
+) -> Result<Vec<Vec<Statement>>, RenderError> {
+    let mut schema = start.clone();
+    let mut out = Vec::with_capacity(ops.len());
+    for (index, op) in ops.iter().enumerate() {
+        let invalid = |source| ReplayError {
+            index,
+            op: op.describe(),
+            source,
+        };
+        // Render against the state before the op; an op that does not apply
+        // is reported as invalid even when the dialect also refuses it.
+        let rendered = dialect.render(op, &schema);
+        schema.apply(op).map_err(invalid)?;
+        out.push(rendered?);
+    }
+    Ok(out)
+}
+
+/// The SQL of `ops` run against an empty database, one string per statement.
+pub fn render_sql(dialect: &dyn Dialect, ops: &[Op]) -> Result<Vec<String>, RenderError> {
+    Ok(render_ops(dialect, ops, &Schema::new())?
+        .into_iter()
+        .flatten()
+        .map(|s| s.sql)
+        .collect())
+}

@@ -1,0 +1,266 @@
+//! Why an op does not apply to a schema.
+
+use crate::ident::{IdentError, QualifiedName};
+
+/// An op that does not fit the schema it is applied to. Each message names
+/// the objects involved and, where there is one, the way out.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A name PostgreSQL cannot store as written.
+    #[error("{0}")]
+    Ident(#[from] IdentError),
+    /// A schema that does not exist.
+    #[error("schema {0} does not exist; create it first with create_schema")]
+    SchemaNotFound(String),
+    /// A schema that exists already.
+    #[error("schema {0} already exists")]
+    SchemaExists(String),
+    /// Dropping a schema that still holds objects.
+    #[error("schema {schema} is not empty: it still holds {holds}; drop it first")]
+    SchemaNotEmpty {
+        /// The schema.
+        schema: String,
+        /// One object it holds.
+        holds: String,
+    },
+    /// A table that does not exist.
+    #[error("table {0} does not exist")]
+    TableNotFound(QualifiedName),
+    /// A table, index or type name that is taken in its schema.
+    #[error("{kind} {name} already exists in schema {schema}")]
+    NameTaken {
+        /// What holds the name: table, index, enum, ….
+        kind: &'static str,
+        /// The name.
+        name: String,
+        /// The schema.
+        schema: String,
+    },
+    /// Dropping a table that other tables' foreign keys reference.
+    #[error(
+        "table {table} is referenced by foreign key {constraint} of table {by}; drop that constraint first"
+    )]
+    TableReferenced {
+        /// The table.
+        table: QualifiedName,
+        /// The referencing constraint.
+        constraint: String,
+        /// The referencing table.
+        by: QualifiedName,
+    },
+    /// A column that does not exist.
+    #[error("table {table} has no column {column}")]
+    ColumnNotFound {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+    },
+    /// A column that exists already.
+    #[error("table {table} already has a column {column}")]
+    ColumnExists {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+    },
+    /// Dropping a column that an index or constraint still uses.
+    #[error("column {column} of table {table} is still used by {by}; drop that first")]
+    ColumnInUse {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+        /// What uses it: `index ix_…`, `foreign key …`.
+        by: String,
+    },
+    /// A column definition PostgreSQL would refuse.
+    #[error("column {column} of table {table}: {reason}")]
+    InvalidColumn {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An index, constraint or key with no columns.
+    #[error("{what} names no columns")]
+    NoColumns {
+        /// The index or constraint.
+        what: String,
+    },
+    /// A column named twice in one list.
+    #[error("{what} names column {column} twice")]
+    DuplicateColumn {
+        /// The table, index or constraint.
+        what: String,
+        /// The column.
+        column: String,
+    },
+    /// An index that does not exist.
+    #[error("index {0} does not exist")]
+    IndexNotFound(QualifiedName),
+    /// Dropping the index behind a primary key or unique constraint.
+    #[error("index {index} belongs to the {kind} of table {table}; use drop_constraint")]
+    IndexOfConstraint {
+        /// The index.
+        index: String,
+        /// `primary key` or `unique constraint`.
+        kind: &'static str,
+        /// Its table.
+        table: QualifiedName,
+    },
+    /// A constraint that does not exist.
+    #[error("table {table} has no constraint {name}")]
+    ConstraintNotFound {
+        /// The table.
+        table: QualifiedName,
+        /// The constraint.
+        name: String,
+    },
+    /// A constraint name taken on its table.
+    #[error("table {table} already has a constraint {name}")]
+    ConstraintExists {
+        /// The table.
+        table: QualifiedName,
+        /// The constraint.
+        name: String,
+    },
+    /// A second primary key.
+    #[error("table {table} already has a primary key ({name}); drop it first")]
+    PrimaryKeyExists {
+        /// The table.
+        table: QualifiedName,
+        /// The existing key's name.
+        name: String,
+    },
+    /// A primary key on nullable columns, which PostgreSQL would silently make NOT NULL.
+    #[error(
+        "primary key {name} on table {table}: column {column} is nullable; make it NOT NULL first with alter_column(..).set_nullable(false)"
+    )]
+    PrimaryKeyNullable {
+        /// The table.
+        table: QualifiedName,
+        /// The key.
+        name: String,
+        /// The nullable column.
+        column: String,
+    },
+    /// Dropping a key that foreign keys reference.
+    #[error(
+        "{name} of table {table} is referenced by foreign key {by_constraint} of table {by}; drop that first"
+    )]
+    KeyReferenced {
+        /// The referenced table.
+        table: QualifiedName,
+        /// The key.
+        name: String,
+        /// The referencing foreign key.
+        by_constraint: String,
+        /// Its table.
+        by: QualifiedName,
+    },
+    /// `NOT VALID` where PostgreSQL does not allow it.
+    #[error("constraint {name}: {reason}")]
+    NotValidMisuse {
+        /// The constraint.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A foreign key that references columns without a primary key or unique constraint.
+    #[error(
+        "foreign key {name}: table {ref_table} has no primary key or unique constraint on ({columns}); add one first"
+    )]
+    ForeignKeyNoKey {
+        /// The foreign key.
+        name: String,
+        /// The referenced table.
+        ref_table: QualifiedName,
+        /// The referenced columns.
+        columns: String,
+    },
+    /// A foreign key with different numbers of columns on each side.
+    #[error("foreign key {name} has {local} columns but references {referenced}")]
+    ForeignKeyArity {
+        /// The foreign key.
+        name: String,
+        /// Its own columns.
+        local: usize,
+        /// The referenced columns.
+        referenced: usize,
+    },
+    /// A foreign key joining columns of incompatible types.
+    #[error(
+        "foreign key {name}: column {column} is {ty:?} but {ref_table}.{ref_column} is {ref_ty:?}"
+    )]
+    ForeignKeyType {
+        /// The foreign key.
+        name: String,
+        /// The referencing column.
+        column: String,
+        /// Its type.
+        ty: crate::types::ColumnType,
+        /// The referenced table.
+        ref_table: QualifiedName,
+        /// The referenced column.
+        ref_column: String,
+        /// Its type.
+        ref_ty: crate::types::ColumnType,
+    },
+    /// An alter_column that changes nothing.
+    #[error(
+        "alter_column {table}.{column} changes nothing; chain set_type, set_nullable, set_default or set_comment"
+    )]
+    NothingToAlter {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+    },
+    /// An enum that does not exist.
+    #[error("enum {0} does not exist; create it first with create_enum")]
+    EnumNotFound(QualifiedName),
+    /// An enum value that exists already.
+    #[error("enum {name} already has the value {value:?}")]
+    EnumValueExists {
+        /// The enum.
+        name: QualifiedName,
+        /// The value.
+        value: String,
+    },
+    /// An enum value that does not exist.
+    #[error("enum {name} has no value {value:?}")]
+    EnumValueNotFound {
+        /// The enum.
+        name: QualifiedName,
+        /// The value.
+        value: String,
+    },
+    /// Dropping an enum a column still uses.
+    #[error(
+        "enum {name} is still used by column {column} of table {table}; change or drop that column first"
+    )]
+    EnumInUse {
+        /// The enum.
+        name: QualifiedName,
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+    },
+}
+
+/// An op of a list that failed validation: which one, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("op #{} ({op}): {source}", index + 1)]
+pub struct ReplayError {
+    /// The op's position in its list, from 0.
+    pub index: usize,
+    /// The op, described.
+    pub op: String,
+    /// What is wrong with it.
+    pub source: ValidationError,
+}

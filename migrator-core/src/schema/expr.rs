@@ -1,0 +1,194 @@
+//! Just enough of SQL's lexical structure to find the column names an
+//! author's expression (a check, a partial index's predicate) mentions.
+
+/// One identifier token: its byte range in the expression and its name as
+/// PostgreSQL reads it (unquoted names fold to lower case).
+struct Ident {
+    start: usize,
+    end: usize,
+    name: String,
+}
+
+/// The identifiers of `expr` that can name a column: not function names (a
+/// word followed by `(`), not type names (after `::`), not keywords' literals
+/// inside strings or comments.
+fn identifiers(expr: &str) -> Vec<Ident> {
+    let bytes = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut after_cast = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\'' => {
+                let escape = i > 0 && matches!(bytes[i - 1], b'E' | b'e');
+                i = skip_string(bytes, i + 1, escape);
+                after_cast = false;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i = (i + 2).min(bytes.len());
+            }
+            b'$' => i = skip_dollar(expr, i),
+            b':' if bytes.get(i + 1) == Some(&b':') => {
+                after_cast = true;
+                i += 2;
+            }
+            b'"' => {
+                let start = i;
+                let mut name = String::new();
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'"' {
+                        if bytes.get(i + 1) == Some(&b'"') {
+                            name.push('"');
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    let ch = expr[i..].chars().next().unwrap_or('\u{fffd}');
+                    name.push(ch);
+                    i += ch.len_utf8();
+                }
+                push(&mut out, expr, start, i, name, &mut after_cast);
+            }
+            _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i] == b'_'
+                        || bytes[i] == b'$'
+                        || bytes[i].is_ascii_alphanumeric()
+                        || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b'\'') {
+                    // E'…', B'…', X'…' string prefixes.
+                    continue;
+                }
+                let name = expr[start..i].to_lowercase();
+                push(&mut out, expr, start, i, name, &mut after_cast);
+            }
+            _ if b.is_ascii_digit() => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                    i += 1;
+                }
+                after_cast = false;
+            }
+            _ => {
+                if !b.is_ascii_whitespace() {
+                    after_cast = false;
+                }
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn push(
+    out: &mut Vec<Ident>,
+    expr: &str,
+    start: usize,
+    end: usize,
+    name: String,
+    after_cast: &mut bool,
+) {
+    let is_type = std::mem::take(after_cast);
+    let is_call = expr[end..].trim_start().starts_with('(');
+    let qualified_part = expr[end..].trim_start().starts_with('.');
+    if !is_type && !is_call && !qualified_part {
+        out.push(Ident { start, end, name });
+    }
+}
+
+fn skip_string(bytes: &[u8], mut i: usize, escape: bool) -> usize {
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if escape => i += 2,
+            b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b'\'' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn skip_dollar(expr: &str, start: usize) -> usize {
+    let rest = &expr[start + 1..];
+    let tag_len = rest
+        .find(|c: char| !(c == '_' || c.is_alphanumeric()))
+        .unwrap_or(rest.len());
+    if !rest[tag_len..].starts_with('$') {
+        // A positional parameter like $1, or a lone dollar.
+        return start + 1 + tag_len;
+    }
+    let tag = &expr[start..start + tag_len + 2];
+    let body = start + tag.len();
+    match expr[body..].find(tag) {
+        Some(end) => body + end + tag.len(),
+        None => expr.len(),
+    }
+}
+
+/// Whether `expr` mentions the column `column`.
+pub(crate) fn mentions(expr: &str, column: &str) -> bool {
+    identifiers(expr).iter().any(|id| id.name == column)
+}
+
+/// `expr` with every mention of column `from` replaced by the quoted `to`.
+pub(crate) fn rename(expr: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut last = 0;
+    for id in identifiers(expr).into_iter().filter(|id| id.name == from) {
+        out.push_str(&expr[last..id.start]);
+        out.push_str(&crate::ident::quote_ident(to));
+        last = id.end;
+    }
+    out.push_str(&expr[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_columns_not_functions_types_or_strings() {
+        let e =
+            "lower(Email) <> 'status' AND \"Status\"::text = $$x amount$$ AND amount > 0::numeric";
+        let names: Vec<String> = identifiers(e).into_iter().map(|i| i.name).collect();
+        assert_eq!(names, ["email", "and", "Status", "and", "amount"]);
+        assert!(mentions(e, "amount"));
+        assert!(!mentions(e, "lower"));
+        assert!(!mentions(e, "status"));
+    }
+
+    #[test]
+    fn renames_only_the_column() {
+        assert_eq!(
+            rename("amount > 0 AND note <> 'amount'", "amount", "total"),
+            "\"total\" > 0 AND note <> 'amount'"
+        );
+        assert_eq!(rename("E'it\\'s' = x", "x", "y"), "E'it\\'s' = \"y\"");
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for e in [
+            "'", "\"", "$", "$a", "$a$", "/*", "--", "é'", "E'\\", "::", "\"é",
+        ] {
+            let _ = identifiers(e);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The schema model: tables, columns, constraints, indexes, enums and schemas
+//! held in memory, built by replaying ops without a database.
+//!
+//! ```
+//! use migrator_core::prelude::*;
+//!
+//! let mut op = Ops::new();
+//! op.create_table("users", |t| {
+//!     t.column::<i64>("id").primary_key();
+//! });
+//! op.create_index("users", ["email"]);
+//! let err = Schema::replay(op.ops()).unwrap_err();
+//! assert_eq!(err.to_string(), "op #2 (create_index ix_users_email on users): table users has no column email");
+//! ```
+
+mod apply;
+mod error;
+pub(crate) mod expr;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use error::{ReplayError, ValidationError};
+
+use crate::ident::{DEFAULT_SCHEMA, QualifiedName};
+use crate::ops::{Constraint, IndexDef, Op, TableDef};
+
+/// A name with its schema filled in: `(schema, name)`.
+pub(crate) type Key = (String, String);
+
+/// The database schema as the model knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    schemas: BTreeSet<String>,
+    tables: BTreeMap<Key, TableDef>,
+    indexes: BTreeMap<Key, IndexDef>,
+    enums: BTreeMap<Key, Vec<String>>,
+}
+
+impl Default for Schema {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Schema {
+    /// An empty database: only the `public` schema.
+    pub fn new() -> Self {
+        Self {
+            schemas: BTreeSet::from([DEFAULT_SCHEMA.to_owned()]),
+            tables: BTreeMap::new(),
+            indexes: BTreeMap::new(),
+            enums: BTreeMap::new(),
+        }
+    }
+
+    /// Replays `ops` onto an empty database.
+    pub fn replay(ops: &[Op]) -> Result<Schema, ReplayError> {
+        let mut schema = Schema::new();
+        schema.apply_all(ops)?;
+        Ok(schema)
+    }
+
+    /// Applies `ops` in order; on error the schema is as after the last good op.
+    pub fn apply_all(&mut self, ops: &[Op]) -> Result<(), ReplayError> {
+        for (index, op) in ops.iter().enumerate() {
+            self.apply(op).map_err(|source| ReplayError {
+                index,
+                op: op.describe(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The schemas (namespaces), `public` included while it exists.
+    pub fn schemas(&self) -> impl Iterator<Item = &str> {
+        self.schemas.iter().map(String::as_str)
+    }
+
+    /// Whether the schema (namespace) `name` exists.
+    pub fn has_schema(&self, name: &str) -> bool {
+        self.schemas.contains(name)
+    }
+
+    /// Every table, by schema and name.
+    pub fn tables(&self) -> impl Iterator<Item = &TableDef> {
+        self.tables.values()
+    }
+
+    /// The table `name`.
+    pub fn table(&self, name: &QualifiedName) -> Option<&TableDef> {
+        self.tables.get(&name.key())
+    }
+
+    /// Every index created with `create_index`, by schema and name.
+    pub fn indexes(&self) -> impl Iterator<Item = &IndexDef> {
+        self.indexes.values()
+    }
+
+    /// The index `name` (qualified by its table's schema).
+    pub fn index(&self, name: &QualifiedName) -> Option<&IndexDef> {
+        self.indexes.get(&name.key())
+    }
+
+    /// The indexes of `table`.
+    pub fn indexes_of<'a>(
+        &'a self,
+        table: &'a QualifiedName,
+    ) -> impl Iterator<Item = &'a IndexDef> {
+        let key = table.key();
+        self.indexes.values().filter(move |i| i.table.key() == key)
+    }
+
+    /// Every enum with its values in order.
+    pub fn enums(&self) -> impl Iterator<Item = (QualifiedName, &[String])> {
+        self.enums
+            .iter()
+            .map(|((s, n), v)| (QualifiedName::from_key(s, n), v.as_slice()))
+    }
+
+    /// The values of enum `name`, in order.
+    pub fn enum_values(&self, name: &QualifiedName) -> Option<&[String]> {
+        self.enums.get(&name.key()).map(Vec::as_slice)
+    }
+
+    /// The same schema with each table's columns and constraints sorted by
+    /// name. Column order cannot be restored in PostgreSQL once a column is
+    /// dropped and re-added at the end, so comparisons of schemas reached by
+    /// different paths use this form.
+    pub fn normalized(&self) -> Schema {
+        let mut schema = self.clone();
+        for table in schema.tables.values_mut() {
+            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+            table.constraints.sort_by(|a, b| a.name().cmp(b.name()));
+        }
+        schema
+    }
+
+    /// The foreign keys of other tables (and of `table` itself) that reference `table`.
+    pub(crate) fn references_to<'a>(
+        &'a self,
+        table: &'a QualifiedName,
+    ) -> impl Iterator<Item = (&'a TableDef, &'a crate::ops::ForeignKey)> {
+        let key = table.key();
+        self.tables.values().flat_map(move |t| {
+            let key = key.clone();
+            t.constraints.iter().filter_map(move |c| match c {
+                Constraint::ForeignKey(fk) if fk.ref_table.key() == key => Some((t, fk)),
+                _ => None,
+            })
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! Shared helpers of migrator's integration tests: a database per test, and
+//! the catalog read back from PostgreSQL in the same shape as the schema model.
+
+pub mod catalog;
+pub mod db;
