@@ -694,6 +694,14 @@ impl Schema {
     fn add_constraint(&mut self, o: &AddConstraint) -> Result {
         let table = self.table_ref(&o.table)?;
         let constraint = canon_constraint(&o.constraint);
+        if let (Constraint::PrimaryKey(_), Some(existing)) =
+            (&constraint, table.primary_key_constraint())
+        {
+            return Err(E::PrimaryKeyExists {
+                table: o.table.clone(),
+                name: existing.name.clone(),
+            });
+        }
         if table.find_constraint(constraint.name()).is_some() {
             return Err(E::ConstraintExists {
                 table: o.table.clone(),
@@ -703,12 +711,6 @@ impl Schema {
         self.check_constraint(table, &constraint)?;
         match &constraint {
             Constraint::PrimaryKey(key) => {
-                if let Some(existing) = table.primary_key_constraint() {
-                    return Err(E::PrimaryKeyExists {
-                        table: o.table.clone(),
-                        name: existing.name.clone(),
-                    });
-                }
                 if let Some(column) = key
                     .columns
                     .iter()
