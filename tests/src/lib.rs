@@ -3,3 +3,4 @@
 
 pub mod catalog;
 pub mod db;
+pub mod exec;
