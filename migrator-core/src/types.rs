@@ -137,7 +137,10 @@ impl ColumnType {
 }
 
 /// A typed literal value, rendered escaped (never spliced as SQL).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Two literals are equal when they render the same: floats compare by
+/// their bits, so a NaN default equals itself.
+#[derive(Debug, Clone)]
 pub enum Literal {
     /// A string, rendered with [`quote_literal`](crate::ident::quote_literal).
     Str(String),
@@ -147,6 +150,18 @@ pub enum Literal {
     Float(f64),
     /// A boolean.
     Bool(bool),
+}
+
+impl PartialEq for Literal {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Str(a), Self::Str(b)) => a == b,
+            (Self::Int(a), Self::Int(b)) => a == b,
+            (Self::Float(a), Self::Float(b)) => a.to_bits() == b.to_bits(),
+            (Self::Bool(a), Self::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 impl From<&str> for Literal {

@@ -386,6 +386,38 @@ fn keys_and_constraints() {
 }
 
 #[test]
+fn redundant_keys_in_create_table() {
+    assert_eq!(
+        error(|op| {
+            op.create_table("t", |t| {
+                t.column::<i64>("id").unique().primary_key();
+            });
+        }),
+        "t_id_key on table t repeats the columns of t_pkey; PostgreSQL would silently drop it, so leave it out"
+    );
+    assert_eq!(
+        error(|op| {
+            op.create_table("t", |t| {
+                t.column::<i64>("a");
+                t.column::<i64>("b");
+                t.unique(["a", "b"]);
+                t.unique(["a", "b"]).named("again");
+            });
+        }),
+        "again on table t repeats the columns of t_a_b_key; PostgreSQL would silently drop it, so leave it out"
+    );
+    // Another order is another index.
+    let mut op = Ops::new();
+    op.create_table("t", |t| {
+        t.column::<i64>("a");
+        t.column::<i64>("b");
+        t.unique(["a", "b"]);
+        t.unique(["b", "a"]);
+    });
+    Schema::replay(op.ops()).unwrap();
+}
+
+#[test]
 fn columns() {
     assert_eq!(
         error(|op| {

@@ -4,3 +4,4 @@
 pub mod catalog;
 pub mod db;
 pub mod exec;
+pub mod random_ops;

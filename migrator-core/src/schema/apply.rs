@@ -27,9 +27,15 @@ fn canon_type(ty: &ColumnType) -> ColumnType {
     }
 }
 
+/// PostgreSQL stores an empty comment as no comment.
+fn canon_comment(comment: &Option<String>) -> Option<String> {
+    comment.clone().filter(|c| !c.is_empty())
+}
+
 fn canon_column(column: &ColumnDef) -> ColumnDef {
     ColumnDef {
         ty: canon_type(&column.ty),
+        comment: canon_comment(&column.comment),
         ..column.clone()
     }
 }
@@ -83,7 +89,7 @@ impl Schema {
             Op::DropTable(o) => self.drop_table(o),
             Op::RenameTable(o) => self.rename_table(o),
             Op::SetTableComment(o) => {
-                self.table_mut(&o.table)?.comment = o.comment.clone();
+                self.table_mut(&o.table)?.comment = canon_comment(&o.comment);
                 Ok(())
             }
             Op::AddColumn(o) => self.add_column(o),
@@ -363,8 +369,13 @@ impl Schema {
             name: canon(&o.table.name),
             columns: o.table.columns.iter().map(canon_column).collect(),
             constraints: o.table.constraints.iter().map(canon_constraint).collect(),
-            comment: o.table.comment.clone(),
+            comment: canon_comment(&o.table.comment),
         };
+        // Constraints are kept oldest first; CREATE TABLE builds the primary
+        // key's index before the others.
+        table
+            .constraints
+            .sort_by_key(|c| !matches!(c, Constraint::PrimaryKey(_)));
         let names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
         no_duplicates(|| format!("table {}", table.name), &names)?;
         for column in &table.columns {
@@ -378,6 +389,36 @@ impl Schema {
         for column in &mut table.columns {
             if key_columns.contains(&column.name) {
                 column.nullable = false;
+            }
+        }
+        // PostgreSQL builds one index per distinct key column list in CREATE
+        // TABLE and drops the rest (the primary key wins).
+        let keys: Vec<&Constraint> = table
+            .constraints
+            .iter()
+            .filter(|c| matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_)))
+            .collect();
+        for (i, key) in keys.iter().enumerate() {
+            let earlier = keys[..i].iter().find(|k| k.columns() == key.columns());
+            let primary = keys
+                .iter()
+                .find(|k| matches!(k, Constraint::PrimaryKey(_)) && k.columns() == key.columns());
+            let twin = match (key, primary, earlier) {
+                (Constraint::Unique(_), Some(p), _) => Some(p),
+                (_, _, Some(e)) => Some(e),
+                _ => None,
+            };
+            if let Some(twin) = twin {
+                let (kept, dropped) = if matches!(key, Constraint::PrimaryKey(_)) {
+                    (key, twin)
+                } else {
+                    (twin, key)
+                };
+                return Err(E::RedundantKey {
+                    table: table.name.clone(),
+                    name: dropped.name().to_owned(),
+                    earlier: kept.name().to_owned(),
+                });
             }
         }
         let mut seen = BTreeSet::new();
@@ -615,10 +656,18 @@ impl Schema {
             after.nullable = nullable;
         }
         if let Some(default) = &o.default {
+            if column.identity.is_some() {
+                return Err(invalid("an identity column has no default to set or drop"));
+            }
+            if column.ty.is_serial() {
+                return Err(invalid(
+                    "a serial column's default is its sequence and cannot be changed here",
+                ));
+            }
             after.default = default.clone();
         }
         if let Some(comment) = &o.comment {
-            after.comment = comment.clone();
+            after.comment = canon_comment(comment);
         }
         if after.identity.is_some() && o.ty.is_some() && !after.ty.is_integer() {
             return Err(invalid(
@@ -627,9 +676,6 @@ impl Schema {
         }
         if after.identity.is_some() && after.nullable {
             return Err(invalid("an identity column must be NOT NULL"));
-        }
-        if after.identity.is_some() && after.default.is_some() {
-            return Err(invalid("an identity column cannot also have a default"));
         }
         let table = self.table_mut(&o.table)?;
         let slot = table
@@ -745,16 +791,22 @@ impl Schema {
             constraint,
             Constraint::PrimaryKey(_) | Constraint::Unique(_)
         ) {
+            // A foreign key depends on the index PostgreSQL chose for it: the
+            // oldest key over its columns. Another key over the same columns
+            // may go; that one may not.
             let columns = constraint.columns();
-            let another_key = table.constraints.iter().any(|c| {
-                c.name() != o.name
-                    && matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
-                    && sets_equal(c.columns(), columns)
-            });
+            let chosen = table
+                .constraints
+                .iter()
+                .find(|c| {
+                    matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
+                        && sets_equal(c.columns(), columns)
+                })
+                .is_some_and(|c| c.name() == o.name);
             let user = self
                 .references_to(&table.name)
-                .find(|(_, fk)| sets_equal(&fk.ref_columns, columns));
-            if let (false, Some((by, fk))) = (another_key, user) {
+                .find(|(_, fk)| chosen && sets_equal(&fk.ref_columns, columns));
+            if let Some((by, fk)) = user {
                 return Err(E::KeyReferenced {
                     table: o.table.clone(),
                     name: o.name.clone(),

@@ -112,6 +112,19 @@ pub enum ValidationError {
         /// Its table.
         table: QualifiedName,
     },
+    /// A key in `create_table` over the same columns as an earlier one, which
+    /// PostgreSQL would silently leave out.
+    #[error(
+        "{name} on table {table} repeats the columns of {earlier}; PostgreSQL would silently drop it, so leave it out"
+    )]
+    RedundantKey {
+        /// The table.
+        table: QualifiedName,
+        /// The redundant constraint.
+        name: String,
+        /// The constraint with the same columns.
+        earlier: String,
+    },
     /// A constraint that does not exist.
     #[error("table {table} has no constraint {name}")]
     ConstraintNotFound {
