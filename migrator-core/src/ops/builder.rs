@@ -199,6 +199,17 @@ impl Ops {
     }
 
     /// `ADD COLUMN` typed by a Rust type: `op.add_column::<Option<String>>("users", "bio")`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| { t.column::<i64>("id"); });
+    /// op.add_column::<i32>("users", "score").default(0);
+    /// op.add_column::<Option<String>>("users", "bio");
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert_eq!(sql[1], "ALTER TABLE \"users\" ADD COLUMN \"score\" integer DEFAULT 0 NOT NULL");
+    /// assert_eq!(sql[2], "ALTER TABLE \"users\" ADD COLUMN \"bio\" text");
+    /// ```
     pub fn add_column<T: ColumnTypeOf>(
         &mut self,
         table: impl Into<QualifiedName>,
@@ -256,6 +267,24 @@ impl Ops {
     }
 
     /// `ALTER COLUMN`: chain `set_type`, `set_nullable`, `set_default`, ….
+    ///
+    /// Changing a column with a default to an enum drops the default around
+    /// the type change, since PostgreSQL cannot cast it implicitly:
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_enum("status", ["new", "done"]);
+    /// op.create_table("tasks", |t| {
+    ///     t.column::<String>("state").default("new");
+    /// });
+    /// op.alter_column("tasks", "state")
+    ///     .set_type_using(ColumnType::enumeration("status"), "state::status");
+    /// assert_eq!(render_sql(&Postgres, op.ops()).unwrap()[2],
+    ///     "ALTER TABLE \"tasks\" ALTER COLUMN \"state\" DROP DEFAULT, \
+    ///      ALTER COLUMN \"state\" TYPE \"status\" USING state::status, \
+    ///      ALTER COLUMN \"state\" SET DEFAULT 'new'");
+    /// ```
     pub fn alter_column(
         &mut self,
         table: impl Into<QualifiedName>,
@@ -272,6 +301,25 @@ impl Ops {
     }
 
     /// `CREATE INDEX ix_<table>_<columns> ON table (columns)`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| {
+    ///     t.column::<String>("email");
+    ///     t.column::<Option<String>>("name");
+    /// });
+    /// op.create_index("users", ["email"])
+    ///     .unique()
+    ///     .include(["name"])
+    ///     .where_sql("name IS NOT NULL")
+    ///     .concurrently();
+    /// let statements = render_ops(&Postgres, op.ops(), &Schema::new()).unwrap();
+    /// let index = &statements[1][0];
+    /// assert_eq!(index.sql, "CREATE UNIQUE INDEX CONCURRENTLY \"ix_users_email\" ON \"users\" \
+    ///     (\"email\") INCLUDE (\"name\") WHERE name IS NOT NULL");
+    /// assert!(!index.transactional);
+    /// ```
     pub fn create_index<I, S>(
         &mut self,
         table: impl Into<QualifiedName>,
@@ -348,6 +396,21 @@ impl Ops {
 
     /// `ADD CONSTRAINT <table>_<columns>_fkey FOREIGN KEY … REFERENCES …`;
     /// chain `.on_delete(…)`, `.not_valid()`, ….
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| { t.column::<i64>("id").primary_key(); });
+    /// op.create_table("posts", |t| { t.column::<i64>("author_id"); });
+    /// op.add_foreign_key("posts", ["author_id"], "users", ["id"])
+    ///     .on_delete(RefAction::Cascade)
+    ///     .not_valid();
+    /// op.validate_constraint("posts", "posts_author_id_fkey");
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert_eq!(sql[2], "ALTER TABLE \"posts\" ADD CONSTRAINT \"posts_author_id_fkey\" \
+    ///     FOREIGN KEY (\"author_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE NOT VALID");
+    /// assert_eq!(sql[3], "ALTER TABLE \"posts\" VALIDATE CONSTRAINT \"posts_author_id_fkey\"");
+    /// ```
     pub fn add_foreign_key<I, S, J, T>(
         &mut self,
         table: impl Into<QualifiedName>,
@@ -448,7 +511,19 @@ impl Ops {
         self.record(DropEnum { name: name.into() })
     }
 
-    /// Raw SQL; chain `.reverse(sql)` to make it invertible.
+    /// Raw SQL; chain `.reverse(sql)` to make it invertible. The schema
+    /// model does not read it: use it for data, not for schema changes the
+    /// builder has an op for.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.execute("UPDATE fees SET status = 'paid' WHERE status = 'settled'")
+    ///     .reverse("UPDATE fees SET status = 'settled' WHERE status = 'paid'");
+    /// let undo = invert_all(op.ops(), &Schema::new()).unwrap();
+    /// assert_eq!(render_sql(&Postgres, &undo).unwrap(),
+    ///     ["UPDATE fees SET status = 'settled' WHERE status = 'paid'"]);
+    /// ```
     pub fn execute(&mut self, sql: impl Into<String>) -> &mut Execute {
         self.record(Execute {
             sql: sql.into(),
