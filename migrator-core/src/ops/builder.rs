@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::constraint::names;
+use super::constraint::{check_mut, foreign_key_mut, names, primary_key_mut, unique_mut};
 use super::*;
 use crate::types::ColumnTypeOf;
 
@@ -356,10 +356,7 @@ impl Ops {
     {
         let table = table.into();
         let key = PrimaryKey::new(&table.name, names(columns));
-        self.add_constraint(table, Constraint::PrimaryKey(key), |c| match c {
-            Constraint::PrimaryKey(k) => Some(k),
-            _ => None,
-        })
+        self.add_constraint(table, Constraint::PrimaryKey(key), primary_key_mut)
     }
 
     /// `ADD CONSTRAINT <table>_<columns>_key UNIQUE (columns)`.
@@ -370,10 +367,7 @@ impl Ops {
     {
         let table = table.into();
         let unique = Unique::new(&table.name, names(columns));
-        self.add_constraint(table, Constraint::Unique(unique), |c| match c {
-            Constraint::Unique(u) => Some(u),
-            _ => None,
-        })
+        self.add_constraint(table, Constraint::Unique(unique), unique_mut)
     }
 
     /// `ADD CONSTRAINT name CHECK (expr)`; chain `.not_valid()` to skip existing rows.
@@ -388,10 +382,7 @@ impl Ops {
             expr: expr.into(),
             not_valid: false,
         };
-        self.add_constraint(table.into(), Constraint::Check(check), |c| match c {
-            Constraint::Check(k) => Some(k),
-            _ => None,
-        })
+        self.add_constraint(table.into(), Constraint::Check(check), check_mut)
     }
 
     /// `ADD CONSTRAINT <table>_<columns>_fkey FOREIGN KEY … REFERENCES …`;
@@ -431,10 +422,7 @@ impl Ops {
             ref_table.into(),
             names(ref_columns),
         );
-        self.add_constraint(table, Constraint::ForeignKey(key), |c| match c {
-            Constraint::ForeignKey(k) => Some(k),
-            _ => None,
-        })
+        self.add_constraint(table, Constraint::ForeignKey(key), foreign_key_mut)
     }
 
     /// `DROP CONSTRAINT name`. Reversible: the model knows its definition.

@@ -84,6 +84,25 @@ impl Constraint {
     }
 }
 
+macro_rules! variant_mut {
+    ($($fn:ident => $variant:ident($ty:ident)),* $(,)?) => {$(
+        /// The payload of one kind of constraint, for builders that just pushed it.
+        pub(crate) fn $fn(c: &mut Constraint) -> Option<&mut $ty> {
+            match c {
+                Constraint::$variant(k) => Some(k),
+                _ => None,
+            }
+        }
+    )*};
+}
+
+variant_mut!(
+    primary_key_mut => PrimaryKey(PrimaryKey),
+    unique_mut => Unique(Unique),
+    check_mut => Check(Check),
+    foreign_key_mut => ForeignKey(ForeignKey),
+);
+
 /// A primary key. Default name: `<table>_pkey`, as PostgreSQL names it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrimaryKey {

@@ -1,7 +1,10 @@
 //! Table definitions and the builder `create_table` hands its closure.
 
 use super::column::{ColumnDef, ColumnOptions};
-use super::constraint::{Check, Constraint, ForeignKey, PrimaryKey, Unique, names};
+use super::constraint::{
+    Check, Constraint, ForeignKey, PrimaryKey, Unique, check_mut, foreign_key_mut, names,
+    primary_key_mut, unique_mut,
+};
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, ColumnTypeOf};
 
@@ -56,10 +59,7 @@ impl TableDef {
         let key = PrimaryKey::new(&self.name.name, names(columns));
         self.constraints
             .retain(|c| !matches!(c, Constraint::PrimaryKey(_)));
-        self.push_constraint(Constraint::PrimaryKey(key), |c| match c {
-            Constraint::PrimaryKey(k) => Some(k),
-            _ => None,
-        })
+        self.push_constraint(Constraint::PrimaryKey(key), primary_key_mut)
     }
 
     /// A unique constraint on `columns`.
@@ -69,10 +69,7 @@ impl TableDef {
         S: Into<String>,
     {
         let unique = Unique::new(&self.name.name, names(columns));
-        self.push_constraint(Constraint::Unique(unique), |c| match c {
-            Constraint::Unique(u) => Some(u),
-            _ => None,
-        })
+        self.push_constraint(Constraint::Unique(unique), unique_mut)
     }
 
     /// A check constraint named `name` over an SQL expression.
@@ -82,10 +79,7 @@ impl TableDef {
             expr: expr.into(),
             not_valid: false,
         };
-        self.push_constraint(Constraint::Check(check), |c| match c {
-            Constraint::Check(k) => Some(k),
-            _ => None,
-        })
+        self.push_constraint(Constraint::Check(check), check_mut)
     }
 
     /// A foreign key from `columns` to `ref_columns` of `ref_table`.
@@ -111,10 +105,7 @@ impl TableDef {
     }
 
     fn push_foreign_key(&mut self, key: ForeignKey) -> &mut ForeignKey {
-        self.push_constraint(Constraint::ForeignKey(key), |c| match c {
-            Constraint::ForeignKey(k) => Some(k),
-            _ => None,
-        })
+        self.push_constraint(Constraint::ForeignKey(key), foreign_key_mut)
     }
 
     /// A comment on the table.
@@ -178,10 +169,7 @@ impl ColumnBuilder<'_> {
     pub fn primary_key(&mut self) -> &mut Self {
         let name = self.name();
         self.column_def().nullable = false;
-        let existing = self.table.constraints.iter_mut().find_map(|c| match c {
-            Constraint::PrimaryKey(k) => Some(k),
-            _ => None,
-        });
+        let existing = self.table.constraints.iter_mut().find_map(primary_key_mut);
         match existing {
             Some(key) => key.columns.push(name),
             None => {

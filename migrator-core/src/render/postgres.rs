@@ -141,6 +141,20 @@ fn constraint_sql(constraint: &Constraint) -> String {
     format!("CONSTRAINT {} {body}", quote_ident(constraint.name()))
 }
 
+/// `ALTER TABLE table action`, which takes `ACCESS EXCLUSIVE` unless noted.
+fn alter_table(table: &QualifiedName, action: String) -> Statement {
+    Statement::new(format!("ALTER TABLE {} {action}", table.to_sql()))
+        .lock(table, LockLevel::AccessExclusive)
+}
+
+/// The table a foreign key of `table` references, if `name` is one.
+fn fk_target(before: &Schema, table: &QualifiedName, name: &str) -> Option<QualifiedName> {
+    match before.table(table)?.find_constraint(name)? {
+        Constraint::ForeignKey(fk) => Some(fk.ref_table.clone()),
+        _ => None,
+    }
+}
+
 fn comment_sql(what: &str, comment: Option<&str>) -> String {
     let text = comment.map_or_else(|| "NULL".to_owned(), quote_literal);
     format!("COMMENT ON {what} IS {text}")
@@ -383,48 +397,41 @@ impl Dialect for Postgres {
                 }
                 one(statement)
             }
-            Op::RenameTable(o) => one(Statement::new(format!(
-                "ALTER TABLE {} RENAME TO {}",
-                o.name.to_sql(),
-                quote_ident(&o.to)
-            ))
-            .lock(&o.name, LockLevel::AccessExclusive)),
+            Op::RenameTable(o) => one(alter_table(
+                &o.name,
+                format!("RENAME TO {}", quote_ident(&o.to)),
+            )),
             Op::SetTableComment(o) => one(table_comment(&o.table, o.comment.as_deref())),
             Op::AddColumn(o) => {
                 let c = &o.column;
                 let rewrite = c.ty.is_serial()
                     || c.identity.is_some()
                     || c.default.as_ref().is_some_and(DefaultValue::is_volatile);
-                let add = Statement::new(format!(
-                    "ALTER TABLE {} ADD COLUMN {}",
-                    o.table.to_sql(),
-                    column_sql(c)
-                ))
-                .lock(&o.table, LockLevel::AccessExclusive)
-                .effect(if rewrite {
-                    Effect::Rewrite
-                } else {
-                    Effect::None
-                });
+                let add = alter_table(&o.table, format!("ADD COLUMN {}", column_sql(c))).effect(
+                    if rewrite {
+                        Effect::Rewrite
+                    } else {
+                        Effect::None
+                    },
+                );
                 let mut out = vec![add];
                 if let Some(comment) = &c.comment {
                     out.push(column_comment(&o.table, &c.name, Some(comment)));
                 }
                 Ok(out)
             }
-            Op::DropColumn(o) => one(Statement::new(format!(
-                "ALTER TABLE {} DROP COLUMN {}",
-                o.table.to_sql(),
-                quote_ident(&o.column)
-            ))
-            .lock(&o.table, LockLevel::AccessExclusive)),
-            Op::RenameColumn(o) => one(Statement::new(format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                o.table.to_sql(),
-                quote_ident(&o.from),
-                quote_ident(&o.to)
-            ))
-            .lock(&o.table, LockLevel::AccessExclusive)),
+            Op::DropColumn(o) => one(alter_table(
+                &o.table,
+                format!("DROP COLUMN {}", quote_ident(&o.column)),
+            )),
+            Op::RenameColumn(o) => one(alter_table(
+                &o.table,
+                format!(
+                    "RENAME COLUMN {} TO {}",
+                    quote_ident(&o.from),
+                    quote_ident(&o.to)
+                ),
+            )),
             Op::AlterColumn(o) => Ok(alter_column(o, before)),
             Op::CreateIndex(o) => one(create_index(o)),
             Op::DropIndex(o) => {
@@ -449,22 +456,14 @@ impl Dialect for Postgres {
             }
             Op::AddConstraint(o) => one(add_constraint(o)),
             Op::DropConstraint(o) => {
-                let mut statement = Statement::new(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {}",
-                    o.table.to_sql(),
-                    quote_ident(&o.name)
-                ))
-                .lock(&o.table, LockLevel::AccessExclusive);
-                let fk_target = before
-                    .table(&o.table)
-                    .and_then(|t| t.find_constraint(&o.name))
-                    .and_then(|c| match c {
-                        Constraint::ForeignKey(fk) if fk.ref_table.key() != o.table.key() => {
-                            Some(fk.ref_table.clone())
-                        }
-                        _ => None,
-                    });
-                if let Some(target) = fk_target {
+                let mut statement = alter_table(
+                    &o.table,
+                    format!("DROP CONSTRAINT {}", quote_ident(&o.name)),
+                );
+                // Dropping a foreign key drops its triggers on the referenced table.
+                if let Some(target) =
+                    fk_target(before, &o.table, &o.name).filter(|t| t.key() != o.table.key())
+                {
                     statement = statement.lock(&target, LockLevel::AccessExclusive);
                 }
                 one(statement)
@@ -477,14 +476,7 @@ impl Dialect for Postgres {
                 ))
                 .lock(&o.table, LockLevel::ShareUpdateExclusive)
                 .effect(Effect::Scan);
-                let fk_target = before
-                    .table(&o.table)
-                    .and_then(|t| t.find_constraint(&o.name))
-                    .and_then(|c| match c {
-                        Constraint::ForeignKey(fk) => Some(fk.ref_table.clone()),
-                        _ => None,
-                    });
-                if let Some(target) = fk_target {
+                if let Some(target) = fk_target(before, &o.table, &o.name) {
                     statement = statement.lock(&target, LockLevel::RowShare);
                 }
                 one(statement)
