@@ -33,7 +33,8 @@ pub mod types;
 pub mod prelude {
     pub use crate::ident::QualifiedName;
     pub use crate::ops::{
-        ColumnOptions, DataTx, IndexMethod, Op, Ops, RefAction, inverse, inverse::invert_all,
+        ColumnOptions, DataTx, IndexMethod, Op, OpBuilder, Ops, RefAction, Reversible, inverse,
+        inverse::invert_all,
     };
     pub use crate::render::{Dialect, Postgres, render_ops, render_sql};
     pub use crate::schema::Schema;

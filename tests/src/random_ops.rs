@@ -4,7 +4,7 @@
 //! accepts it; names come from pools of hostile identifiers.
 
 use migrator_core::ident::QualifiedName;
-use migrator_core::ops::{Constraint, IndexMethod, Op, Ops, RefAction, TableDef};
+use migrator_core::ops::{Constraint, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType as T, Literal};
 

@@ -36,7 +36,7 @@ pub struct Ops {
 }
 
 /// Picks one variant's payload out of an [`Op`].
-trait Variant: Into<Op> {
+pub(crate) trait Variant: Into<Op> {
     fn get(op: &mut Op) -> Option<&mut Self>;
 }
 
@@ -117,13 +117,13 @@ impl Ops {
         self.ops.push(op);
     }
 
-    fn record<T: Variant>(&mut self, op: T) -> &mut T {
+    pub(crate) fn record<T: Variant>(&mut self, op: T) -> &mut T {
         self.ops.push(op.into());
         let last = self.ops.last_mut().expect("an op was just pushed");
         T::get(last).expect("the op just pushed is of the requested kind")
     }
 
-    fn add_constraint<T>(
+    pub(crate) fn add_constraint<T>(
         &mut self,
         table: QualifiedName,
         constraint: Constraint,
@@ -131,338 +131,6 @@ impl Ops {
     ) -> &mut T {
         let added = self.record(AddConstraint { table, constraint });
         get(&mut added.constraint).expect("the constraint just added is of the requested kind")
-    }
-
-    /// `CREATE SCHEMA name`.
-    pub fn create_schema(&mut self, name: impl Into<String>) -> &mut CreateSchema {
-        self.record(CreateSchema {
-            name: name.into(),
-            if_not_exists: false,
-        })
-    }
-
-    /// `DROP SCHEMA name`; the schema must be empty.
-    pub fn drop_schema(&mut self, name: impl Into<String>) -> &mut DropSchema {
-        self.record(DropSchema { name: name.into() })
-    }
-
-    /// `CREATE TABLE`, its columns and constraints defined by `define`.
-    pub fn create_table(
-        &mut self,
-        name: impl Into<QualifiedName>,
-        define: impl FnOnce(&mut TableDef),
-    ) -> &mut CreateTable {
-        let mut table = TableDef::new(name);
-        define(&mut table);
-        self.record(CreateTable {
-            table,
-            if_not_exists: false,
-        })
-    }
-
-    /// `DROP TABLE name`. Its definition is known to the schema model, so the
-    /// drop is reversible.
-    pub fn drop_table(&mut self, name: impl Into<QualifiedName>) -> &mut DropTable {
-        self.record(DropTable { name: name.into() })
-    }
-
-    /// `ALTER TABLE name RENAME TO to`.
-    pub fn rename_table(
-        &mut self,
-        name: impl Into<QualifiedName>,
-        to: impl Into<String>,
-    ) -> &mut RenameTable {
-        self.record(RenameTable {
-            name: name.into(),
-            to: to.into(),
-        })
-    }
-
-    /// `COMMENT ON TABLE table IS text`.
-    pub fn set_table_comment(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        text: impl Into<String>,
-    ) -> &mut SetTableComment {
-        self.record(SetTableComment {
-            table: table.into(),
-            comment: Some(text.into()),
-        })
-    }
-
-    /// `COMMENT ON TABLE table IS NULL`.
-    pub fn drop_table_comment(&mut self, table: impl Into<QualifiedName>) -> &mut SetTableComment {
-        self.record(SetTableComment {
-            table: table.into(),
-            comment: None,
-        })
-    }
-
-    /// `ADD COLUMN` typed by a Rust type: `op.add_column::<Option<String>>("users", "bio")`.
-    ///
-    /// ```
-    /// use migrator_core::prelude::*;
-    /// let mut op = Ops::new();
-    /// op.create_table("users", |t| { t.column::<i64>("id"); });
-    /// op.add_column::<i32>("users", "score").default(0);
-    /// op.add_column::<Option<String>>("users", "bio");
-    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
-    /// assert_eq!(sql[1], "ALTER TABLE \"users\" ADD COLUMN \"score\" integer DEFAULT 0 NOT NULL");
-    /// assert_eq!(sql[2], "ALTER TABLE \"users\" ADD COLUMN \"bio\" text");
-    /// ```
-    pub fn add_column<T: ColumnTypeOf>(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        name: impl Into<String>,
-    ) -> &mut ColumnDef {
-        let column = ColumnDef::of::<T>(name);
-        &mut self
-            .record(AddColumn {
-                table: table.into(),
-                column,
-            })
-            .column
-    }
-
-    /// `ADD COLUMN` of an explicit type, `NOT NULL` unless made nullable.
-    pub fn add_column_as(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        name: impl Into<String>,
-        ty: crate::types::ColumnType,
-    ) -> &mut ColumnDef {
-        let column = ColumnDef::new(name, ty);
-        &mut self
-            .record(AddColumn {
-                table: table.into(),
-                column,
-            })
-            .column
-    }
-
-    /// `DROP COLUMN`. Reversible: the model knows the column's definition.
-    pub fn drop_column(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        column: impl Into<String>,
-    ) -> &mut DropColumn {
-        self.record(DropColumn {
-            table: table.into(),
-            column: column.into(),
-        })
-    }
-
-    /// `RENAME COLUMN from TO to`.
-    pub fn rename_column(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        from: impl Into<String>,
-        to: impl Into<String>,
-    ) -> &mut RenameColumn {
-        self.record(RenameColumn {
-            table: table.into(),
-            from: from.into(),
-            to: to.into(),
-        })
-    }
-
-    /// `ALTER COLUMN`: chain `set_type`, `set_nullable`, `set_default`, ….
-    ///
-    /// Changing a column with a default to an enum drops the default around
-    /// the type change, since PostgreSQL cannot cast it implicitly:
-    ///
-    /// ```
-    /// use migrator_core::prelude::*;
-    /// let mut op = Ops::new();
-    /// op.create_enum("status", ["new", "done"]);
-    /// op.create_table("tasks", |t| {
-    ///     t.column::<String>("state").default("new");
-    /// });
-    /// op.alter_column("tasks", "state")
-    ///     .set_type_using(ColumnType::enumeration("status"), "state::status");
-    /// assert_eq!(render_sql(&Postgres, op.ops()).unwrap()[2],
-    ///     "ALTER TABLE \"tasks\" ALTER COLUMN \"state\" DROP DEFAULT, \
-    ///      ALTER COLUMN \"state\" TYPE \"status\" USING state::status, \
-    ///      ALTER COLUMN \"state\" SET DEFAULT 'new'");
-    /// ```
-    pub fn alter_column(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        column: impl Into<String>,
-    ) -> &mut AlterColumn {
-        self.record(AlterColumn {
-            table: table.into(),
-            column: column.into(),
-            ty: None,
-            nullable: None,
-            default: None,
-            comment: None,
-        })
-    }
-
-    /// `CREATE INDEX ix_<table>_<columns> ON table (columns)`.
-    ///
-    /// ```
-    /// use migrator_core::prelude::*;
-    /// let mut op = Ops::new();
-    /// op.create_table("users", |t| {
-    ///     t.column::<String>("email");
-    ///     t.column::<Option<String>>("name");
-    /// });
-    /// op.create_index("users", ["email"])
-    ///     .unique()
-    ///     .include(["name"])
-    ///     .where_sql("name IS NOT NULL")
-    ///     .concurrently();
-    /// let statements = render_ops(&Postgres, op.ops(), &Schema::new()).unwrap();
-    /// let index = &statements[1][0];
-    /// assert_eq!(index.sql, "CREATE UNIQUE INDEX CONCURRENTLY \"ix_users_email\" ON \"users\" \
-    ///     (\"email\") INCLUDE (\"name\") WHERE name IS NOT NULL");
-    /// assert!(!index.transactional);
-    /// ```
-    pub fn create_index<I, S>(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        columns: I,
-    ) -> &mut CreateIndex
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.record(CreateIndex {
-            index: IndexDef::new(table.into(), names(columns)),
-            concurrently: false,
-            if_not_exists: false,
-        })
-    }
-
-    /// `DROP INDEX name`. Reversible: the model knows the index's definition.
-    pub fn drop_index(&mut self, name: impl Into<QualifiedName>) -> &mut DropIndex {
-        self.record(DropIndex {
-            name: name.into(),
-            concurrently: false,
-        })
-    }
-
-    /// `ADD CONSTRAINT <table>_pkey PRIMARY KEY (columns)`; the columns must be `NOT NULL`.
-    pub fn add_primary_key<I, S>(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        columns: I,
-    ) -> &mut PrimaryKey
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let table = table.into();
-        let key = PrimaryKey::new(&table.name, names(columns));
-        self.add_constraint(table, Constraint::PrimaryKey(key), primary_key_mut)
-    }
-
-    /// `ADD CONSTRAINT <table>_<columns>_key UNIQUE (columns)`.
-    pub fn add_unique<I, S>(&mut self, table: impl Into<QualifiedName>, columns: I) -> &mut Unique
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        let table = table.into();
-        let unique = Unique::new(&table.name, names(columns));
-        self.add_constraint(table, Constraint::Unique(unique), unique_mut)
-    }
-
-    /// `ADD CONSTRAINT name CHECK (expr)`; chain `.not_valid()` to skip existing rows.
-    pub fn add_check(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        name: impl Into<String>,
-        expr: impl Into<String>,
-    ) -> &mut Check {
-        let check = Check {
-            name: name.into(),
-            expr: expr.into(),
-            not_valid: false,
-        };
-        self.add_constraint(table.into(), Constraint::Check(check), check_mut)
-    }
-
-    /// `ADD CONSTRAINT <table>_<columns>_fkey FOREIGN KEY … REFERENCES …`;
-    /// chain `.on_delete(…)`, `.not_valid()`, ….
-    ///
-    /// ```
-    /// use migrator_core::prelude::*;
-    /// let mut op = Ops::new();
-    /// op.create_table("users", |t| { t.column::<i64>("id").primary_key(); });
-    /// op.create_table("posts", |t| { t.column::<i64>("author_id"); });
-    /// op.add_foreign_key("posts", ["author_id"], "users", ["id"])
-    ///     .on_delete(RefAction::Cascade)
-    ///     .not_valid();
-    /// op.validate_constraint("posts", "posts_author_id_fkey");
-    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
-    /// assert_eq!(sql[2], "ALTER TABLE \"posts\" ADD CONSTRAINT \"posts_author_id_fkey\" \
-    ///     FOREIGN KEY (\"author_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE NOT VALID");
-    /// assert_eq!(sql[3], "ALTER TABLE \"posts\" VALIDATE CONSTRAINT \"posts_author_id_fkey\"");
-    /// ```
-    pub fn add_foreign_key<I, S, J, T>(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        columns: I,
-        ref_table: impl Into<QualifiedName>,
-        ref_columns: J,
-    ) -> &mut ForeignKey
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-        J: IntoIterator<Item = T>,
-        T: Into<String>,
-    {
-        let table = table.into();
-        let key = ForeignKey::new(
-            &table.name,
-            names(columns),
-            ref_table.into(),
-            names(ref_columns),
-        );
-        self.add_constraint(table, Constraint::ForeignKey(key), foreign_key_mut)
-    }
-
-    /// `DROP CONSTRAINT name`. Reversible: the model knows its definition.
-    pub fn drop_constraint(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        name: impl Into<String>,
-    ) -> &mut DropConstraint {
-        self.record(DropConstraint {
-            table: table.into(),
-            name: name.into(),
-        })
-    }
-
-    /// `VALIDATE CONSTRAINT name` of a constraint added `NOT VALID`.
-    pub fn validate_constraint(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        name: impl Into<String>,
-    ) -> &mut ValidateConstraint {
-        self.record(ValidateConstraint {
-            table: table.into(),
-            name: name.into(),
-        })
-    }
-
-    /// `CREATE TYPE name AS ENUM (values)`.
-    pub fn create_enum<I, S>(
-        &mut self,
-        name: impl Into<QualifiedName>,
-        values: I,
-    ) -> &mut CreateEnum
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.record(CreateEnum {
-            name: name.into(),
-            values: names(values),
-        })
     }
 
     /// `ALTER TYPE name ADD VALUE value`; chain `.before(…)`/`.after(…)`.
@@ -478,25 +146,6 @@ impl Ops {
             position: None,
             if_not_exists: false,
         })
-    }
-
-    /// `ALTER TYPE name RENAME VALUE from TO to`.
-    pub fn rename_enum_value(
-        &mut self,
-        name: impl Into<QualifiedName>,
-        from: impl Into<String>,
-        to: impl Into<String>,
-    ) -> &mut RenameEnumValue {
-        self.record(RenameEnumValue {
-            name: name.into(),
-            from: from.into(),
-            to: to.into(),
-        })
-    }
-
-    /// `DROP TYPE name`. Reversible: the model knows its values.
-    pub fn drop_enum(&mut self, name: impl Into<QualifiedName>) -> &mut DropEnum {
-        self.record(DropEnum { name: name.into() })
     }
 
     /// Raw SQL; chain `.reverse(sql)` to make it invertible. The schema
@@ -531,5 +180,371 @@ impl Ops {
             up: Arc::new(f),
             down: None,
         })
+    }
+}
+
+/// The ops every builder offers: all those with an inverse. [`Ops`] adds
+/// the ones that may have none; [`Reversible`](super::Reversible) does not.
+pub trait OpBuilder {
+    /// The list the ops are recorded into.
+    fn recorder(&mut self) -> &mut Ops;
+
+    /// `CREATE SCHEMA name`.
+    fn create_schema(&mut self, name: impl Into<String>) -> &mut CreateSchema {
+        self.recorder().record(CreateSchema {
+            name: name.into(),
+            if_not_exists: false,
+        })
+    }
+
+    /// `DROP SCHEMA name`; the schema must be empty.
+    fn drop_schema(&mut self, name: impl Into<String>) -> &mut DropSchema {
+        self.recorder().record(DropSchema { name: name.into() })
+    }
+
+    /// `CREATE TABLE`, its columns and constraints defined by `define`.
+    fn create_table(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        define: impl FnOnce(&mut TableDef),
+    ) -> &mut CreateTable {
+        let mut table = TableDef::new(name);
+        define(&mut table);
+        self.recorder().record(CreateTable {
+            table,
+            if_not_exists: false,
+        })
+    }
+
+    /// `DROP TABLE name`. Its definition is known to the schema model, so the
+    /// drop is reversible.
+    fn drop_table(&mut self, name: impl Into<QualifiedName>) -> &mut DropTable {
+        self.recorder().record(DropTable { name: name.into() })
+    }
+
+    /// `ALTER TABLE name RENAME TO to`.
+    fn rename_table(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        to: impl Into<String>,
+    ) -> &mut RenameTable {
+        self.recorder().record(RenameTable {
+            name: name.into(),
+            to: to.into(),
+        })
+    }
+
+    /// `COMMENT ON TABLE table IS text`.
+    fn set_table_comment(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        text: impl Into<String>,
+    ) -> &mut SetTableComment {
+        self.recorder().record(SetTableComment {
+            table: table.into(),
+            comment: Some(text.into()),
+        })
+    }
+
+    /// `COMMENT ON TABLE table IS NULL`.
+    fn drop_table_comment(&mut self, table: impl Into<QualifiedName>) -> &mut SetTableComment {
+        self.recorder().record(SetTableComment {
+            table: table.into(),
+            comment: None,
+        })
+    }
+
+    /// `ADD COLUMN` typed by a Rust type: `op.add_column::<Option<String>>("users", "bio")`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| { t.column::<i64>("id"); });
+    /// op.add_column::<i32>("users", "score").default(0);
+    /// op.add_column::<Option<String>>("users", "bio");
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert_eq!(sql[1], "ALTER TABLE \"users\" ADD COLUMN \"score\" integer DEFAULT 0 NOT NULL");
+    /// assert_eq!(sql[2], "ALTER TABLE \"users\" ADD COLUMN \"bio\" text");
+    /// ```
+    fn add_column<T: ColumnTypeOf>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+    ) -> &mut ColumnDef {
+        let column = ColumnDef::of::<T>(name);
+        &mut self
+            .recorder()
+            .record(AddColumn {
+                table: table.into(),
+                column,
+            })
+            .column
+    }
+
+    /// `ADD COLUMN` of an explicit type, `NOT NULL` unless made nullable.
+    fn add_column_as(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+        ty: crate::types::ColumnType,
+    ) -> &mut ColumnDef {
+        let column = ColumnDef::new(name, ty);
+        &mut self
+            .recorder()
+            .record(AddColumn {
+                table: table.into(),
+                column,
+            })
+            .column
+    }
+
+    /// `DROP COLUMN`. Reversible: the model knows the column's definition.
+    fn drop_column(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut DropColumn {
+        self.recorder().record(DropColumn {
+            table: table.into(),
+            column: column.into(),
+        })
+    }
+
+    /// `RENAME COLUMN from TO to`.
+    fn rename_column(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> &mut RenameColumn {
+        self.recorder().record(RenameColumn {
+            table: table.into(),
+            from: from.into(),
+            to: to.into(),
+        })
+    }
+
+    /// `ALTER COLUMN`: chain `set_type`, `set_nullable`, `set_default`, ….
+    ///
+    /// Changing a column with a default to an enum drops the default around
+    /// the type change, since PostgreSQL cannot cast it implicitly:
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_enum("status", ["new", "done"]);
+    /// op.create_table("tasks", |t| {
+    ///     t.column::<String>("state").default("new");
+    /// });
+    /// op.alter_column("tasks", "state")
+    ///     .set_type_using(ColumnType::enumeration("status"), "state::status");
+    /// assert_eq!(render_sql(&Postgres, op.ops()).unwrap()[2],
+    ///     "ALTER TABLE \"tasks\" ALTER COLUMN \"state\" DROP DEFAULT, \
+    ///      ALTER COLUMN \"state\" TYPE \"status\" USING state::status, \
+    ///      ALTER COLUMN \"state\" SET DEFAULT 'new'");
+    /// ```
+    fn alter_column(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut AlterColumn {
+        self.recorder().record(AlterColumn {
+            table: table.into(),
+            column: column.into(),
+            ty: None,
+            nullable: None,
+            default: None,
+            comment: None,
+        })
+    }
+
+    /// `CREATE INDEX ix_<table>_<columns> ON table (columns)`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| {
+    ///     t.column::<String>("email");
+    ///     t.column::<Option<String>>("name");
+    /// });
+    /// op.create_index("users", ["email"])
+    ///     .unique()
+    ///     .include(["name"])
+    ///     .where_sql("name IS NOT NULL")
+    ///     .concurrently();
+    /// let statements = render_ops(&Postgres, op.ops(), &Schema::new()).unwrap();
+    /// let index = &statements[1][0];
+    /// assert_eq!(index.sql, "CREATE UNIQUE INDEX CONCURRENTLY \"ix_users_email\" ON \"users\" \
+    ///     (\"email\") INCLUDE (\"name\") WHERE name IS NOT NULL");
+    /// assert!(!index.transactional);
+    /// ```
+    fn create_index<I, S>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        columns: I,
+    ) -> &mut CreateIndex
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.recorder().record(CreateIndex {
+            index: IndexDef::new(table.into(), names(columns)),
+            concurrently: false,
+            if_not_exists: false,
+        })
+    }
+
+    /// `DROP INDEX name`. Reversible: the model knows the index's definition.
+    fn drop_index(&mut self, name: impl Into<QualifiedName>) -> &mut DropIndex {
+        self.recorder().record(DropIndex {
+            name: name.into(),
+            concurrently: false,
+        })
+    }
+
+    /// `ADD CONSTRAINT <table>_pkey PRIMARY KEY (columns)`; the columns must be `NOT NULL`.
+    fn add_primary_key<I, S>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        columns: I,
+    ) -> &mut PrimaryKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let table = table.into();
+        let key = PrimaryKey::new(&table.name, names(columns));
+        self.recorder()
+            .add_constraint(table, Constraint::PrimaryKey(key), primary_key_mut)
+    }
+
+    /// `ADD CONSTRAINT <table>_<columns>_key UNIQUE (columns)`.
+    fn add_unique<I, S>(&mut self, table: impl Into<QualifiedName>, columns: I) -> &mut Unique
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let table = table.into();
+        let unique = Unique::new(&table.name, names(columns));
+        self.recorder()
+            .add_constraint(table, Constraint::Unique(unique), unique_mut)
+    }
+
+    /// `ADD CONSTRAINT name CHECK (expr)`; chain `.not_valid()` to skip existing rows.
+    fn add_check(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+        expr: impl Into<String>,
+    ) -> &mut Check {
+        let check = Check {
+            name: name.into(),
+            expr: expr.into(),
+            not_valid: false,
+        };
+        self.recorder()
+            .add_constraint(table.into(), Constraint::Check(check), check_mut)
+    }
+
+    /// `ADD CONSTRAINT <table>_<columns>_fkey FOREIGN KEY … REFERENCES …`;
+    /// chain `.on_delete(…)`, `.not_valid()`, ….
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| { t.column::<i64>("id").primary_key(); });
+    /// op.create_table("posts", |t| { t.column::<i64>("author_id"); });
+    /// op.add_foreign_key("posts", ["author_id"], "users", ["id"])
+    ///     .on_delete(RefAction::Cascade)
+    ///     .not_valid();
+    /// op.validate_constraint("posts", "posts_author_id_fkey");
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert_eq!(sql[2], "ALTER TABLE \"posts\" ADD CONSTRAINT \"posts_author_id_fkey\" \
+    ///     FOREIGN KEY (\"author_id\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE NOT VALID");
+    /// assert_eq!(sql[3], "ALTER TABLE \"posts\" VALIDATE CONSTRAINT \"posts_author_id_fkey\"");
+    /// ```
+    fn add_foreign_key<I, S, J, T>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        columns: I,
+        ref_table: impl Into<QualifiedName>,
+        ref_columns: J,
+    ) -> &mut ForeignKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+        J: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let table = table.into();
+        let key = ForeignKey::new(
+            &table.name,
+            names(columns),
+            ref_table.into(),
+            names(ref_columns),
+        );
+        self.recorder()
+            .add_constraint(table, Constraint::ForeignKey(key), foreign_key_mut)
+    }
+
+    /// `DROP CONSTRAINT name`. Reversible: the model knows its definition.
+    fn drop_constraint(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+    ) -> &mut DropConstraint {
+        self.recorder().record(DropConstraint {
+            table: table.into(),
+            name: name.into(),
+        })
+    }
+
+    /// `VALIDATE CONSTRAINT name` of a constraint added `NOT VALID`.
+    fn validate_constraint(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+    ) -> &mut ValidateConstraint {
+        self.recorder().record(ValidateConstraint {
+            table: table.into(),
+            name: name.into(),
+        })
+    }
+
+    /// `CREATE TYPE name AS ENUM (values)`.
+    fn create_enum<I, S>(&mut self, name: impl Into<QualifiedName>, values: I) -> &mut CreateEnum
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.recorder().record(CreateEnum {
+            name: name.into(),
+            values: names(values),
+        })
+    }
+
+    /// `ALTER TYPE name RENAME VALUE from TO to`.
+    fn rename_enum_value(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> &mut RenameEnumValue {
+        self.recorder().record(RenameEnumValue {
+            name: name.into(),
+            from: from.into(),
+            to: to.into(),
+        })
+    }
+
+    /// `DROP TYPE name`. Reversible: the model knows its values.
+    fn drop_enum(&mut self, name: impl Into<QualifiedName>) -> &mut DropEnum {
+        self.recorder().record(DropEnum { name: name.into() })
+    }
+}
+
+impl OpBuilder for Ops {
+    fn recorder(&mut self) -> &mut Ops {
+        self
     }
 }

@@ -1,6 +1,7 @@
 //! Operations: what a migration does, recorded as data.
 //!
-//! The [`Ops`] builder records [`Op`] values; nothing here talks to a
+//! The [`Ops`] builder (and [`Reversible`], for upgrades whose downgrade is
+//! derived) records [`Op`] values; nothing here talks to a
 //! database. The schema model replays them, [`inverse`] undoes them, and a
 //! dialect renders them to SQL.
 
@@ -10,14 +11,16 @@ mod constraint;
 mod data;
 mod index;
 pub mod inverse;
+mod reversible;
 mod table;
 
-pub use builder::Ops;
+pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
 pub use constraint::{Check, Constraint, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx};
 pub use index::{IndexDef, IndexMethod};
 pub use inverse::{Irreversible, inverse};
+pub use reversible::Reversible;
 pub use table::{ColumnBuilder, TableDef};
 
 use crate::ident::QualifiedName;
