@@ -419,10 +419,10 @@ pub fn random_ops(stream: &[u32], count: usize, start: &Schema) -> Vec<Op> {
         if ops.len() == count {
             break;
         }
-        if let Some(op) = propose(&mut c, &schema) {
-            if schema.apply(&op).is_ok() {
-                ops.push(op);
-            }
+        if let Some(op) = propose(&mut c, &schema)
+            && schema.apply(&op).is_ok()
+        {
+            ops.push(op);
         }
     }
     ops

@@ -360,10 +360,10 @@ impl Dialect for Postgres {
                 );
                 let mut create = Statement::new(sql);
                 for c in &t.constraints {
-                    if let Constraint::ForeignKey(fk) = c {
-                        if fk.ref_table.key() != t.name.key() {
-                            create = create.lock(&fk.ref_table, LockLevel::ShareRowExclusive);
-                        }
+                    if let Constraint::ForeignKey(fk) = c
+                        && fk.ref_table.key() != t.name.key()
+                    {
+                        create = create.lock(&fk.ref_table, LockLevel::ShareRowExclusive);
                     }
                 }
                 let mut out = vec![create];
@@ -387,11 +387,10 @@ impl Dialect for Postgres {
                 // Its foreign keys' triggers on the referenced tables go too.
                 if let Some(table) = before.table(&o.name) {
                     for c in &table.constraints {
-                        if let Constraint::ForeignKey(fk) = c {
-                            if fk.ref_table.key() != o.name.key() {
-                                statement =
-                                    statement.lock(&fk.ref_table, LockLevel::AccessExclusive);
-                            }
+                        if let Constraint::ForeignKey(fk) = c
+                            && fk.ref_table.key() != o.name.key()
+                        {
+                            statement = statement.lock(&fk.ref_table, LockLevel::AccessExclusive);
                         }
                     }
                 }

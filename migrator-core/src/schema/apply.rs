@@ -499,10 +499,10 @@ impl Schema {
         }
         for table in self.tables.values_mut() {
             for constraint in &mut table.constraints {
-                if let Constraint::ForeignKey(fk) = constraint {
-                    if fk.ref_table.key() == old.key() {
-                        fk.ref_table = new.clone();
-                    }
+                if let Constraint::ForeignKey(fk) = constraint
+                    && fk.ref_table.key() == old.key()
+                {
+                    fk.ref_table = new.clone();
                 }
             }
         }
@@ -597,10 +597,10 @@ impl Schema {
         }
         for other in self.tables.values_mut() {
             for constraint in &mut other.constraints {
-                if let Constraint::ForeignKey(fk) = constraint {
-                    if fk.ref_table.key() == key {
-                        rename(&mut fk.ref_columns);
-                    }
+                if let Constraint::ForeignKey(fk) = constraint
+                    && fk.ref_table.key() == key
+                {
+                    rename(&mut fk.ref_columns);
                 }
             }
         }
@@ -924,10 +924,9 @@ impl Schema {
             let is_enum = matches!(&column.ty, ColumnType::Enum(n) if n.key() == key);
             if let (true, Some(DefaultValue::Literal(Literal::Str(v)))) =
                 (is_enum, &mut column.default)
+                && *v == o.from
             {
-                if *v == o.from {
-                    v.clone_from(&o.to);
-                }
+                v.clone_from(&o.to);
             }
         }
         Ok(())
