@@ -1,17 +1,17 @@
-//! The example application: the school-fees schema, written with migrator's
-//! op builder.
+//! The example application: the school-fees schema, written with migrator.
 //!
-//! `cargo run -- sql` prints each revision's upgrade and derived downgrade as
-//! PostgreSQL SQL, with the locks each statement takes. The runner
-//! (`cargo run -- upgrade`) is the next step of the project.
-
-mod migrations;
+//! `cargo run -- sql` prints every revision's upgrade and downgrade as
+//! PostgreSQL SQL, in the order an upgrade from base to head applies them,
+//! with the locks each statement takes. The runner (`cargo run -- upgrade`)
+//! is the next step of the project.
 
 use std::process::ExitCode;
 
-use migrator_core::ops::{Ops, inverse::invert_all};
-use migrator_core::prelude::*;
-use migrator_core::render::{Statement, render_ops};
+use migrator_core::render::{Effect, Statement, render_ops};
+use migrator_core::{prelude::*, registry};
+
+// Links the library, and with it every revision it registers.
+use example_app as _;
 
 fn print(statements: &[Vec<Statement>]) {
     for statement in statements.iter().flatten() {
@@ -19,7 +19,7 @@ fn print(statements: &[Vec<Statement>]) {
         if let Some(lock) = statement.strongest_lock() {
             notes.push(format!("takes {}", lock.as_str()));
         }
-        if statement.effect != migrator_core::render::Effect::None {
+        if statement.effect != Effect::None {
             notes.push(format!("{:?}", statement.effect).to_lowercase());
         }
         if !statement.transactional {
@@ -33,22 +33,28 @@ fn print(statements: &[Vec<Statement>]) {
 }
 
 fn sql() -> Result<(), String> {
+    let graph = registry::graph().map_err(|e| e.to_string())?;
+    let plan = graph
+        .upgrade(Vec::<String>::new(), "heads")
+        .map_err(|e| e.to_string())?;
     let mut schema = Schema::new();
-    for revision in migrations::all() {
-        let mut op = Ops::new();
-        (revision.upgrade)(&mut op);
-        let up = render_ops(&Postgres, op.ops(), &schema)
+    for step in &plan.steps {
+        let revision = registry::get(&step.revision)
+            .ok_or_else(|| format!("revision {} is not registered", step.revision))?;
+        let up_ops = revision.upgrade_ops();
+        let up = render_ops(&Postgres, &up_ops, &schema)
             .map_err(|e| format!("revision {}: {e}", revision.id))?;
-        let down_ops =
-            invert_all(op.ops(), &schema).map_err(|e| format!("revision {}: {e}", revision.id))?;
+        let down_ops = revision.downgrade_ops(&schema).map_err(|e| e.to_string())?;
         schema
-            .apply_all(op.ops())
+            .apply_all(&up_ops)
             .map_err(|e| format!("revision {}: {e}", revision.id))?;
         let down = render_ops(&Postgres, &down_ops, &schema)
             .map_err(|e| format!("revision {} (downgrade): {e}", revision.id))?;
         println!(
-            "-- Revision {}: {}\n-- upgrade",
-            revision.id, revision.message
+            "-- Revision {}: {} ({})\n-- upgrade",
+            revision.id,
+            revision.message,
+            revision.location()
         );
         print(&up);
         println!("-- downgrade");

@@ -26,9 +26,15 @@
 pub mod graph;
 pub mod ident;
 pub mod ops;
+pub mod registry;
 pub mod render;
 pub mod schema;
 pub mod types;
+
+pub use migrator_macros::{migration, migrations};
+
+#[doc(hidden)]
+pub use inventory;
 
 /// The names a migration file needs.
 pub mod prelude {
@@ -40,4 +46,5 @@ pub mod prelude {
     pub use crate::render::{Dialect, Postgres, render_ops, render_sql};
     pub use crate::schema::Schema;
     pub use crate::types::ColumnType;
+    pub use crate::{migration, migrations};
 }

@@ -1,5 +1,60 @@
-//! Proc-macros of migrator, re-exported by `migrator-core`.
+//! Proc-macros of migrator, re-exported by `migrator-core`:
 //!
-//! The `#[migration]` attribute and the `migrations!` directory macro are
-//! built here (see the project's issue tracker for their status); the crate is
-//! part of the workspace from the start so the layout matches DESIGN.md.
+//! - `#[migration(...)]` on `impl Revision { fn upgrade … fn downgrade … }`
+//!   registers a revision (through `inventory`) and refuses, at compile time,
+//!   a revision that cannot be walked back;
+//! - `migrations!("dir")` includes every file of a directory as a module and
+//!   checks the revisions' graph (duplicate ids, unknown parents, cycles).
+
+mod args;
+mod dir;
+mod revision;
+
+/// The revision graph's checks, shared with `migrator-core` (which cannot be
+/// a dependency of its own proc-macro crate) by including its source.
+#[allow(dead_code, unused_imports, clippy::all)]
+#[path = "../../migrator-core/src/graph/mod.rs"]
+mod graph;
+
+use proc_macro::TokenStream;
+
+/// Declares a revision. Put it on an impl block whose `upgrade` (and, unless
+/// the revision is `reversible` or `irreversible`, `downgrade`) record ops:
+///
+/// ```ignore
+/// use migrator_core::prelude::*;
+///
+/// #[migration(
+///     revision = "ae1027a6acf4",
+///     down_revision = "1975ea83b712",   // None for a base, ["a", "b"] for a merge
+///     message = "add fees",
+///     branch_labels = ["billing"],      // optional
+///     depends_on = ["27c6a30d7c24"],    // optional
+/// )]
+/// impl Revision {
+///     fn upgrade(op: &mut Ops) { /* … */ }
+///     fn downgrade(op: &mut Ops) { /* … */ }
+/// }
+/// ```
+///
+/// With `reversible`, `upgrade` takes `op: &mut Reversible` and the downgrade
+/// is derived; with `irreversible = "reason"` there is none, and the runner
+/// refuses to walk back through the revision, quoting the reason.
+#[proc_macro_attribute]
+pub fn migration(attr: TokenStream, item: TokenStream) -> TokenStream {
+    revision::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Includes every `.rs` file of a directory (relative to the invoking file,
+/// as `include_str!`) as a public module, and checks their revisions form a
+/// graph: no duplicate id, no unknown `down_revision` or `depends_on`, no
+/// cycle. Add `println!("cargo:rerun-if-changed=src/migrations");` to the
+/// crate's `build.rs` so that a new file is picked up without a clean build.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    dir::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -1,0 +1,232 @@
+//! Revisions registered by `#[migration]` through `inventory`: every revision
+//! linked into the binary, from any crate, with no hand-kept list.
+
+use std::collections::BTreeMap;
+
+use crate::graph::{Graph, GraphError, RevisionInfo};
+use crate::ops::inverse::{InvertError, invert_all};
+use crate::ops::{Op, Ops, Reversible};
+use crate::schema::Schema;
+
+/// How a revision's upgrade records its ops.
+#[derive(Debug, Clone, Copy)]
+pub enum Upgrade {
+    /// With the full builder.
+    Ops(fn(&mut Ops)),
+    /// With the builder that has only invertible ops; the downgrade is derived.
+    Reversible(fn(&mut Reversible)),
+}
+
+/// How a revision is undone.
+#[derive(Debug, Clone, Copy)]
+pub enum Downgrade {
+    /// A downgrade written by the author.
+    Written(fn(&mut Ops)),
+    /// The inverses of the upgrade's ops, last first.
+    Derived,
+    /// It cannot be undone, for this reason.
+    Irreversible(&'static str),
+}
+
+/// One revision as `#[migration]` registers it.
+#[derive(Debug)]
+pub struct Registered {
+    /// The revision id.
+    pub id: &'static str,
+    /// Its parents: none for a base, several for a merge.
+    pub down_revisions: &'static [&'static str],
+    /// Its message.
+    pub message: &'static str,
+    /// The branch labels it declares.
+    pub branch_labels: &'static [&'static str],
+    /// Revisions (or labels) it depends on without being their child.
+    pub depends_on: &'static [&'static str],
+    /// Its upgrade.
+    pub upgrade: Upgrade,
+    /// Its downgrade.
+    pub downgrade: Downgrade,
+    /// The source file that declares it.
+    pub file: &'static str,
+    /// The line of its `#[migration]`.
+    pub line: u32,
+}
+
+inventory::collect!(Registered);
+
+/// Why a revision's downgrade cannot be produced.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DowngradeError {
+    /// The revision is marked irreversible.
+    #[error("revision {id} is irreversible: {reason}")]
+    Irreversible {
+        /// The revision.
+        id: String,
+        /// Its author's reason.
+        reason: String,
+    },
+    /// Its derived downgrade could not be computed.
+    #[error("revision {id}: {source}")]
+    Invert {
+        /// The revision.
+        id: String,
+        /// Why.
+        source: Box<InvertError>,
+    },
+}
+
+impl Registered {
+    /// The revision as the graph sees it.
+    pub fn info(&self) -> RevisionInfo {
+        let mut info = RevisionInfo::new(self.id)
+            .parents(self.down_revisions.iter().copied())
+            .message(self.message);
+        for label in self.branch_labels {
+            info = info.label(*label);
+        }
+        for dep in self.depends_on {
+            info = info.depends_on(*dep);
+        }
+        if let Downgrade::Irreversible(reason) = self.downgrade {
+            info = info.irreversible(reason);
+        }
+        info
+    }
+
+    /// The ops of its upgrade.
+    pub fn upgrade_ops(&self) -> Vec<Op> {
+        match self.upgrade {
+            Upgrade::Ops(f) => {
+                let mut op = Ops::new();
+                f(&mut op);
+                op.into_ops()
+            }
+            Upgrade::Reversible(f) => {
+                let mut op = Reversible::new();
+                f(&mut op);
+                op.into_ops()
+            }
+        }
+    }
+
+    /// The ops of its downgrade, given the schema before its upgrade (which
+    /// a derived downgrade needs to restore what the upgrade dropped).
+    pub fn downgrade_ops(&self, before_upgrade: &Schema) -> Result<Vec<Op>, DowngradeError> {
+        match self.downgrade {
+            Downgrade::Written(f) => {
+                let mut op = Ops::new();
+                f(&mut op);
+                Ok(op.into_ops())
+            }
+            Downgrade::Derived => {
+                invert_all(&self.upgrade_ops(), before_upgrade).map_err(|source| {
+                    DowngradeError::Invert {
+                        id: self.id.to_owned(),
+                        source: Box::new(source),
+                    }
+                })
+            }
+            Downgrade::Irreversible(reason) => Err(DowngradeError::Irreversible {
+                id: self.id.to_owned(),
+                reason: reason.to_owned(),
+            }),
+        }
+    }
+
+    /// `file:line` of its declaration, relative to the working directory
+    /// when it is below it.
+    pub fn location(&self) -> String {
+        let file = std::path::Path::new(self.file);
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| file.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+            .unwrap_or_else(|| file.to_path_buf());
+        format!("{}:{}", shown.display(), self.line)
+    }
+}
+
+/// Every registered revision, ordered by id.
+pub fn registered() -> Vec<&'static Registered> {
+    let mut all: Vec<&'static Registered> = inventory::iter::<Registered>.into_iter().collect();
+    all.sort_by_key(|r| (r.id, r.file, r.line));
+    all
+}
+
+/// Why the registered revisions do not form a graph.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RegistryError {
+    /// Two revisions share an id.
+    #[error(
+        "revision id {id} is declared twice: at {first} and at {second}; give one of them a new id"
+    )]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// One declaration.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Another graph error, with where each revision it names is declared.
+    #[error("{source}{}", declared_at(.locations))]
+    Graph {
+        /// What is wrong.
+        source: GraphError,
+        /// `id at file:line` for the revisions involved.
+        locations: Vec<String>,
+    },
+}
+
+fn declared_at(locations: &[String]) -> String {
+    if locations.is_empty() {
+        String::new()
+    } else {
+        format!(" (declared: {})", locations.join(", "))
+    }
+}
+
+/// Checks `revisions` as a graph: the same checks `migrations!` makes at
+/// compile time, run over everything registered (revisions may come from
+/// several crates), before any connection is made.
+pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
+    let mut seen: BTreeMap<&str, &Registered> = BTreeMap::new();
+    for r in revisions {
+        if let Some(first) = seen.insert(r.id, r) {
+            return Err(RegistryError::DuplicateId {
+                id: r.id.to_owned(),
+                first: first.location(),
+                second: r.location(),
+            });
+        }
+    }
+    Graph::new(revisions.iter().map(|r| r.info())).map_err(|source| {
+        let text = source.to_string();
+        let locations = seen
+            .values()
+            .filter(|r| mentions(&text, r.id))
+            .map(|r| format!("{} at {}", r.id, r.location()))
+            .collect();
+        RegistryError::Graph { source, locations }
+    })
+}
+
+/// Whether `text` names `id` as a whole word.
+fn mentions(text: &str, id: &str) -> bool {
+    text.match_indices(id).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + id.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
+}
+
+/// The graph of every revision linked into this binary.
+pub fn graph() -> Result<Graph, RegistryError> {
+    graph_of(&registered())
+}
+
+/// The registered revision `id`.
+pub fn get(id: &str) -> Option<&'static Registered> {
+    inventory::iter::<Registered>
+        .into_iter()
+        .find(|r| r.id == id)
+}

@@ -1,0 +1,148 @@
+//! `migrations!("dir")`: every `.rs` file of a directory as a module, with
+//! the graph checks run over them at compile time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::LitStr;
+
+use crate::args::{from_attribute, is_migration};
+use crate::graph::{Graph, RevisionInfo};
+
+/// The directory `path` names: relative to the file that invokes the macro,
+/// as `include_str!` resolves paths (or to the crate root where the compiler
+/// cannot say which file that is).
+fn resolve(path: &LitStr) -> PathBuf {
+    let given = PathBuf::from(path.value());
+    if given.is_absolute() {
+        return given;
+    }
+    let file = proc_macro::Span::call_site().local_file();
+    let base = match file.as_deref().and_then(Path::parent) {
+        Some(dir) if dir.is_absolute() => dir.to_path_buf(),
+        // A relative file name is relative to the compiler's working directory.
+        Some(dir) => std::env::current_dir().unwrap_or_default().join(dir),
+        None => std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_default(),
+    };
+    base.join(given)
+}
+
+fn module_name(stem: &str) -> syn::Ident {
+    let mut name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert_str(0, "m_");
+    }
+    format_ident!("{}", name)
+}
+
+/// The revision a file declares, if it declares one with valid arguments (a
+/// file that does not parse is left to the compiler, which reports it).
+fn revision_of(path: &Path) -> Option<RevisionInfo> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let file = syn::parse_file(&text).ok()?;
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Impl(i) => i
+            .attrs
+            .iter()
+            .find(|a| is_migration(a))
+            .and_then(|a| from_attribute(a).ok())
+            .map(|args| args.info()),
+        _ => None,
+    })
+}
+
+pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let lit: LitStr = syn::parse2(input)?;
+    let dir = resolve(&lit);
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "cannot read the migrations directory {}: {e}",
+                dir.display()
+            ),
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "mod.rs"))
+        .collect();
+    files.sort();
+
+    let shown = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut modules = Vec::new();
+    let mut revisions: Vec<RevisionInfo> = Vec::new();
+    let mut file_of: BTreeMap<String, String> = BTreeMap::new();
+    for path in &files {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = module_name(&stem);
+        let full = path.to_string_lossy().into_owned();
+        modules.push(quote! {
+            #[path = #full]
+            pub mod #name;
+        });
+        if let Some(info) = revision_of(path) {
+            if let Some(first) = file_of.insert(info.id.clone(), shown(path)) {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
+                        info.id,
+                        shown(path)
+                    ),
+                ));
+            }
+            revisions.push(info);
+        }
+    }
+    if let Err(e) = Graph::new(revisions) {
+        let text = e.to_string();
+        let involved: Vec<String> = file_of
+            .iter()
+            .filter(|(id, _)| mentions(&text, id))
+            .map(|(id, file)| format!("{id} in {file}"))
+            .collect();
+        let place = if involved.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", involved.join(", "))
+        };
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("migrations in {}: {text}{place}", lit.value()),
+        ));
+    }
+    Ok(quote! { #(#modules)* })
+}
+
+/// Whether `text` names `id` as a whole word.
+fn mentions(text: &str, id: &str) -> bool {
+    text.match_indices(id).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + id.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
+}
