@@ -47,7 +47,7 @@ fn check_name(lit: &LitStr, what: &str) -> syn::Result<()> {
         Some(reason) => Err(syn::Error::new(
             lit.span(),
             format!(
-                "{what} {:?} {reason}: ids and labels may not be empty or contain whitespace, `@`, `-`, `+` or `:`, which targets such as `rev@head` and `-1` use",
+                "{what} {:?} {reason}: ids and labels may not be empty, contain whitespace or `@ - + :` (targets such as `rev@head` and `-1` use them), or be head, heads, base or current",
                 lit.value()
             ),
         )),

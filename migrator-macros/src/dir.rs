@@ -108,7 +108,8 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                 return Err(syn::Error::new(
                     lit.span(),
                     format!(
-                        "revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
+                        "migrations in {}: revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
+                        lit.value(),
                         info.id,
                         shown(path)
                     ),
@@ -127,7 +128,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         let place = if involved.is_empty() {
             String::new()
         } else {
-            format!(" ({})", involved.join(", "))
+            format!(". Revisions named here: {}", involved.join(", "))
         };
         return Err(syn::Error::new(
             lit.span(),

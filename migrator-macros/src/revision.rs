@@ -63,7 +63,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             "#[migration] goes on an impl block: impl Revision { fn upgrade(op: &mut Ops) { … } fn downgrade(op: &mut Ops) { … } }",
         )
     })?;
-    let args = Args::parse(attr, item.impl_token.span)?;
+    let args = Args::parse(attr, item.self_ty.span())?;
     let id = args.revision.value();
     let self_ty = &item.self_ty;
     if item.trait_.is_some() || !item.generics.params.is_empty() {
@@ -106,12 +106,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             ));
         }
         if builder_type(upgrade).as_deref() != Some("Reversible") {
-            return Err(syn::Error::new(
-                upgrade.sig.inputs.span(),
-                format!(
-                    "revision {id:?} is reversible: its upgrade takes `op: &mut Reversible`, the builder without irreversible ops"
-                ),
-            ));
+            let message = format!(
+                "revision {id:?} is reversible: its upgrade takes `op: &mut Reversible`, the builder without irreversible ops"
+            );
+            return Err(match upgrade.sig.inputs.first() {
+                Some(syn::FnArg::Typed(arg)) => syn::Error::new_spanned(&arg.ty, message),
+                _ => syn::Error::new(upgrade.sig.ident.span(), message),
+            });
         }
         if let Some(span) = irreversible_call(upgrade.block.to_token_stream_inner()) {
             return Err(syn::Error::new(

@@ -223,6 +223,28 @@ impl Graph {
         }
     }
 
+    /// The revisions applied when the version table holds `current` (their
+    /// ancestors and dependencies included), in the order an upgrade applies
+    /// them.
+    ///
+    /// ```
+    /// use migrator_core::graph::{Graph, RevisionInfo};
+    /// let graph = Graph::new([
+    ///     RevisionInfo::new("a"),
+    ///     RevisionInfo::new("b").parent("a"),
+    ///     RevisionInfo::new("c").parent("b"),
+    /// ]).unwrap();
+    /// assert_eq!(graph.applied(["b"]).unwrap(), ["a", "b"]);
+    /// ```
+    pub fn applied<S: AsRef<str>>(
+        &self,
+        current: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<String>, GraphError> {
+        let rows = self.current_rows(current)?;
+        let set = self.ancestors(&rows);
+        Ok(self.strings(self.order_up(&set)))
+    }
+
     /// Checks version-table rows: known ids, none an ancestor of another.
     pub(crate) fn current_rows<S: AsRef<str>>(
         &self,

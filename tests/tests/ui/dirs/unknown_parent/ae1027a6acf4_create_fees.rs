@@ -1,0 +1,23 @@
+//! create fees
+//!
+//! Revision ID: ae1027a6acf4
+//! Revises: 1975ea83b713
+
+use migrator_core::prelude::*;
+
+#[migration(
+    revision = "ae1027a6acf4",
+    down_revision = "1975ea83b713",
+    message = "create fees"
+)]
+impl Revision {
+    fn upgrade(op: &mut Ops) {
+        op.create_table("fees", |t| {
+            t.column::<i64>("id").identity().primary_key();
+        });
+    }
+
+    fn downgrade(op: &mut Ops) {
+        op.drop_table("fees");
+    }
+}

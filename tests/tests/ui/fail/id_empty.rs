@@ -1,0 +1,17 @@
+// An empty revision id could not be typed as a target.
+use migrator_core::prelude::*;
+
+#[migration(revision = "", down_revision = None, message = "create students")]
+impl Revision {
+    fn upgrade(op: &mut Ops) {
+        op.create_table("students", |t| {
+            t.column::<i64>("id").identity().primary_key();
+        });
+    }
+
+    fn downgrade(op: &mut Ops) {
+        op.drop_table("students");
+    }
+}
+
+fn main() {}
