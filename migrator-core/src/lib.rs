@@ -28,6 +28,7 @@ pub mod ident;
 pub mod ops;
 pub mod registry;
 pub mod render;
+pub mod run;
 pub mod schema;
 pub mod types;
 

@@ -1,0 +1,216 @@
+//! Connections and the migration lock.
+
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, NoTls};
+
+use super::error::{RunError, redact};
+
+/// Where the runner connects: a connection string, or the pool the
+/// application already has.
+#[derive(Clone)]
+pub enum Database {
+    /// A `postgres://` URL or `key=value` connection string.
+    Url(String),
+    /// A deadpool-postgres pool; the runner takes two connections from it
+    /// (one holds the lock, one does the work) and gives them back.
+    Pool(deadpool_postgres::Pool),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Url(url) => write!(f, "Database::Url({})", redact(url)),
+            Database::Pool(_) => f.write_str("Database::Pool(..)"),
+        }
+    }
+}
+
+impl From<&str> for Database {
+    fn from(url: &str) -> Self {
+        Database::Url(url.to_owned())
+    }
+}
+
+impl From<String> for Database {
+    fn from(url: String) -> Self {
+        Database::Url(url)
+    }
+}
+
+impl From<deadpool_postgres::Pool> for Database {
+    fn from(pool: deadpool_postgres::Pool) -> Self {
+        Database::Pool(pool)
+    }
+}
+
+/// One connection, owned or borrowed from a pool.
+pub(crate) enum Conn {
+    Direct(Client),
+    Pooled(deadpool_postgres::Object),
+}
+
+impl Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self {
+            Conn::Direct(c) => c,
+            Conn::Pooled(o) => o,
+        }
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        match self {
+            Conn::Direct(c) => c,
+            Conn::Pooled(o) => o,
+        }
+    }
+}
+
+impl Conn {
+    /// Closes the connection instead of returning it to a pool.
+    fn discard(self) {
+        if let Conn::Pooled(o) = self {
+            drop(deadpool_postgres::Object::take(o));
+        }
+    }
+}
+
+impl Database {
+    /// A human-readable name: the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Url(url) => redact(url),
+            Database::Pool(_) => "the application's connection pool".to_owned(),
+        }
+    }
+
+    pub(crate) async fn connect(&self) -> Result<Conn, RunError> {
+        match self {
+            Database::Url(url) => {
+                let (client, connection) =
+                    tokio_postgres::connect(url, NoTls)
+                        .await
+                        .map_err(|e| RunError::Connect {
+                            url: redact(url),
+                            message: redact(&e.to_string()),
+                        })?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!("connection closed: {e}");
+                    }
+                });
+                Ok(Conn::Direct(client))
+            }
+            Database::Pool(pool) => {
+                pool.get()
+                    .await
+                    .map(Conn::Pooled)
+                    .map_err(|e| RunError::Connect {
+                        url: self.describe(),
+                        message: redact(&e.to_string()),
+                    })
+            }
+        }
+    }
+}
+
+/// The advisory lock that keeps two runners from migrating one database at
+/// once, held on a session of its own. It is released by [`Lock::release`]
+/// and, in every other exit path, by closing that session.
+pub(crate) struct Lock {
+    conn: Option<Conn>,
+    key: i64,
+}
+
+impl Lock {
+    /// Polls `pg_try_advisory_lock` with backoff until it is granted, or
+    /// until `wait` has passed. Never a blocking `pg_advisory_lock`: a session
+    /// waiting on it deadlocks with `CREATE INDEX CONCURRENTLY`.
+    pub(crate) async fn acquire(
+        db: &Database,
+        key: i64,
+        wait: Option<Duration>,
+    ) -> Result<Lock, RunError> {
+        let conn = db.connect().await?;
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(20);
+        let mut last_note = Instant::now();
+        loop {
+            let granted: bool = conn
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+                .await
+                .map_err(|e| RunError::db("taking the migration lock", &e))?
+                .get(0);
+            if granted {
+                return Ok(Lock {
+                    conn: Some(conn),
+                    key,
+                });
+            }
+            let holder = holder(&conn, key).await;
+            if wait.is_some_and(|w| started.elapsed() >= w) {
+                conn.discard();
+                return Err(RunError::LockWait {
+                    key,
+                    holder,
+                    waited: started.elapsed(),
+                });
+            }
+            if last_note.elapsed() >= Duration::from_secs(5) || started.elapsed() < delay {
+                tracing::info!(
+                    "waiting for the migration lock (advisory lock {key}{}), held by another runner",
+                    holder
+                        .map(|p| format!(", backend pid {p}"))
+                        .unwrap_or_default()
+                );
+                last_note = Instant::now();
+            }
+            let remaining = wait.map(|w| w.saturating_sub(started.elapsed()));
+            tokio::time::sleep(remaining.map_or(delay, |r| r.min(delay))).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Releases the lock and gives the session back.
+    pub(crate) async fn release(mut self) {
+        if let Some(conn) = self.conn.take() {
+            let unlocked = conn
+                .query_one("SELECT pg_advisory_unlock($1)", &[&self.key])
+                .await
+                .map(|r| r.get::<_, bool>(0));
+            match unlocked {
+                Ok(true) => drop(conn),
+                // Whatever happened, closing the session releases the lock.
+                _ => conn.discard(),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.discard();
+        }
+    }
+}
+
+/// The backend holding advisory lock `key`, if it can be seen.
+async fn holder(conn: &Client, key: i64) -> Option<i32> {
+    let classid = (key >> 32) as u32;
+    let objid = key as u32;
+    conn.query_opt(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1
+         LIMIT 1",
+        &[&i64::from(classid), &i64::from(objid)],
+    )
+    .await
+    .ok()
+    .flatten()
+    .map(|r| r.get(0))
+}
