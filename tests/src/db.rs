@@ -69,6 +69,20 @@ impl TestDb {
         }
     }
 
+    /// A connection URL for this database (the server's URL with its name).
+    pub fn url(&self) -> String {
+        let server = std::env::var(URL_VAR).unwrap_or_else(|_| DEFAULT_URL.to_owned());
+        let (base, query) = match server.split_once('?') {
+            Some((b, q)) => (b.to_owned(), format!("?{q}")),
+            None => (server.clone(), String::new()),
+        };
+        let scheme_end = base.find("://").map_or(0, |i| i + 3);
+        let path_start = base[scheme_end..]
+            .find('/')
+            .map_or(base.len(), |i| scheme_end + i);
+        format!("{}/{}{query}", &base[..path_start], self.name)
+    }
+
     /// Another connection to the same database.
     pub async fn connect(&self) -> Client {
         connect(&self.config).await

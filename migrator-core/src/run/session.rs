@@ -205,6 +205,7 @@ async fn holder(conn: &Client, key: i64) -> Option<i32> {
     let objid = key as u32;
     conn.query_opt(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
            AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1
          LIMIT 1",
         &[&i64::from(classid), &i64::from(objid)],

@@ -1,0 +1,537 @@
+//! The runner on a real PostgreSQL: transactions, failures, the migration
+//! lock, lock timeouts, lost connections, checksums, non-transactional
+//! revisions and the pool API.
+
+use std::time::{Duration, Instant};
+
+use migrator_core::graph::Direction;
+use migrator_core::prelude::*;
+use migrator_core::registry::{Downgrade, Registered, Upgrade};
+use migrator_core::run::{Database, Migrations, RunConfig, RunError, Runner};
+use migrator_tests::db::TestDb;
+
+fn rev(
+    id: &'static str,
+    parents: &'static [&'static str],
+    up: fn(&mut Ops),
+    down: Downgrade,
+) -> &'static Registered {
+    Box::leak(Box::new(Registered {
+        id,
+        down_revisions: parents,
+        message: id,
+        branch_labels: &[],
+        depends_on: &[],
+        upgrade: Upgrade::Ops(up),
+        downgrade: down,
+        file: file!(),
+        line: line!(),
+    }))
+}
+
+fn up_users(op: &mut Ops) {
+    op.create_table("users", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("email").unique();
+    });
+}
+fn down_users(op: &mut Ops) {
+    op.drop_table("users");
+}
+fn up_posts(op: &mut Ops) {
+    op.create_table("posts", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<i64>("user_id").references("users", "id");
+        t.column::<String>("title");
+    });
+    op.create_index("posts", ["title"]);
+}
+fn up_posts_changed(op: &mut Ops) {
+    op.create_table("posts", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<i64>("user_id").references("users", "id");
+        t.column::<String>("headline");
+    });
+}
+fn up_bio(op: &mut Ops) {
+    op.add_column::<Option<String>>("users", "bio");
+    op.execute("UPDATE users SET bio = 'x'")
+        .reverse("UPDATE users SET bio = NULL");
+}
+fn up_failing(op: &mut Ops) {
+    op.add_column::<Option<i32>>("users", "score");
+    op.create_index("users", ["score"]);
+    op.execute("INSERT INTO no_such_table VALUES (1)");
+}
+fn up_concurrent_index(op: &mut Ops) {
+    op.create_index("users", ["email"])
+        .named("ix_users_email_c")
+        .concurrently();
+}
+fn down_concurrent_index(op: &mut Ops) {
+    op.drop_index("ix_users_email_c").concurrently();
+}
+fn up_mixed(op: &mut Ops) {
+    op.add_column::<Option<i32>>("users", "n");
+    op.create_index("users", ["n"]).concurrently();
+}
+fn up_slow(op: &mut Ops) {
+    op.add_column::<Option<i32>>("users", "slow");
+    op.execute("SELECT pg_sleep(30)").reverse("SELECT 1");
+}
+
+/// users → posts → bio, the middle one with a derived downgrade.
+fn chain() -> Migrations {
+    Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("b2", &["a1"], up_posts, Downgrade::Derived),
+        rev("c3", &["b2"], up_bio, Downgrade::Derived),
+    ])
+    .expect("a valid graph")
+}
+
+fn model_at(migrations: &Migrations, heads: &[&str]) -> Schema {
+    let mut schema = Schema::new();
+    for id in migrations.graph().applied(heads).unwrap() {
+        schema
+            .apply_all(&migrations.get(&id).unwrap().upgrade_ops())
+            .unwrap();
+    }
+    schema
+}
+
+/// The model plus the runner's own two tables, as the catalog should show.
+async fn assert_at(db: &TestDb, migrations: &Migrations, heads: &[&str]) {
+    let rows: Vec<String> = db
+        .client
+        .query("SELECT version_num FROM migrator_version ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(rows, heads, "version table");
+    // The runner's tables are not in the model: move them aside while the
+    // catalog is compared.
+    let client = db.connect().await;
+    client
+        .batch_execute("CREATE SCHEMA IF NOT EXISTS mig_hide; ALTER TABLE migrator_version SET SCHEMA mig_hide; ALTER TABLE migrator_history SET SCHEMA mig_hide")
+        .await
+        .unwrap();
+    let mut model = model_at(migrations, heads);
+    model
+        .apply(&{
+            let mut o = Ops::new();
+            o.create_schema("mig_hide");
+            o.into_ops().remove(0)
+        })
+        .unwrap();
+    let diffs = migrator_tests::catalog::differences(&client, &model).await;
+    client
+        .batch_execute("ALTER TABLE mig_hide.migrator_version SET SCHEMA public; ALTER TABLE mig_hide.migrator_history SET SCHEMA public; DROP SCHEMA mig_hide")
+        .await
+        .unwrap();
+    let hidden: Vec<&String> = diffs
+        .iter()
+        .filter(|d| !d.contains("mig_hide.migrator_"))
+        .collect();
+    assert!(
+        hidden.is_empty(),
+        "catalog differs at {heads:?}: {hidden:#?}"
+    );
+}
+
+#[tokio::test]
+async fn up_and_down_one_step_at_a_time_matches_the_model() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let m = chain();
+    let runner = Runner::new(&m, RunConfig::default());
+    for (target, heads) in [("+1", vec!["a1"]), ("+1", vec!["b2"]), ("+1", vec!["c3"])] {
+        runner.upgrade(&url, target).await.unwrap();
+        assert_at(&db, &m, &heads).await;
+    }
+    let done = runner.upgrade(&url, "head").await.unwrap();
+    assert!(done.steps.is_empty());
+    for (target, heads) in [("-1", vec!["b2"]), ("-1", vec!["a1"]), ("base", vec![])] {
+        runner.downgrade(&url, target).await.unwrap();
+        let heads: Vec<&str> = heads;
+        assert_at(&db, &m, &heads).await;
+    }
+    // Only the runner's tables remain, and the history tells the story.
+    let history: Vec<(String, String)> = db
+        .client
+        .query(
+            "SELECT revision, direction FROM migrator_history ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("a1", "up"),
+        ("b2", "up"),
+        ("c3", "up"),
+        ("c3", "down"),
+        ("b2", "down"),
+        ("a1", "down"),
+    ]
+    .iter()
+    .map(|(r, d)| (r.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(history, expected);
+}
+
+#[tokio::test]
+async fn a_failing_statement_rolls_its_revision_back() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("f2", &["a1"], up_failing, Downgrade::Derived),
+    ])
+    .unwrap();
+    let err = Runner::new(&m, RunConfig::default())
+        .upgrade(&url, "head")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::Statement { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "revision f2 failed at execute \"INSERT INTO no_such_table VALUES (1)\":\n  \
+         INSERT INTO no_such_table VALUES (1)\n\
+         relation \"no_such_table\" does not exist (SQLSTATE 42P01)\n\
+         Nothing of revision f2 was applied; the database is at a1"
+    );
+    // a1 stays applied; nothing of f2 (its column, its index) remains.
+    assert_at(&db, &m, &["a1"]).await;
+    let locks: i64 = db
+        .client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(locks, 0, "the migration lock was released");
+}
+
+#[tokio::test]
+async fn eight_runners_at_once_apply_each_revision_once() {
+    let db = TestDb::new().await;
+    let m: &'static Migrations = Box::leak(Box::new(chain()));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let url: Database = db.url().into();
+        tasks.push(tokio::spawn(async move {
+            Runner::new(m, RunConfig::default())
+                .upgrade(&url, "heads")
+                .await
+                .map(|r| r.steps.len())
+        }));
+    }
+    let mut applied = 0;
+    for task in tasks {
+        applied += task.await.unwrap().unwrap();
+    }
+    assert_eq!(applied, 3, "the three revisions ran once in all");
+    let ups: i64 = db
+        .client
+        .query_one(
+            "SELECT count(*) FROM migrator_history WHERE direction = 'up'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(ups, 3);
+    assert_at(&db, m, &["c3"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_connection_leaves_a_consistent_revision_and_no_lock() {
+    let db = TestDb::new().await;
+    let url = format!("{}?application_name=migrator_victim", db.url());
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("s2", &["a1"], up_slow, Downgrade::Derived),
+    ])
+    .unwrap();
+    let killer = {
+        let client = db.connect().await;
+        let name = db.name.clone();
+        tokio::spawn(async move {
+            // Wait until the runner sits in pg_sleep, then cut its connection.
+            for _ in 0..200 {
+                let killed: i64 = client
+                    .query_one(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                         WHERE datname = $1 AND application_name = 'migrator_victim' AND query LIKE '%pg_sleep%'",
+                        &[&name],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                if killed > 0 {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        })
+    };
+    let runner = Runner::new(&m, RunConfig::default());
+    let err = runner
+        .upgrade(&url.clone().into(), "head")
+        .await
+        .unwrap_err();
+    assert!(killer.await.unwrap(), "the runner never reached pg_sleep");
+    assert!(
+        err.to_string()
+            .contains("Nothing of revision s2 was applied"),
+        "{err}"
+    );
+    assert_at(&db, &m, &["a1"]).await;
+    let locks: i64 = db
+        .client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(locks, 0, "no migration lock is left behind");
+}
+
+#[tokio::test]
+async fn a_changed_revision_is_reported_not_rerun() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let before = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("b2", &["a1"], up_posts, Downgrade::Derived),
+    ])
+    .unwrap();
+    Runner::new(&before, RunConfig::default())
+        .upgrade(&url, "head")
+        .await
+        .unwrap();
+    let after = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("b2", &["a1"], up_posts_changed, Downgrade::Derived),
+        rev("c3", &["b2"], up_bio, Downgrade::Derived),
+    ])
+    .unwrap();
+    let runner = Runner::new(&after, RunConfig::default());
+    let err = runner.upgrade(&url, "head").await.unwrap_err();
+    let RunError::Changed { revision, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(revision, "b2");
+    assert!(err.to_string().contains("--accept-changed"), "{err}");
+    let changed = runner.changed(&url).await.unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].0, "b2");
+    // Accepted, the upgrade goes on from where the database is.
+    let accepting = Runner::new(
+        &after,
+        RunConfig {
+            accept_changed: true,
+            ..RunConfig::default()
+        },
+    );
+    let report = accepting.upgrade(&url, "head").await.unwrap();
+    assert_eq!(report.steps.len(), 1);
+}
+
+#[tokio::test]
+async fn non_transactional_revisions_run_and_mixing_is_refused() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev(
+            "c2",
+            &["a1"],
+            up_concurrent_index,
+            Downgrade::Written(down_concurrent_index),
+        ),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&url, "head").await.unwrap();
+    assert_at(&db, &m, &["c2"]).await;
+    runner.downgrade(&url, "a1").await.unwrap();
+    assert_at(&db, &m, &["a1"]).await;
+
+    let mixed = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("m2", &["a1"], up_mixed, Downgrade::Derived),
+    ])
+    .unwrap();
+    let err = Runner::new(&mixed, RunConfig::default())
+        .upgrade(&url, "head")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "revision m2 mixes create_index ix_users_n on users, which cannot run inside a transaction, \
+         with add_column users.n, which must; move one of them to a revision of its own"
+    );
+    assert_at(&db, &m, &["a1"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_is_retried_with_backoff() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let m = chain();
+    let runner = Runner::new(
+        &m,
+        RunConfig {
+            lock_timeout: Some(Duration::from_millis(100)),
+            lock_retries: 5,
+            ..RunConfig::default()
+        },
+    );
+    runner.upgrade(&url, "b2").await.unwrap();
+    // Another session holds users in ACCESS EXCLUSIVE mode for 700 ms.
+    let blocker = db.connect().await;
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        blocker.batch_execute("COMMIT").await.unwrap();
+    });
+    runner.upgrade(&url, "head").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "it waited for the blocker"
+    );
+    release.await.unwrap();
+    assert_at(&db, &m, &["c3"]).await;
+
+    // With no retries left, the error says what PostgreSQL said.
+    let strict = Runner::new(
+        &m,
+        RunConfig {
+            lock_timeout: Some(Duration::from_millis(50)),
+            lock_retries: 1,
+            ..RunConfig::default()
+        },
+    );
+    let blocker = db.connect().await;
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let err = strict.downgrade(&url, "b2").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("canceling statement due to lock timeout (SQLSTATE 55P03)"),
+        "{err}"
+    );
+    blocker.batch_execute("ROLLBACK").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_runner_gives_up_after_lock_wait() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let m = chain();
+    let config = RunConfig {
+        lock_wait: Some(Duration::from_millis(300)),
+        ..RunConfig::default()
+    };
+    let holder = db.connect().await;
+    holder
+        .query_one("SELECT pg_advisory_lock($1)", &[&config.lock_key()])
+        .await
+        .unwrap();
+    let err = Runner::new(&m, config)
+        .upgrade(&url, "head")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::LockWait { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("another runner holds the migration lock"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("held by backend pid"), "{err}");
+}
+
+#[tokio::test]
+async fn the_pool_api_shares_the_code_path() {
+    let db = TestDb::new().await;
+    let config: tokio_postgres::Config = db.url().parse().unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(4)
+        .build()
+        .unwrap();
+    let m = chain();
+    let runner = Runner::new(&m, RunConfig::default());
+    let db_pool: Database = pool.clone().into();
+    runner.upgrade(&db_pool, "heads").await.unwrap();
+    assert_eq!(runner.current(&db_pool).await.unwrap(), ["c3"]);
+    runner.downgrade(&db_pool, "base").await.unwrap();
+    assert!(runner.current(&db_pool).await.unwrap().is_empty());
+    // Both connections went back to the pool, and no lock is held.
+    assert_eq!(pool.status().size - pool.status().available, 0);
+    let locks: i64 = db
+        .client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(locks, 0);
+}
+
+#[test]
+fn offline_sql_has_transactions_and_version_statements() {
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev(
+            "c2",
+            &["a1"],
+            up_concurrent_index,
+            Downgrade::Written(down_concurrent_index),
+        ),
+    ])
+    .unwrap();
+    let sql = Runner::new(&m, RunConfig::default())
+        .sql(Direction::Up, "base:head")
+        .unwrap();
+    let a1 = sql.find("-- Running upgrade  -> a1").expect("a1's header");
+    let c2 = sql
+        .find("-- Running upgrade a1 -> c2")
+        .expect("c2's header");
+    assert!(a1 < c2);
+    assert!(sql[a1..c2].contains("BEGIN;\n\nCREATE TABLE \"users\""));
+    assert!(sql[a1..c2].contains("INSERT INTO \"migrator_version\" (version_num) VALUES ('a1');"));
+    assert!(sql[c2..].starts_with("-- Running upgrade a1 -> c2, c2\n\nCREATE INDEX CONCURRENTLY"));
+    assert!(
+        sql[c2..].contains(
+            "UPDATE \"migrator_version\" SET version_num = 'c2' WHERE version_num = 'a1';"
+        )
+    );
+    let down = Runner::new(&m, RunConfig::default())
+        .sql(Direction::Down, "c2:base")
+        .unwrap();
+    assert!(down.contains("DROP INDEX CONCURRENTLY \"ix_users_email_c\""));
+    assert!(down.contains("DELETE FROM \"migrator_version\" WHERE version_num = 'a1';"));
+}
