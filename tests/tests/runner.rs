@@ -535,3 +535,68 @@ fn offline_sql_has_transactions_and_version_statements() {
     assert!(down.contains("DROP INDEX CONCURRENTLY \"ix_users_email_c\""));
     assert!(down.contains("DELETE FROM \"migrator_version\" WHERE version_num = 'a1';"));
 }
+
+fn up_many_tables(op: &mut Ops) {
+    for i in 0..700 {
+        op.create_table(format!("t_{i}").as_str(), |t| {
+            t.column::<i64>("id").identity().primary_key();
+            t.column::<String>("name");
+        });
+    }
+}
+
+#[tokio::test]
+async fn single_transaction_mode_is_all_or_nothing_and_knows_its_limits() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let single = RunConfig {
+        single_transaction: true,
+        ..RunConfig::default()
+    };
+    // A failure in the last revision undoes the first ones too.
+    let failing = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("f2", &["a1"], up_failing, Downgrade::Derived),
+    ])
+    .unwrap();
+    let err = Runner::new(&failing, single.clone())
+        .upgrade(&url, "head")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("the database is at base"), "{err}");
+    assert_at(&db, &failing, &[]).await;
+
+    // It refuses a revision that cannot run in a transaction, before running anything.
+    let concurrent = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev(
+            "c2",
+            &["a1"],
+            up_concurrent_index,
+            Downgrade::Written(down_concurrent_index),
+        ),
+    ])
+    .unwrap();
+    let err = Runner::new(&concurrent, single.clone())
+        .upgrade(&url, "head")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::Mixed { .. }), "{err:?}");
+    assert_at(&db, &concurrent, &[]).await;
+
+    // It estimates the locks it would hold until COMMIT and refuses a plan
+    // that would exhaust the server's lock table (max_locks_per_transaction).
+    let many = Migrations::new(vec![rev("m1", &[], up_many_tables, Downgrade::Derived)]).unwrap();
+    let err = Runner::new(&many, single.clone())
+        .upgrade(&url, "head")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::TooManyLocks { .. }), "{err:?}");
+    assert!(err.to_string().contains("nothing was run"), "{err}");
+
+    // And when it fits, it runs.
+    let m = chain();
+    let report = Runner::new(&m, single).upgrade(&url, "head").await.unwrap();
+    assert_eq!(report.steps.len(), 3);
+    assert_at(&db, &m, &["c3"]).await;
+}

@@ -186,6 +186,18 @@ pub enum RunError {
         /// The step.
         step: String,
     },
+    /// The plan would hold more locks in one transaction than the server has room for.
+    #[error(
+        "running these {steps} revisions in one transaction would hold about {needed} locks until COMMIT, more than half of the server's shared lock table ({capacity} = max_locks_per_transaction × (max_connections + max_prepared_transactions)); nothing was run. Run without --single-transaction, upgrade in smaller steps (a target such as +100), or raise max_locks_per_transaction"
+    )]
+    TooManyLocks {
+        /// How many revisions the plan has.
+        steps: usize,
+        /// About how many locks they take.
+        needed: usize,
+        /// The lock table's size.
+        capacity: i64,
+    },
     /// A revision the graph names is not registered (a registry bug).
     #[error("revision {0} is in the graph but not registered")]
     Missing(String),

@@ -27,6 +27,7 @@
 mod checksum;
 mod config;
 mod error;
+mod offline;
 mod session;
 mod tables;
 
@@ -85,7 +86,7 @@ impl Migrations {
 
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
-    fn replay(&self, applied: &[String]) -> Result<(Schema, Vec<(String, String)>), RunError> {
+    fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
         let mut schema = Schema::new();
         let mut sums = Vec::with_capacity(applied.len());
         for id in applied {
@@ -122,18 +123,77 @@ fn render(
     Ok(out)
 }
 
+/// `(revision, checksum)` pairs.
+type Checksums = Vec<(String, String)>;
+
 /// A revision (or its undoing) ready to run.
 struct Prepared {
+    revision: &'static Registered,
+    step: Step,
     ops: Vec<Op>,
     statements: Vec<Vec<Statement>>,
     transactional: bool,
     checksum: String,
-    after: Schema,
 }
 
-fn prepare(revision: &str, ops: Vec<Op>, before: &Schema) -> Result<Prepared, RunError> {
-    let mut after = before.clone();
-    let statements = render(revision, &ops, &mut after)?;
+impl Prepared {
+    /// `("upgrade", "a", "b")`: the words of `Running upgrade a -> b, message`.
+    fn header(&self) -> (&'static str, String, String) {
+        let parents = self.revision.down_revisions.join(", ");
+        let id = self.revision.id.to_owned();
+        match self.step.direction {
+            Direction::Up => ("upgrade", parents, id),
+            Direction::Down => ("downgrade", id, parents),
+        }
+    }
+
+    /// About how many locks the step holds until COMMIT: one per table it
+    /// locks and, for what it creates, the relation, its TOAST table and
+    /// index, its key indexes and its sequences — about 11 for a table with a
+    /// serial key and an index, as measured on PostgreSQL 15.
+    fn estimated_locks(&self) -> usize {
+        let mut n = 0;
+        for (op, statements) in self.ops.iter().zip(&self.statements) {
+            n += statements
+                .iter()
+                .map(|s| s.locks.len().max(1))
+                .sum::<usize>();
+            match op {
+                Op::CreateTable(o) => {
+                    n += 4
+                        + o.table
+                            .constraints
+                            .iter()
+                            .filter(|c| {
+                                matches!(
+                                    c,
+                                    crate::ops::Constraint::PrimaryKey(_)
+                                        | crate::ops::Constraint::Unique(_)
+                                )
+                            })
+                            .count()
+                        + o.table
+                            .columns
+                            .iter()
+                            .filter(|c| c.ty.is_serial() || c.identity.is_some())
+                            .count()
+                            * 2;
+                }
+                Op::CreateIndex(_) | Op::AddConstraint(_) => n += 2,
+                _ => {}
+            }
+        }
+        n
+    }
+}
+
+fn prepare(
+    revision: &'static Registered,
+    step: &Step,
+    ops: Vec<Op>,
+    schema: &mut Schema,
+) -> Result<Prepared, RunError> {
+    let statements = render(revision.id, &ops, schema)?;
     let mut outside = None;
     let mut inside = None;
     for (op, rendered) in ops.iter().zip(&statements) {
@@ -148,17 +208,18 @@ fn prepare(revision: &str, ops: Vec<Op>, before: &Schema) -> Result<Prepared, Ru
     }
     if let (Some(outside), Some(inside)) = (&outside, &inside) {
         return Err(RunError::Mixed {
-            revision: revision.to_owned(),
+            revision: revision.id.to_owned(),
             outside: outside.clone(),
             inside: inside.clone(),
         });
     }
     Ok(Prepared {
+        revision,
+        step: step.clone(),
         checksum: checksum::of(&ops, &statements),
         transactional: outside.is_none(),
         ops,
         statements,
-        after,
     })
 }
 
@@ -338,6 +399,57 @@ impl<'m> Runner<'m> {
         Ok(())
     }
 
+    /// Resolves every step of `plan` to its ops and statements, against the
+    /// schema the version table `rows` stands for, before anything runs: a
+    /// revision that does not apply, mixes transaction kinds or cannot be
+    /// undone stops the plan here. Also returns each applied revision's
+    /// checksum now.
+    fn prepare_plan(&self, plan: &Plan) -> Result<(Vec<Prepared>, Checksums), RunError> {
+        let mut applied = self.migrations.graph.applied(&plan.before)?;
+        let (mut schema, sums) = self.migrations.replay(&applied)?;
+        let mut prepared = Vec::with_capacity(plan.steps.len());
+        for step in &plan.steps {
+            let revision = self.migrations.get(&step.revision)?;
+            let ops = match step.direction {
+                Direction::Up => revision.upgrade_ops(),
+                Direction::Down => {
+                    let before = match revision.downgrade {
+                        Downgrade::Derived => {
+                            let earlier: Vec<String> = applied
+                                .iter()
+                                .take_while(|id| *id != revision.id)
+                                .cloned()
+                                .collect();
+                            self.migrations.replay(&earlier)?.0
+                        }
+                        _ => Schema::new(),
+                    };
+                    revision.downgrade_ops(&before)?
+                }
+            };
+            prepared.push(prepare(revision, step, ops, &mut schema)?);
+            match step.direction {
+                Direction::Up => applied.push(revision.id.to_owned()),
+                Direction::Down => applied.retain(|id| id != revision.id),
+            }
+        }
+        Ok((prepared, sums))
+    }
+
+    /// The version-table change and history row of a step.
+    fn bookkeeping(&self, p: &Prepared, duration_ms: u128) -> Vec<String> {
+        let up = p.step.direction == Direction::Up;
+        let mut sql = tables::change_sql(&self.config, &p.step.change);
+        sql.push(tables::history_sql(
+            &self.config,
+            p.revision.id,
+            if up { "up" } else { "down" },
+            up.then_some(p.checksum.as_str()),
+            duration_ms,
+        ));
+        sql
+    }
+
     async fn run(
         &self,
         conn: &mut Conn,
@@ -360,8 +472,7 @@ impl<'m> Runner<'m> {
                 steps: Vec::new(),
             });
         }
-        let mut applied = graph.applied(&rows)?;
-        let (mut schema, sums) = self.migrations.replay(&applied)?;
+        let (prepared, sums) = self.prepare_plan(&plan)?;
         if !self.config.accept_changed {
             let stored = tables::checksums(&**conn, &self.config).await?;
             if let Some((revision, applied, now)) = changed(&stored, sums).into_iter().next() {
@@ -373,76 +484,113 @@ impl<'m> Runner<'m> {
             }
         }
         let mut at: BTreeSet<String> = rows.into_iter().collect();
-        let mut steps = Vec::with_capacity(plan.steps.len());
-        for step in &plan.steps {
-            let revision = self.migrations.get(&step.revision)?;
-            let ops = match direction {
-                Direction::Up => revision.upgrade_ops(),
-                Direction::Down => {
-                    let before = match revision.downgrade {
-                        Downgrade::Derived => {
-                            let earlier: Vec<String> = applied
-                                .iter()
-                                .take_while(|id| *id != revision.id)
-                                .cloned()
-                                .collect();
-                            self.migrations.replay(&earlier)?.0
-                        }
-                        _ => Schema::new(),
-                    };
-                    revision.downgrade_ops(&before)?
-                }
-            };
-            let prepared = prepare(revision.id, ops, &schema)?;
-            let took = self.execute(conn, revision, step, &prepared, &at).await?;
+        if self.config.single_transaction {
+            return self.run_single(conn, plan, &prepared, &at).await;
+        }
+        let mut steps = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            let took = self.execute(conn, p, &at).await?;
+            let (word, from, to) = p.header();
             tracing::info!(
-                "Running {} {} -> {}, {} ... {} ms",
-                if direction == Direction::Up {
-                    "upgrade"
-                } else {
-                    "downgrade"
-                },
-                if direction == Direction::Up {
-                    revision.down_revisions.join(", ")
-                } else {
-                    revision.id.to_owned()
-                },
-                if direction == Direction::Up {
-                    revision.id.to_owned()
-                } else {
-                    revision.down_revisions.join(", ")
-                },
-                revision.message,
+                "Running {word} {from} -> {to}, {} ... {} ms",
+                p.revision.message,
                 took.as_millis()
             );
-            step.change.apply(&mut at);
-            match direction {
-                Direction::Up => applied.push(revision.id.to_owned()),
-                Direction::Down => applied.retain(|id| id != revision.id),
-            }
-            schema = prepared.after;
-            steps.push((step.clone(), took));
+            p.step.change.apply(&mut at);
+            steps.push((p.step.clone(), took));
         }
         Ok(Report { plan, steps })
     }
 
-    /// Runs one step: its statements, its version-table change and its
-    /// history row, in one transaction when it can.
+    /// Runs the whole plan in one transaction, after checking that every
+    /// step can and that the locks it will hold until COMMIT fit the
+    /// server's shared lock table.
+    async fn run_single(
+        &self,
+        conn: &mut Conn,
+        plan: Plan,
+        prepared: &[Prepared],
+        at: &BTreeSet<String>,
+    ) -> Result<Report, RunError> {
+        if let Some(p) = prepared.iter().find(|p| !p.transactional) {
+            return Err(RunError::Mixed {
+                revision: p.revision.id.to_owned(),
+                outside: "statements that cannot run in a transaction".into(),
+                inside: "--single-transaction".into(),
+            });
+        }
+        let needed: usize = prepared.iter().map(Prepared::estimated_locks).sum();
+        let capacity: i64 = conn
+            .query_one(
+                "SELECT current_setting('max_locks_per_transaction')::bigint
+                      * (current_setting('max_connections')::bigint
+                         + current_setting('max_prepared_transactions')::bigint)",
+                &[],
+            )
+            .await
+            .map_err(|e| RunError::db("reading the lock table's size", &e))?
+            .get(0);
+        let budget = usize::try_from(capacity / 2).unwrap_or(usize::MAX);
+        if needed > budget {
+            return Err(RunError::TooManyLocks {
+                steps: prepared.len(),
+                needed,
+                capacity,
+            });
+        }
+        let started = Instant::now();
+        let tx = conn
+            .transaction()
+            .await
+            .map_err(|e| RunError::db("opening the transaction", &e))?;
+        for sql in self.config.timeouts(true) {
+            tx.batch_execute(&sql)
+                .await
+                .map_err(|e| RunError::db("setting timeouts", &e))?;
+        }
+        let mut steps = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            let step_started = Instant::now();
+            let mut result = run_in(&tx, p).await;
+            if result.is_ok() {
+                for sql in self.bookkeeping(p, step_started.elapsed().as_millis()) {
+                    if let Err(error) = tx.batch_execute(&sql).await {
+                        result = Err(Failure::Statement {
+                            op: "the version table".into(),
+                            sql,
+                            error,
+                        });
+                        break;
+                    }
+                }
+            }
+            if let Err(failure) = result {
+                return Err(failure.into_error(p.revision.id, at, true));
+            }
+            steps.push((p.step.clone(), step_started.elapsed()));
+        }
+        tx.commit().await.map_err(|e| {
+            RunError::db(
+                "committing the plan (if the connection was lost, the commit may or may not have happened: run `current` to see)",
+                &e,
+            )
+        })?;
+        tracing::info!(
+            "Ran {} revisions in one transaction ... {} ms",
+            steps.len(),
+            started.elapsed().as_millis()
+        );
+        Ok(Report { plan, steps })
+    }
+
     async fn execute(
         &self,
         conn: &mut Conn,
-        revision: &Registered,
-        step: &Step,
         prepared: &Prepared,
         at: &BTreeSet<String>,
     ) -> Result<Duration, RunError> {
         let started = Instant::now();
-        let direction = if step.direction == Direction::Up {
-            "up"
-        } else {
-            "down"
-        };
-        let checksum = (step.direction == Direction::Up).then_some(prepared.checksum.as_str());
+        let revision = prepared.revision;
         let mut attempt = 0;
         if !prepared.transactional {
             for sql in self.config.timeouts(false) {
@@ -497,15 +645,7 @@ impl<'m> Runner<'m> {
                 result = run_in(&tx, prepared).await;
             }
             if result.is_ok() {
-                let duration = started.elapsed().as_millis();
-                let mut bookkeeping = tables::change_sql(&self.config, &step.change);
-                bookkeeping.push(tables::history_sql(
-                    &self.config,
-                    revision.id,
-                    direction,
-                    checksum,
-                    duration,
-                ));
+                let bookkeeping = self.bookkeeping(prepared, started.elapsed().as_millis());
                 for sql in bookkeeping {
                     if let Err(error) = tx.batch_execute(&sql).await {
                         result = Err(Failure::Statement {
@@ -595,135 +735,56 @@ impl<'m> Runner<'m> {
             Direction::Up => graph.upgrade(Vec::<String>::new(), range)?,
             Direction::Down => graph.downgrade(Vec::<String>::new(), range)?,
         };
-        let mut applied = graph.applied(&plan.before)?;
-        let (mut schema, _) = self.migrations.replay(&applied)?;
-        let mut out = String::new();
-        for sql in tables::create_sql(&self.config) {
-            out.push_str(&sql);
-            out.push_str(
-                ";
-
-",
-            );
-        }
+        let (prepared, _) = self.prepare_plan(&plan)?;
         let single = self.config.single_transaction;
-        if single {
-            out.push_str(
-                "BEGIN;
-
-",
-            );
+        let mut out = String::new();
+        let line = |out: &mut String, sql: &str| {
+            out.push_str(sql);
+            out.push_str(";\n\n");
+        };
+        for sql in tables::create_sql(&self.config) {
+            line(&mut out, &sql);
         }
-        for step in &plan.steps {
-            let revision = self.migrations.get(&step.revision)?;
-            let (ops, word, from, to) = match direction {
-                Direction::Up => (
-                    revision.upgrade_ops(),
-                    "upgrade",
-                    revision.down_revisions.join(", "),
-                    revision.id.to_owned(),
-                ),
-                Direction::Down => {
-                    let earlier: Vec<String> = applied
-                        .iter()
-                        .take_while(|id| *id != revision.id)
-                        .cloned()
-                        .collect();
-                    let before = self.migrations.replay(&earlier)?.0;
-                    (
-                        revision.downgrade_ops(&before)?,
-                        "downgrade",
-                        revision.id.to_owned(),
-                        revision.down_revisions.join(", "),
-                    )
-                }
-            };
-            if let Some(Op::RunRust(data)) = ops.iter().find(|o| matches!(o, Op::RunRust(_))) {
+        if single {
+            line(&mut out, "BEGIN");
+        }
+        for p in &prepared {
+            if let Some(Op::RunRust(data)) = p.ops.iter().find(|o| matches!(o, Op::RunRust(_))) {
                 return Err(RunError::Offline {
-                    revision: revision.id.to_owned(),
+                    revision: p.revision.id.to_owned(),
                     step: data.name.clone(),
                 });
             }
-            let prepared = prepare(revision.id, ops, &schema)?;
-            if single && !prepared.transactional {
+            if single && !p.transactional {
                 return Err(RunError::Mixed {
-                    revision: revision.id.to_owned(),
-                    outside: "a statement that cannot run in a transaction".into(),
+                    revision: p.revision.id.to_owned(),
+                    outside: "statements that cannot run in a transaction".into(),
                     inside: "--single-transaction".into(),
                 });
             }
+            let (word, from, to) = p.header();
             out.push_str(&format!(
-                "-- Running {word} {from} -> {to}, {}
-
-",
-                revision.message
+                "-- Running {word} {from} -> {to}, {}\n\n",
+                p.revision.message.replace('\n', " ")
             ));
-            let in_tx = prepared.transactional && !single;
-            if in_tx {
-                out.push_str(
-                    "BEGIN;
-
-",
-                );
+            if p.transactional && !single {
+                line(&mut out, "BEGIN");
             }
-            for s in prepared.statements.iter().flatten() {
-                out.push_str(&s.sql);
-                out.push_str(
-                    ";
-
-",
-                );
+            for s in p.statements.iter().flatten() {
+                line(&mut out, &s.sql);
             }
-            if !prepared.transactional {
-                out.push_str(
-                    "BEGIN;
-
-",
-                );
+            if !p.transactional {
+                line(&mut out, "BEGIN");
             }
-            let checksum = (direction == Direction::Up).then_some(prepared.checksum.as_str());
-            for sql in tables::change_sql(&self.config, &step.change) {
-                out.push_str(&sql);
-                out.push_str(
-                    ";
-
-",
-                );
+            for sql in self.bookkeeping(p, 0) {
+                line(&mut out, &sql);
             }
-            out.push_str(&tables::history_sql(
-                &self.config,
-                revision.id,
-                if direction == Direction::Up {
-                    "up"
-                } else {
-                    "down"
-                },
-                checksum,
-                0,
-            ));
-            out.push_str(
-                ";
-
-",
-            );
-            if in_tx || !prepared.transactional {
-                out.push_str(
-                    "COMMIT;
-
-",
-                );
+            if !single {
+                line(&mut out, "COMMIT");
             }
-            match direction {
-                Direction::Up => applied.push(revision.id.to_owned()),
-                Direction::Down => applied.retain(|id| id != revision.id),
-            }
-            schema = prepared.after;
         }
         if single {
-            out.push_str(
-                "COMMIT;
-",
-            );
+            line(&mut out, "COMMIT");
         }
         Ok(out)
     }
@@ -732,7 +793,7 @@ impl<'m> Runner<'m> {
 /// The revisions whose checksum now differs from the one stored.
 fn changed(
     stored: &std::collections::HashMap<String, String>,
-    now: Vec<(String, String)>,
+    now: Checksums,
 ) -> Vec<(String, String, String)> {
     now.into_iter()
         .filter_map(|(id, now)| {
