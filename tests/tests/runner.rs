@@ -141,6 +141,19 @@ async fn assert_at(db: &TestDb, migrations: &Migrations, heads: &[&str]) {
     );
 }
 
+/// Advisory locks held in the test's database.
+async fn advisory_locks(db: &TestDb) -> i64 {
+    db.client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
 #[tokio::test]
 async fn up_and_down_one_step_at_a_time_matches_the_model() {
     let db = TestDb::new().await;
@@ -207,16 +220,7 @@ async fn a_failing_statement_rolls_its_revision_back() {
     );
     // a1 stays applied; nothing of f2 (its column, its index) remains.
     assert_at(&db, &m, &["a1"]).await;
-    let locks: i64 = db
-        .client
-        .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let locks = advisory_locks(&db).await;
     assert_eq!(locks, 0, "the migration lock was released");
 }
 
@@ -296,16 +300,7 @@ async fn a_lost_connection_leaves_a_consistent_revision_and_no_lock() {
         "{err}"
     );
     assert_at(&db, &m, &["a1"]).await;
-    let locks: i64 = db
-        .client
-        .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let locks = advisory_locks(&db).await;
     assert_eq!(locks, 0, "no migration lock is left behind");
 }
 
@@ -488,16 +483,7 @@ async fn the_pool_api_shares_the_code_path() {
     assert!(runner.current(&db_pool).await.unwrap().is_empty());
     // Both connections went back to the pool, and no lock is held.
     assert_eq!(pool.status().size - pool.status().available, 0);
-    let locks: i64 = db
-        .client
-        .query_one(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let locks = advisory_locks(&db).await;
     assert_eq!(locks, 0);
 }
 

@@ -306,6 +306,20 @@ async fn run_in(tx: &Transaction<'_>, prepared: &Prepared) -> Result<(), Failure
     Ok(())
 }
 
+/// Runs a step's version-table and history statements.
+async fn run_bookkeeping(tx: &Transaction<'_>, statements: Vec<String>) -> Result<(), Failure> {
+    for sql in statements {
+        if let Err(error) = tx.batch_execute(&sql).await {
+            return Err(Failure::Statement {
+                op: "the version table".into(),
+                sql,
+                error,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200u64.saturating_mul(1 << attempt.min(5))).min(Duration::from_secs(5))
 }
@@ -553,16 +567,8 @@ impl<'m> Runner<'m> {
             let step_started = Instant::now();
             let mut result = run_in(&tx, p).await;
             if result.is_ok() {
-                for sql in self.bookkeeping(p, step_started.elapsed().as_millis()) {
-                    if let Err(error) = tx.batch_execute(&sql).await {
-                        result = Err(Failure::Statement {
-                            op: "the version table".into(),
-                            sql,
-                            error,
-                        });
-                        break;
-                    }
-                }
+                let sql = self.bookkeeping(p, step_started.elapsed().as_millis());
+                result = run_bookkeeping(&tx, sql).await;
             }
             if let Err(failure) = result {
                 return Err(failure.into_error(p.revision.id, at, true));
@@ -645,17 +651,8 @@ impl<'m> Runner<'m> {
                 result = run_in(&tx, prepared).await;
             }
             if result.is_ok() {
-                let bookkeeping = self.bookkeeping(prepared, started.elapsed().as_millis());
-                for sql in bookkeeping {
-                    if let Err(error) = tx.batch_execute(&sql).await {
-                        result = Err(Failure::Statement {
-                            op: "the version table".into(),
-                            sql,
-                            error,
-                        });
-                        break;
-                    }
-                }
+                let sql = self.bookkeeping(prepared, started.elapsed().as_millis());
+                result = run_bookkeeping(&tx, sql).await;
             }
             match result {
                 Ok(()) => {
