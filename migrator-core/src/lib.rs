@@ -23,6 +23,7 @@
 //! assert!(schema.table(&"fees".into()).is_some());
 //! ```
 
+pub mod cli;
 pub mod graph;
 pub mod ident;
 pub mod ops;

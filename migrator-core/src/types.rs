@@ -125,13 +125,19 @@ impl ColumnType {
     }
 
     /// Whether a foreign key may join a column of this type to one of `other`:
-    /// the same stored type, or two string types.
+    /// the same stored type, or two types of one family PostgreSQL compares
+    /// with its index operators (integers, floats, strings).
     pub fn joins_with(&self, other: &ColumnType) -> bool {
         let (a, b) = (self.storage(), other.storage());
-        let stringy = |t: &ColumnType| matches!(t, Self::Text | Self::Varchar(_) | Self::Char(_));
+        let family = |t: &ColumnType| match t {
+            Self::SmallInt | Self::Integer | Self::BigInt => 1,
+            Self::Real | Self::Double => 2,
+            Self::Text | Self::Varchar(_) | Self::Char(_) => 3,
+            _ => 0,
+        };
         match (&a, &b) {
             (Self::Enum(x), Self::Enum(y)) => x.key() == y.key(),
-            _ => a == b || (stringy(&a) && stringy(&b)),
+            _ => a == b || (family(&a) != 0 && family(&a) == family(&b)),
         }
     }
 }

@@ -16,7 +16,23 @@ fn lists_exactly_the_example_apps_revisions_with_their_parents() {
         [
             ("1975ea83b712", &[][..], "create students"),
             ("27c6a30d7c24", &["ae1027a6acf4"][..], "add fee description"),
+            ("5d2be4c1a9f0", &["27c6a30d7c24"][..], "create payments"),
+            (
+                "8f3a61d0c2b7",
+                &["27c6a30d7c24"][..],
+                "rename fee status overdue to late"
+            ),
             ("ae1027a6acf4", &["1975ea83b712"][..], "create fees"),
+            (
+                "c41e7a9b3d25",
+                &["8f3a61d0c2b7"][..],
+                "mark past-due pending fees late"
+            ),
+            (
+                "e7b94f2a6c18",
+                &["5d2be4c1a9f0", "c41e7a9b3d25"][..],
+                "merge payments and late fees"
+            ),
         ]
     );
 }
@@ -39,19 +55,23 @@ fn records_how_each_example_revision_is_written() {
         assert!(matches!(r.downgrade, Downgrade::Derived), "{id}");
     }
     for r in registry::registered() {
-        assert!(
-            r.branch_labels.is_empty() && r.depends_on.is_empty(),
-            "{}",
-            r.id
-        );
+        let labels: &[&str] = if r.id == "5d2be4c1a9f0" {
+            &["payments"]
+        } else {
+            &[]
+        };
+        assert_eq!(r.branch_labels, labels, "{}", r.id);
+        assert!(r.depends_on.is_empty(), "{}", r.id);
     }
 }
 
 #[test]
-fn the_example_apps_revisions_form_one_line() {
+fn the_example_apps_revisions_form_one_branch_and_its_merge() {
     let graph = registry::graph().unwrap();
-    assert_eq!(graph.len(), 3);
-    assert_eq!(graph.heads(), ["27c6a30d7c24"]);
+    assert_eq!(graph.len(), 7);
+    assert_eq!(graph.heads(), ["e7b94f2a6c18"]);
+    assert_eq!(graph.branch_points(), ["27c6a30d7c24"]);
+    assert_eq!(graph.merge_points(), ["e7b94f2a6c18"]);
     assert_eq!(graph.bases(), ["1975ea83b712"]);
 }
 

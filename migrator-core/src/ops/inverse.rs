@@ -71,24 +71,13 @@ pub fn inverse(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         }
         Op::DropTable(o) => {
             let table = before.table(&o.name).ok_or_else(missing)?;
-            // CREATE TABLE makes every constraint valid and keeps one key per
-            // column list; constraints that were NOT VALID, or that repeat a
-            // key's columns, are added back afterwards as they were.
-            let mut keys: Vec<Vec<String>> = table
-                .primary_key_constraint()
-                .map(|k| k.columns.clone())
-                .into_iter()
-                .collect();
-            let (inline, later): (Vec<Constraint>, Vec<Constraint>) =
-                table.constraints.iter().cloned().partition(|c| match c {
-                    Constraint::PrimaryKey(_) => true,
-                    Constraint::Unique(u) if keys.contains(&u.columns) => false,
-                    Constraint::Unique(u) => {
-                        keys.push(u.columns.clone());
-                        true
-                    }
-                    other => !other.not_valid(),
-                });
+            // CREATE TABLE makes every constraint valid; those that were NOT
+            // VALID are added back as such afterwards.
+            let (inline, later): (Vec<Constraint>, Vec<Constraint>) = table
+                .constraints
+                .iter()
+                .cloned()
+                .partition(|c| !c.not_valid());
             let mut ops = vec![Op::CreateTable(CreateTable {
                 table: TableDef {
                     constraints: inline,

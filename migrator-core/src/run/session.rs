@@ -139,6 +139,7 @@ impl Lock {
         let started = Instant::now();
         let mut delay = Duration::from_millis(20);
         let mut last_note = Instant::now();
+        let mut first_note = true;
         loop {
             let granted: bool = conn
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
@@ -160,7 +161,8 @@ impl Lock {
                     waited: started.elapsed(),
                 });
             }
-            if last_note.elapsed() >= Duration::from_secs(5) || started.elapsed() < delay {
+            if first_note || last_note.elapsed() >= Duration::from_secs(5) {
+                first_note = false;
                 tracing::info!(
                     "waiting for the migration lock (advisory lock {key}{}), held by another runner",
                     holder

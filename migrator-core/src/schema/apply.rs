@@ -73,6 +73,24 @@ fn column_exists(table: &TableDef, column: &str) -> Result {
     }
 }
 
+/// Refuses text PostgreSQL cannot hold: it stores no NUL byte in text, and
+/// a statement with one cannot even be sent.
+fn no_nul(text: &str, what: impl FnOnce() -> String) -> Result {
+    if text.contains('\0') {
+        Err(E::NulByte { what: what() })
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses a default whose string or SQL holds a NUL byte.
+fn check_default(default: &DefaultValue, what: impl FnOnce() -> String) -> Result {
+    match default {
+        DefaultValue::Literal(Literal::Str(text)) | DefaultValue::Expr(text) => no_nul(text, what),
+        DefaultValue::Literal(_) => Ok(()),
+    }
+}
+
 fn sets_equal(a: &[String], b: &[String]) -> bool {
     a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
 }
@@ -89,7 +107,11 @@ impl Schema {
             Op::DropTable(o) => self.drop_table(o),
             Op::RenameTable(o) => self.rename_table(o),
             Op::SetTableComment(o) => {
-                self.table_mut(&o.table)?.comment = canon_comment(&o.comment);
+                let table = self.table_mut(&o.table)?;
+                if let Some(comment) = &o.comment {
+                    no_nul(comment, || format!("comment of table {}", o.table))?;
+                }
+                table.comment = canon_comment(&o.comment);
                 Ok(())
             }
             Op::AddColumn(o) => self.add_column(o),
@@ -198,6 +220,9 @@ impl Schema {
             ColumnType::Custom(sql) if sql.trim().is_empty() => {
                 Err(invalid("custom type is empty"))
             }
+            ColumnType::Custom(sql) if sql.contains('\0') => Err(E::NulByte {
+                what: format!("type of column {column} of table {table}"),
+            }),
             ColumnType::Varchar(Some(0)) | ColumnType::Char(0) => {
                 Err(invalid("length must be at least 1"))
             }
@@ -216,6 +241,16 @@ impl Schema {
     fn check_column(&self, table: &QualifiedName, column: &ColumnDef) -> Result {
         check_ident(&column.name)?;
         self.check_type(table, &column.name, &column.ty)?;
+        if let Some(comment) = &column.comment {
+            no_nul(comment, || {
+                format!("comment of column {} of table {table}", column.name)
+            })?;
+        }
+        if let Some(default) = &column.default {
+            check_default(default, || {
+                format!("default of column {} of table {table}", column.name)
+            })?;
+        }
         let invalid = |reason: &str| E::InvalidColumn {
             table: table.clone(),
             column: column.name.clone(),
@@ -250,7 +285,7 @@ impl Schema {
             if check.expr.trim().is_empty() {
                 return Err(E::NoColumns { what: what() });
             }
-            return Ok(());
+            return no_nul(&check.expr, || format!("expression of {}", what()));
         }
         let columns = constraint.columns();
         if columns.is_empty() {
@@ -310,6 +345,55 @@ impl Schema {
         Ok(())
     }
 
+    /// After a type change of `column` of `table` to `ty`, the foreign keys
+    /// on either side of it must still join.
+    fn check_joins(&self, table: &TableDef, column: &str, ty: &ColumnType) -> Result {
+        let mismatch = |fk: &ForeignKey,
+                        col: &str,
+                        col_ty: &ColumnType,
+                        target: &TableDef,
+                        ref_col: &str,
+                        ref_ty: &ColumnType| {
+            E::ForeignKeyType {
+                name: fk.name.clone(),
+                column: col.to_owned(),
+                ty: col_ty.clone(),
+                ref_table: target.name.clone(),
+                ref_column: ref_col.to_owned(),
+                ref_ty: ref_ty.clone(),
+            }
+        };
+        for constraint in &table.constraints {
+            let Constraint::ForeignKey(fk) = constraint else {
+                continue;
+            };
+            let Some(i) = fk.columns.iter().position(|c| c == column) else {
+                continue;
+            };
+            let target = if fk.ref_table.key() == table.name.key() {
+                table
+            } else {
+                self.table_ref(&fk.ref_table)?
+            };
+            if let Some(r) = target.find_column(&fk.ref_columns[i])
+                && !ty.joins_with(&r.ty)
+            {
+                return Err(mismatch(fk, column, ty, target, &r.name, &r.ty));
+            }
+        }
+        for (by, fk) in self.references_to(&table.name) {
+            let Some(i) = fk.ref_columns.iter().position(|c| c == column) else {
+                continue;
+            };
+            if let Some(c) = by.find_column(&fk.columns[i])
+                && !c.ty.joins_with(ty)
+            {
+                return Err(mismatch(fk, &c.name, &c.ty, table, column, ty));
+            }
+        }
+        Ok(())
+    }
+
     fn create_schema(&mut self, o: &CreateSchema) -> Result {
         check_ident(&o.name)?;
         if self.schemas.contains(&o.name) {
@@ -358,6 +442,9 @@ impl Schema {
     fn create_table(&mut self, o: &CreateTable) -> Result {
         let (schema, name) = o.table.name.key();
         check_ident(&name)?;
+        if let Some(comment) = &o.table.comment {
+            no_nul(comment, || format!("comment of table {}", o.table.name))?;
+        }
         self.need_schema(&schema)?;
         if o.if_not_exists && self.relation_kind(&schema, &name).is_some() {
             return Ok(());
@@ -391,33 +478,33 @@ impl Schema {
                 column.nullable = false;
             }
         }
-        // PostgreSQL builds one index per distinct key column list in CREATE
-        // TABLE and drops the rest (the primary key wins).
+        // One key per set of columns: PostgreSQL silently drops a repeated
+        // list in CREATE TABLE (the primary key wins), and with two keys over
+        // one set a foreign key could depend on either.
         let keys: Vec<&Constraint> = table
             .constraints
             .iter()
             .filter(|c| matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_)))
             .collect();
         for (i, key) in keys.iter().enumerate() {
-            let earlier = keys[..i].iter().find(|k| k.columns() == key.columns());
-            let primary = keys
+            if let Some(twin) = keys[i + 1..]
                 .iter()
-                .find(|k| matches!(k, Constraint::PrimaryKey(_)) && k.columns() == key.columns());
-            let twin = match (key, primary, earlier) {
-                (Constraint::Unique(_), Some(p), _) => Some(p),
-                (_, _, Some(e)) => Some(e),
-                _ => None,
-            };
-            if let Some(twin) = twin {
-                let (kept, dropped) = if matches!(key, Constraint::PrimaryKey(_)) {
-                    (key, twin)
-                } else {
+                .find(|k| sets_equal(k.columns(), key.columns()))
+            {
+                let (kept, dropped) = if matches!(twin, Constraint::PrimaryKey(_)) {
                     (twin, key)
+                } else {
+                    (key, twin)
                 };
                 return Err(E::RedundantKey {
                     table: table.name.clone(),
                     name: dropped.name().to_owned(),
                     earlier: kept.name().to_owned(),
+                    why: if kept.columns() == dropped.columns() {
+                        "PostgreSQL would silently drop it"
+                    } else {
+                        "a second index over them only slows writes, and a foreign key could depend on either"
+                    },
                 });
             }
         }
@@ -642,7 +729,16 @@ impl Schema {
                 ));
             }
             self.check_type(&o.table, &o.column, &change.ty)?;
+            if let Some(using) = &change.using {
+                no_nul(using, || {
+                    format!(
+                        "USING expression of column {} of table {}",
+                        o.column, o.table
+                    )
+                })?;
+            }
             after.ty = canon_type(&change.ty);
+            self.check_joins(table, &o.column, &after.ty)?;
         }
         if let Some(nullable) = o.nullable {
             let in_key = table
@@ -664,9 +760,19 @@ impl Schema {
                     "a serial column's default is its sequence and cannot be changed here",
                 ));
             }
+            if let Some(default) = default {
+                check_default(default, || {
+                    format!("default of column {} of table {}", o.column, o.table)
+                })?;
+            }
             after.default = default.clone();
         }
         if let Some(comment) = &o.comment {
+            if let Some(text) = comment {
+                no_nul(text, || {
+                    format!("comment of column {} of table {}", o.column, o.table)
+                })?;
+            }
             after.comment = canon_comment(comment);
         }
         if after.identity.is_some() && o.ty.is_some() && !after.ty.is_integer() {
@@ -703,6 +809,9 @@ impl Schema {
         no_duplicates(what, &index.columns)?;
         for column in index.columns.iter().chain(&index.include) {
             column_exists(table, column)?;
+        }
+        if let Some(predicate) = &index.predicate {
+            no_nul(predicate, || format!("predicate of index {}", index.name))?;
         }
         let stored = IndexDef {
             table: table.name.clone(),
@@ -755,6 +864,20 @@ impl Schema {
             });
         }
         self.check_constraint(table, &constraint)?;
+        if matches!(
+            constraint,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_)
+        ) && let Some(twin) = table.constraints.iter().find(|c| {
+            matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
+                && sets_equal(c.columns(), constraint.columns())
+        }) {
+            return Err(E::RedundantKey {
+                table: o.table.clone(),
+                name: constraint.name().to_owned(),
+                earlier: twin.name().to_owned(),
+                why: "a second index over them only slows writes, and a foreign key could depend on either",
+            });
+        }
         match &constraint {
             Constraint::PrimaryKey(key) => {
                 if let Some(column) = key

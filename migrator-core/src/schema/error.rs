@@ -10,6 +10,13 @@ pub enum ValidationError {
     /// A name PostgreSQL cannot store as written.
     #[error("{0}")]
     Ident(#[from] IdentError),
+    /// A comment, string default or SQL text holding a NUL byte, which
+    /// PostgreSQL can neither store in text nor receive in a statement.
+    #[error("{what} contains a NUL byte, which PostgreSQL cannot store in text; remove it")]
+    NulByte {
+        /// Which text: `comment of table users`, `default of column users.name`, ….
+        what: String,
+    },
     /// A schema that does not exist.
     #[error("schema {0} does not exist; create it first with create_schema")]
     SchemaNotFound(String),
@@ -112,11 +119,8 @@ pub enum ValidationError {
         /// Its table.
         table: QualifiedName,
     },
-    /// A key in `create_table` over the same columns as an earlier one, which
-    /// PostgreSQL would silently leave out.
-    #[error(
-        "{name} on table {table} repeats the columns of {earlier}; PostgreSQL would silently drop it, so leave it out"
-    )]
+    /// A primary key or unique constraint over the same columns as another.
+    #[error("{name} on table {table} covers the same columns as {earlier}; leave it out ({why})")]
     RedundantKey {
         /// The table.
         table: QualifiedName,
@@ -124,6 +128,8 @@ pub enum ValidationError {
         name: String,
         /// The constraint with the same columns.
         earlier: String,
+        /// What a second key would do.
+        why: &'static str,
     },
     /// A constraint that does not exist.
     #[error("table {table} has no constraint {name}")]

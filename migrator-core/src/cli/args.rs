@@ -1,0 +1,204 @@
+//! The command line: global options and one subcommand per verb (Alembic's).
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Schema migrations for PostgreSQL, with Alembic's verbs.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The database to migrate (a `postgres://` URL or a `key=value`
+    /// string); default: the application's local database.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Print no progress lines (errors still go to stderr).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Give up after waiting this long for another runner's migration lock
+    /// (seconds, or with a unit: `500ms`, `2m`); default: wait as long as it takes.
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration)]
+    pub lock_wait: Option<Duration>,
+    /// `lock_timeout` for each revision's statements (default 5s; `0`: the server's).
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration)]
+    pub lock_timeout: Option<Duration>,
+    /// `statement_timeout` for each revision's statements (default: the server's).
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration)]
+    pub statement_timeout: Option<Duration>,
+    /// Run the whole plan in one transaction (refused when a revision
+    /// cannot run in a transaction).
+    #[arg(long, global = true)]
+    pub single_transaction: bool,
+    /// Go on although an applied revision's ops changed since it ran.
+    #[arg(long, global = true)]
+    pub accept_changed: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply revisions up to TARGET.
+    Upgrade {
+        /// `head`, `heads`, a revision id or prefix, `label@head`, `+N`, `rev+N`…
+        /// (`from:to` with --sql).
+        #[arg(default_value = "head", allow_negative_numbers = true)]
+        target: String,
+        /// Print the SQL script instead of running it (no database connection).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Undo revisions down to TARGET.
+    Downgrade {
+        /// `base`, a revision id or prefix, `-N`, `label@base`… (`from:to` with --sql).
+        #[arg(allow_negative_numbers = true)]
+        target: String,
+        /// Print the SQL script instead of running it (no database connection).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Show the revisions the database is at.
+    Current {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Fail (exit 1) unless the database is at the heads.
+        #[arg(long)]
+        check_heads: bool,
+    },
+    /// List revisions, newest first.
+    History {
+        /// `from:to` (either side optional, `current` allowed).
+        #[arg(short = 'r', long)]
+        rev_range: Option<String>,
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Mark the revisions the database is at.
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Show the heads (revisions nothing builds on).
+    Heads {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show the branch points.
+    Branches {
+        /// Show each revision in full.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show one revision in full.
+    Show {
+        /// A revision id or prefix, `head`, a branch label…
+        #[arg(allow_negative_numbers = true)]
+        rev: String,
+    },
+    /// Set the version table to TARGET without running any revision.
+    Stamp(Stamp),
+    /// Write a revision that merges REVS.
+    Merge {
+        /// The revisions to merge (`heads` for every head).
+        #[arg(required = true)]
+        revs: Vec<String>,
+        /// The new revision's message.
+        #[arg(short, long)]
+        message: String,
+        /// A branch label for the new revision.
+        #[arg(long)]
+        branch_label: Vec<String>,
+        /// The new revision's id (default: 12 random hex digits).
+        #[arg(long)]
+        rev_id: Option<String>,
+    },
+    /// Write a new, empty revision file into the migrations directory.
+    Revision(Revision),
+    /// Check that the graph has one head, the database is at it and no
+    /// applied revision changed.
+    Check {
+        /// Accept several heads.
+        #[arg(long)]
+        allow_multiple_heads: bool,
+    },
+}
+
+/// `stamp`'s arguments.
+#[derive(Debug, Args)]
+pub struct Stamp {
+    /// The revision(s) the version table will hold (`from:to` with --sql).
+    #[arg(allow_negative_numbers = true)]
+    pub target: String,
+    /// Empty the version table first, whatever it holds (even unknown ids).
+    #[arg(long)]
+    pub purge: bool,
+    /// Print the SQL script instead of running it (no database connection).
+    #[arg(long)]
+    pub sql: bool,
+}
+
+/// `revision`'s arguments.
+#[derive(Debug, Args)]
+pub struct Revision {
+    /// The new revision's message.
+    #[arg(short, long)]
+    pub message: String,
+    /// The revision to build on (`base` for a new base).
+    #[arg(long, default_value = "head")]
+    pub head: String,
+    /// Build on a revision that is not a head, starting a branch.
+    #[arg(long)]
+    pub splice: bool,
+    /// A branch label for the new revision.
+    #[arg(long)]
+    pub branch_label: Vec<String>,
+    /// A revision (or branch label) that must be applied first, without being a parent.
+    #[arg(long)]
+    pub depends_on: Vec<String>,
+    /// The new revision's id (default: 12 random hex digits).
+    #[arg(long)]
+    pub rev_id: Option<String>,
+}
+
+/// Parses `5`, `1.5`, `500ms`, `5s` or `2m`.
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (text, 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n >= 0.0 => Ok(Duration::from_secs_f64(n * scale)),
+        _ => Err(format!(
+            "{text:?} is not a duration: give seconds (`5`, `1.5`) or a unit (`500ms`, `5s`, `2m`)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("5"), Ok(Duration::from_secs(5)));
+        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(duration("-1").is_err());
+        assert!(duration("soon").is_err());
+    }
+}

@@ -1,0 +1,457 @@
+//! One function per verb. Each returns the error message to print, or
+//! nothing; output goes to `out`, progress lines through `tracing`.
+
+use std::io::Write;
+
+use super::args::{Cli, Command, Revision, Stamp};
+use super::output::{self, Marks};
+use super::scaffold::{self, NewRevision};
+use super::{CliConfig, database};
+use crate::graph::{Direction, Graph, name_problem};
+use crate::run::{Database, Migrations, RunConfig, Runner};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// What every verb works with.
+struct Context<'a> {
+    migrations: Migrations,
+    config: &'a CliConfig,
+    run: RunConfig,
+    url: &'a str,
+}
+
+impl Context<'_> {
+    fn graph(&self) -> &Graph {
+        self.migrations.graph()
+    }
+
+    fn runner(&self) -> Runner<'_> {
+        Runner::new(&self.migrations, self.run.clone())
+    }
+
+    /// The database, checked to exist (created when `create` is set and it
+    /// is the default one).
+    async fn database(&self, create: bool) -> Result<Database> {
+        let default = database::default_url(&self.config.default_database);
+        database::ensure(self.url, create && self.url == default).await?;
+        Ok(Database::Url(self.url.to_owned()))
+    }
+
+    /// The version table's rows.
+    async fn current(&self) -> Result<Vec<String>> {
+        let db = self.database(false).await?;
+        self.runner().current(&db).await.map_err(|e| e.to_string())
+    }
+
+    fn registered(&self, id: &str) -> Option<&'static crate::registry::Registered> {
+        self.migrations.get(id).ok()
+    }
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result {
+    out.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write the output: {e}"))
+}
+
+/// Runs the verb `cli` names.
+pub(super) async fn dispatch(
+    cli: &Cli,
+    config: &CliConfig,
+    url: &str,
+    out: &mut dyn Write,
+) -> Result {
+    let migrations = match &config.revisions {
+        Some(list) => Migrations::new(list.clone()),
+        None => Migrations::registered(),
+    }
+    .map_err(|e| e.to_string())?;
+    let mut run = config.run.clone();
+    if cli.lock_wait.is_some() {
+        run.lock_wait = cli.lock_wait;
+    }
+    if let Some(t) = cli.lock_timeout {
+        run.lock_timeout = (!t.is_zero()).then_some(t);
+    }
+    if let Some(t) = cli.statement_timeout {
+        run.statement_timeout = (!t.is_zero()).then_some(t);
+    }
+    run.single_transaction |= cli.single_transaction;
+    run.accept_changed |= cli.accept_changed;
+    let cx = Context {
+        migrations,
+        config,
+        run,
+        url,
+    };
+    match &cli.command {
+        Command::Upgrade { target, sql } => migrate(&cx, Direction::Up, target, *sql, out).await,
+        Command::Downgrade { target, sql } => {
+            migrate(&cx, Direction::Down, target, *sql, out).await
+        }
+        Command::Current {
+            verbose,
+            check_heads,
+        } => current(&cx, *verbose, *check_heads, out).await,
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+        } => history(&cx, rev_range.as_deref(), *verbose, *indicate_current, out).await,
+        Command::Heads { verbose } => heads(&cx, *verbose, out),
+        Command::Branches { verbose } => {
+            let text = output::branches(cx.graph(), *verbose, |id| cx.registered(id));
+            write_out(out, &text)
+        }
+        Command::Show { rev } => show(&cx, rev, out).await,
+        Command::Stamp(args) => stamp(&cx, args, out).await,
+        Command::Merge {
+            revs,
+            message,
+            branch_label,
+            rev_id,
+        } => merge(&cx, revs, message, branch_label, rev_id.as_deref(), out),
+        Command::Revision(args) => revision(&cx, args, out),
+        Command::Check {
+            allow_multiple_heads,
+        } => check(&cx, *allow_multiple_heads, out).await,
+    }
+}
+
+async fn migrate(
+    cx: &Context<'_>,
+    direction: Direction,
+    target: &str,
+    sql: bool,
+    out: &mut dyn Write,
+) -> Result {
+    let runner = cx.runner();
+    if sql {
+        let script = runner.sql(direction, target).map_err(|e| e.to_string())?;
+        return write_out(out, &script);
+    }
+    let db = cx.database(direction == Direction::Up).await?;
+    let report = match direction {
+        Direction::Up => runner.upgrade(&db, target).await,
+        Direction::Down => runner.downgrade(&db, target).await,
+    }
+    .map_err(|e| e.to_string())?;
+    let total: u128 = report.steps.iter().map(|(_, d)| d.as_millis()).sum();
+    if !report.steps.is_empty() {
+        tracing::info!(
+            "{} {} revision(s) in {total} ms; the database is at {}",
+            if direction == Direction::Up {
+                "Applied"
+            } else {
+                "Undid"
+            },
+            report.steps.len(),
+            at(&report.plan.after)
+        );
+    }
+    Ok(())
+}
+
+/// `base` or the rows.
+fn at(rows: &[String]) -> String {
+    if rows.is_empty() {
+        "base".to_owned()
+    } else {
+        rows.join(", ")
+    }
+}
+
+async fn current(
+    cx: &Context<'_>,
+    verbose: bool,
+    check_heads: bool,
+    out: &mut dyn Write,
+) -> Result {
+    let rows = cx.current().await?;
+    let graph = cx.graph();
+    graph.applied(&rows).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    for id in &rows {
+        if verbose {
+            text.push_str(&output::block(graph, cx.registered(id), id, true));
+        } else {
+            text.push_str(&output::one_line(
+                graph,
+                id,
+                Marks {
+                    tree: true,
+                    ..Marks::default()
+                },
+            ));
+        }
+        text.push('\n');
+    }
+    write_out(out, &text)?;
+    if check_heads {
+        let heads = graph
+            .version_rows(graph.heads())
+            .map_err(|e| e.to_string())?;
+        if rows != heads {
+            return Err(format!(
+                "the database is not at the heads: it is at {}, the heads are {}; run `upgrade heads`",
+                at(&rows),
+                at(&heads)
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn history(
+    cx: &Context<'_>,
+    range: Option<&str>,
+    verbose: bool,
+    indicate_current: bool,
+    out: &mut dyn Write,
+) -> Result {
+    let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
+    let rows = if needs_db {
+        cx.current().await?
+    } else {
+        Vec::new()
+    };
+    let shown: &[String] = if indicate_current { &rows } else { &[] };
+    let entries = cx
+        .graph()
+        .history(range, &rows)
+        .map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    for entry in entries {
+        let id = entry.revision.id.as_str();
+        if verbose {
+            let current = shown.iter().any(|r| r == id);
+            text.push_str(&output::block(cx.graph(), cx.registered(id), id, current));
+            text.push('\n');
+        } else if indicate_current {
+            text.push_str(&format!("{entry}\n"));
+        } else {
+            // Marked only on request, as Alembic does.
+            let mut plain = entry.clone();
+            plain.is_current = false;
+            text.push_str(&format!("{plain}\n"));
+        }
+    }
+    write_out(out, &text)
+}
+
+fn heads(cx: &Context<'_>, verbose: bool, out: &mut dyn Write) -> Result {
+    let graph = cx.graph();
+    let mut text = String::new();
+    for id in graph.heads() {
+        if verbose {
+            text.push_str(&output::block(graph, cx.registered(id), id, false));
+        } else {
+            text.push_str(&output::one_line(
+                graph,
+                id,
+                Marks {
+                    labels: true,
+                    ..Marks::default()
+                },
+            ));
+        }
+        text.push('\n');
+    }
+    write_out(out, &text)
+}
+
+async fn show(cx: &Context<'_>, rev: &str, out: &mut dyn Write) -> Result {
+    let rows = if rev.contains("current") {
+        cx.current().await?
+    } else {
+        Vec::new()
+    };
+    let ids = cx.graph().resolve(&rows, rev).map_err(|e| e.to_string())?;
+    if ids.is_empty() {
+        return Err(format!("{rev:?} is base, not a revision"));
+    }
+    let mut text = String::new();
+    for id in &ids {
+        text.push_str(&output::block(cx.graph(), cx.registered(id), id, false));
+        text.push('\n');
+    }
+    write_out(out, text.trim_end_matches('\n'))?;
+    write_out(out, "\n")
+}
+
+async fn stamp(cx: &Context<'_>, args: &Stamp, out: &mut dyn Write) -> Result {
+    let runner = cx.runner();
+    if args.sql {
+        let script = runner
+            .stamp_sql(&args.target, args.purge)
+            .map_err(|e| e.to_string())?;
+        return write_out(out, &script);
+    }
+    let db = cx.database(true).await?;
+    let rows = runner
+        .stamp(&db, &args.target, args.purge)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("Stamped the database at {}", at(&rows));
+    Ok(())
+}
+
+/// Checks a new id or label: valid and not taken.
+fn check_name(graph: &Graph, name: &str, what: &str) -> Result {
+    if let Some(problem) = name_problem(name) {
+        return Err(format!("{what} {name:?} {problem}"));
+    }
+    if graph.get(name).is_some() || graph.label_revision(name).is_some() {
+        return Err(format!("{what} {name:?} is already used in the graph"));
+    }
+    Ok(())
+}
+
+/// Writes a new revision file and says where.
+fn create(
+    cx: &Context<'_>,
+    parents: Vec<String>,
+    message: &str,
+    labels: &[String],
+    depends_on: Vec<String>,
+    rev_id: Option<&str>,
+    out: &mut dyn Write,
+) -> Result {
+    let graph = cx.graph();
+    let id = match rev_id {
+        Some(id) => {
+            check_name(graph, id, "revision id")?;
+            id.to_owned()
+        }
+        None => scaffold::fresh_id(|id| graph.get(id).is_some()),
+    };
+    for label in labels {
+        check_name(graph, label, "branch label")?;
+    }
+    let revision = NewRevision {
+        id,
+        parents,
+        message: message.to_owned(),
+        branch_labels: labels.to_vec(),
+        depends_on,
+        created: scaffold::now(),
+    };
+    let dir = &cx.config.migrations_dir;
+    let path = scaffold::write(dir, &revision)
+        .map_err(|e| format!("cannot write a revision file into {}: {e}", dir.display()))?;
+    write_out(out, &format!("Generating {} ... done\n", path.display()))
+}
+
+fn merge(
+    cx: &Context<'_>,
+    revs: &[String],
+    message: &str,
+    labels: &[String],
+    rev_id: Option<&str>,
+    out: &mut dyn Write,
+) -> Result {
+    let none: [&str; 0] = [];
+    let mut parents: Vec<String> = Vec::new();
+    for rev in revs {
+        for id in cx.graph().resolve(none, rev).map_err(|e| e.to_string())? {
+            if !parents.contains(&id) {
+                parents.push(id);
+            }
+        }
+    }
+    if parents.len() < 2 {
+        return Err(format!(
+            "{} names {}; a merge needs two revisions or more (`merge heads` merges every head)",
+            revs.join(" "),
+            if parents.is_empty() {
+                "no revision".to_owned()
+            } else {
+                format!("only {}", parents.join(", "))
+            }
+        ));
+    }
+    create(cx, parents, message, labels, Vec::new(), rev_id, out)
+}
+
+fn revision(cx: &Context<'_>, args: &Revision, out: &mut dyn Write) -> Result {
+    let graph = cx.graph();
+    let none: [&str; 0] = [];
+    let parents = if graph.is_empty() && args.head == "head" {
+        Vec::new()
+    } else {
+        graph.resolve(none, &args.head).map_err(|e| e.to_string())?
+    };
+    let heads = graph.heads();
+    if let Some(inner) = parents.iter().find(|p| !heads.contains(&p.as_str()))
+        && !args.splice
+    {
+        return Err(format!(
+            "revision {inner} is not a head; pass --splice to start a branch from it"
+        ));
+    }
+    let mut depends_on = Vec::new();
+    for dep in &args.depends_on {
+        if graph.get(dep).is_some() || graph.label_revision(dep).is_some() {
+            depends_on.push(dep.clone());
+        } else {
+            depends_on.extend(graph.resolve(none, dep).map_err(|e| e.to_string())?);
+        }
+    }
+    create(
+        cx,
+        parents,
+        &args.message,
+        &args.branch_label,
+        depends_on,
+        args.rev_id.as_deref(),
+        out,
+    )
+}
+
+async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write) -> Result {
+    let graph = cx.graph();
+    let mut problems = Vec::new();
+    let heads = graph.heads();
+    if heads.len() > 1 && !allow_multiple_heads {
+        problems.push(format!(
+            "the graph has {} heads ({}); merge them with `merge heads -m \"merge heads\"`",
+            heads.len(),
+            heads.join(", ")
+        ));
+    }
+    let db = cx.database(false).await?;
+    let runner = cx.runner();
+    let rows = runner.current(&db).await.map_err(|e| e.to_string())?;
+    let wanted = graph.version_rows(&heads).map_err(|e| e.to_string())?;
+    if rows != wanted {
+        problems.push(format!(
+            "the database is at {}, not at the heads ({}); run `upgrade heads`",
+            at(&rows),
+            at(&wanted)
+        ));
+    }
+    match runner.changed(&db).await {
+        Ok(changed) => {
+            for (id, then, now) in changed {
+                problems.push(format!(
+                    "revision {id} has changed since it was applied (checksum {then} then, {now} now)"
+                ));
+            }
+        }
+        Err(e) => problems.push(e.to_string()),
+    }
+    if problems.is_empty() {
+        return write_out(
+            out,
+            &format!(
+                "No problems found: {} revision(s), database at {}, checksums match\n",
+                graph.len(),
+                at(&rows)
+            ),
+        );
+    }
+    Err(format!(
+        "check found {} problem(s):\n  - {}",
+        problems.len(),
+        problems.join("\n  - ")
+    ))
+}

@@ -1,0 +1,255 @@
+//! The command-line interface: Alembic's verbs and output formats over the
+//! runner and the revision graph. An application's `main` hands its
+//! arguments over:
+//!
+//! ```no_run
+//! use migrator_core::cli::{self, CliConfig};
+//!
+//! fn main() -> std::process::ExitCode {
+//!     cli::main(CliConfig {
+//!         migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations").into(),
+//!         default_database: "my_app".into(),
+//!         ..CliConfig::default()
+//!     })
+//! }
+//! ```
+//!
+//! Results go to stdout, progress lines and errors to stderr; exit codes are
+//! 0 (success), 1 (failure, with `error: <message>`) and 2 (usage). A
+//! database password never appears in either.
+
+pub mod args;
+mod commands;
+pub mod database;
+pub mod output;
+pub mod scaffold;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+
+use crate::registry::Registered;
+use crate::run::RunConfig;
+
+/// What the application tells the CLI.
+#[derive(Debug, Clone)]
+pub struct CliConfig {
+    /// Where `revision` and `merge` write new revision files.
+    pub migrations_dir: PathBuf,
+    /// The database on the local server used when neither `--database-url`
+    /// nor `DATABASE_URL` is given: `postgres://postgres@127.0.0.1:5432/<name>`.
+    /// `upgrade` and `stamp` create it when it does not exist.
+    pub default_database: String,
+    /// The runner's settings (table names, default timeouts); the command
+    /// line's options override them.
+    pub run: RunConfig,
+    /// The revisions to work with; `None`: every revision linked into the
+    /// binary.
+    pub revisions: Option<Vec<&'static Registered>>,
+    /// The program name shown in usage messages.
+    pub program: String,
+}
+
+impl Default for CliConfig {
+    fn default() -> Self {
+        Self {
+            migrations_dir: PathBuf::from("migrations"),
+            default_database: "postgres".to_owned(),
+            run: RunConfig::default(),
+            revisions: None,
+            program: "migrator".to_owned(),
+        }
+    }
+}
+
+/// What one run printed, and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// 0 success, 1 failure, 2 usage.
+    pub code: u8,
+    /// What went to stdout.
+    pub stdout: String,
+    /// What went to stderr: progress lines and errors.
+    pub stderr: String,
+}
+
+/// Runs the command line of this process and returns its exit code.
+pub fn main(config: CliConfig) -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let stdout = std::io::stdout();
+    let code = run_to(
+        args,
+        &config,
+        &mut stdout.lock(),
+        Sink::new(Arc::new(Mutex::new(std::io::stderr()))),
+    );
+    ExitCode::from(code)
+}
+
+/// Runs one command line (`args` without the program name, as a user types
+/// it) and returns what it printed: the same path as [`main`], for tests.
+pub fn run<I, S>(args: I, config: &CliConfig) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let mut stdout = Vec::new();
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let code = run_to(
+        args.into_iter().map(Into::into).collect(),
+        config,
+        &mut stdout,
+        Sink::new(stderr.clone()),
+    );
+    let stderr = stderr.lock().map(|b| b.clone()).unwrap_or_default();
+    Output {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Stderr, shared with the progress log, with the database password masked.
+#[derive(Clone)]
+struct Sink {
+    inner: Arc<Mutex<dyn Write + Send>>,
+    secrets: Arc<Mutex<Vec<String>>>,
+}
+
+impl Sink {
+    fn new(inner: Arc<Mutex<dyn Write + Send>>) -> Self {
+        Self {
+            inner,
+            secrets: Arc::default(),
+        }
+    }
+
+    fn hide(&self, secrets: Vec<String>) {
+        if let Ok(mut s) = self.secrets.lock() {
+            *s = secrets;
+        }
+    }
+}
+
+/// Masks each secret in `text`.
+fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets
+        .iter()
+        .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "***"))
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let secrets = self.secrets.lock().map(|s| s.clone()).unwrap_or_default();
+        let text = scrub(&String::from_utf8_lossy(buf), &secrets);
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| std::io::Error::other("stderr lock poisoned"))?;
+        inner.write_all(text.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.inner.lock() {
+            Ok(mut inner) => inner.flush(),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Sink {
+    type Writer = Sink;
+    fn make_writer(&'a self) -> Sink {
+        self.clone()
+    }
+}
+
+fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, mut err: Sink) -> u8 {
+    let cli = match args::Cli::try_parse_from(std::iter::once(config.program.clone()).chain(args)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                write!(err, "{text}")
+            } else {
+                write!(out, "{text}")
+            };
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
+    let url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(|| database::default_url(&config.default_database));
+    err.hide(database::secrets(&url));
+    let level = if cli.quiet {
+        tracing::Level::WARN
+    } else {
+        tracing::Level::INFO
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(err.clone())
+        .with_max_level(level)
+        .without_time()
+        .with_target(false)
+        .with_level(false)
+        .with_ansi(false)
+        .finish();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let result = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(commands::dispatch(&cli, config, &url, out))
+    });
+    let _ = out.flush();
+    match result {
+        Ok(()) => 0,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_exit_2_and_help_exits_0() {
+        let config = CliConfig::default();
+        let out = run(["frobnicate"], &config);
+        assert_eq!(out.code, 2);
+        assert!(
+            out.stderr.contains("unrecognized subcommand"),
+            "{}",
+            out.stderr
+        );
+        let out = run(["--help"], &config);
+        assert_eq!(out.code, 0);
+        assert!(out.stdout.contains("upgrade"), "{}", out.stdout);
+        assert_eq!(run(["downgrade"], &config).code, 2);
+    }
+
+    #[test]
+    fn scrubs_secrets() {
+        assert_eq!(
+            scrub("pw hunter22 here", &["hunter22".to_owned()]),
+            "pw *** here"
+        );
+    }
+}

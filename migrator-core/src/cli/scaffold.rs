@@ -1,0 +1,222 @@
+//! New revision files, in the shape of the hand-written ones: a `//!`
+//! header like Alembic's docstring, then a `#[migration(...)]` impl block
+//! with empty upgrade and downgrade bodies.
+
+use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A revision to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRevision {
+    /// Its id (12 hex digits unless given).
+    pub id: String,
+    /// Its parents: none for a base, several for a merge.
+    pub parents: Vec<String>,
+    /// Its message.
+    pub message: String,
+    /// Branch labels it declares.
+    pub branch_labels: Vec<String>,
+    /// Revisions (or labels) it depends on.
+    pub depends_on: Vec<String>,
+    /// When it was written (UTC, `YYYY-MM-DD HH:MM:SS`).
+    pub created: String,
+}
+
+/// A fresh revision id: 12 random hex digits, none of `taken`.
+pub fn fresh_id(taken: impl Fn(&str) -> bool) -> String {
+    loop {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        hasher.write_u128(now);
+        hasher.write_u32(std::process::id());
+        let id = format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff);
+        if !taken(&id) {
+            return id;
+        }
+    }
+}
+
+/// The current time as a file header shows it.
+pub fn now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(0), 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// The message as a file-name part: lowercase words joined by `_`, at
+/// most 40 characters.
+pub fn slug(message: &str) -> String {
+    let mut out = String::new();
+    for word in message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if out.len() + word.len() + 1 > 40 && !out.is_empty() {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out.truncate(40);
+    out
+}
+
+/// `<id>_<slug>.rs`: the id leads, so `migrations!` names the module after it.
+pub fn file_name(revision: &NewRevision) -> String {
+    match slug(&revision.message) {
+        s if s.is_empty() => format!("{}.rs", revision.id),
+        s => format!("{}_{s}.rs", revision.id),
+    }
+}
+
+fn string_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The file's text.
+pub fn render(revision: &NewRevision) -> String {
+    let mut out = String::new();
+    let mut lines = revision.message.lines();
+    let _ = writeln!(out, "//! {}", lines.next().unwrap_or("").trim_end());
+    for line in lines {
+        let _ = writeln!(out, "//! {}", line.trim_end());
+    }
+    let _ = write!(
+        out,
+        "//!\n//! Revision ID: {}\n//! Revises: {}\n//! Create Date: {}\n\nuse migrator_core::prelude::*;\n\n",
+        revision.id,
+        revision.parents.join(", "),
+        revision.created
+    );
+    let mut args = vec![format!("revision = {:?}", revision.id)];
+    args.push(match revision.parents.as_slice() {
+        [] => "down_revision = None".to_owned(),
+        [one] => format!("down_revision = {one:?}"),
+        many => format!("down_revision = {}", string_list(many)),
+    });
+    args.push(format!("message = {:?}", revision.message));
+    if !revision.branch_labels.is_empty() {
+        args.push(format!(
+            "branch_labels = {}",
+            string_list(&revision.branch_labels)
+        ));
+    }
+    if !revision.depends_on.is_empty() {
+        args.push(format!(
+            "depends_on = {}",
+            string_list(&revision.depends_on)
+        ));
+    }
+    // One argument a line: the shape rustfmt keeps.
+    let _ = writeln!(out, "#[migration(\n    {}\n)]", args.join(",\n    "));
+    out.push_str(
+        "impl Revision {\n    fn upgrade(_op: &mut Ops) {}\n\n    fn downgrade(_op: &mut Ops) {}\n}\n",
+    );
+    out
+}
+
+/// Writes the revision into `dir` (never over an existing file) and formats
+/// it with `rustfmt --edition 2024` when rustfmt is on the PATH. Returns the
+/// file's path.
+pub fn write(dir: &Path, revision: &NewRevision) -> std::io::Result<PathBuf> {
+    let path = dir.join(file_name(revision));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::io::Write::write_all(&mut file, render(revision).as_bytes())?;
+    drop(file);
+    // Formatting is a courtesy: the file is already in rustfmt's shape.
+    match std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(&path)
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(out) if !out.status.success() => tracing::warn!(
+            "rustfmt could not format {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        _ => {}
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(parents: &[&str]) -> NewRevision {
+        NewRevision {
+            id: "0a1b2c3d4e5f".into(),
+            parents: parents.iter().map(|s| s.to_string()).collect(),
+            message: "add \"paid\" column".into(),
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+            created: "2026-11-25 18:00:00".into(),
+        }
+    }
+
+    #[test]
+    fn renders_a_revision_file() {
+        assert_eq!(
+            render(&revision(&["ae1027a6acf4"])),
+            r#"//! add "paid" column
+//!
+//! Revision ID: 0a1b2c3d4e5f
+//! Revises: ae1027a6acf4
+//! Create Date: 2026-11-25 18:00:00
+
+use migrator_core::prelude::*;
+
+#[migration(
+    revision = "0a1b2c3d4e5f",
+    down_revision = "ae1027a6acf4",
+    message = "add \"paid\" column"
+)]
+impl Revision {
+    fn upgrade(_op: &mut Ops) {}
+
+    fn downgrade(_op: &mut Ops) {}
+}
+"#
+        );
+    }
+
+    #[test]
+    fn merges_and_labels() {
+        let mut r = revision(&["aaaaaaaaaaaa", "bbbbbbbbbbbb"]);
+        r.branch_labels = vec!["billing".into()];
+        let text = render(&r);
+        assert!(
+            text.contains(
+                "#[migration(\n    revision = \"0a1b2c3d4e5f\",\n    down_revision = [\"aaaaaaaaaaaa\", \"bbbbbbbbbbbb\"],\n    message = \"add \\\"paid\\\" column\",\n    branch_labels = [\"billing\"]\n)]\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn names_and_ids() {
+        assert_eq!(slug("Add fee status: 'late'!"), "add_fee_status_late");
+        assert_eq!(file_name(&revision(&[])), "0a1b2c3d4e5f_add_paid_column.rs");
+        let id = fresh_id(|_| false);
+        assert_eq!(id.len(), 12);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(now().len(), 19);
+    }
+}
