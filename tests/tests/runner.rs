@@ -586,3 +586,138 @@ async fn single_transaction_mode_is_all_or_nothing_and_knows_its_limits() {
     assert_eq!(report.steps.len(), 3);
     assert_at(&db, &m, &["c3"]).await;
 }
+
+fn up_people(op: &mut Ops) {
+    op.create_table("people", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("name");
+    });
+}
+fn down_people(op: &mut Ops) {
+    op.drop_table("people");
+}
+fn up_unique_names(op: &mut Ops) {
+    op.create_index("people", ["name"])
+        .named("ix_people_name")
+        .unique()
+        .concurrently();
+}
+fn down_unique_names(op: &mut Ops) {
+    op.drop_index("ix_people_name").concurrently();
+}
+
+#[tokio::test]
+async fn an_interrupted_concurrent_index_is_rebuilt_or_kept_on_rerun() {
+    let db = TestDb::new().await;
+    let url: Database = db.url().into();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_people, Downgrade::Written(down_people)),
+        rev(
+            "u2",
+            &["a1"],
+            up_unique_names,
+            Downgrade::Written(down_unique_names),
+        ),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&url, "a1").await.unwrap();
+    db.client
+        .batch_execute("INSERT INTO people (name) VALUES ('ann'), ('ann')")
+        .await
+        .unwrap();
+    // The build fails on the duplicate and leaves an INVALID index behind,
+    // as a killed runner would.
+    let err = runner.upgrade(&url, "head").await.unwrap_err();
+    assert!(matches!(err, RunError::NonTransactional { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("could not create unique index"),
+        "{err}"
+    );
+    let valid: bool = db
+        .client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_people_name'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!valid, "the failed build left an INVALID index");
+    db.client
+        .batch_execute("DELETE FROM people WHERE id = (SELECT max(id) FROM people)")
+        .await
+        .unwrap();
+    // The rerun drops the INVALID index and builds it again.
+    runner.upgrade(&url, "head").await.unwrap();
+    assert_at(&db, &m, &["u2"]).await;
+
+    // A run interrupted after the build but before the version table moved
+    // left a valid index: the rerun keeps it and records the revision.
+    runner.downgrade(&url, "a1").await.unwrap();
+    db.client
+        .batch_execute("CREATE UNIQUE INDEX ix_people_name ON people (name)")
+        .await
+        .unwrap();
+    runner.upgrade(&url, "head").await.unwrap();
+    assert_at(&db, &m, &["u2"]).await;
+    // And a drop that already happened is not an error either.
+    db.client
+        .batch_execute("DROP INDEX ix_people_name")
+        .await
+        .unwrap();
+    runner.downgrade(&url, "a1").await.unwrap();
+    assert_at(&db, &m, &["a1"]).await;
+}
+
+#[tokio::test]
+async fn a_missing_privilege_is_named_and_nothing_is_recorded() {
+    let db = TestDb::new().await;
+    let role = format!("{}_nopriv", db.name);
+    db.client
+        .batch_execute(&format!(
+            "CREATE ROLE \"{role}\" LOGIN;
+             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+             GRANT USAGE ON SCHEMA public TO \"{role}\";"
+        ))
+        .await
+        .unwrap();
+    let m = chain();
+    // The owner creates the runner's tables; the role may only write them.
+    Runner::new(&m, RunConfig::default())
+        .stamp(&db.url().into(), "base", false)
+        .await
+        .unwrap();
+    db.client
+        .batch_execute(&format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON migrator_version, migrator_history TO \"{role}\""
+        ))
+        .await
+        .unwrap();
+    let url = db.url().replacen("postgres@", &format!("{role}@"), 1);
+    let err = Runner::new(&m, RunConfig::default())
+        .upgrade(&url.into(), "head")
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("permission denied for schema public (SQLSTATE 42501)"),
+        "{text}"
+    );
+    assert!(text.contains("HINT: the database role lacks a privilege: creating objects needs CREATE on their schema"), "{text}");
+    assert!(
+        text.contains("Nothing of revision a1 was applied; the database is at base"),
+        "{text}"
+    );
+    let rows: i64 = db
+        .client
+        .query_one("SELECT count(*) FROM migrator_version", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 0, "nothing is recorded as applied");
+    db.client
+        .batch_execute(&format!("DROP OWNED BY \"{role}\"; DROP ROLE \"{role}\""))
+        .await
+        .unwrap();
+}

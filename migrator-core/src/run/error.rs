@@ -25,12 +25,21 @@ pub struct DbMessage {
 impl DbMessage {
     pub(crate) fn of(e: &tokio_postgres::Error) -> DbMessage {
         match e.as_db_error() {
-            Some(db) => DbMessage {
-                code: db.code().code().to_owned(),
-                message: db.message().to_owned(),
-                detail: db.detail().map(str::to_owned),
-                hint: db.hint().map(str::to_owned),
-            },
+            Some(db) => {
+                let code = db.code().code().to_owned();
+                // PostgreSQL gives no hint for a missing privilege; say which one.
+                let hint = db.hint().map(str::to_owned).or_else(|| {
+                    (code == "42501").then(|| {
+                        "the database role lacks a privilege: creating objects needs CREATE on their schema (GRANT CREATE ON SCHEMA <schema> TO <role>), altering or dropping a table needs to own it".to_owned()
+                    })
+                });
+                DbMessage {
+                    code,
+                    message: db.message().to_owned(),
+                    detail: db.detail().map(str::to_owned),
+                    hint,
+                }
+            }
             None => DbMessage {
                 code: String::new(),
                 message: e.to_string(),

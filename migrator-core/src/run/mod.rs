@@ -306,6 +306,62 @@ async fn run_in(tx: &Transaction<'_>, prepared: &Prepared) -> Result<(), Failure
     Ok(())
 }
 
+/// The state of index `name` (in `schema`): missing, valid, or left INVALID
+/// by an interrupted `CREATE INDEX CONCURRENTLY`.
+async fn index_state(
+    conn: &Conn,
+    name: &crate::ident::QualifiedName,
+) -> Result<Option<bool>, RunError> {
+    let row = conn
+        .query_opt(
+            "SELECT i.indisvalid FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relname = $1 AND n.nspname = $2",
+            &[&name.name, &name.schema_name()],
+        )
+        .await
+        .map_err(|e| RunError::db(format!("looking up index {name}"), &e))?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Makes a statement of a revision that runs outside a transaction safe to
+/// run again after an interrupted run, which may have left its work done or
+/// half done. Returns whether the op is already done and must be skipped.
+///
+/// - `CREATE INDEX CONCURRENTLY` interrupted leaves an INVALID index: it is
+///   dropped and built again. A valid index of that name means the earlier
+///   run built it and stopped before recording the revision: it is kept.
+/// - `DROP INDEX CONCURRENTLY` of an index that is gone already is done.
+async fn resume(conn: &Conn, revision: &str, op: &Op) -> Result<bool, RunError> {
+    match op {
+        Op::CreateIndex(ci) if ci.concurrently => {
+            let name = ci.index.qualified_name();
+            match index_state(conn, &name).await? {
+                Some(false) => {
+                    tracing::warn!(
+                        "revision {revision}: index {name} was left INVALID by an interrupted run; dropping it to build it again"
+                    );
+                    let sql = format!("DROP INDEX CONCURRENTLY IF EXISTS {}", name.to_sql());
+                    conn.batch_execute(&sql).await.map_err(|e| {
+                        RunError::db(format!("dropping the invalid index {name}"), &e)
+                    })?;
+                    Ok(false)
+                }
+                Some(true) => {
+                    tracing::warn!(
+                        "revision {revision}: index {name} exists and is valid (an earlier run built it and was interrupted before recording the revision); keeping it"
+                    );
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        }
+        Op::DropIndex(di) if di.concurrently => Ok(index_state(conn, &di.name).await?.is_none()),
+        _ => Ok(false),
+    }
+}
+
 /// Runs a step's version-table and history statements.
 async fn run_bookkeeping(tx: &Transaction<'_>, statements: Vec<String>) -> Result<(), Failure> {
     for sql in statements {
@@ -405,6 +461,13 @@ impl<'m> Runner<'m> {
     }
 
     async fn ensure_tables(&self, conn: &Conn) -> Result<(), RunError> {
+        // Even CREATE TABLE IF NOT EXISTS needs CREATE on the schema: a role
+        // that may only write existing tables must not be asked for it.
+        if tables::exists(&**conn, &self.config.version_table).await?
+            && tables::exists(&**conn, &self.config.history_table).await?
+        {
+            return Ok(());
+        }
         for sql in tables::create_sql(&self.config) {
             conn.batch_execute(&sql)
                 .await
@@ -605,6 +668,9 @@ impl<'m> Runner<'m> {
                     .map_err(|e| RunError::db("setting timeouts", &e))?;
             }
             for (op, statements) in prepared.ops.iter().zip(&prepared.statements) {
+                if resume(conn, revision.id, op).await? {
+                    continue;
+                }
                 for s in statements {
                     loop {
                         match conn.batch_execute(&s.sql).await {

@@ -73,7 +73,7 @@ pub(crate) fn history_sql(
 }
 
 /// Whether `table` exists.
-async fn exists(
+pub(crate) async fn exists(
     client: &impl GenericClient,
     table: &crate::ident::QualifiedName,
 ) -> Result<bool, RunError> {
