@@ -663,3 +663,20 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
         .await?;
     Ok(diffs)
 }
+
+/// [`differences`], leaving out the runner's own `migrator_version` and
+/// `migrator_history` tables (dropped inside a transaction that is rolled
+/// back, so nothing changes).
+pub async fn differences_without_runner_tables(client: &Client, model: &Schema) -> Vec<String> {
+    if let Err(e) = client
+        .batch_execute("BEGIN; DROP TABLE IF EXISTS migrator_version, migrator_history")
+        .await
+    {
+        return vec![format!("hiding the runner's tables failed: {e}")];
+    }
+    let diffs = differences(client, model).await;
+    if let Err(e) = client.batch_execute("ROLLBACK").await {
+        return vec![format!("rolling back failed: {e}")];
+    }
+    diffs
+}

@@ -83,6 +83,12 @@ impl TestDb {
         format!("{}/{}{query}", &base[..path_start], self.name)
     }
 
+    /// The same database with a new main connection (after a server restart).
+    pub async fn reconnect(mut self) -> TestDb {
+        self.client = connect(&self.config).await;
+        self
+    }
+
     /// Another connection to the same database.
     pub async fn connect(&self) -> Client {
         connect(&self.config).await

@@ -1,6 +1,115 @@
 //! Just enough of SQL's lexical structure to find the column names an
 //! author's expression (a check, a partial index's predicate) mentions.
 
+/// PostgreSQL's reserved and type/function-name keywords, and the words of
+/// its expression syntax, sorted: unquoted, none of them names a column.
+const KEYWORDS: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
 /// One identifier token: its byte range in the expression and its name as
 /// PostgreSQL reads it (unquoted names fold to lower case).
 struct Ident {
@@ -77,6 +186,11 @@ fn identifiers(expr: &str) -> Vec<Ident> {
                     continue;
                 }
                 let name = expr[start..i].to_lowercase();
+                if KEYWORDS.binary_search(&name.as_str()).is_ok() {
+                    // PostgreSQL never reads an unquoted keyword as a column.
+                    after_cast = false;
+                    continue;
+                }
                 push(&mut out, expr, start, i, name, &mut after_cast);
             }
             _ if b.is_ascii_digit() => {
@@ -168,7 +282,7 @@ mod tests {
         let e =
             "lower(Email) <> 'status' AND \"Status\"::text = $$x amount$$ AND amount > 0::numeric";
         let names: Vec<String> = identifiers(e).into_iter().map(|i| i.name).collect();
-        assert_eq!(names, ["email", "and", "Status", "and", "amount"]);
+        assert_eq!(names, ["email", "Status", "amount"]);
         assert!(mentions(e, "amount"));
         assert!(!mentions(e, "lower"));
         assert!(!mentions(e, "status"));
@@ -181,6 +295,15 @@ mod tests {
             "\"total\" > 0 AND note <> 'amount'"
         );
         assert_eq!(rename("E'it\\'s' = x", "x", "y"), "E'it\\'s' = \"y\"");
+    }
+
+    #[test]
+    fn keywords_are_sorted_and_never_columns() {
+        assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            rename("x >= 0 OR \"or\" = 'y' AND NOT or_flag", "or", "z"),
+            "x >= 0 OR \"z\" = 'y' AND NOT or_flag"
+        );
     }
 
     #[test]
