@@ -11,7 +11,7 @@ use migrator_core::cli::{self, CliConfig, Output};
 use migrator_core::prelude::*;
 use migrator_core::registry::{self, Downgrade, Registered, Upgrade};
 use migrator_core::run::RunConfig;
-use migrator_tests::catalog::assert_matches;
+use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
 use tokio::runtime::Runtime;
 
@@ -120,15 +120,14 @@ impl Env {
             let ops = registry::get(&id).unwrap().upgrade_ops();
             model.apply_all(&ops).unwrap();
         }
-        self.rt.block_on(async {
-            let client = &self.db.client;
-            client
-                .batch_execute("BEGIN; DROP TABLE IF EXISTS migrator_version, migrator_history")
-                .await
-                .unwrap();
-            assert_matches(client, &model, context).await;
-            client.batch_execute("ROLLBACK").await.unwrap();
-        });
+        let diffs = self
+            .rt
+            .block_on(differences_without_runner_tables(&self.db.client, &model));
+        assert!(
+            diffs.is_empty(),
+            "catalog differs {context}:\n  {}",
+            diffs.join("\n  ")
+        );
     }
 }
 

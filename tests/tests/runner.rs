@@ -8,6 +8,7 @@ use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
 use migrator_core::registry::{Downgrade, Registered, Upgrade};
 use migrator_core::run::{Database, Migrations, RunConfig, RunError, Runner};
+use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
 
 fn rev(
@@ -111,34 +112,8 @@ async fn assert_at(db: &TestDb, migrations: &Migrations, heads: &[&str]) {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(rows, heads, "version table");
-    // The runner's tables are not in the model: move them aside while the
-    // catalog is compared.
-    let client = db.connect().await;
-    client
-        .batch_execute("CREATE SCHEMA IF NOT EXISTS mig_hide; ALTER TABLE migrator_version SET SCHEMA mig_hide; ALTER TABLE migrator_history SET SCHEMA mig_hide")
-        .await
-        .unwrap();
-    let mut model = model_at(migrations, heads);
-    model
-        .apply(&{
-            let mut o = Ops::new();
-            o.create_schema("mig_hide");
-            o.into_ops().remove(0)
-        })
-        .unwrap();
-    let diffs = migrator_tests::catalog::differences(&client, &model).await;
-    client
-        .batch_execute("ALTER TABLE mig_hide.migrator_version SET SCHEMA public; ALTER TABLE mig_hide.migrator_history SET SCHEMA public; DROP SCHEMA mig_hide")
-        .await
-        .unwrap();
-    let hidden: Vec<&String> = diffs
-        .iter()
-        .filter(|d| !d.contains("mig_hide.migrator_"))
-        .collect();
-    assert!(
-        hidden.is_empty(),
-        "catalog differs at {heads:?}: {hidden:#?}"
-    );
+    let diffs = differences_without_runner_tables(&db.client, &model_at(migrations, heads)).await;
+    assert!(diffs.is_empty(), "catalog differs at {heads:?}: {diffs:#?}");
 }
 
 /// Advisory locks held in the test's database.
