@@ -191,6 +191,26 @@ impl Checker {
     /// version table's rows (the index of a non-transactional revision that
     /// was cut off is the one tolerated leftover), and locks left behind.
     async fn problems(&self, db: &TestDb, settled: bool) -> (Vec<String>, bool) {
+        // A killed runner may have sent a COMMIT the server is still working
+        // on: wait for its sessions to end before looking.
+        let started = Instant::now();
+        let mut lingering = 0;
+        while started.elapsed() < Duration::from_secs(10) {
+            lingering = db
+                .client
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity
+                      WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await
+                .expect("read pg_stat_activity")
+                .get::<_, i64>(0);
+            if lingering == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let rows = self.rows(db).await;
         let applied = self
             .migrations
@@ -199,6 +219,11 @@ impl Checker {
             .map(|a| a.len())
             .unwrap_or(usize::MAX);
         let mut diffs = differences_without_runner_tables(&db.client, &self.model(&rows)).await;
+        if lingering > 0 {
+            diffs.push(format!(
+                "{lingering} session(s) of the killed runner still open after 10 s"
+            ));
+        }
         let mut partial = false;
         if !settled && applied < N && non_transactional(applied) {
             let name = format!("ix_c_{applied:03}");
