@@ -51,8 +51,12 @@ fn module_name(stem: &str) -> syn::Ident {
 /// The revision a file declares, if it declares one with valid arguments (a
 /// file that does not parse is left to the compiler, which reports it).
 fn revision_of(path: &Path) -> Option<RevisionInfo> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let file = syn::parse_file(&text).ok()?;
+    revision_in(&std::fs::read_to_string(path).ok()?)
+}
+
+/// The revision the text of a file declares, if any.
+fn revision_in(text: &str) -> Option<RevisionInfo> {
+    let file = syn::parse_file(text).ok()?;
     file.items.iter().find_map(|item| match item {
         syn::Item::Impl(i) => i
             .attrs
@@ -146,4 +150,59 @@ fn mentions(text: &str, id: &str) -> bool {
         let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
         !word(before) && !word(after)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"use migrator_core::prelude::*;
+
+#[migration(revision = "ae1027a6acf4", down_revision = ["1975ea83b712", "27c6"], message = "m", branch_labels = ["b"], depends_on = "x")]
+impl Revision {
+    fn upgrade(op: &mut Ops) { op.drop_table("t"); }
+    fn downgrade(op: &mut Ops) {}
+}
+"#;
+
+    #[test]
+    fn reads_a_revision_file() {
+        let info = revision_in(FILE).expect("a revision");
+        assert_eq!(info.id, "ae1027a6acf4");
+        assert_eq!(info.down_revisions, ["1975ea83b712", "27c6"]);
+        assert_eq!(info.branch_labels, ["b"]);
+        assert_eq!(info.depends_on, ["x"]);
+    }
+
+    /// The loader takes any text without panicking: 100,000 inputs, random
+    /// bytes and the revision file cut and spliced at random places.
+    #[test]
+    fn never_panics_on_arbitrary_files() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let bytes = FILE.as_bytes();
+        for case in 0..100_000 {
+            let text = if case % 2 == 0 {
+                let len = (next() % 64) as usize;
+                let raw: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                String::from_utf8_lossy(&raw).into_owned()
+            } else {
+                let a = (next() as usize) % bytes.len();
+                let b = (next() as usize) % bytes.len();
+                let mut spliced = bytes[..a.min(b)].to_vec();
+                spliced.extend_from_slice(&bytes[a.max(b)..]);
+                spliced.insert(
+                    (next() as usize) % (spliced.len() + 1),
+                    b"\"'@-+:()[]{}#,= \n\0"[(next() % 17) as usize],
+                );
+                String::from_utf8_lossy(&spliced).into_owned()
+            };
+            let _ = revision_in(&text);
+        }
+    }
 }
