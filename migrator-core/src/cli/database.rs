@@ -1,11 +1,11 @@
 //! Which database the CLI talks to, creating the default one when it is
 //! missing, and the secrets its output must never show.
 
-use tokio_postgres::NoTls;
 use tokio_postgres::config::Host;
 
 use crate::ident::quote_ident;
 use crate::run::redact;
+use crate::run::tls::{ConnectError, Target, split};
 
 /// SQLSTATE `invalid_catalog_name`: the database does not exist.
 const NO_DATABASE: &str = "3D000";
@@ -22,7 +22,8 @@ pub fn default_url(name: &str) -> String {
 /// every message); `redact` covers those where a URL is shown.
 pub fn secrets(url: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if let Ok(config) = url.parse::<tokio_postgres::Config>()
+    // tokio-postgres refuses libpq's TLS parameters: read the rest.
+    if let Ok(config) = split(url).rest.parse::<tokio_postgres::Config>()
         && let Some(password) = config.get_password()
     {
         out.push(String::from_utf8_lossy(password).into_owned());
@@ -61,13 +62,13 @@ fn createdb_command(config: &tokio_postgres::Config, name: &str) -> String {
 /// otherwise the error says which command creates it. Other connection
 /// failures are left to the runner, which reports them.
 pub async fn ensure(url: &str, create: bool) -> Result<(), String> {
-    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+    let Ok(target) = Target::parse(url) else {
         return Ok(());
     };
-    let error = match config.connect(NoTls).await {
-        Ok((client, connection)) => {
+    let error = match target.connect().await {
+        Ok((client, task)) => {
             drop(client);
-            let _ = connection.await;
+            let _ = task.await;
             return Ok(());
         }
         Err(e) => e,
@@ -75,25 +76,25 @@ pub async fn ensure(url: &str, create: bool) -> Result<(), String> {
     if error.code().map(|c| c.code()) != Some(NO_DATABASE) {
         return Ok(());
     }
+    let config = &target.config;
     let name = config.get_dbname().unwrap_or("postgres").to_owned();
-    let how = createdb_command(&config, &name);
+    let how = createdb_command(config, &name);
     if !create {
         return Err(format!(
             "database {name:?} does not exist on {}; create it with `{how}`",
             redact(url)
         ));
     }
-    let mut admin = config.clone();
-    admin.dbname("postgres");
+    let mut admin = target.clone();
+    admin.config.dbname("postgres");
     let created = async {
-        let (client, connection) = admin.connect(NoTls).await?;
-        let task = tokio::spawn(connection);
+        let (client, task) = admin.connect().await?;
         let result = client
             .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
             .await;
         drop(client);
         let _ = task.await;
-        result
+        result.map_err(ConnectError::from)
     }
     .await;
     match created {
@@ -121,6 +122,11 @@ mod tests {
             ["s3cr%40t", "s3cr@t"]
         );
         assert_eq!(secrets("host=db user=app password=hunter22"), ["hunter22"]);
+        // libpq's TLS parameters, which tokio-postgres refuses, do not hide it.
+        assert_eq!(
+            secrets("host=db password=hunter22 sslmode=verify-full sslrootcert=/ca.crt"),
+            ["hunter22"]
+        );
         assert!(secrets("postgres://postgres@127.0.0.1:5432/app").is_empty());
     }
 

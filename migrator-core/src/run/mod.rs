@@ -30,6 +30,7 @@ mod error;
 mod offline;
 mod session;
 mod tables;
+pub(crate) mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -37,6 +38,7 @@ use std::time::{Duration, Instant};
 pub use config::RunConfig;
 pub use error::{DbMessage, RunError, redact};
 pub use session::Database;
+pub use tls::connect;
 
 use session::{Conn, Lock};
 use tokio_postgres::Transaction;

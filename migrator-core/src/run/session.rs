@@ -3,7 +3,7 @@
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use super::error::{RunError, redact};
 
@@ -11,7 +11,9 @@ use super::error::{RunError, redact};
 /// application already has.
 #[derive(Clone)]
 pub enum Database {
-    /// A `postgres://` URL or `key=value` connection string.
+    /// A `postgres://` URL or `key=value` connection string. TLS as libpq's
+    /// `sslmode` (default `prefer`) and `sslrootcert` say: see
+    /// [`connect`](super::connect).
     Url(String),
     /// A deadpool-postgres pool; the runner takes two connections from it
     /// (one holds the lock, one does the work) and gives them back.
@@ -90,21 +92,7 @@ impl Database {
 
     pub(crate) async fn connect(&self) -> Result<Conn, RunError> {
         match self {
-            Database::Url(url) => {
-                let (client, connection) =
-                    tokio_postgres::connect(url, NoTls)
-                        .await
-                        .map_err(|e| RunError::Connect {
-                            url: redact(url),
-                            message: redact(&e.to_string()),
-                        })?;
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing::debug!("connection closed: {e}");
-                    }
-                });
-                Ok(Conn::Direct(client))
-            }
+            Database::Url(url) => super::tls::connect(url).await.map(Conn::Direct),
             Database::Pool(pool) => {
                 pool.get()
                     .await
