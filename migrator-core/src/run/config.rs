@@ -16,9 +16,9 @@ pub struct RunConfig {
     /// How long to wait for another runner's migration lock; `None` waits
     /// as long as it takes.
     pub lock_wait: Option<Duration>,
-    /// `lock_timeout` for each revision's statements (`None`: the server's).
+    /// `lock_timeout` for the run's statements (`None`: the server's).
     pub lock_timeout: Option<Duration>,
-    /// `statement_timeout` for each revision's statements (`None`: the server's).
+    /// `statement_timeout` for the run's statements (`None`: the server's).
     pub statement_timeout: Option<Duration>,
     /// How many times a revision is retried after a lock timeout (SQLSTATE 55P03).
     pub lock_retries: u32,
@@ -57,18 +57,14 @@ impl RunConfig {
         i64::from_ne_bytes(super::checksum::fnv64(name.as_bytes()).to_ne_bytes())
     }
 
-    /// `SET LOCAL` statements for the timeouts.
-    pub(crate) fn timeouts(&self, local: bool) -> Vec<String> {
-        let set = if local { "SET LOCAL" } else { "SET" };
+    /// `SET` statements for the timeouts of a run's work session.
+    pub(crate) fn timeouts(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(t) = self.lock_timeout {
-            out.push(format!("{set} lock_timeout = {}", t.as_millis().max(1)));
+            out.push(format!("SET lock_timeout = {}", t.as_millis().max(1)));
         }
         if let Some(t) = self.statement_timeout {
-            out.push(format!(
-                "{set} statement_timeout = {}",
-                t.as_millis().max(1)
-            ));
+            out.push(format!("SET statement_timeout = {}", t.as_millis().max(1)));
         }
         out
     }

@@ -8,9 +8,9 @@
 //!   whose statements cannot run in a transaction (`CREATE INDEX
 //!   CONCURRENTLY`) runs statement by statement, its version change last; a
 //!   revision mixing both kinds is refused before anything runs.
-//! - `lock_timeout` (and `statement_timeout`) are set per revision, after the
-//!   runner's lock is held; a lock timeout (55P03) retries the revision with
-//!   backoff.
+//! - `lock_timeout` (and `statement_timeout`) are set for the run on the
+//!   work session, once the runner's lock is held (never on the lock's own
+//!   session); a lock timeout (55P03) retries the revision with backoff.
 //! - Each applied revision's checksum is stored; a revision changed since is
 //!   reported, never silently re-run or ignored.
 //!
@@ -89,14 +89,31 @@ impl Migrations {
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
     fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
+        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new())?;
+        Ok((schema, sums))
+    }
+
+    /// [`replay`](Self::replay), also deriving the downgrades of the
+    /// revisions in `derive` from the schema just before each of them: one
+    /// pass, however many revisions a downgrade undoes.
+    fn replay_deriving(
+        &self,
+        applied: &[String],
+        derive: &BTreeSet<&str>,
+    ) -> Result<(Schema, Checksums, Derived), RunError> {
         let mut schema = Schema::new();
         let mut sums = Vec::with_capacity(applied.len());
+        let mut derived = BTreeMap::new();
         for id in applied {
-            let ops = self.get(id)?.upgrade_ops();
+            let revision = self.get(id)?;
+            if derive.contains(id.as_str()) {
+                derived.insert(id.clone(), revision.downgrade_ops(&schema)?);
+            }
+            let ops = revision.upgrade_ops();
             let rendered = render(id, &ops, &mut schema)?;
             sums.push((id.clone(), checksum::of(&ops, &rendered)));
         }
-        Ok((schema, sums))
+        Ok((schema, sums, derived))
     }
 }
 
@@ -127,6 +144,9 @@ fn render(
 
 /// `(revision, checksum)` pairs.
 type Checksums = Vec<(String, String)>;
+
+/// Derived downgrades, by revision.
+type Derived = BTreeMap<String, Vec<Op>>;
 
 /// A revision (or its undoing) ready to run.
 struct Prepared {
@@ -364,18 +384,16 @@ async fn resume(conn: &Conn, revision: &str, op: &Op) -> Result<bool, RunError> 
     }
 }
 
-/// Runs a step's version-table and history statements.
+/// Runs a step's version-table and history statements, in one round trip.
 async fn run_bookkeeping(tx: &Transaction<'_>, statements: Vec<String>) -> Result<(), Failure> {
-    for sql in statements {
-        if let Err(error) = tx.batch_execute(&sql).await {
-            return Err(Failure::Statement {
-                op: "the version table".into(),
-                sql,
-                error,
-            });
-        }
-    }
-    Ok(())
+    let sql = statements.join(";\n");
+    tx.batch_execute(&sql)
+        .await
+        .map_err(|error| Failure::Statement {
+            op: "the version table".into(),
+            sql,
+            error,
+        })
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -408,21 +426,45 @@ impl<'m> Runner<'m> {
     /// Takes the migration lock, then opens the work connection.
     async fn begin(&self, db: &Database) -> Result<(Lock, Conn), RunError> {
         let lock = Lock::acquire(db, self.config.lock_key(), self.config.lock_wait).await?;
-        match db.connect().await {
-            Ok(conn) => Ok((lock, conn)),
+        let conn = match db.connect().await {
+            Ok(conn) => conn,
             Err(e) => {
                 lock.release().await;
-                Err(e)
+                return Err(e);
             }
+        };
+        // The timeouts hold for the whole run, on the work session only:
+        // never on the session that holds the runner's lock.
+        let timeouts = self.config.timeouts();
+        if !timeouts.is_empty()
+            && let Err(e) = conn.batch_execute(&timeouts.join("; ")).await
+        {
+            lock.release().await;
+            return Err(RunError::db(
+                "setting lock_timeout and statement_timeout",
+                &e,
+            ));
         }
+        Ok((lock, conn))
+    }
+
+    /// Gives back the work session as it was (it may go back to a pool)
+    /// and releases the lock.
+    async fn finish(&self, lock: Lock, conn: Conn) {
+        if !self.config.timeouts().is_empty() {
+            let _ = conn
+                .batch_execute("RESET lock_timeout; RESET statement_timeout")
+                .await;
+        }
+        drop(conn);
+        lock.release().await;
     }
 
     /// Applies every revision `target` needs that is not applied yet.
     pub async fn upgrade(&self, db: &Database, target: &str) -> Result<Report, RunError> {
         let (lock, mut conn) = self.begin(db).await?;
         let result = self.run(&mut conn, Direction::Up, target).await;
-        drop(conn);
-        lock.release().await;
+        self.finish(lock, conn).await;
         result
     }
 
@@ -430,8 +472,7 @@ impl<'m> Runner<'m> {
     pub async fn downgrade(&self, db: &Database, target: &str) -> Result<Report, RunError> {
         let (lock, mut conn) = self.begin(db).await?;
         let result = self.run(&mut conn, Direction::Down, target).await;
-        drop(conn);
-        lock.release().await;
+        self.finish(lock, conn).await;
         result
     }
 
@@ -446,8 +487,7 @@ impl<'m> Runner<'m> {
     ) -> Result<Vec<String>, RunError> {
         let (lock, mut conn) = self.begin(db).await?;
         let result = self.stamp_locked(&mut conn, target, purge).await;
-        drop(conn);
-        lock.release().await;
+        self.finish(lock, conn).await;
         result
     }
 
@@ -484,33 +524,27 @@ impl<'m> Runner<'m> {
     /// undone stops the plan here. Also returns each applied revision's
     /// checksum now.
     fn prepare_plan(&self, plan: &Plan) -> Result<(Vec<Prepared>, Checksums), RunError> {
-        let mut applied = self.migrations.graph.applied(&plan.before)?;
-        let (mut schema, sums) = self.migrations.replay(&applied)?;
+        let applied = self.migrations.graph.applied(&plan.before)?;
+        let mut derive = BTreeSet::new();
+        for step in &plan.steps {
+            let revision = self.migrations.get(&step.revision)?;
+            if step.direction == Direction::Down && matches!(revision.downgrade, Downgrade::Derived)
+            {
+                derive.insert(revision.id);
+            }
+        }
+        let (mut schema, sums, mut derived) = self.migrations.replay_deriving(&applied, &derive)?;
         let mut prepared = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
             let revision = self.migrations.get(&step.revision)?;
             let ops = match step.direction {
                 Direction::Up => revision.upgrade_ops(),
-                Direction::Down => {
-                    let before = match revision.downgrade {
-                        Downgrade::Derived => {
-                            let earlier: Vec<String> = applied
-                                .iter()
-                                .take_while(|id| *id != revision.id)
-                                .cloned()
-                                .collect();
-                            self.migrations.replay(&earlier)?.0
-                        }
-                        _ => Schema::new(),
-                    };
-                    revision.downgrade_ops(&before)?
-                }
+                Direction::Down => match derived.remove(revision.id) {
+                    Some(ops) => ops,
+                    None => revision.downgrade_ops(&Schema::new())?,
+                },
             };
             prepared.push(prepare(revision, step, ops, &mut schema)?);
-            match step.direction {
-                Direction::Up => applied.push(revision.id.to_owned()),
-                Direction::Down => applied.retain(|id| id != revision.id),
-            }
         }
         Ok((prepared, sums))
     }
@@ -622,11 +656,6 @@ impl<'m> Runner<'m> {
             .transaction()
             .await
             .map_err(|e| RunError::db("opening the transaction", &e))?;
-        for sql in self.config.timeouts(true) {
-            tx.batch_execute(&sql)
-                .await
-                .map_err(|e| RunError::db("setting timeouts", &e))?;
-        }
         let mut steps = Vec::with_capacity(prepared.len());
         for p in prepared {
             let step_started = Instant::now();
@@ -664,11 +693,6 @@ impl<'m> Runner<'m> {
         let revision = prepared.revision;
         let mut attempt = 0;
         if !prepared.transactional {
-            for sql in self.config.timeouts(false) {
-                conn.batch_execute(&sql)
-                    .await
-                    .map_err(|e| RunError::db("setting timeouts", &e))?;
-            }
             for (op, statements) in prepared.ops.iter().zip(&prepared.statements) {
                 if resume(conn, revision.id, op).await? {
                     continue;
@@ -698,9 +722,6 @@ impl<'m> Runner<'m> {
                     }
                 }
             }
-            let _ = conn
-                .batch_execute("RESET lock_timeout; RESET statement_timeout")
-                .await;
         }
         loop {
             let tx = conn.transaction().await.map_err(|e| {
@@ -711,11 +732,6 @@ impl<'m> Runner<'m> {
             })?;
             let mut result = Ok(());
             if prepared.transactional {
-                for sql in self.config.timeouts(true) {
-                    tx.batch_execute(&sql)
-                        .await
-                        .map_err(|e| RunError::db("setting timeouts", &e))?;
-                }
                 result = run_in(&tx, prepared).await;
             }
             if result.is_ok() {
