@@ -29,18 +29,35 @@ impl Context<'_> {
         Runner::new(&self.migrations, self.run.clone())
     }
 
-    /// The database, checked to exist (created when `create` is set and it
-    /// is the default one).
-    async fn database(&self, create: bool) -> Result<Database> {
-        let default = database::default_url(&self.config.default_database);
-        database::ensure(self.url, create && self.url == default).await?;
-        Ok(Database::Url(self.url.to_owned()))
+    /// The database.
+    fn database(&self) -> Database {
+        Database::Url(self.url.to_owned())
+    }
+
+    /// Runs `f` against the database; when the database does not exist,
+    /// creates it (with `create`, for the default database) and runs `f`
+    /// again, or says which command creates it. No connection is spent on
+    /// checking first.
+    async fn with_database<T, F, Fut>(&self, create: bool, f: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, crate::run::RunError>>,
+    {
+        match f().await {
+            Err(e) if e.is_missing_database() => {
+                let default = database::default_url(&self.config.default_database);
+                database::ensure(self.url, create && self.url == default).await?;
+                f().await.map_err(|e| e.to_string())
+            }
+            result => result.map_err(|e| e.to_string()),
+        }
     }
 
     /// The version table's rows.
     async fn current(&self) -> Result<Vec<String>> {
-        let db = self.database(false).await?;
-        self.runner().current(&db).await.map_err(|e| e.to_string())
+        let db = self.database();
+        let runner = self.runner();
+        self.with_database(false, || runner.current(&db)).await
     }
 
     fn registered(&self, id: &str) -> Option<&'static crate::registry::Registered> {
@@ -129,12 +146,15 @@ async fn migrate(
         let script = runner.sql(direction, target).map_err(|e| e.to_string())?;
         return write_out(out, &script);
     }
-    let db = cx.database(direction == Direction::Up).await?;
-    let report = match direction {
-        Direction::Up => runner.upgrade(&db, target).await,
-        Direction::Down => runner.downgrade(&db, target).await,
-    }
-    .map_err(|e| e.to_string())?;
+    let db = cx.database();
+    let report = cx
+        .with_database(direction == Direction::Up, || async {
+            match direction {
+                Direction::Up => runner.upgrade(&db, target).await,
+                Direction::Down => runner.downgrade(&db, target).await,
+            }
+        })
+        .await?;
     let total: u128 = report.steps.iter().map(|(_, d)| d.as_millis()).sum();
     if !report.steps.is_empty() {
         tracing::info!(
@@ -286,11 +306,10 @@ async fn stamp(cx: &Context<'_>, args: &Stamp, out: &mut dyn Write) -> Result {
             .map_err(|e| e.to_string())?;
         return write_out(out, &script);
     }
-    let db = cx.database(true).await?;
-    let rows = runner
-        .stamp(&db, &args.target, args.purge)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = cx.database();
+    let rows = cx
+        .with_database(true, || runner.stamp(&db, &args.target, args.purge))
+        .await?;
     tracing::info!("Stamped the database at {}", at(&rows));
     Ok(())
 }
@@ -418,9 +437,9 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
             heads.join(", ")
         ));
     }
-    let db = cx.database(false).await?;
+    let rows = cx.current().await?;
+    let db = cx.database();
     let runner = cx.runner();
-    let rows = runner.current(&db).await.map_err(|e| e.to_string())?;
     let wanted = graph.version_rows(&heads).map_err(|e| e.to_string())?;
     if rows != wanted {
         problems.push(format!(

@@ -91,6 +91,8 @@ pub enum RunError {
         url: String,
         /// Why.
         message: String,
+        /// The SQLSTATE, when the server answered (`3D000`: no such database).
+        code: Option<String>,
     },
     /// A statement of the runner's own (version table, lock) failed.
     #[error("{context}: {message}")]
@@ -213,6 +215,11 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// Whether the server said the database does not exist (3D000).
+    pub fn is_missing_database(&self) -> bool {
+        matches!(self, RunError::Connect { code: Some(code), .. } if code == "3D000")
+    }
+
     pub(crate) fn db(context: impl Into<String>, e: &tokio_postgres::Error) -> RunError {
         RunError::Database {
             context: context.into(),

@@ -100,6 +100,12 @@ impl Database {
                     .map_err(|e| RunError::Connect {
                         url: self.describe(),
                         message: redact(&e.to_string()),
+                        code: match &e {
+                            deadpool_postgres::PoolError::Backend(e) => {
+                                e.code().map(|c| c.code().to_owned())
+                            }
+                            _ => None,
+                        },
                     })
             }
         }

@@ -710,6 +710,7 @@ pub async fn connect(url: &str) -> Result<Client, RunError> {
     let failed = |e: ConnectError| RunError::Connect {
         url: redact(url),
         message: redact(&e.to_string()),
+        code: e.code().map(|c| c.code().to_owned()),
     };
     let target = Target::parse(url).map_err(failed)?;
     let (client, _task) = target.connect().await.map_err(failed)?;
