@@ -696,3 +696,72 @@ async fn a_missing_privilege_is_named_and_nothing_is_recorded() {
         .await
         .unwrap();
 }
+
+fn up_fill_disk(op: &mut Ops) {
+    op.add_column::<Option<String>>("users", "note");
+    op.execute("CREATE TABLE filler (x text) TABLESPACE migrator_test_tiny")
+        .reverse("DROP TABLE filler");
+    op.execute(
+        "INSERT INTO filler SELECT repeat(md5(g::text), 40) FROM generate_series(1, 20000) g",
+    )
+    .reverse("DELETE FROM filler");
+}
+
+/// A full disk: a tablespace on a 1 MiB tmpfs fills up in the middle of a
+/// revision. The error is PostgreSQL's, the revision is rolled back, nothing
+/// is recorded. Mounting needs root, which the test script and CI have.
+#[tokio::test]
+async fn a_full_disk_rolls_the_revision_back() {
+    let dir = "/tmp/migrator-test-tiny-tablespace";
+    let run = |cmd: &str, args: &[&str]| {
+        std::process::Command::new(cmd)
+            .args(args)
+            .status()
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+            .success()
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    let _ = run("umount", &[dir]);
+    assert!(
+        run("mount", &["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]),
+        "mounting a 1 MiB tmpfs needs root: run the tests as root (`bash scripts/test`, as CI does)"
+    );
+    assert!(run("chown", &["postgres:postgres", dir]));
+    let db = TestDb::new().await;
+    db.client
+        .batch_execute("DROP TABLESPACE IF EXISTS migrator_test_tiny")
+        .await
+        .unwrap();
+    db.client
+        .batch_execute(&format!(
+            "CREATE TABLESPACE migrator_test_tiny LOCATION '{dir}'"
+        ))
+        .await
+        .unwrap();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("d2", &["a1"], up_fill_disk, Downgrade::Derived),
+    ])
+    .unwrap();
+    let err = Runner::new(&m, RunConfig::default())
+        .upgrade(&db.url().into(), "head")
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, RunError::Statement { .. }), "{err:?}");
+    assert!(
+        text.contains("No space left on device") && text.contains("SQLSTATE 53100"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Nothing of revision d2 was applied; the database is at a1"),
+        "{text}"
+    );
+    assert_at(&db, &m, &["a1"]).await;
+    db.client
+        .batch_execute("DROP TABLESPACE migrator_test_tiny")
+        .await
+        .unwrap();
+    drop(db);
+    assert!(run("umount", &[dir]));
+}
