@@ -721,7 +721,11 @@ async fn a_full_disk_rolls_the_revision_back() {
             .success()
     };
     std::fs::create_dir_all(dir).unwrap();
-    let _ = run("umount", &[dir]);
+    // Left mounted by an earlier run that failed half way, perhaps.
+    let _ = std::process::Command::new("umount")
+        .arg(dir)
+        .stderr(std::process::Stdio::null())
+        .status();
     assert!(
         run("mount", &["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]),
         "mounting a 1 MiB tmpfs needs root: run the tests as root (`bash scripts/test`, as CI does)"

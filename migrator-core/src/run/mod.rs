@@ -420,38 +420,25 @@ impl<'m> Runner<'m> {
     /// The version table's rows (the current heads); empty before the first run.
     pub async fn current(&self, db: &Database) -> Result<Vec<String>, RunError> {
         let conn = db.connect().await?;
-        tables::current(&*conn, &self.config).await
+        tables::current(&conn, &self.config).await
     }
 
     /// Takes the migration lock, then opens the work connection.
     async fn begin(&self, db: &Database) -> Result<(Lock, Conn), RunError> {
         let lock = Lock::acquire(db, self.config.lock_key(), self.config.lock_wait).await?;
-        let conn = match db.connect().await {
-            Ok(conn) => conn,
+        match db.connect().await {
+            Ok(conn) => Ok((lock, conn)),
             Err(e) => {
                 lock.release().await;
-                return Err(e);
+                Err(e)
             }
-        };
-        // The timeouts hold for the whole run, on the work session only:
-        // never on the session that holds the runner's lock.
-        let timeouts = self.config.timeouts();
-        if !timeouts.is_empty()
-            && let Err(e) = conn.batch_execute(&timeouts.join("; ")).await
-        {
-            lock.release().await;
-            return Err(RunError::db(
-                "setting lock_timeout and statement_timeout",
-                &e,
-            ));
         }
-        Ok((lock, conn))
     }
 
     /// Gives back the work session as it was (it may go back to a pool)
     /// and releases the lock.
     async fn finish(&self, lock: Lock, conn: Conn) {
-        if !self.config.timeouts().is_empty() {
+        if conn.is_pooled() && !self.config.timeouts().is_empty() {
             let _ = conn
                 .batch_execute("RESET lock_timeout; RESET statement_timeout")
                 .await;
@@ -495,27 +482,33 @@ impl<'m> Runner<'m> {
     /// checksum when applied, checksum now)`.
     pub async fn changed(&self, db: &Database) -> Result<Vec<(String, String, String)>, RunError> {
         let conn = db.connect().await?;
-        let rows = tables::current(&*conn, &self.config).await?;
+        let rows = tables::current(&conn, &self.config).await?;
         let stored = tables::checksums(&*conn, &self.config).await?;
         let applied = self.migrations.graph.applied(&rows)?;
         let (_, sums) = self.migrations.replay(&applied)?;
         Ok(changed(&stored, sums))
     }
 
-    async fn ensure_tables(&self, conn: &Conn) -> Result<(), RunError> {
-        // Even CREATE TABLE IF NOT EXISTS needs CREATE on the schema: a role
-        // that may only write existing tables must not be asked for it.
-        if tables::exists(&**conn, &self.config.version_table).await?
-            && tables::exists(&**conn, &self.config.history_table).await?
-        {
-            return Ok(());
+    /// Sets the run's timeouts on the work session, creates the version
+    /// tables when they are missing and reads the version table — in two
+    /// round trips when the tables exist.
+    async fn open_tables(&self, conn: &Conn) -> Result<Vec<String>, RunError> {
+        let mut prefix = String::new();
+        for sql in self.config.timeouts() {
+            prefix.push_str(&sql);
+            prefix.push_str("; ");
         }
+        if tables::exist(conn, &self.config, &prefix).await? {
+            return tables::rows(conn, &self.config).await;
+        }
+        // Even CREATE TABLE IF NOT EXISTS needs CREATE on the schema, so it
+        // is only sent when a table is missing.
         for sql in tables::create_sql(&self.config) {
             conn.batch_execute(&sql)
                 .await
                 .map_err(|e| RunError::db("creating the version tables", &e))?;
         }
-        Ok(())
+        tables::rows(conn, &self.config).await
     }
 
     /// Resolves every step of `plan` to its ops and statements, against the
@@ -569,8 +562,7 @@ impl<'m> Runner<'m> {
         direction: Direction,
         target: &str,
     ) -> Result<Report, RunError> {
-        self.ensure_tables(conn).await?;
-        let rows = tables::current(&**conn, &self.config).await?;
+        let rows = self.open_tables(conn).await?;
         let graph = &self.migrations.graph;
         let plan = match direction {
             Direction::Up => graph.upgrade(&rows, target)?,
@@ -772,12 +764,8 @@ impl<'m> Runner<'m> {
         target: &str,
         purge: bool,
     ) -> Result<Vec<String>, RunError> {
-        self.ensure_tables(conn).await?;
-        let rows = if purge {
-            Vec::new()
-        } else {
-            tables::current(&**conn, &self.config).await?
-        };
+        let current = self.open_tables(conn).await?;
+        let rows = if purge { Vec::new() } else { current };
         let graph = &self.migrations.graph;
         let resolved = graph.resolve(&rows, target)?;
         let new_rows = graph.version_rows(&resolved)?;

@@ -73,6 +73,11 @@ impl DerefMut for Conn {
 }
 
 impl Conn {
+    /// Whether it goes back to a pool (and so must be left as it was found).
+    pub(crate) fn is_pooled(&self) -> bool {
+        matches!(self, Conn::Pooled(_))
+    }
+
     /// Closes the connection instead of returning it to a pool.
     fn discard(self) {
         if let Conn::Pooled(o) = self {
@@ -135,11 +140,12 @@ impl Lock {
         let mut last_note = Instant::now();
         let mut first_note = true;
         loop {
-            let granted: bool = conn
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                .await
-                .map_err(|e| RunError::db("taking the migration lock", &e))?
-                .get(0);
+            let granted =
+                super::tables::simple_rows(&conn, &format!("SELECT pg_try_advisory_lock({key})"))
+                    .await
+                    .map_err(|e| RunError::db("taking the migration lock", &e))?
+                    .first()
+                    .is_some_and(|v| v == "t");
             if granted {
                 return Ok(Lock {
                     conn: Some(conn),
@@ -174,12 +180,10 @@ impl Lock {
     /// Releases the lock and gives the session back.
     pub(crate) async fn release(mut self) {
         if let Some(conn) = self.conn.take() {
-            let unlocked = conn
-                .query_one("SELECT pg_advisory_unlock($1)", &[&self.key])
-                .await
-                .map(|r| r.get::<_, bool>(0));
-            match unlocked {
-                Ok(true) => drop(conn),
+            let sql = format!("SELECT pg_advisory_unlock({})", self.key);
+            let unlocked = super::tables::simple_rows(&conn, &sql).await;
+            match unlocked.as_deref().map(|r| r.first().map(String::as_str)) {
+                Ok(Some("t")) => drop(conn),
                 // Whatever happened, closing the session releases the lock.
                 _ => conn.discard(),
             }

@@ -1,6 +1,6 @@
 //! The version and history tables.
 
-use tokio_postgres::GenericClient;
+use tokio_postgres::{Client, GenericClient, SimpleQueryMessage};
 
 use super::config::RunConfig;
 use super::error::RunError;
@@ -72,37 +72,67 @@ pub(crate) fn history_sql(
     )
 }
 
-/// Whether `table` exists.
-pub(crate) async fn exists(
-    client: &impl GenericClient,
-    table: &crate::ident::QualifiedName,
+/// The first column of each row of a simple-protocol query: one round
+/// trip, where a query with parameters takes two (parse, then execute).
+pub(crate) async fn simple_rows(
+    client: &Client,
+    sql: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_owned()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Whether both tables exist, after running `prefix` (statements ending in
+/// `;`) in the same round trip.
+pub(crate) async fn exist(
+    client: &Client,
+    config: &RunConfig,
+    prefix: &str,
 ) -> Result<bool, RunError> {
-    let row = client
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table.to_sql()])
+    let sql = format!(
+        "{prefix}SELECT to_regclass({}) IS NOT NULL AND to_regclass({}) IS NOT NULL",
+        quote_literal(&config.version_table.to_sql()),
+        quote_literal(&config.history_table.to_sql())
+    );
+    let rows = simple_rows(client, &sql)
         .await
-        .map_err(|e| RunError::db("looking for the version table", &e))?;
-    Ok(row.get(0))
+        .map_err(|e| RunError::db("looking for the version tables", &e))?;
+    Ok(rows.first().is_some_and(|v| v == "t"))
+}
+
+/// The version table's rows, the table being known to exist.
+pub(crate) async fn rows(client: &Client, config: &RunConfig) -> Result<Vec<String>, RunError> {
+    simple_rows(
+        client,
+        &format!(
+            "SELECT version_num FROM {} ORDER BY version_num",
+            config.version_table.to_sql()
+        ),
+    )
+    .await
+    .map_err(|e| RunError::db("reading the version table", &e))
 }
 
 /// The version table's rows; none when it does not exist yet.
-pub(crate) async fn current(
-    client: &impl GenericClient,
-    config: &RunConfig,
-) -> Result<Vec<String>, RunError> {
-    if !exists(client, &config.version_table).await? {
+pub(crate) async fn current(client: &Client, config: &RunConfig) -> Result<Vec<String>, RunError> {
+    let sql = format!(
+        "SELECT to_regclass({}) IS NOT NULL",
+        quote_literal(&config.version_table.to_sql())
+    );
+    let exists = simple_rows(client, &sql)
+        .await
+        .map_err(|e| RunError::db("looking for the version table", &e))?;
+    if exists.first().is_none_or(|v| v != "t") {
         return Ok(Vec::new());
     }
-    let rows = client
-        .query(
-            &format!(
-                "SELECT version_num FROM {} ORDER BY version_num",
-                config.version_table.to_sql()
-            ),
-            &[],
-        )
-        .await
-        .map_err(|e| RunError::db("reading the version table", &e))?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    rows(client, config).await
 }
 
 /// The checksum each revision had when it was last applied.
@@ -110,7 +140,14 @@ pub(crate) async fn checksums(
     client: &impl GenericClient,
     config: &RunConfig,
 ) -> Result<std::collections::HashMap<String, String>, RunError> {
-    if !exists(client, &config.history_table).await? {
+    let present = client
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&config.history_table.to_sql()],
+        )
+        .await
+        .map_err(|e| RunError::db("looking for the history table", &e))?;
+    if !present.get::<_, bool>(0) {
         return Ok(Default::default());
     }
     let rows = client
