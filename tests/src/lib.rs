@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod db;
 pub mod exec;
 pub mod random_ops;
+pub mod revisions;

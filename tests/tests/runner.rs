@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
-use migrator_core::registry::{Downgrade, Registered, Upgrade};
+use migrator_core::registry::{Downgrade, Registered};
 use migrator_core::run::{Database, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
@@ -17,17 +17,7 @@ fn rev(
     up: fn(&mut Ops),
     down: Downgrade,
 ) -> &'static Registered {
-    Box::leak(Box::new(Registered {
-        id,
-        down_revisions: parents,
-        message: id,
-        branch_labels: &[],
-        depends_on: &[],
-        upgrade: Upgrade::Ops(up),
-        downgrade: down,
-        file: file!(),
-        line: line!(),
-    }))
+    migrator_tests::revisions::revision(id, parents, up, down)
 }
 
 fn up_users(op: &mut Ops) {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use migrator_core::cli::{self, CliConfig};
 use migrator_core::prelude::*;
-use migrator_core::registry::{Downgrade, Registered, Upgrade};
+use migrator_core::registry::{Downgrade, Registered};
 use migrator_core::run::{self, Migrations, RunConfig, Runner};
 use migrator_tests::db::{DEFAULT_URL, TestDb, URL_VAR};
 
@@ -296,17 +296,7 @@ fn rev(
     parents: &'static [&'static str],
     up: fn(&mut Ops),
 ) -> &'static Registered {
-    Box::leak(Box::new(Registered {
-        id,
-        down_revisions: parents,
-        message: id,
-        branch_labels: &[],
-        depends_on: &[],
-        upgrade: Upgrade::Ops(up),
-        downgrade: Downgrade::Derived,
-        file: file!(),
-        line: line!(),
-    }))
+    migrator_tests::revisions::revision(id, parents, up, Downgrade::Derived)
 }
 
 fn up_accounts(op: &mut Ops) {
