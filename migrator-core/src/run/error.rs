@@ -246,21 +246,37 @@ impl RunError {
 /// assert_eq!(redact("postgres://app@db/prod?password=s3cret&sslmode=disable"),
 ///     "postgres://app@db/prod?password=***&sslmode=disable");
 /// assert_eq!(redact("host=db password=s3cret user=app"), "host=db password=*** user=app");
+/// assert!(!redact("host=db user=app password=ab://cd").contains("ab://cd"));
 /// assert_eq!(redact(r"host=db password = 'it\'s secret' user=app"), "host=db password = *** user=app");
 /// ```
 pub fn redact(url: &str) -> String {
     let spans = match url.find("://") {
+        // `://` may also stand inside a value of a key=value string (whose
+        // pairs are separated by spaces): mask its password keys too
+        // (`mask` merges overlapping spans).
         Some(i) => userinfo_span(url, i + 3)
             .into_iter()
             .chain(query_spans(url))
+            .chain(key_value_in(url))
             .collect(),
         None if userinfo_like(url) => userinfo_span(url, 0)
             .into_iter()
             .chain(query_spans(url))
+            .chain(key_value_in(url))
             .collect(),
         None => key_value_spans(url),
     };
     mask(url, spans)
+}
+
+/// The password spans of `text` read as a key=value string, if it has the
+/// spaces one has.
+fn key_value_in(text: &str) -> Vec<(usize, usize)> {
+    if text.contains(char::is_whitespace) {
+        key_value_spans(text)
+    } else {
+        Vec::new()
+    }
 }
 
 /// `text` with each byte range of `spans` (merged where they overlap)

@@ -336,11 +336,10 @@ async fn index_state(
 ) -> Result<Option<bool>, RunError> {
     let row = conn
         .query_opt(
-            "SELECT i.indisvalid FROM pg_index i
-               JOIN pg_class c ON c.oid = i.indexrelid
-               JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE c.relname = $1 AND n.nspname = $2",
-            &[&name.name, &name.schema_name()],
+            // Resolved as the statement resolves it: through search_path
+            // when the name has no schema.
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1::text)",
+            &[&name.to_sql()],
         )
         .await
         .map_err(|e| RunError::db(format!("looking up index {name}"), &e))?;
@@ -686,32 +685,33 @@ impl<'m> Runner<'m> {
         let mut attempt = 0;
         if !prepared.transactional {
             for (op, statements) in prepared.ops.iter().zip(&prepared.statements) {
-                if resume(conn, revision.id, op).await? {
-                    continue;
-                }
-                for s in statements {
-                    loop {
-                        match conn.batch_execute(&s.sql).await {
-                            Ok(()) => break,
-                            Err(error) => {
-                                let failure = Failure::Statement {
-                                    op: op.describe(),
-                                    sql: s.sql.clone(),
-                                    error,
-                                };
-                                if failure.is_lock_timeout() && attempt < self.config.lock_retries {
-                                    attempt += 1;
-                                    tracing::warn!(
-                                        "revision {}: lock timeout, retry {attempt}",
-                                        revision.id
-                                    );
-                                    tokio::time::sleep(backoff(attempt)).await;
-                                    continue;
-                                }
-                                return Err(failure.into_error(revision.id, at, false));
+                // A lock timeout retries the whole op, looking again at what
+                // the failed attempt left (an INVALID index, say).
+                'op: loop {
+                    if resume(conn, revision.id, op).await? {
+                        break 'op;
+                    }
+                    for s in statements {
+                        if let Err(error) = conn.batch_execute(&s.sql).await {
+                            let failure = Failure::Statement {
+                                op: op.describe(),
+                                sql: s.sql.clone(),
+                                error,
+                            };
+                            if failure.is_lock_timeout() && attempt < self.config.lock_retries {
+                                attempt += 1;
+                                tracing::warn!(
+                                    "revision {}: a lock was not granted within lock_timeout; retry {attempt} of {}",
+                                    revision.id,
+                                    self.config.lock_retries
+                                );
+                                tokio::time::sleep(backoff(attempt)).await;
+                                continue 'op;
                             }
+                            return Err(failure.into_error(revision.id, at, false));
                         }
                     }
+                    break 'op;
                 }
             }
         }
@@ -753,7 +753,9 @@ impl<'m> Runner<'m> {
                     );
                     tokio::time::sleep(backoff(attempt)).await;
                 }
-                Err(failure) => return Err(failure.into_error(revision.id, at, true)),
+                Err(failure) => {
+                    return Err(failure.into_error(revision.id, at, prepared.transactional));
+                }
             }
         }
     }
@@ -809,6 +811,10 @@ impl<'m> Runner<'m> {
         let mut out = String::new();
         let line = |out: &mut String, sql: &str| {
             out.push_str(sql);
+            // A trailing `--` comment would swallow the semicolon.
+            if sql.lines().last().is_some_and(|l| l.contains("--")) {
+                out.push('\n');
+            }
             out.push_str(";\n\n");
         };
         for sql in tables::create_sql(&self.config) {
@@ -834,7 +840,7 @@ impl<'m> Runner<'m> {
             let (word, from, to) = p.header();
             out.push_str(&format!(
                 "-- Running {word} {from} -> {to}, {}\n\n",
-                p.revision.message.replace('\n', " ")
+                p.revision.message.replace(['\r', '\n'], " ")
             ));
             if p.transactional && !single {
                 line(&mut out, "BEGIN");

@@ -134,27 +134,40 @@ impl Lock {
         key: i64,
         wait: Option<Duration>,
     ) -> Result<Lock, RunError> {
-        let conn = db.connect().await?;
+        if let Database::Pool(pool) = db
+            && pool.status().max_size < 2
+        {
+            return Err(RunError::Connect {
+                url: db.describe(),
+                message: "the runner needs two connections at once (one holds the migration lock); give the pool a max_size of 2 or more".into(),
+                code: None,
+            });
+        }
+        // Held in the guard from the start: whatever ends this function (a
+        // timeout, an error, the caller dropping the future), the session
+        // is closed rather than returned to a pool with the lock held.
+        let lock = Lock {
+            conn: Some(db.connect().await?),
+            key,
+        };
+        let conn = lock.conn.as_ref().expect("set just above");
         let started = Instant::now();
         let mut delay = Duration::from_millis(20);
         let mut last_note = Instant::now();
         let mut first_note = true;
         loop {
             let granted =
-                super::tables::simple_rows(&conn, &format!("SELECT pg_try_advisory_lock({key})"))
+                super::tables::simple_rows(conn, &format!("SELECT pg_try_advisory_lock({key})"))
                     .await
                     .map_err(|e| RunError::db("taking the migration lock", &e))?
                     .first()
                     .is_some_and(|v| v == "t");
             if granted {
-                return Ok(Lock {
-                    conn: Some(conn),
-                    key,
-                });
+                return Ok(lock);
             }
-            let holder = holder(&conn, key).await;
+            let holder = holder(conn, key).await;
             if wait.is_some_and(|w| started.elapsed() >= w) {
-                conn.discard();
+                // Dropping the guard closes the session.
                 return Err(RunError::LockWait {
                     key,
                     holder,

@@ -112,7 +112,7 @@ pub(crate) async fn rows(client: &Client, config: &RunConfig) -> Result<Vec<Stri
     simple_rows(
         client,
         &format!(
-            "SELECT version_num FROM {} ORDER BY version_num",
+            "SELECT version_num FROM {} ORDER BY version_num COLLATE \"C\"",
             config.version_table.to_sql()
         ),
     )
