@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::graph::{Graph, GraphError, RevisionInfo};
+use crate::graph::{Graph, GraphError, RevisionInfo, mentions};
 use crate::ops::inverse::{InvertError, invert_all};
 use crate::ops::{Op, Ops, Reversible};
 use crate::schema::Schema;
@@ -206,16 +206,6 @@ pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
             .map(|r| format!("{} at {}", r.id, r.location()))
             .collect();
         RegistryError::Graph { source, locations }
-    })
-}
-
-/// Whether `text` names `id` as a whole word.
-fn mentions(text: &str, id: &str) -> bool {
-    text.match_indices(id).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + id.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
     })
 }
 

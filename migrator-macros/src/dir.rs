@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 use syn::LitStr;
 
 use crate::args::{from_attribute, is_migration};
-use crate::graph::{Graph, RevisionInfo};
+use crate::graph::{Graph, RevisionInfo, mentions};
 
 /// The directory `path` names: relative to the file that invokes the macro,
 /// as `include_str!` resolves paths (or to the crate root where the compiler
@@ -140,16 +140,6 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         ));
     }
     Ok(quote! { #(#modules)* })
-}
-
-/// Whether `text` names `id` as a whole word.
-fn mentions(text: &str, id: &str) -> bool {
-    text.match_indices(id).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + id.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use example_app as _;
 use migrator_core::cli::{self, CliConfig, Output};
 use migrator_core::prelude::*;
 use migrator_core::registry::{self, Downgrade, Registered, Upgrade};
+use migrator_core::run::Migrations;
 use migrator_core::run::RunConfig;
 use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
@@ -114,12 +115,7 @@ impl Env {
     /// revisions the database is at.
     fn assert_catalog(&self, context: &str) {
         let rows = self.current();
-        let graph = registry::graph().unwrap();
-        let mut model = Schema::new();
-        for id in graph.applied(&rows).unwrap() {
-            let ops = registry::get(&id).unwrap().upgrade_ops();
-            model.apply_all(&ops).unwrap();
-        }
+        let model = Migrations::registered().unwrap().schema_at(&rows).unwrap();
         let diffs = self
             .rt
             .block_on(differences_without_runner_tables(&self.db.client, &model));

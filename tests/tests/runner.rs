@@ -82,13 +82,7 @@ fn chain() -> Migrations {
 }
 
 fn model_at(migrations: &Migrations, heads: &[&str]) -> Schema {
-    let mut schema = Schema::new();
-    for id in migrations.graph().applied(heads).unwrap() {
-        schema
-            .apply_all(&migrations.get(&id).unwrap().upgrade_ops())
-            .unwrap();
-    }
-    schema
+    migrations.schema_at(heads).unwrap()
 }
 
 /// The model plus the runner's own two tables, as the catalog should show.

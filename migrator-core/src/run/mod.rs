@@ -86,6 +86,12 @@ impl Migrations {
             .ok_or_else(|| RunError::Missing(id.to_owned()))
     }
 
+    /// The schema model of a database whose version table holds `rows`.
+    pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
+        let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
+        Ok(self.replay(&applied)?.0)
+    }
+
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
     fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {

@@ -178,13 +178,9 @@ impl Checker {
     }
 
     fn model(&self, rows: &[String]) -> Schema {
-        let mut model = Schema::new();
-        for id in self.migrations.graph().applied(rows).expect("known rows") {
-            model
-                .apply_all(&self.migrations.get(&id).expect("registered").upgrade_ops())
-                .expect("valid ops");
-        }
-        model
+        self.migrations
+            .schema_at(rows)
+            .expect("the model at the version table's rows")
     }
 
     /// Problems with the database as it is: catalog against the model at the
