@@ -202,7 +202,7 @@ pub fn generate(paths: &Paths, n: usize, core: &Path, lock: &Path) -> io::Result
             "use migrator_core::cli::{{self, CliConfig}};\nuse {} as _;\n\n\
              fn main() -> std::process::ExitCode {{\n    cli::main(CliConfig {{\n        \
              migrations_dir: concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/migrations\").into(),\n        \
-             default_database: \"migrator_bench_app\".into(),\n        program: \"{name}\".into(),\n        \
+             default_url: \"postgres://postgres@127.0.0.1:5432/migrator_bench_app\".into(),\n        program: \"{name}\".into(),\n        \
              ..CliConfig::default()\n    }})\n}}\n",
             name.replace('-', "_")
         ),

@@ -12,7 +12,7 @@ use example_app as _;
 fn main() -> ExitCode {
     cli::main(CliConfig {
         migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations").into(),
-        default_database: "migrator_example".into(),
+        default_url: "sqlite://migrator_example.db".into(),
         program: "example-app".into(),
         ..CliConfig::default()
     })

@@ -13,11 +13,18 @@ pub async fn run_op(client: &mut Client, schema: &mut Schema, op: &Op) -> Result
         .apply(op)
         .map_err(|e| format!("{}: {e}", op.describe()))?;
     if let Op::RunRust(step) = op {
-        let tx = client.transaction().await.map_err(|e| e.to_string())?;
-        (step.up)(DataTx::postgres(&tx))
+        client
+            .batch_execute("BEGIN")
             .await
-            .map_err(|e| format!("{}: {e}", op.describe()))?;
-        tx.commit().await.map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
+        if let Err(e) = (step.up)(DataTx::postgres(client)).await {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(format!("{}: {e}", op.describe()));
+        }
+        client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(|e| e.to_string())?;
     } else {
         let statements = Postgres
             .render(op, schema)

@@ -1,8 +1,11 @@
 //! Shared helpers of migrator's integration tests: a database per test, and
-//! the catalog read back from PostgreSQL in the same shape as the schema model.
+//! the catalog read back from PostgreSQL or SQLite in the same shape as the
+//! schema model.
 
 pub mod catalog;
 pub mod db;
+pub mod engine;
 pub mod exec;
 pub mod random_ops;
 pub mod revisions;
+pub mod sqlite_catalog;

@@ -855,7 +855,7 @@ fn the_default_database_is_created_when_missing() {
     }
     let name = format!("migrator_cli_default_{}", std::process::id());
     let config = CliConfig {
-        default_database: name.clone(),
+        default_url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
         ..CliConfig::default()
     };
     let out = cli::run(["current"], &config);
@@ -875,7 +875,8 @@ fn the_default_database_is_created_when_missing() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.starts_with(&format!(
-            "Created database \"{name}\" (postgres://postgres@127.0.0.1:5432/{name})\n"
+            "Using postgres://postgres@127.0.0.1:5432/{name} (no --database-url or DATABASE_URL given)\n\
+             Created database \"{name}\" (postgres://postgres@127.0.0.1:5432/{name})\n"
         )),
         "{}",
         out.stderr

@@ -1,4 +1,4 @@
-//! The runner on a real PostgreSQL: transactions, failures, the migration
+//! The runner on PostgreSQL alone (what every engine does is in engines.rs):
 //! lock, lock timeouts, lost connections, checksums, non-transactional
 //! revisions and the pool API.
 
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
 use migrator_core::registry::{Downgrade, Registered};
-use migrator_core::run::{Database, Migrations, RunConfig, RunError, Runner};
+use migrator_core::run::{Database, Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
 
@@ -36,13 +36,6 @@ fn up_posts(op: &mut Ops) {
         t.column::<String>("title");
     });
     op.create_index("posts", ["title"]);
-}
-fn up_posts_changed(op: &mut Ops) {
-    op.create_table("posts", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<i64>("user_id").references("users", "id");
-        t.column::<String>("headline");
-    });
 }
 fn up_bio(op: &mut Ops) {
     op.add_column::<Option<String>>("users", "bio");
@@ -113,108 +106,6 @@ async fn advisory_locks(db: &TestDb) -> i64 {
         .get(0)
 }
 
-#[tokio::test]
-async fn up_and_down_one_step_at_a_time_matches_the_model() {
-    let db = TestDb::new().await;
-    let url: Database = db.url().into();
-    let m = chain();
-    let runner = Runner::new(&m, RunConfig::default());
-    for (target, heads) in [("+1", vec!["a1"]), ("+1", vec!["b2"]), ("+1", vec!["c3"])] {
-        runner.upgrade(&url, target).await.unwrap();
-        assert_at(&db, &m, &heads).await;
-    }
-    let done = runner.upgrade(&url, "head").await.unwrap();
-    assert!(done.steps.is_empty());
-    for (target, heads) in [("-1", vec!["b2"]), ("-1", vec!["a1"]), ("base", vec![])] {
-        runner.downgrade(&url, target).await.unwrap();
-        let heads: Vec<&str> = heads;
-        assert_at(&db, &m, &heads).await;
-    }
-    // Only the runner's tables remain, and the history tells the story.
-    let history: Vec<(String, String)> = db
-        .client
-        .query(
-            "SELECT revision, direction FROM migrator_history ORDER BY id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let expected: Vec<(String, String)> = [
-        ("a1", "up"),
-        ("b2", "up"),
-        ("c3", "up"),
-        ("c3", "down"),
-        ("b2", "down"),
-        ("a1", "down"),
-    ]
-    .iter()
-    .map(|(r, d)| (r.to_string(), d.to_string()))
-    .collect();
-    assert_eq!(history, expected);
-}
-
-#[tokio::test]
-async fn a_failing_statement_rolls_its_revision_back() {
-    let db = TestDb::new().await;
-    let url: Database = db.url().into();
-    let m = Migrations::new(vec![
-        rev("a1", &[], up_users, Downgrade::Written(down_users)),
-        rev("f2", &["a1"], up_failing, Downgrade::Derived),
-    ])
-    .unwrap();
-    let err = Runner::new(&m, RunConfig::default())
-        .upgrade(&url, "head")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, RunError::Statement { .. }), "{err:?}");
-    assert_eq!(
-        err.to_string(),
-        "revision f2 failed at execute \"INSERT INTO no_such_table VALUES (1)\":\n  \
-         INSERT INTO no_such_table VALUES (1)\n\
-         relation \"no_such_table\" does not exist (SQLSTATE 42P01)\n\
-         Nothing of revision f2 was applied; the database is at a1"
-    );
-    // a1 stays applied; nothing of f2 (its column, its index) remains.
-    assert_at(&db, &m, &["a1"]).await;
-    let locks = advisory_locks(&db).await;
-    assert_eq!(locks, 0, "the migration lock was released");
-}
-
-#[tokio::test]
-async fn eight_runners_at_once_apply_each_revision_once() {
-    let db = TestDb::new().await;
-    let m: &'static Migrations = Box::leak(Box::new(chain()));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let url: Database = db.url().into();
-        tasks.push(tokio::spawn(async move {
-            Runner::new(m, RunConfig::default())
-                .upgrade(&url, "heads")
-                .await
-                .map(|r| r.steps.len())
-        }));
-    }
-    let mut applied = 0;
-    for task in tasks {
-        applied += task.await.unwrap().unwrap();
-    }
-    assert_eq!(applied, 3, "the three revisions ran once in all");
-    let ups: i64 = db
-        .client
-        .query_one(
-            "SELECT count(*) FROM migrator_history WHERE direction = 'up'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(ups, 3);
-    assert_at(&db, m, &["c3"]).await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_connection_leaves_a_consistent_revision_and_no_lock() {
     let db = TestDb::new().await;
@@ -261,47 +152,6 @@ async fn a_lost_connection_leaves_a_consistent_revision_and_no_lock() {
     assert_at(&db, &m, &["a1"]).await;
     let locks = advisory_locks(&db).await;
     assert_eq!(locks, 0, "no migration lock is left behind");
-}
-
-#[tokio::test]
-async fn a_changed_revision_is_reported_not_rerun() {
-    let db = TestDb::new().await;
-    let url: Database = db.url().into();
-    let before = Migrations::new(vec![
-        rev("a1", &[], up_users, Downgrade::Written(down_users)),
-        rev("b2", &["a1"], up_posts, Downgrade::Derived),
-    ])
-    .unwrap();
-    Runner::new(&before, RunConfig::default())
-        .upgrade(&url, "head")
-        .await
-        .unwrap();
-    let after = Migrations::new(vec![
-        rev("a1", &[], up_users, Downgrade::Written(down_users)),
-        rev("b2", &["a1"], up_posts_changed, Downgrade::Derived),
-        rev("c3", &["b2"], up_bio, Downgrade::Derived),
-    ])
-    .unwrap();
-    let runner = Runner::new(&after, RunConfig::default());
-    let err = runner.upgrade(&url, "head").await.unwrap_err();
-    let RunError::Changed { revision, .. } = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(revision, "b2");
-    assert!(err.to_string().contains("--accept-changed"), "{err}");
-    let changed = runner.changed(&url).await.unwrap();
-    assert_eq!(changed.len(), 1);
-    assert_eq!(changed[0].0, "b2");
-    // Accepted, the upgrade goes on from where the database is.
-    let accepting = Runner::new(
-        &after,
-        RunConfig {
-            accept_changed: true,
-            ..RunConfig::default()
-        },
-    );
-    let report = accepting.upgrade(&url, "head").await.unwrap();
-    assert_eq!(report.steps.len(), 1);
 }
 
 #[tokio::test]
@@ -459,7 +309,7 @@ fn offline_sql_has_transactions_and_version_statements() {
     ])
     .unwrap();
     let sql = Runner::new(&m, RunConfig::default())
-        .sql(Direction::Up, "base:head")
+        .sql(Engine::Postgres, Direction::Up, "base:head")
         .unwrap();
     let a1 = sql.find("-- Running upgrade  -> a1").expect("a1's header");
     let c2 = sql
@@ -475,7 +325,7 @@ fn offline_sql_has_transactions_and_version_statements() {
         )
     );
     let down = Runner::new(&m, RunConfig::default())
-        .sql(Direction::Down, "c2:base")
+        .sql(Engine::Postgres, Direction::Down, "c2:base")
         .unwrap();
     assert!(down.contains("DROP INDEX CONCURRENTLY \"ix_users_email_c\""));
     assert!(down.contains("DELETE FROM \"migrator_version\" WHERE version_num = 'a1';"));

@@ -18,9 +18,9 @@ use migrator_core::prelude::*;
 impl Revision {
     fn upgrade(op: &mut Reversible) {
         op.execute(
-            "UPDATE fees SET status = 'late', updated_at = now() \
+            "UPDATE fees SET status = 'late', updated_at = CURRENT_TIMESTAMP \
              WHERE status = 'pending' AND due_date < current_date",
-            "UPDATE fees SET status = 'pending', updated_at = now() \
+            "UPDATE fees SET status = 'pending', updated_at = CURRENT_TIMESTAMP \
              WHERE status = 'late' AND due_date < current_date",
         );
     }

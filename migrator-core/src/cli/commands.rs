@@ -45,8 +45,11 @@ impl Context<'_> {
     {
         match f().await {
             Err(e) if e.is_missing_database() => {
-                let default = database::default_url(&self.config.default_database);
-                database::ensure(self.url, create && self.url == default).await?;
+                // Only the databases the CLI names itself are created.
+                let default = &self.config.default_url;
+                let ours = self.url == default
+                    || database::suggested_postgres(default).is_some_and(|p| p == self.url);
+                database::ensure(self.url, create && ours).await?;
                 f().await.map_err(|e| e.to_string())
             }
             result => result.map_err(|e| e.to_string()),
@@ -143,7 +146,9 @@ async fn migrate(
 ) -> Result {
     let runner = cx.runner();
     if sql {
-        let script = runner.sql(direction, target).map_err(|e| e.to_string())?;
+        let script = runner
+            .sql(cx.database().engine(), direction, target)
+            .map_err(|e| e.to_string())?;
         return write_out(out, &script);
     }
     let db = cx.database();
@@ -302,7 +307,7 @@ async fn stamp(cx: &Context<'_>, args: &Stamp, out: &mut dyn Write) -> Result {
     let runner = cx.runner();
     if args.sql {
         let script = runner
-            .stamp_sql(&args.target, args.purge)
+            .stamp_sql(cx.database().engine(), &args.target, args.purge)
             .map_err(|e| e.to_string())?;
         return write_out(out, &script);
     }

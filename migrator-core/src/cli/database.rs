@@ -4,17 +4,48 @@
 use tokio_postgres::config::Host;
 
 use crate::ident::quote_ident;
-use crate::run::redact;
 use crate::run::tls::{ConnectError, Target, split};
+use crate::run::{is_sqlite_url, redact};
 
 /// SQLSTATE `invalid_catalog_name`: the database does not exist.
 const NO_DATABASE: &str = "3D000";
 /// SQLSTATE `duplicate_database`.
 const DUPLICATE_DATABASE: &str = "42P04";
 
-/// The URL of the default database `name` on the local server.
-pub fn default_url(name: &str) -> String {
+/// The URL of the database `name` on the local PostgreSQL server.
+pub fn local_postgres_url(name: &str) -> String {
     format!("postgres://postgres@127.0.0.1:5432/{name}")
+}
+
+/// The PostgreSQL database the CLI suggests in place of the default
+/// `default` (an SQLite file: the local server's database of the same name).
+pub fn suggested_postgres(default: &str) -> Option<String> {
+    if !is_sqlite_url(default) {
+        return None;
+    }
+    let path = std::path::Path::new(default.get(7..)?.trim_start_matches('/'));
+    let stem = path.file_stem()?.to_str()?;
+    (!stem.is_empty() && stem != ":memory:").then(|| local_postgres_url(stem))
+}
+
+/// Says, in one line, which database the CLI uses when none was given, and
+/// how to point it at PostgreSQL instead.
+pub fn note_default(default: &str) {
+    match suggested_postgres(default) {
+        Some(postgres) => {
+            let file = default
+                .get(7..)
+                .unwrap_or_default()
+                .trim_start_matches("//");
+            tracing::info!(
+                "Using the SQLite database {file} (no --database-url or DATABASE_URL given); for PostgreSQL, set DATABASE_URL={postgres}"
+            );
+        }
+        None => tracing::info!(
+            "Using {} (no --database-url or DATABASE_URL given)",
+            redact(default)
+        ),
+    }
 }
 
 /// The strings no output may contain: the password as written in `url`

@@ -8,7 +8,7 @@
 //! fn main() -> std::process::ExitCode {
 //!     cli::main(CliConfig {
 //!         migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations").into(),
-//!         default_database: "my_app".into(),
+//!         default_url: "sqlite://my_app.db".into(),
 //!         ..CliConfig::default()
 //!     })
 //! }
@@ -39,10 +39,13 @@ use crate::run::RunConfig;
 pub struct CliConfig {
     /// Where `revision` and `merge` write new revision files.
     pub migrations_dir: PathBuf,
-    /// The database on the local server used when neither `--database-url`
-    /// nor `DATABASE_URL` is given: `postgres://postgres@127.0.0.1:5432/<name>`.
-    /// `upgrade` and `stamp` create it when it does not exist.
-    pub default_database: String,
+    /// The database used when neither `--database-url` nor `DATABASE_URL`
+    /// is given, as a URL. The default, `sqlite://migrator.db`, is an SQLite
+    /// file in the working directory: the CLI works with no server at all,
+    /// and says in one line how to point it at PostgreSQL instead. When it
+    /// is a PostgreSQL URL, `upgrade` and `stamp` create the database when
+    /// it does not exist.
+    pub default_url: String,
     /// The runner's settings (table names, default timeouts); the command
     /// line's options override them.
     pub run: RunConfig,
@@ -57,7 +60,7 @@ impl Default for CliConfig {
     fn default() -> Self {
         Self {
             migrations_dir: PathBuf::from("migrations"),
-            default_database: "postgres".to_owned(),
+            default_url: "sqlite://migrator.db".to_owned(),
             run: RunConfig::default(),
             revisions: None,
             program: "migrator".to_owned(),
@@ -187,7 +190,7 @@ fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, mut err: S
     let url = cli
         .database_url
         .clone()
-        .unwrap_or_else(|| database::default_url(&config.default_database));
+        .unwrap_or_else(|| config.default_url.clone());
     err.hide(database::secrets(&url));
     let level = if cli.quiet {
         tracing::Level::WARN
@@ -213,6 +216,9 @@ fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, mut err: S
         }
     };
     let result = tracing::subscriber::with_default(subscriber, || {
+        if cli.database_url.is_none() && needs_database(&cli) {
+            database::note_default(&url);
+        }
         runtime.block_on(commands::dispatch(&cli, config, &url, out))
     });
     let _ = out.flush();
@@ -222,6 +228,21 @@ fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, mut err: S
             let _ = writeln!(err, "error: {message}");
             1
         }
+    }
+}
+
+/// Whether the command talks to the database (offline `--sql` and the
+/// verbs that only read the revision graph do not).
+fn needs_database(cli: &args::Cli) -> bool {
+    use args::Command;
+    match &cli.command {
+        Command::Upgrade { sql, .. } | Command::Downgrade { sql, .. } => !sql,
+        Command::Stamp(stamp) => !stamp.sql,
+        Command::Current { .. } | Command::Check { .. } => true,
+        Command::History {
+            indicate_current, ..
+        } => *indicate_current,
+        _ => false,
     }
 }
 

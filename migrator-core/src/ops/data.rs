@@ -14,8 +14,8 @@ pub type DataFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Se
 /// A data step's function: given the revision's transaction, do the work.
 pub type DataFn = Arc<dyn for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync>;
 
-/// The open transaction a data step runs in. Its work commits or rolls back
-/// with the rest of the revision.
+/// The open transaction a data step runs in, on PostgreSQL or SQLite. Its
+/// work commits or rolls back with the rest of the revision.
 ///
 /// ```no_run
 /// # use migrator_core::prelude::*;
@@ -34,28 +34,67 @@ pub struct DataTx<'a> {
 
 #[derive(Clone, Copy)]
 enum Conn<'a> {
-    Postgres(&'a tokio_postgres::Transaction<'a>),
+    Postgres(&'a tokio_postgres::Client),
+    Sqlite(&'a crate::run::SqliteHandle),
 }
 
 impl<'a> DataTx<'a> {
-    /// Wraps a PostgreSQL transaction (the runner does this for each revision).
-    pub fn postgres(tx: &'a tokio_postgres::Transaction<'a>) -> Self {
+    /// Wraps a PostgreSQL session inside an open transaction (the runner
+    /// does this for each revision).
+    pub fn postgres(client: &'a tokio_postgres::Client) -> Self {
         Self {
-            conn: Conn::Postgres(tx),
+            conn: Conn::Postgres(client),
         }
     }
 
-    /// The PostgreSQL transaction, for queries with parameters and rows.
-    pub fn as_postgres(&self) -> Option<&'a tokio_postgres::Transaction<'a>> {
+    pub(crate) fn sqlite(handle: &'a crate::run::SqliteHandle) -> Self {
+        Self {
+            conn: Conn::Sqlite(handle),
+        }
+    }
+
+    /// The PostgreSQL session (inside the revision's transaction), for
+    /// queries with parameters and rows; `None` on SQLite.
+    pub fn as_postgres(&self) -> Option<&'a tokio_postgres::Client> {
         match self.conn {
-            Conn::Postgres(tx) => Some(tx),
+            Conn::Postgres(client) => Some(client),
+            Conn::Sqlite(_) => None,
+        }
+    }
+
+    /// Runs `f` with the SQLite connection (inside the revision's
+    /// transaction) on a blocking thread; `None` on PostgreSQL.
+    ///
+    /// ```no_run
+    /// # async fn f(tx: migrator_core::ops::DataTx<'_>) -> Result<(), migrator_core::ops::BoxError> {
+    /// if let Some(count) = tx
+    ///     .with_sqlite(|c| c.query_row("SELECT count(*) FROM fees", [], |r| r.get::<_, i64>(0)))
+    ///     .await
+    /// {
+    ///     println!("{} fees", count?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_sqlite<R, F>(&self, f: F) -> Option<rusqlite::Result<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        match self.conn {
+            Conn::Postgres(_) => None,
+            Conn::Sqlite(handle) => Some(handle.call(move |c| f(c)).await),
         }
     }
 
     /// Runs one SQL statement without parameters; returns the rows it touched.
     pub async fn execute(&self, sql: &str) -> Result<u64, BoxError> {
         match self.conn {
-            Conn::Postgres(tx) => Ok(tx.execute(sql, &[]).await?),
+            Conn::Postgres(client) => Ok(client.execute(sql, &[]).await?),
+            Conn::Sqlite(handle) => {
+                let sql = sql.to_owned();
+                let n = handle.call(move |c| c.execute(&sql, [])).await?;
+                Ok(n as u64)
+            }
         }
     }
 }

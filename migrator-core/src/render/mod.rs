@@ -2,8 +2,10 @@
 //! about each statement.
 
 pub mod postgres;
+pub mod sqlite;
 
 pub use postgres::Postgres;
+pub use sqlite::Sqlite;
 
 use crate::ident::QualifiedName;
 use crate::ops::Op;
@@ -80,6 +82,10 @@ pub struct Statement {
     pub locks: Vec<TableLock>,
     /// Whether it scans or rewrites a table.
     pub effect: Effect,
+    /// The table a SQLite batch rebuild drops and creates again: the runner
+    /// saves that table's triggers (which the model does not know) before
+    /// the statement and creates them again after it.
+    pub rebuilds: Option<QualifiedName>,
 }
 
 impl Statement {
@@ -89,7 +95,13 @@ impl Statement {
             transactional: true,
             locks: Vec::new(),
             effect: Effect::None,
+            rebuilds: None,
         }
+    }
+
+    pub(crate) fn rebuilds(mut self, table: &QualifiedName) -> Self {
+        self.rebuilds = Some(table.clone());
+        self
     }
 
     pub(crate) fn lock(mut self, table: &QualifiedName, level: LockLevel) -> Self {

@@ -9,10 +9,11 @@ use crate::graph::GraphError;
 use crate::registry::{DowngradeError, RegistryError};
 use crate::render::RenderError;
 
-/// What PostgreSQL said about a failed statement.
+/// What the database said about a failed statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbMessage {
-    /// SQLSTATE, like `42P01`.
+    /// PostgreSQL's SQLSTATE, like `42P01`, or SQLite's result code, like
+    /// `SQLITE_CONSTRAINT`.
     pub code: String,
     /// The primary message.
     pub message: String,
@@ -53,7 +54,9 @@ impl DbMessage {
 impl fmt::Display for DbMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
-        if !self.code.is_empty() {
+        if self.code.starts_with("SQLITE") {
+            write!(f, " ({})", self.code)?;
+        } else if !self.code.is_empty() {
             write!(f, " (SQLSTATE {})", self.code)?;
         }
         if let Some(detail) = &self.detail {
@@ -109,6 +112,16 @@ pub enum RunError {
         key: i64,
         /// The backend holding it, if known.
         holder: Option<i32>,
+        /// How long this runner waited.
+        waited: Duration,
+    },
+    /// Another connection held SQLite's write lock for longer than allowed.
+    #[error(
+        "another runner or connection holds the write lock on {database}; gave up after {waited:?}. Run again when it has finished, or raise --lock-wait"
+    )]
+    Busy {
+        /// The database, without secrets.
+        database: String,
         /// How long this runner waited.
         waited: Duration,
     },

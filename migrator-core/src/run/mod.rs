@@ -24,11 +24,12 @@
 //! # Ok(()) }
 //! ```
 
+mod backend;
 mod checksum;
 mod config;
+mod database;
 mod error;
 mod offline;
-mod session;
 mod tables;
 pub(crate) mod tls;
 
@@ -36,17 +37,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 pub use config::RunConfig;
+pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError, redact};
-pub use session::Database;
 pub use tls::connect;
 
-use session::{Conn, Lock};
-use tokio_postgres::Transaction;
+use backend::Session;
+use backend::postgres::PgSession;
+pub(crate) use backend::sqlite::Handle as SqliteHandle;
+use backend::sqlite::SqliteSession;
 
 use crate::graph::{Direction, Graph, Plan, Step};
-use crate::ops::{DataTx, Op};
+use crate::ops::Op;
 use crate::registry::{self, Downgrade, Registered, RegistryError};
-use crate::render::{Dialect, Postgres, RenderError, Statement};
+use crate::render::{Dialect, RenderError, Statement};
 use crate::schema::{ReplayError, Schema};
 
 /// SQLSTATE `lock_not_available`, raised when `lock_timeout` expires.
@@ -89,13 +92,13 @@ impl Migrations {
     /// The schema model of a database whose version table holds `rows`.
     pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
         let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
-        Ok(self.replay(&applied)?.0)
+        Ok(self.replay(&applied, Engine::Postgres)?.0)
     }
 
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
-    fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
-        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new())?;
+    fn replay(&self, applied: &[String], engine: Engine) -> Result<(Schema, Checksums), RunError> {
+        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new(), engine)?;
         Ok((schema, sums))
     }
 
@@ -106,6 +109,7 @@ impl Migrations {
         &self,
         applied: &[String],
         derive: &BTreeSet<&str>,
+        engine: Engine,
     ) -> Result<(Schema, Checksums, Derived), RunError> {
         let mut schema = Schema::new();
         let mut sums = Vec::with_capacity(applied.len());
@@ -116,7 +120,7 @@ impl Migrations {
                 derived.insert(id.clone(), revision.downgrade_ops(&schema)?);
             }
             let ops = revision.upgrade_ops();
-            let rendered = render(id, &ops, &mut schema)?;
+            let rendered = render(engine.dialect(), id, &ops, &mut schema)?;
             sums.push((id.clone(), checksum::of(&ops, &rendered)));
         }
         Ok((schema, sums, derived))
@@ -125,6 +129,7 @@ impl Migrations {
 
 /// Validates and renders `ops` against `schema`, which it moves forward.
 fn render(
+    dialect: &dyn Dialect,
     revision: &str,
     ops: &[Op],
     schema: &mut Schema,
@@ -135,7 +140,7 @@ fn render(
     };
     let mut out = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
-        let rendered = Postgres.render(op, schema);
+        let rendered = dialect.render(op, schema);
         schema.apply(op).map_err(|source| {
             invalid(RenderError::Invalid(ReplayError {
                 index,
@@ -216,12 +221,13 @@ impl Prepared {
 }
 
 fn prepare(
+    dialect: &dyn Dialect,
     revision: &'static Registered,
     step: &Step,
     ops: Vec<Op>,
     schema: &mut Schema,
 ) -> Result<Prepared, RunError> {
-    let statements = render(revision.id, &ops, schema)?;
+    let statements = render(dialect, revision.id, &ops, schema)?;
     let mut outside = None;
     let mut inside = None;
     for (op, rendered) in ops.iter().zip(&statements) {
@@ -265,7 +271,7 @@ enum Failure {
     Statement {
         op: String,
         sql: String,
-        error: tokio_postgres::Error,
+        error: DbMessage,
     },
     Data {
         step: String,
@@ -276,9 +282,7 @@ enum Failure {
 impl Failure {
     fn is_lock_timeout(&self) -> bool {
         match self {
-            Failure::Statement { error, .. } => error
-                .as_db_error()
-                .is_some_and(|db| db.code().code() == LOCK_NOT_AVAILABLE),
+            Failure::Statement { error, .. } => error.code == LOCK_NOT_AVAILABLE,
             Failure::Data { .. } => false,
         }
     }
@@ -290,14 +294,14 @@ impl Failure {
                 revision: revision.to_owned(),
                 op,
                 sql,
-                message: DbMessage::of(&error),
+                message: error,
                 at,
             },
             Failure::Statement { op, sql, error } => RunError::NonTransactional {
                 revision: revision.to_owned(),
                 op,
                 sql,
-                message: DbMessage::of(&error),
+                message: error,
                 at,
             },
             Failure::Data { step, message } => RunError::DataStep {
@@ -310,11 +314,12 @@ impl Failure {
     }
 }
 
-/// Runs a prepared revision's ops on `tx` (statements and data steps).
-async fn run_in(tx: &Transaction<'_>, prepared: &Prepared) -> Result<(), Failure> {
+/// Runs a prepared revision's ops in the session's open transaction
+/// (statements and data steps).
+async fn run_in<S: Session>(session: &mut S, prepared: &Prepared) -> Result<(), Failure> {
     for (op, statements) in prepared.ops.iter().zip(&prepared.statements) {
         if let Op::RunRust(step) = op {
-            (step.up)(DataTx::postgres(tx))
+            (step.up)(session.data_tx())
                 .await
                 .map_err(|e| Failure::Data {
                     step: step.name.clone(),
@@ -322,7 +327,8 @@ async fn run_in(tx: &Transaction<'_>, prepared: &Prepared) -> Result<(), Failure
                 })?;
         }
         for s in statements {
-            tx.batch_execute(&s.sql)
+            session
+                .statement(s)
                 .await
                 .map_err(|error| Failure::Statement {
                     op: op.describe(),
@@ -334,71 +340,26 @@ async fn run_in(tx: &Transaction<'_>, prepared: &Prepared) -> Result<(), Failure
     Ok(())
 }
 
-/// The state of index `name` (in `schema`): missing, valid, or left INVALID
-/// by an interrupted `CREATE INDEX CONCURRENTLY`.
-async fn index_state(
-    conn: &Conn,
-    name: &crate::ident::QualifiedName,
-) -> Result<Option<bool>, RunError> {
-    let row = conn
-        .query_opt(
-            // Resolved as the statement resolves it: through search_path
-            // when the name has no schema.
-            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1::text)",
-            &[&name.to_sql()],
-        )
-        .await
-        .map_err(|e| RunError::db(format!("looking up index {name}"), &e))?;
-    Ok(row.map(|r| r.get(0)))
-}
-
-/// Makes a statement of a revision that runs outside a transaction safe to
-/// run again after an interrupted run, which may have left its work done or
-/// half done. Returns whether the op is already done and must be skipped.
-///
-/// - `CREATE INDEX CONCURRENTLY` interrupted leaves an INVALID index: it is
-///   dropped and built again. A valid index of that name means the earlier
-///   run built it and stopped before recording the revision: it is kept.
-/// - `DROP INDEX CONCURRENTLY` of an index that is gone already is done.
-async fn resume(conn: &Conn, revision: &str, op: &Op) -> Result<bool, RunError> {
-    match op {
-        Op::CreateIndex(ci) if ci.concurrently => {
-            let name = ci.index.qualified_name();
-            match index_state(conn, &name).await? {
-                Some(false) => {
-                    tracing::warn!(
-                        "revision {revision}: index {name} was left INVALID by an interrupted run; dropping it to build it again"
-                    );
-                    let sql = format!("DROP INDEX CONCURRENTLY IF EXISTS {}", name.to_sql());
-                    conn.batch_execute(&sql).await.map_err(|e| {
-                        RunError::db(format!("dropping the invalid index {name}"), &e)
-                    })?;
-                    Ok(false)
-                }
-                Some(true) => {
-                    tracing::warn!(
-                        "revision {revision}: index {name} exists and is valid (an earlier run built it and was interrupted before recording the revision); keeping it"
-                    );
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        }
-        Op::DropIndex(di) if di.concurrently => Ok(index_state(conn, &di.name).await?.is_none()),
-        _ => Ok(false),
-    }
-}
-
-/// Runs a step's version-table and history statements, in one round trip.
-async fn run_bookkeeping(tx: &Transaction<'_>, statements: Vec<String>) -> Result<(), Failure> {
+/// Runs a step's version-table and history statements, in one round trip,
+/// and the engine's checks before COMMIT.
+async fn run_bookkeeping<S: Session>(
+    session: &mut S,
+    statements: Vec<String>,
+) -> Result<(), Failure> {
     let sql = statements.join(";\n");
-    tx.batch_execute(&sql)
+    session
+        .execute(&sql)
         .await
         .map_err(|error| Failure::Statement {
             op: "the version table".into(),
             sql,
             error,
-        })
+        })?;
+    session.check().await.map_err(|error| Failure::Statement {
+        op: "the checks after the revision".into(),
+        sql: "PRAGMA foreign_key_check".into(),
+        error,
+    })
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -409,6 +370,18 @@ fn backoff(attempt: u32) -> Duration {
 pub struct Runner<'m> {
     migrations: &'m Migrations,
     config: RunConfig,
+}
+
+/// What a run under the migration lock does.
+enum Job<'a> {
+    Run(Direction, &'a str),
+    Stamp(&'a str, bool),
+}
+
+/// What it gives back.
+enum Outcome {
+    Report(Report),
+    Rows(Vec<String>),
 }
 
 impl<'m> Runner<'m> {
@@ -424,48 +397,36 @@ impl<'m> Runner<'m> {
 
     /// The version table's rows (the current heads); empty before the first run.
     pub async fn current(&self, db: &Database) -> Result<Vec<String>, RunError> {
-        let conn = db.connect().await?;
-        tables::current(&conn, &self.config).await
-    }
-
-    /// Takes the migration lock, then opens the work connection.
-    async fn begin(&self, db: &Database) -> Result<(Lock, Conn), RunError> {
-        let lock = Lock::acquire(db, self.config.lock_key(), self.config.lock_wait).await?;
-        match db.connect().await {
-            Ok(conn) => Ok((lock, conn)),
-            Err(e) => {
-                lock.release().await;
-                Err(e)
+        match db.engine() {
+            Engine::Postgres => {
+                self.current_in(&mut PgSession::open(db, &self.config).await?)
+                    .await
+            }
+            Engine::Sqlite => {
+                self.current_in(&mut SqliteSession::open(db, &self.config).await?)
+                    .await
             }
         }
     }
 
-    /// Gives back the work session as it was (it may go back to a pool)
-    /// and releases the lock.
-    async fn finish(&self, lock: Lock, conn: Conn) {
-        if conn.is_pooled() && !self.config.timeouts().is_empty() {
-            let _ = conn
-                .batch_execute("RESET lock_timeout; RESET statement_timeout")
-                .await;
-        }
-        drop(conn);
-        lock.release().await;
+    async fn current_in<S: Session>(&self, session: &mut S) -> Result<Vec<String>, RunError> {
+        tables::current(session, &self.config).await
     }
 
     /// Applies every revision `target` needs that is not applied yet.
     pub async fn upgrade(&self, db: &Database, target: &str) -> Result<Report, RunError> {
-        let (lock, mut conn) = self.begin(db).await?;
-        let result = self.run(&mut conn, Direction::Up, target).await;
-        self.finish(lock, conn).await;
-        result
+        match self.locked(db, Job::Run(Direction::Up, target)).await? {
+            Outcome::Report(report) => Ok(report),
+            Outcome::Rows(_) => unreachable!("a run reports its steps"),
+        }
     }
 
     /// Undoes every applied revision above `target`.
     pub async fn downgrade(&self, db: &Database, target: &str) -> Result<Report, RunError> {
-        let (lock, mut conn) = self.begin(db).await?;
-        let result = self.run(&mut conn, Direction::Down, target).await;
-        self.finish(lock, conn).await;
-        result
+        match self.locked(db, Job::Run(Direction::Down, target)).await? {
+            Outcome::Report(report) => Ok(report),
+            Outcome::Rows(_) => unreachable!("a run reports its steps"),
+        }
     }
 
     /// Sets the version table to `target` without running anything; with
@@ -477,51 +438,97 @@ impl<'m> Runner<'m> {
         target: &str,
         purge: bool,
     ) -> Result<Vec<String>, RunError> {
-        let (lock, mut conn) = self.begin(db).await?;
-        let result = self.stamp_locked(&mut conn, target, purge).await;
-        self.finish(lock, conn).await;
-        result
+        match self.locked(db, Job::Stamp(target, purge)).await? {
+            Outcome::Rows(rows) => Ok(rows),
+            Outcome::Report(_) => unreachable!("a stamp returns rows"),
+        }
     }
 
     /// The applied revisions whose ops changed since they ran: `(id,
     /// checksum when applied, checksum now)`.
     pub async fn changed(&self, db: &Database) -> Result<Vec<(String, String, String)>, RunError> {
-        let conn = db.connect().await?;
-        let rows = tables::current(&conn, &self.config).await?;
-        let stored = tables::checksums(&*conn, &self.config).await?;
+        match db.engine() {
+            Engine::Postgres => {
+                self.changed_in(&mut PgSession::open(db, &self.config).await?)
+                    .await
+            }
+            Engine::Sqlite => {
+                self.changed_in(&mut SqliteSession::open(db, &self.config).await?)
+                    .await
+            }
+        }
+    }
+
+    async fn changed_in<S: Session>(
+        &self,
+        session: &mut S,
+    ) -> Result<Vec<(String, String, String)>, RunError> {
+        let rows = tables::current(session, &self.config).await?;
+        let stored = tables::checksums(session, &self.config).await?;
         let applied = self.migrations.graph.applied(&rows)?;
-        let (_, sums) = self.migrations.replay(&applied)?;
+        let (_, sums) = self.migrations.replay(&applied, S::ENGINE)?;
         Ok(changed(&stored, sums))
     }
 
-    /// Sets the run's timeouts on the work session, creates the version
-    /// tables when they are missing and reads the version table — in two
-    /// round trips when the tables exist.
-    async fn open_tables(&self, conn: &Conn) -> Result<Vec<String>, RunError> {
-        let mut prefix = String::new();
-        for sql in self.config.timeouts() {
-            prefix.push_str(&sql);
-            prefix.push_str("; ");
+    /// Runs `job` holding the migration lock of `db`'s engine.
+    async fn locked(&self, db: &Database, job: Job<'_>) -> Result<Outcome, RunError> {
+        match db.engine() {
+            Engine::Postgres => self.locked_in::<PgSession>(db, job).await,
+            Engine::Sqlite => self.locked_in::<SqliteSession>(db, job).await,
         }
-        if tables::exist(conn, &self.config, &prefix).await? {
-            return tables::rows(conn, &self.config).await;
+    }
+
+    async fn locked_in<S: Session>(
+        &self,
+        db: &Database,
+        job: Job<'_>,
+    ) -> Result<Outcome, RunError> {
+        let mut session = S::lock(db, &self.config).await?;
+        let result = match job {
+            Job::Run(direction, target) => self
+                .run(&mut session, direction, target)
+                .await
+                .map(Outcome::Report),
+            Job::Stamp(target, purge) => self
+                .stamp_locked(&mut session, target, purge)
+                .await
+                .map(Outcome::Rows),
+        };
+        session.finish().await;
+        result
+    }
+
+    /// Sets the run's timeouts, creates the version tables when they are
+    /// missing and reads the version table — in two round trips when the
+    /// tables exist.
+    async fn open_tables<S: Session>(&self, session: &mut S) -> Result<Vec<String>, RunError> {
+        if tables::exist(session, &self.config, &S::setup_sql(&self.config)).await? {
+            return tables::rows(session, &self.config).await;
         }
         // Even CREATE TABLE IF NOT EXISTS needs CREATE on the schema, so it
         // is only sent when a table is missing.
-        for sql in tables::create_sql(&self.config) {
-            conn.batch_execute(&sql)
+        for sql in tables::create_sql(&self.config, S::ENGINE) {
+            session
+                .execute(&sql)
                 .await
-                .map_err(|e| RunError::db("creating the version tables", &e))?;
+                .map_err(|message| RunError::Database {
+                    context: "creating the version tables".into(),
+                    message,
+                })?;
         }
-        tables::rows(conn, &self.config).await
+        tables::rows(session, &self.config).await
     }
 
     /// Resolves every step of `plan` to its ops and statements, against the
     /// schema the version table `rows` stands for, before anything runs: a
-    /// revision that does not apply, mixes transaction kinds or cannot be
-    /// undone stops the plan here. Also returns each applied revision's
-    /// checksum now.
-    fn prepare_plan(&self, plan: &Plan) -> Result<(Vec<Prepared>, Checksums), RunError> {
+    /// revision that does not apply, mixes transaction kinds, cannot be
+    /// undone or cannot be written in `engine`'s SQL stops the plan here.
+    /// Also returns each applied revision's checksum now.
+    fn prepare_plan(
+        &self,
+        plan: &Plan,
+        engine: Engine,
+    ) -> Result<(Vec<Prepared>, Checksums), RunError> {
         let applied = self.migrations.graph.applied(&plan.before)?;
         let mut derive = BTreeSet::new();
         for step in &plan.steps {
@@ -531,7 +538,8 @@ impl<'m> Runner<'m> {
                 derive.insert(revision.id);
             }
         }
-        let (mut schema, sums, mut derived) = self.migrations.replay_deriving(&applied, &derive)?;
+        let (mut schema, sums, mut derived) =
+            self.migrations.replay_deriving(&applied, &derive, engine)?;
         let mut prepared = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
             let revision = self.migrations.get(&step.revision)?;
@@ -542,17 +550,18 @@ impl<'m> Runner<'m> {
                     None => revision.downgrade_ops(&Schema::new())?,
                 },
             };
-            prepared.push(prepare(revision, step, ops, &mut schema)?);
+            prepared.push(prepare(engine.dialect(), revision, step, ops, &mut schema)?);
         }
         Ok((prepared, sums))
     }
 
     /// The version-table change and history row of a step.
-    fn bookkeeping(&self, p: &Prepared, duration_ms: u128) -> Vec<String> {
+    fn bookkeeping(&self, p: &Prepared, engine: Engine, duration_ms: u128) -> Vec<String> {
         let up = p.step.direction == Direction::Up;
-        let mut sql = tables::change_sql(&self.config, &p.step.change);
+        let mut sql = tables::change_sql(&self.config, engine, &p.step.change);
         sql.push(tables::history_sql(
             &self.config,
+            engine,
             p.revision.id,
             if up { "up" } else { "down" },
             up.then_some(p.checksum.as_str()),
@@ -561,13 +570,13 @@ impl<'m> Runner<'m> {
         sql
     }
 
-    async fn run(
+    async fn run<S: Session>(
         &self,
-        conn: &mut Conn,
+        session: &mut S,
         direction: Direction,
         target: &str,
     ) -> Result<Report, RunError> {
-        let rows = self.open_tables(conn).await?;
+        let rows = self.open_tables(session).await?;
         let graph = &self.migrations.graph;
         let plan = match direction {
             Direction::Up => graph.upgrade(&rows, target)?,
@@ -582,9 +591,9 @@ impl<'m> Runner<'m> {
                 steps: Vec::new(),
             });
         }
-        let (prepared, sums) = self.prepare_plan(&plan)?;
+        let (prepared, sums) = self.prepare_plan(&plan, S::ENGINE)?;
         if !self.config.accept_changed {
-            let stored = tables::checksums(&**conn, &self.config).await?;
+            let stored = tables::checksums(session, &self.config).await?;
             if let Some((revision, applied, now)) = changed(&stored, sums).into_iter().next() {
                 return Err(RunError::Changed {
                     revision,
@@ -595,11 +604,11 @@ impl<'m> Runner<'m> {
         }
         let mut at: BTreeSet<String> = rows.into_iter().collect();
         if self.config.single_transaction {
-            return self.run_single(conn, plan, &prepared, &at).await;
+            return self.run_single(session, plan, &prepared, &at).await;
         }
         let mut steps = Vec::with_capacity(prepared.len());
         for p in &prepared {
-            let took = self.execute(conn, p, &at).await?;
+            let took = self.execute(session, p, &at).await?;
             let (word, from, to) = p.header();
             tracing::info!(
                 "Running {word} {from} -> {to}, {} ... {} ms",
@@ -615,9 +624,9 @@ impl<'m> Runner<'m> {
     /// Runs the whole plan in one transaction, after checking that every
     /// step can and that the locks it will hold until COMMIT fit the
     /// server's shared lock table.
-    async fn run_single(
+    async fn run_single<S: Session>(
         &self,
-        conn: &mut Conn,
+        session: &mut S,
         plan: Plan,
         prepared: &[Prepared],
         at: &BTreeSet<String>,
@@ -629,48 +638,42 @@ impl<'m> Runner<'m> {
                 inside: "--single-transaction".into(),
             });
         }
-        let needed: usize = prepared.iter().map(Prepared::estimated_locks).sum();
-        let capacity: i64 = conn
-            .query_one(
-                "SELECT current_setting('max_locks_per_transaction')::bigint
-                      * (current_setting('max_connections')::bigint
-                         + current_setting('max_prepared_transactions')::bigint)",
-                &[],
-            )
-            .await
-            .map_err(|e| RunError::db("reading the lock table's size", &e))?
-            .get(0);
-        let budget = usize::try_from(capacity / 2).unwrap_or(usize::MAX);
-        if needed > budget {
-            return Err(RunError::TooManyLocks {
-                steps: prepared.len(),
-                needed,
-                capacity,
-            });
+        if let Some(capacity) = session.lock_capacity().await? {
+            let needed: usize = prepared.iter().map(Prepared::estimated_locks).sum();
+            let budget = usize::try_from(capacity / 2).unwrap_or(usize::MAX);
+            if needed > budget {
+                return Err(RunError::TooManyLocks {
+                    steps: prepared.len(),
+                    needed,
+                    capacity,
+                });
+            }
         }
         let started = Instant::now();
-        let tx = conn
-            .transaction()
+        session
+            .begin()
             .await
-            .map_err(|e| RunError::db("opening the transaction", &e))?;
+            .map_err(|message| RunError::Database {
+                context: "opening the transaction".into(),
+                message,
+            })?;
         let mut steps = Vec::with_capacity(prepared.len());
         for p in prepared {
             let step_started = Instant::now();
-            let mut result = run_in(&tx, p).await;
+            let mut result = run_in(session, p).await;
             if result.is_ok() {
-                let sql = self.bookkeeping(p, step_started.elapsed().as_millis());
-                result = run_bookkeeping(&tx, sql).await;
+                let sql = self.bookkeeping(p, S::ENGINE, step_started.elapsed().as_millis());
+                result = run_bookkeeping(session, sql).await;
             }
             if let Err(failure) = result {
+                session.rollback().await;
                 return Err(failure.into_error(p.revision.id, at, true));
             }
             steps.push((p.step.clone(), step_started.elapsed()));
         }
-        tx.commit().await.map_err(|e| {
-            RunError::db(
-                "committing the plan (if the connection was lost, the commit may or may not have happened: run `current` to see)",
-                &e,
-            )
+        session.commit().await.map_err(|message| RunError::Database {
+            context: "committing the plan (if the connection was lost, the commit may or may not have happened: run `current` to see)".into(),
+            message,
         })?;
         tracing::info!(
             "Ran {} revisions in one transaction ... {} ms",
@@ -680,9 +683,9 @@ impl<'m> Runner<'m> {
         Ok(Report { plan, steps })
     }
 
-    async fn execute(
+    async fn execute<S: Session>(
         &self,
-        conn: &mut Conn,
+        session: &mut S,
         prepared: &Prepared,
         at: &BTreeSet<String>,
     ) -> Result<Duration, RunError> {
@@ -694,11 +697,11 @@ impl<'m> Runner<'m> {
                 // A lock timeout retries the whole op, looking again at what
                 // the failed attempt left (an INVALID index, say).
                 'op: loop {
-                    if resume(conn, revision.id, op).await? {
+                    if session.resume(revision.id, op).await? {
                         break 'op;
                     }
                     for s in statements {
-                        if let Err(error) = conn.batch_execute(&s.sql).await {
+                        if let Err(error) = session.statement(s).await {
                             let failure = Failure::Statement {
                                 op: op.describe(),
                                 sql: s.sql.clone(),
@@ -706,11 +709,7 @@ impl<'m> Runner<'m> {
                             };
                             if failure.is_lock_timeout() && attempt < self.config.lock_retries {
                                 attempt += 1;
-                                tracing::warn!(
-                                    "revision {}: a lock was not granted within lock_timeout; retry {attempt} of {}",
-                                    revision.id,
-                                    self.config.lock_retries
-                                );
+                                self.note_retry(revision.id, attempt);
                                 tokio::time::sleep(backoff(attempt)).await;
                                 continue 'op;
                             }
@@ -722,65 +721,66 @@ impl<'m> Runner<'m> {
             }
         }
         loop {
-            let tx = conn.transaction().await.map_err(|e| {
-                RunError::db(
-                    format!("opening the transaction of revision {}", revision.id),
-                    &e,
-                )
-            })?;
+            session
+                .begin()
+                .await
+                .map_err(|message| RunError::Database {
+                    context: format!("opening the transaction of revision {}", revision.id),
+                    message,
+                })?;
             let mut result = Ok(());
             if prepared.transactional {
-                result = run_in(&tx, prepared).await;
+                result = run_in(session, prepared).await;
             }
             if result.is_ok() {
-                let sql = self.bookkeeping(prepared, started.elapsed().as_millis());
-                result = run_bookkeeping(&tx, sql).await;
+                let sql = self.bookkeeping(prepared, S::ENGINE, started.elapsed().as_millis());
+                result = run_bookkeeping(session, sql).await;
             }
             match result {
                 Ok(()) => {
-                    return match tx.commit().await {
+                    return match session.commit().await {
                         Ok(()) => Ok(started.elapsed()),
-                        Err(e) => Err(RunError::db(
-                            format!(
+                        Err(message) => Err(RunError::Database {
+                            context: format!(
                                 "committing revision {} (if the connection was lost, the commit may or may not have happened: run `current` to see)",
                                 revision.id
                             ),
-                            &e,
-                        )),
+                            message,
+                        }),
                     };
                 }
                 Err(failure) if failure.is_lock_timeout() && attempt < self.config.lock_retries => {
-                    drop(tx);
+                    session.rollback().await;
                     attempt += 1;
-                    tracing::warn!(
-                        "revision {}: a lock was not granted within lock_timeout; retry {attempt} of {}",
-                        revision.id,
-                        self.config.lock_retries
-                    );
+                    self.note_retry(revision.id, attempt);
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 Err(failure) => {
+                    session.rollback().await;
                     return Err(failure.into_error(revision.id, at, prepared.transactional));
                 }
             }
         }
     }
 
-    async fn stamp_locked(
+    fn note_retry(&self, revision: &str, attempt: u32) {
+        tracing::warn!(
+            "revision {revision}: a lock was not granted within lock_timeout; retry {attempt} of {}",
+            self.config.lock_retries
+        );
+    }
+
+    async fn stamp_locked<S: Session>(
         &self,
-        conn: &mut Conn,
+        session: &mut S,
         target: &str,
         purge: bool,
     ) -> Result<Vec<String>, RunError> {
-        let current = self.open_tables(conn).await?;
+        let current = self.open_tables(session).await?;
         let rows = if purge { Vec::new() } else { current };
         let graph = &self.migrations.graph;
         let resolved = graph.resolve(&rows, target)?;
         let new_rows = graph.version_rows(&resolved)?;
-        let tx = conn
-            .transaction()
-            .await
-            .map_err(|e| RunError::db("stamping", &e))?;
         let mut sql = vec![format!(
             "DELETE FROM {}",
             self.config.version_table.to_sql()
@@ -788,46 +788,60 @@ impl<'m> Runner<'m> {
         for id in &new_rows {
             sql.extend(tables::change_sql(
                 &self.config,
+                S::ENGINE,
                 &crate::graph::VersionChange::Insert(id.clone()),
             ));
-            sql.push(tables::history_sql(&self.config, id, "stamp", None, 0));
+            sql.push(tables::history_sql(
+                &self.config,
+                S::ENGINE,
+                id,
+                "stamp",
+                None,
+                0,
+            ));
         }
-        for s in sql {
-            tx.batch_execute(&s)
-                .await
-                .map_err(|e| RunError::db("stamping", &e))?;
+        let stamping = |message| RunError::Database {
+            context: "stamping".into(),
+            message,
+        };
+        session.begin().await.map_err(stamping)?;
+        if let Err(message) = session.execute(&sql.join(";\n")).await {
+            session.rollback().await;
+            return Err(stamping(message));
         }
-        tx.commit()
+        session
+            .commit()
             .await
-            .map_err(|e| RunError::db("committing the stamp", &e))?;
+            .map_err(|message| RunError::Database {
+                context: "committing the stamp".into(),
+                message,
+            })?;
         Ok(new_rows)
     }
 
-    /// The SQL script of an upgrade or downgrade, without a database: `range`
-    /// is a target, or `from:to` where `from` stands for the version table.
-    /// Transaction boundaries and version-table statements included.
-    pub fn sql(&self, direction: Direction, range: &str) -> Result<String, RunError> {
+    /// The SQL script of an upgrade or downgrade in `engine`'s SQL, without
+    /// a database: `range` is a target, or `from:to` where `from` stands for
+    /// the version table. Transaction boundaries and version-table
+    /// statements included.
+    pub fn sql(
+        &self,
+        engine: Engine,
+        direction: Direction,
+        range: &str,
+    ) -> Result<String, RunError> {
         let graph = &self.migrations.graph;
         let plan = match direction {
             Direction::Up => graph.upgrade(Vec::<String>::new(), range)?,
             Direction::Down => graph.downgrade(Vec::<String>::new(), range)?,
         };
-        let (prepared, _) = self.prepare_plan(&plan)?;
+        let (prepared, _) = self.prepare_plan(&plan, engine)?;
         let single = self.config.single_transaction;
         let mut out = String::new();
-        let line = |out: &mut String, sql: &str| {
-            out.push_str(sql);
-            // A trailing `--` comment would swallow the semicolon.
-            if sql.lines().last().is_some_and(|l| l.contains("--")) {
-                out.push('\n');
-            }
-            out.push_str(";\n\n");
-        };
-        for sql in tables::create_sql(&self.config) {
-            line(&mut out, &sql);
+        for sql in tables::create_sql(&self.config, engine) {
+            script_line(&mut out, &sql);
         }
         if single {
-            line(&mut out, "BEGIN");
+            script_line(&mut out, "BEGIN");
         }
         for p in &prepared {
             if let Some(Op::RunRust(data)) = p.ops.iter().find(|o| matches!(o, Op::RunRust(_))) {
@@ -849,26 +863,36 @@ impl<'m> Runner<'m> {
                 p.revision.message.replace(['\r', '\n'], " ")
             ));
             if p.transactional && !single {
-                line(&mut out, "BEGIN");
+                script_line(&mut out, "BEGIN");
             }
             for s in p.statements.iter().flatten() {
-                line(&mut out, &s.sql);
+                script_line(&mut out, &s.sql);
             }
             if !p.transactional {
-                line(&mut out, "BEGIN");
+                script_line(&mut out, "BEGIN");
             }
-            for sql in self.bookkeeping(p, 0) {
-                line(&mut out, &sql);
+            for sql in self.bookkeeping(p, engine, 0) {
+                script_line(&mut out, &sql);
             }
             if !single {
-                line(&mut out, "COMMIT");
+                script_line(&mut out, "COMMIT");
             }
         }
         if single {
-            line(&mut out, "COMMIT");
+            script_line(&mut out, "COMMIT");
         }
         Ok(out)
     }
+}
+
+/// Appends one statement of an offline script.
+pub(crate) fn script_line(out: &mut String, sql: &str) {
+    out.push_str(sql);
+    // A trailing `--` comment would swallow the semicolon.
+    if sql.lines().last().is_some_and(|l| l.contains("--")) {
+        out.push('\n');
+    }
+    out.push_str(";\n\n");
 }
 
 /// The revisions whose checksum now differs from the one stored.

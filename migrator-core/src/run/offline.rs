@@ -1,6 +1,6 @@
 //! The offline script of a stamp: the version-table statements only.
 
-use super::{RunError, Runner, tables};
+use super::{Engine, RunError, Runner, tables};
 use crate::graph::{Target, VersionChange};
 
 impl Runner<'_> {
@@ -10,11 +10,12 @@ impl Runner<'_> {
     /// empties the table first all the same).
     ///
     /// ```no_run
+    /// # use migrator_core::run::Engine;
     /// # fn f(runner: &migrator_core::run::Runner<'_>) -> Result<(), migrator_core::run::RunError> {
-    /// print!("{}", runner.stamp_sql("heads", false)?);
+    /// print!("{}", runner.stamp_sql(Engine::Postgres, "heads", false)?);
     /// # Ok(()) }
     /// ```
-    pub fn stamp_sql(&self, range: &str, purge: bool) -> Result<String, RunError> {
+    pub fn stamp_sql(&self, engine: Engine, range: &str, purge: bool) -> Result<String, RunError> {
         let graph = &self.migrations.graph;
         let none: [&str; 0] = [];
         let (before, to) = match Target::parse(range)? {
@@ -32,13 +33,14 @@ impl Runner<'_> {
         };
         let start = before.clone().unwrap_or_default();
         let after = graph.version_rows(graph.resolve(&start, &to)?)?;
-        let mut sql = tables::create_sql(&self.config);
+        let mut sql = tables::create_sql(&self.config, engine);
         sql.push("BEGIN".to_owned());
         let kept: &[String] = match &before {
             Some(rows) if !purge => {
                 for row in rows.iter().filter(|r| !after.contains(r)) {
                     sql.extend(tables::change_sql(
                         &self.config,
+                        engine,
                         &VersionChange::Delete(row.clone()),
                     ));
                 }
@@ -55,11 +57,23 @@ impl Runner<'_> {
         for row in after.iter().filter(|r| !kept.contains(r)) {
             sql.extend(tables::change_sql(
                 &self.config,
+                engine,
                 &VersionChange::Insert(row.clone()),
             ));
-            sql.push(tables::history_sql(&self.config, row, "stamp", None, 0));
+            sql.push(tables::history_sql(
+                &self.config,
+                engine,
+                row,
+                "stamp",
+                None,
+                0,
+            ));
         }
         sql.push("COMMIT".to_owned());
-        Ok(sql.into_iter().map(|s| format!("{s};\n\n")).collect())
+        let mut out = String::new();
+        for s in sql {
+            super::script_line(&mut out, &s);
+        }
+        Ok(out)
     }
 }

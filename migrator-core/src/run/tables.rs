@@ -1,20 +1,24 @@
-//! The version and history tables.
+//! The version and history tables, in the SQL of each engine.
 
-use tokio_postgres::{Client, GenericClient, SimpleQueryMessage};
+use std::collections::HashMap;
 
+use super::backend::Session;
 use super::config::RunConfig;
+use super::database::Engine;
 use super::error::RunError;
 use crate::graph::VersionChange;
-use crate::ident::{quote_ident, quote_literal};
+use crate::ident::{QualifiedName, quote_ident};
 
 /// The SQL that creates the two tables if they are missing.
-pub(crate) fn create_sql(config: &RunConfig) -> Vec<String> {
+pub(crate) fn create_sql(config: &RunConfig, engine: Engine) -> Vec<String> {
     let mut out = Vec::new();
-    for table in [&config.version_table, &config.history_table] {
-        if let Some(schema) = &table.schema {
-            let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema));
-            if !out.contains(&sql) {
-                out.push(sql);
+    if engine == Engine::Postgres {
+        for table in [&config.version_table, &config.history_table] {
+            if let Some(schema) = &table.schema {
+                let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema));
+                if !out.contains(&sql) {
+                    out.push(sql);
+                }
             }
         }
     }
@@ -23,32 +27,49 @@ pub(crate) fn create_sql(config: &RunConfig) -> Vec<String> {
         config.version_table.to_sql(),
         quote_ident(&format!("{}_pkc", config.version_table.name))
     ));
+    let (id, applied_at, applied_by) = match engine {
+        Engine::Postgres => (
+            "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            "timestamptz NOT NULL DEFAULT now()",
+            "text NOT NULL DEFAULT current_user",
+        ),
+        Engine::Sqlite => (
+            "INTEGER PRIMARY KEY",
+            "text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            "text",
+        ),
+    };
     out.push(format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  revision text NOT NULL,\n  direction text NOT NULL,\n  checksum text,\n  applied_at timestamptz NOT NULL DEFAULT now(),\n  duration_ms bigint NOT NULL,\n  applied_by text NOT NULL DEFAULT current_user\n)",
+        "CREATE TABLE IF NOT EXISTS {} (\n  id {id},\n  revision text NOT NULL,\n  direction text NOT NULL,\n  checksum text,\n  applied_at {applied_at},\n  duration_ms bigint NOT NULL,\n  applied_by {applied_by}\n)",
         config.history_table.to_sql()
     ));
     out
 }
 
 /// The statements that make a step's change to the version table.
-pub(crate) fn change_sql(config: &RunConfig, change: &VersionChange) -> Vec<String> {
+pub(crate) fn change_sql(
+    config: &RunConfig,
+    engine: Engine,
+    change: &VersionChange,
+) -> Vec<String> {
     let table = config.version_table.to_sql();
+    let lit = |s: &str| engine.literal(s);
     change
         .rows()
         .iter()
         .filter_map(|row| match row {
             VersionChange::Insert(id) => Some(format!(
                 "INSERT INTO {table} (version_num) VALUES ({})",
-                quote_literal(id)
+                lit(id)
             )),
             VersionChange::Update { from, to } => Some(format!(
                 "UPDATE {table} SET version_num = {} WHERE version_num = {}",
-                quote_literal(to),
-                quote_literal(from)
+                lit(to),
+                lit(from)
             )),
             VersionChange::Delete(id) => Some(format!(
                 "DELETE FROM {table} WHERE version_num = {}",
-                quote_literal(id)
+                lit(id)
             )),
             VersionChange::Merge(_) | VersionChange::Unmerge(_) => None,
         })
@@ -58,6 +79,7 @@ pub(crate) fn change_sql(config: &RunConfig, change: &VersionChange) -> Vec<Stri
 /// The statement that records a step in the history table.
 pub(crate) fn history_sql(
     config: &RunConfig,
+    engine: Engine,
     revision: &str,
     direction: &str,
     checksum: Option<&str>,
@@ -66,104 +88,148 @@ pub(crate) fn history_sql(
     format!(
         "INSERT INTO {} (revision, direction, checksum, duration_ms) VALUES ({}, {}, {}, {duration_ms})",
         config.history_table.to_sql(),
-        quote_literal(revision),
-        quote_literal(direction),
-        checksum.map_or_else(|| "NULL".to_owned(), quote_literal)
+        engine.literal(revision),
+        engine.literal(direction),
+        checksum.map_or_else(|| "NULL".to_owned(), |c| engine.literal(c))
     )
 }
 
-/// The first column of each row of a simple-protocol query: one round
-/// trip, where a query with parameters takes two (parse, then execute).
-pub(crate) async fn simple_rows(
-    client: &Client,
-    sql: &str,
-) -> Result<Vec<String>, tokio_postgres::Error> {
-    Ok(client
-        .simple_query(sql)
-        .await?
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_owned()),
-            _ => None,
-        })
-        .collect())
+/// A query whose one value is true when every table of `tables` exists.
+fn exist_sql(engine: Engine, tables: &[&QualifiedName]) -> String {
+    match engine {
+        Engine::Postgres => {
+            let tests: Vec<String> = tables
+                .iter()
+                .map(|t| format!("to_regclass({}) IS NOT NULL", engine.literal(&t.to_sql())))
+                .collect();
+            format!("SELECT {}", tests.join(" AND "))
+        }
+        Engine::Sqlite => {
+            let names: Vec<String> = tables.iter().map(|t| engine.literal(&t.name)).collect();
+            format!(
+                "SELECT count(DISTINCT name) = {} FROM sqlite_master WHERE type = 'table' AND name IN ({})",
+                tables.len(),
+                names.join(", ")
+            )
+        }
+    }
 }
 
-/// Whether both tables exist, after running `prefix` (statements ending in
-/// `;`) in the same round trip.
-pub(crate) async fn exist(
-    client: &Client,
+fn is_true(value: Option<&str>) -> bool {
+    matches!(value, Some("t" | "true" | "1"))
+}
+
+/// The first value of the first row.
+fn first(rows: &[Vec<Option<String>>]) -> Option<&str> {
+    rows.first()?.first()?.as_deref()
+}
+
+/// Whether both tables exist, after running `setup` in the same round trip.
+pub(crate) async fn exist<S: Session>(
+    session: &mut S,
     config: &RunConfig,
-    prefix: &str,
+    setup: &[String],
 ) -> Result<bool, RunError> {
-    let sql = format!(
-        "{prefix}SELECT to_regclass({}) IS NOT NULL AND to_regclass({}) IS NOT NULL",
-        quote_literal(&config.version_table.to_sql()),
-        quote_literal(&config.history_table.to_sql())
-    );
-    let rows = simple_rows(client, &sql)
+    let mut sql = String::new();
+    for s in setup {
+        sql.push_str(s);
+        sql.push_str("; ");
+    }
+    sql.push_str(&exist_sql(
+        S::ENGINE,
+        &[&config.version_table, &config.history_table],
+    ));
+    let rows = session
+        .query(&sql)
         .await
-        .map_err(|e| RunError::db("looking for the version tables", &e))?;
-    Ok(rows.first().is_some_and(|v| v == "t"))
+        .map_err(|message| RunError::Database {
+            context: "looking for the version tables".into(),
+            message,
+        })?;
+    Ok(is_true(first(&rows)))
 }
 
-/// The version table's rows, the table being known to exist.
-pub(crate) async fn rows(client: &Client, config: &RunConfig) -> Result<Vec<String>, RunError> {
-    simple_rows(
-        client,
-        &format!(
-            "SELECT version_num FROM {} ORDER BY version_num COLLATE \"C\"",
-            config.version_table.to_sql()
-        ),
-    )
-    .await
-    .map_err(|e| RunError::db("reading the version table", &e))
+/// The version table's rows, the table being known to exist, in byte order.
+pub(crate) async fn rows<S: Session>(
+    session: &mut S,
+    config: &RunConfig,
+) -> Result<Vec<String>, RunError> {
+    let sql = format!("SELECT version_num FROM {}", config.version_table.to_sql());
+    let rows = session
+        .query(&sql)
+        .await
+        .map_err(|message| RunError::Database {
+            context: "reading the version table".into(),
+            message,
+        })?;
+    let mut out: Vec<String> = rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect();
+    out.sort();
+    Ok(out)
 }
 
 /// The version table's rows; none when it does not exist yet.
-pub(crate) async fn current(client: &Client, config: &RunConfig) -> Result<Vec<String>, RunError> {
-    let sql = format!(
-        "SELECT to_regclass({}) IS NOT NULL",
-        quote_literal(&config.version_table.to_sql())
-    );
-    let exists = simple_rows(client, &sql)
+pub(crate) async fn current<S: Session>(
+    session: &mut S,
+    config: &RunConfig,
+) -> Result<Vec<String>, RunError> {
+    let sql = exist_sql(S::ENGINE, &[&config.version_table]);
+    let exists = session
+        .query(&sql)
         .await
-        .map_err(|e| RunError::db("looking for the version table", &e))?;
-    if exists.first().is_none_or(|v| v != "t") {
+        .map_err(|message| RunError::Database {
+            context: "looking for the version table".into(),
+            message,
+        })?;
+    if !is_true(first(&exists)) {
         return Ok(Vec::new());
     }
-    rows(client, config).await
+    rows(session, config).await
 }
 
 /// The checksum each revision had when it was last applied.
-pub(crate) async fn checksums(
-    client: &impl GenericClient,
+pub(crate) async fn checksums<S: Session>(
+    session: &mut S,
     config: &RunConfig,
-) -> Result<std::collections::HashMap<String, String>, RunError> {
-    let present = client
-        .query_one(
-            "SELECT to_regclass($1) IS NOT NULL",
-            &[&config.history_table.to_sql()],
-        )
+) -> Result<HashMap<String, String>, RunError> {
+    let sql = exist_sql(S::ENGINE, &[&config.history_table]);
+    let present = session
+        .query(&sql)
         .await
-        .map_err(|e| RunError::db("looking for the history table", &e))?;
-    if !present.get::<_, bool>(0) {
-        return Ok(Default::default());
+        .map_err(|message| RunError::Database {
+            context: "looking for the history table".into(),
+            message,
+        })?;
+    if !is_true(first(&present)) {
+        return Ok(HashMap::new());
     }
-    let rows = client
-        .query(
-            &format!(
-                "SELECT DISTINCT ON (revision) revision, direction, checksum FROM {}
-                 ORDER BY revision, id DESC",
-                config.history_table.to_sql()
-            ),
-            &[],
-        )
+    let rows = session
+        .query(&format!(
+            "SELECT revision, direction, checksum FROM {} ORDER BY id",
+            config.history_table.to_sql()
+        ))
         .await
-        .map_err(|e| RunError::db("reading the history table", &e))?;
-    Ok(rows
-        .iter()
-        .filter(|r| r.get::<_, String>(1) == "up")
-        .filter_map(|r| Some((r.get::<_, String>(0), r.get::<_, Option<String>>(2)?)))
+        .map_err(|message| RunError::Database {
+            context: "reading the history table".into(),
+            message,
+        })?;
+    // The last row of each revision says what it was last.
+    let mut last = HashMap::new();
+    for row in rows {
+        let mut cells = row.into_iter();
+        let (Some(Some(revision)), Some(direction), Some(checksum)) =
+            (cells.next(), cells.next(), cells.next())
+        else {
+            continue;
+        };
+        last.insert(revision, (direction, checksum));
+    }
+    Ok(last
+        .into_iter()
+        .filter_map(|(revision, (direction, checksum))| {
+            (direction.as_deref() == Some("up")).then_some((revision, checksum?))
+        })
         .collect())
 }

@@ -1,0 +1,79 @@
+//! The runner's one way to a database: a [`Session`], implemented for
+//! PostgreSQL and for SQLite. Nothing above this module knows which one it
+//! talks to.
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+use super::config::RunConfig;
+use super::database::{Database, Engine};
+use super::error::{DbMessage, RunError};
+use crate::ops::{DataTx, Op};
+use crate::render::Statement;
+
+/// Rows of a query, each column as text (`None` for NULL).
+pub(crate) type Rows = Vec<Vec<Option<String>>>;
+
+/// A session with a database: either a reader, or the session of a run,
+/// which holds the migration lock from [`lock`](Session::lock) until
+/// [`finish`](Session::finish) (or until it is dropped, whatever ends it).
+pub(crate) trait Session: Sized {
+    /// The engine it talks to.
+    const ENGINE: Engine;
+
+    /// A session without the migration lock, for reading.
+    async fn open(db: &Database, config: &RunConfig) -> Result<Self, RunError>;
+
+    /// The session of a run: waits for the migration lock (as long as
+    /// `config.lock_wait` allows), then opens the work session.
+    async fn lock(db: &Database, config: &RunConfig) -> Result<Self, RunError>;
+
+    /// Releases the lock and gives the session back as it was found.
+    async fn finish(self);
+
+    /// Statements run before the first query of a run, in the same round
+    /// trip (the run's timeouts).
+    fn setup_sql(_config: &RunConfig) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Runs SQL that returns no rows (one statement or several).
+    async fn execute(&mut self, sql: &str) -> Result<(), DbMessage>;
+
+    /// Runs a query; every column comes back as text.
+    async fn query(&mut self, sql: &str) -> Result<Rows, DbMessage>;
+
+    /// Runs one rendered statement of a revision.
+    async fn statement(&mut self, statement: &Statement) -> Result<(), DbMessage> {
+        self.execute(&statement.sql).await
+    }
+
+    /// Opens a transaction.
+    async fn begin(&mut self) -> Result<(), DbMessage>;
+
+    /// Commits the open transaction.
+    async fn commit(&mut self) -> Result<(), DbMessage>;
+
+    /// Rolls the open transaction back, if there is one.
+    async fn rollback(&mut self);
+
+    /// What a Rust data step gets: the open transaction.
+    fn data_tx(&self) -> DataTx<'_>;
+
+    /// Checks run inside a revision's transaction before it commits (SQLite:
+    /// every foreign key still holds after a table was rebuilt).
+    async fn check(&mut self) -> Result<(), DbMessage> {
+        Ok(())
+    }
+
+    /// Makes `op` of a revision run outside a transaction safe to run again
+    /// after an interrupted run; true when it is done already.
+    async fn resume(&mut self, _revision: &str, _op: &Op) -> Result<bool, RunError> {
+        Ok(false)
+    }
+
+    /// How many locks one transaction may hold, if the engine has a limit.
+    async fn lock_capacity(&mut self) -> Result<Option<i64>, RunError> {
+        Ok(None)
+    }
+}

@@ -1,0 +1,406 @@
+//! PostgreSQL: connections, the advisory migration lock, and the run's
+//! session.
+
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use super::{Rows, Session};
+use crate::ops::{DataTx, Op};
+use crate::run::config::RunConfig;
+use crate::run::database::{Database, Engine};
+use crate::run::error::{DbMessage, RunError, redact};
+
+/// One connection, owned or borrowed from a pool.
+pub(crate) enum Conn {
+    Direct(Client),
+    Pooled(deadpool_postgres::Object),
+}
+
+impl Deref for Conn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self {
+            Conn::Direct(c) => c,
+            Conn::Pooled(o) => o,
+        }
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Client {
+        match self {
+            Conn::Direct(c) => c,
+            Conn::Pooled(o) => o,
+        }
+    }
+}
+
+impl Conn {
+    /// Whether it goes back to a pool (and so must be left as it was found).
+    pub(crate) fn is_pooled(&self) -> bool {
+        matches!(self, Conn::Pooled(_))
+    }
+
+    /// Closes the connection instead of returning it to a pool.
+    fn discard(self) {
+        if let Conn::Pooled(o) = self {
+            drop(deadpool_postgres::Object::take(o));
+        }
+    }
+}
+
+/// Opens a connection to `db`, or takes one from its pool.
+pub(crate) async fn connect(db: &Database) -> Result<Conn, RunError> {
+    match db {
+        Database::Url(url) => crate::run::tls::connect(url).await.map(Conn::Direct),
+        Database::Pool(pool) => pool
+            .get()
+            .await
+            .map(Conn::Pooled)
+            .map_err(|e| RunError::Connect {
+                url: db.describe(),
+                message: redact(&e.to_string()),
+                code: match &e {
+                    deadpool_postgres::PoolError::Backend(e) => {
+                        e.code().map(|c| c.code().to_owned())
+                    }
+                    _ => None,
+                },
+            }),
+    }
+}
+
+/// The advisory lock that keeps two runners from migrating one database at
+/// once, held on a session of its own. It is released by [`Lock::release`]
+/// and, in every other exit path, by closing that session.
+pub(crate) struct Lock {
+    conn: Option<Conn>,
+    key: i64,
+}
+
+impl Lock {
+    /// Polls `pg_try_advisory_lock` with backoff until it is granted, or
+    /// until `wait` has passed. Never a blocking `pg_advisory_lock`: a session
+    /// waiting on it deadlocks with `CREATE INDEX CONCURRENTLY`.
+    pub(crate) async fn acquire(
+        db: &Database,
+        key: i64,
+        wait: Option<Duration>,
+    ) -> Result<Lock, RunError> {
+        if let Database::Pool(pool) = db
+            && pool.status().max_size < 2
+        {
+            return Err(RunError::Connect {
+                url: db.describe(),
+                message: "the runner needs two connections at once (one holds the migration lock); give the pool a max_size of 2 or more".into(),
+                code: None,
+            });
+        }
+        // Held in the guard from the start: whatever ends this function (a
+        // timeout, an error, the caller dropping the future), the session
+        // is closed rather than returned to a pool with the lock held.
+        let lock = Lock {
+            conn: Some(connect(db).await?),
+            key,
+        };
+        let conn = lock.conn.as_ref().expect("set just above");
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(20);
+        let mut last_note = Instant::now();
+        let mut first_note = true;
+        loop {
+            let granted = simple_rows(conn, &format!("SELECT pg_try_advisory_lock({key})"))
+                .await
+                .map_err(|e| RunError::db("taking the migration lock", &e))?
+                .first()
+                .is_some_and(|v| v == "t");
+            if granted {
+                return Ok(lock);
+            }
+            let holder = holder(conn, key).await;
+            if wait.is_some_and(|w| started.elapsed() >= w) {
+                // Dropping the guard closes the session.
+                return Err(RunError::LockWait {
+                    key,
+                    holder,
+                    waited: started.elapsed(),
+                });
+            }
+            if first_note || last_note.elapsed() >= Duration::from_secs(5) {
+                first_note = false;
+                tracing::info!(
+                    "waiting for the migration lock (advisory lock {key}{}), held by another runner",
+                    holder
+                        .map(|p| format!(", backend pid {p}"))
+                        .unwrap_or_default()
+                );
+                last_note = Instant::now();
+            }
+            let remaining = wait.map(|w| w.saturating_sub(started.elapsed()));
+            tokio::time::sleep(remaining.map_or(delay, |r| r.min(delay))).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Releases the lock and gives the session back.
+    pub(crate) async fn release(mut self) {
+        if let Some(conn) = self.conn.take() {
+            let sql = format!("SELECT pg_advisory_unlock({})", self.key);
+            let unlocked = simple_rows(&conn, &sql).await;
+            match unlocked.as_deref().map(|r| r.first().map(String::as_str)) {
+                Ok(Some("t")) => drop(conn),
+                // Whatever happened, closing the session releases the lock.
+                _ => conn.discard(),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.discard();
+        }
+    }
+}
+
+/// The backend holding advisory lock `key`, if it can be seen.
+async fn holder(conn: &Client, key: i64) -> Option<i32> {
+    let classid = (key >> 32) as u32;
+    let objid = key as u32;
+    conn.query_opt(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1
+         LIMIT 1",
+        &[&i64::from(classid), &i64::from(objid)],
+    )
+    .await
+    .ok()
+    .flatten()
+    .map(|r| r.get(0))
+}
+
+/// The first column of each row of a simple-protocol query: one round
+/// trip, where a query with parameters takes two (parse, then execute).
+async fn simple_rows(client: &Client, sql: &str) -> Result<Vec<String>, tokio_postgres::Error> {
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_owned()),
+            _ => None,
+        })
+        .collect())
+}
+
+/// A PostgreSQL session: the work connection and, for a run, the lock held
+/// on a session of its own.
+pub(crate) struct PgSession {
+    conn: Option<Conn>,
+    lock: Option<Lock>,
+    /// Whether the run's timeouts were set (a pooled session must be reset).
+    timeouts_set: bool,
+    in_transaction: bool,
+}
+
+impl PgSession {
+    fn conn(&self) -> &Conn {
+        self.conn
+            .as_ref()
+            .expect("the connection is held until finish")
+    }
+}
+
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        // Ended in the middle of a transaction (the run's future was
+        // dropped, a data step panicked) or with the run's timeouts still
+        // set: close the session rather than give it back to a pool so.
+        if (self.in_transaction || self.timeouts_set)
+            && let Some(conn) = self.conn.take()
+        {
+            conn.discard();
+        }
+    }
+}
+
+impl Session for PgSession {
+    const ENGINE: Engine = Engine::Postgres;
+
+    async fn open(db: &Database, _config: &RunConfig) -> Result<Self, RunError> {
+        Ok(PgSession {
+            conn: Some(connect(db).await?),
+            lock: None,
+            timeouts_set: false,
+            in_transaction: false,
+        })
+    }
+
+    async fn lock(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
+        let lock = Lock::acquire(db, config.lock_key(), config.lock_wait).await?;
+        match connect(db).await {
+            Ok(conn) => Ok(PgSession {
+                conn: Some(conn),
+                lock: Some(lock),
+                timeouts_set: !config.timeouts().is_empty(),
+                in_transaction: false,
+            }),
+            Err(e) => {
+                lock.release().await;
+                Err(e)
+            }
+        }
+    }
+
+    fn setup_sql(config: &RunConfig) -> Vec<String> {
+        config.timeouts()
+    }
+
+    async fn finish(mut self) {
+        if let Some(conn) = self.conn.take() {
+            if self.in_transaction {
+                conn.discard();
+            } else {
+                if self.timeouts_set && conn.is_pooled() {
+                    let _ = conn
+                        .batch_execute("RESET lock_timeout; RESET statement_timeout")
+                        .await;
+                }
+                drop(conn);
+            }
+        }
+        self.timeouts_set = false;
+        self.in_transaction = false;
+        if let Some(lock) = self.lock.take() {
+            lock.release().await;
+        }
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), DbMessage> {
+        self.conn()
+            .batch_execute(sql)
+            .await
+            .map_err(|e| DbMessage::of(&e))
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Rows, DbMessage> {
+        let messages = self
+            .conn()
+            .simple_query(sql)
+            .await
+            .map_err(|e| DbMessage::of(&e))?;
+        Ok(messages
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_owned))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn begin(&mut self) -> Result<(), DbMessage> {
+        self.execute("BEGIN").await?;
+        self.in_transaction = true;
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> Result<(), DbMessage> {
+        let result = self.execute("COMMIT").await;
+        if result.is_ok() {
+            self.in_transaction = false;
+        }
+        result
+    }
+
+    async fn rollback(&mut self) {
+        if self.in_transaction && self.execute("ROLLBACK").await.is_ok() {
+            self.in_transaction = false;
+        }
+    }
+
+    fn data_tx(&self) -> DataTx<'_> {
+        DataTx::postgres(self.conn())
+    }
+
+    async fn resume(&mut self, revision: &str, op: &Op) -> Result<bool, RunError> {
+        resume(self.conn(), revision, op).await
+    }
+
+    async fn lock_capacity(&mut self) -> Result<Option<i64>, RunError> {
+        let capacity: i64 = self
+            .conn()
+            .query_one(
+                "SELECT current_setting('max_locks_per_transaction')::bigint
+                      * (current_setting('max_connections')::bigint
+                         + current_setting('max_prepared_transactions')::bigint)",
+                &[],
+            )
+            .await
+            .map_err(|e| RunError::db("reading the lock table's size", &e))?
+            .get(0);
+        Ok(Some(capacity))
+    }
+}
+
+/// The state of index `name` (in `schema`): missing, valid, or left INVALID
+/// by an interrupted `CREATE INDEX CONCURRENTLY`.
+async fn index_state(
+    conn: &Conn,
+    name: &crate::ident::QualifiedName,
+) -> Result<Option<bool>, RunError> {
+    let row = conn
+        .query_opt(
+            // Resolved as the statement resolves it: through search_path
+            // when the name has no schema.
+            "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass($1::text)",
+            &[&name.to_sql()],
+        )
+        .await
+        .map_err(|e| RunError::db(format!("looking up index {name}"), &e))?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Makes a statement of a revision that runs outside a transaction safe to
+/// run again after an interrupted run, which may have left its work done or
+/// half done. Returns whether the op is already done and must be skipped.
+///
+/// - `CREATE INDEX CONCURRENTLY` interrupted leaves an INVALID index: it is
+///   dropped and built again. A valid index of that name means the earlier
+///   run built it and stopped before recording the revision: it is kept.
+/// - `DROP INDEX CONCURRENTLY` of an index that is gone already is done.
+async fn resume(conn: &Conn, revision: &str, op: &Op) -> Result<bool, RunError> {
+    match op {
+        Op::CreateIndex(ci) if ci.concurrently => {
+            let name = ci.index.qualified_name();
+            match index_state(conn, &name).await? {
+                Some(false) => {
+                    tracing::warn!(
+                        "revision {revision}: index {name} was left INVALID by an interrupted run; dropping it to build it again"
+                    );
+                    let sql = format!("DROP INDEX CONCURRENTLY IF EXISTS {}", name.to_sql());
+                    conn.batch_execute(&sql).await.map_err(|e| {
+                        RunError::db(format!("dropping the invalid index {name}"), &e)
+                    })?;
+                    Ok(false)
+                }
+                Some(true) => {
+                    tracing::warn!(
+                        "revision {revision}: index {name} exists and is valid (an earlier run built it and was interrupted before recording the revision); keeping it"
+                    );
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        }
+        Op::DropIndex(di) if di.concurrently => Ok(index_state(conn, &di.name).await?.is_none()),
+        _ => Ok(false),
+    }
+}

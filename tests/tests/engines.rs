@@ -1,0 +1,437 @@
+//! The runner end to end, one test body per behaviour, run on PostgreSQL and
+//! on SQLite (`name::postgres`, `name::sqlite`): stepping up and down with
+//! the catalog checked against the model, every target form on the example
+//! application, offline SQL, a failing statement, checksums, concurrent
+//! runners, data kept through table rebuilds, Rust data steps.
+
+use migrator_core::graph::Direction;
+use migrator_core::prelude::*;
+use migrator_core::registry::{Downgrade, Registered};
+use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
+use migrator_tests::engine::TestTarget;
+use migrator_tests::on_both_engines;
+
+// Links the example application, and with it the revisions it registers.
+use example_app as _;
+
+on_both_engines!(
+    up_and_down_one_step_at_a_time_matches_the_model,
+    the_example_takes_every_target_form_and_keeps_its_rows,
+    the_offline_script_gives_what_the_online_run_gives,
+    a_failing_statement_rolls_its_revision_back,
+    a_changed_revision_is_reported_not_rerun,
+    eight_runners_at_once_apply_each_revision_once,
+    rebuilding_a_table_keeps_its_rows_and_its_children,
+    a_rust_data_step_runs_in_the_revision_transaction,
+);
+
+fn rev(
+    id: &'static str,
+    parents: &'static [&'static str],
+    up: fn(&mut Ops),
+    down: Downgrade,
+) -> &'static Registered {
+    migrator_tests::revisions::revision(id, parents, up, down)
+}
+
+fn up_users(op: &mut Ops) {
+    op.create_table("users", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("email").unique();
+    });
+}
+fn down_users(op: &mut Ops) {
+    op.drop_table("users");
+}
+fn up_posts(op: &mut Ops) {
+    op.create_table("posts", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<i64>("user_id").references("users", "id");
+        t.column::<String>("title");
+    });
+    op.create_index("posts", ["title"]);
+}
+fn up_posts_changed(op: &mut Ops) {
+    op.create_table("posts", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<i64>("user_id").references("users", "id");
+        t.column::<String>("headline");
+    });
+}
+fn up_bio(op: &mut Ops) {
+    op.add_column::<Option<String>>("users", "bio");
+    op.execute("UPDATE users SET bio = 'x'")
+        .reverse("UPDATE users SET bio = NULL");
+}
+fn up_failing(op: &mut Ops) {
+    op.add_column::<Option<i32>>("users", "score");
+    op.create_index("users", ["score"]);
+    op.execute("INSERT INTO no_such_table VALUES (1)");
+}
+
+/// users → posts → bio, the middle one with a derived downgrade.
+fn chain() -> Migrations {
+    Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("b2", &["a1"], up_posts, Downgrade::Derived),
+        rev("c3", &["b2"], up_bio, Downgrade::Derived),
+    ])
+    .expect("a valid graph")
+}
+
+async fn up_and_down_one_step_at_a_time_matches_the_model(t: TestTarget) {
+    let db = t.database();
+    let m = chain();
+    let runner = Runner::new(&m, RunConfig::default());
+    for (target, heads) in [("+1", ["a1"]), ("+1", ["b2"]), ("+1", ["c3"])] {
+        runner.upgrade(&db, target).await.unwrap();
+        t.assert_at(&m, &heads).await;
+    }
+    let done = runner.upgrade(&db, "head").await.unwrap();
+    assert!(done.steps.is_empty());
+    for (target, heads) in [("-1", vec!["b2"]), ("-1", vec!["a1"]), ("base", vec![])] {
+        runner.downgrade(&db, target).await.unwrap();
+        t.assert_at(&m, &heads).await;
+    }
+    let history = t
+        .query("SELECT revision, direction FROM migrator_history ORDER BY id")
+        .await;
+    let history: Vec<String> = history
+        .into_iter()
+        .map(|r| format!("{} {}", r[0].as_deref().unwrap(), r[1].as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        ["a1 up", "b2 up", "c3 up", "c3 down", "b2 down", "a1 down"]
+    );
+    assert!(runner.current(&db).await.unwrap().is_empty());
+}
+
+const STUDENTS: &str = "1975ea83b712";
+const FEES: &str = "ae1027a6acf4";
+const DESCRIPTION: &str = "27c6a30d7c24";
+const PAYMENTS: &str = "5d2be4c1a9f0";
+const MARK_LATE: &str = "c41e7a9b3d25";
+const MERGE: &str = "e7b94f2a6c18";
+
+/// The example application's revisions (linked into this test binary).
+fn example() -> Migrations {
+    Migrations::registered().expect("the example's revisions form a graph")
+}
+
+async fn the_example_takes_every_target_form_and_keeps_its_rows(t: TestTarget) {
+    let db = t.database();
+    let m = example();
+    let runner = Runner::new(&m, RunConfig::default());
+    let up = |target: &'static str| {
+        let runner = &runner;
+        let db = &db;
+        async move { runner.upgrade(db, target).await.unwrap() }
+    };
+    up("1975ea").await; // a unique prefix
+    t.assert_at(&m, &[STUDENTS]).await;
+    up("+1").await;
+    t.assert_at(&m, &[FEES]).await;
+    // Rows written now must come through every later revision.
+    t.execute(
+        "INSERT INTO students (name, email) VALUES ('Ada', 'ada@example.org');
+         INSERT INTO fees (student_id, amount, status, due_date)
+           VALUES (1, 120.50, 'overdue', '2020-01-31'), (1, 80.00, 'pending', '2020-02-28'),
+                  (1, 15.00, 'pending', '2999-12-31')",
+    )
+    .await;
+    up("payments").await; // a branch label
+    t.assert_at(&m, &[PAYMENTS]).await;
+    up(MARK_LATE).await; // a second head, renaming an enum value on the way
+    t.assert_at(&m, &[PAYMENTS, MARK_LATE]).await;
+    let statuses = t.column("SELECT status FROM fees ORDER BY id").await;
+    assert_eq!(
+        statuses,
+        ["late", "late", "pending"],
+        "renamed, then marked"
+    );
+    up("heads").await;
+    t.assert_at(&m, &[MERGE]).await;
+    let down = |target: &'static str| {
+        let runner = &runner;
+        let db = &db;
+        async move { runner.downgrade(db, target).await.unwrap() }
+    };
+    down(MARK_LATE).await; // a full id: undoes the merge, two heads again
+    t.assert_at(&m, &[PAYMENTS, MARK_LATE]).await;
+    down("c41e7a9b3d25-2").await; // relative to a revision: walks its own line
+    t.assert_at(&m, &[PAYMENTS]).await;
+    down(DESCRIPTION).await;
+    t.assert_at(&m, &[DESCRIPTION]).await;
+    let statuses = t.column("SELECT status FROM fees ORDER BY id").await;
+    // The data step's reverse marks every past-due late fee pending again
+    // (the one that was overdue included: that reverse is lossy, on purpose).
+    assert_eq!(statuses, ["pending", "pending", "pending"]);
+    let amounts = t
+        .column("SELECT CAST(amount * 100 AS INTEGER) FROM fees ORDER BY id")
+        .await;
+    assert_eq!(amounts, ["12050", "8000", "1500"]);
+    down("-2").await;
+    t.assert_at(&m, &[STUDENTS]).await;
+    assert_eq!(t.column("SELECT name FROM students").await, ["Ada"]);
+    down("base").await;
+    t.assert_at(&m, &[]).await;
+    // An unknown target is an error that changes nothing.
+    let err = runner.upgrade(&db, "nope").await.unwrap_err();
+    assert!(err.to_string().contains("nope"), "{err}");
+    t.assert_at(&m, &[]).await;
+}
+
+async fn the_offline_script_gives_what_the_online_run_gives(t: TestTarget) {
+    let m = chain();
+    let runner = Runner::new(&m, RunConfig::default());
+    let script = runner.sql(t.engine(), Direction::Up, "base:head").unwrap();
+    assert!(
+        script.contains("-- Running upgrade b2 -> c3, c3"),
+        "{script}"
+    );
+    t.execute(&script).await;
+    t.assert_at(&m, &["c3"]).await;
+    // The database the script made is one the runner takes over.
+    let db = t.database();
+    assert!(runner.upgrade(&db, "head").await.unwrap().steps.is_empty());
+    let down = runner.sql(t.engine(), Direction::Down, "c3:a1").unwrap();
+    t.execute(&down).await;
+    t.assert_at(&m, &["a1"]).await;
+}
+
+async fn a_failing_statement_rolls_its_revision_back(t: TestTarget) {
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("f2", &["a1"], up_failing, Downgrade::Derived),
+    ])
+    .unwrap();
+    let err = Runner::new(&m, RunConfig::default())
+        .upgrade(&db, "head")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::Statement { .. }), "{err:?}");
+    let said = match t.engine() {
+        Engine::Postgres => "relation \"no_such_table\" does not exist (SQLSTATE 42P01)",
+        Engine::Sqlite => "no such table: no_such_table (SQLITE_ERROR)",
+    };
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "revision f2 failed at execute \"INSERT INTO no_such_table VALUES (1)\":\n  \
+             INSERT INTO no_such_table VALUES (1)\n{said}\n\
+             Nothing of revision f2 was applied; the database is at a1"
+        )
+    );
+    // a1 stays applied; nothing of f2 (its column, its index) remains.
+    t.assert_at(&m, &["a1"]).await;
+}
+
+async fn a_changed_revision_is_reported_not_rerun(t: TestTarget) {
+    let db = t.database();
+    let before = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("b2", &["a1"], up_posts, Downgrade::Derived),
+    ])
+    .unwrap();
+    Runner::new(&before, RunConfig::default())
+        .upgrade(&db, "head")
+        .await
+        .unwrap();
+    let after = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("b2", &["a1"], up_posts_changed, Downgrade::Derived),
+        rev("c3", &["b2"], up_bio, Downgrade::Derived),
+    ])
+    .unwrap();
+    let runner = Runner::new(&after, RunConfig::default());
+    let err = runner.upgrade(&db, "head").await.unwrap_err();
+    let RunError::Changed { revision, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(revision, "b2");
+    assert!(err.to_string().contains("--accept-changed"), "{err}");
+    assert_eq!(t.version_rows().await, ["b2"], "nothing ran");
+    let changed = runner.changed(&db).await.unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].0, "b2");
+    // Accepted, the upgrade goes on from where the database is.
+    let accepting = Runner::new(
+        &after,
+        RunConfig {
+            accept_changed: true,
+            ..RunConfig::default()
+        },
+    );
+    let report = accepting.upgrade(&db, "head").await.unwrap();
+    assert_eq!(report.steps.len(), 1);
+}
+
+async fn eight_runners_at_once_apply_each_revision_once(t: TestTarget) {
+    let m: &'static Migrations = Box::leak(Box::new(chain()));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let db = t.database();
+        tasks.push(tokio::spawn(async move {
+            Runner::new(m, RunConfig::default())
+                .upgrade(&db, "heads")
+                .await
+                .map(|r| r.steps.len())
+        }));
+    }
+    let mut applied = 0;
+    for task in tasks {
+        applied += task.await.unwrap().unwrap();
+    }
+    assert_eq!(applied, 3, "the three revisions ran once in all");
+    let ups = t
+        .column("SELECT count(*) FROM migrator_history WHERE direction = 'up'")
+        .await;
+    assert_eq!(ups, ["3"]);
+    t.assert_at(m, &["c3"]).await;
+}
+
+fn up_accounts(op: &mut Ops) {
+    op.create_table("accounts", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("code");
+        t.column::<Option<i32>>("balance");
+    });
+    op.create_index("accounts", ["code"]).unique();
+    op.create_table("entries", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<i64>("account_id")
+            .references("accounts", "id")
+            .on_delete(RefAction::Cascade);
+        t.column::<String>("memo");
+    });
+}
+fn down_accounts(op: &mut Ops) {
+    op.drop_table("entries");
+    op.drop_table("accounts");
+}
+/// Everything SQLite's ALTER TABLE cannot do to a parent table with rows.
+fn up_reshape(op: &mut Ops) {
+    op.alter_column("accounts", "balance")
+        .set_type(ColumnType::BigInt)
+        .set_nullable(false)
+        .set_default(0_i64);
+    op.alter_column("accounts", "code")
+        .set_type(ColumnType::varchar(20));
+    op.add_check("accounts", "accounts_balance_positive", "balance >= 0");
+}
+fn down_reshape(op: &mut Ops) {
+    op.drop_constraint("accounts", "accounts_balance_positive");
+    op.alter_column("accounts", "code")
+        .set_type(ColumnType::Text);
+    op.alter_column("accounts", "balance")
+        .set_type(ColumnType::Integer)
+        .set_nullable(true)
+        .drop_default();
+}
+
+async fn rebuilding_a_table_keeps_its_rows_and_its_children(t: TestTarget) {
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_accounts, Downgrade::Written(down_accounts)),
+        rev("r2", &["a1"], up_reshape, Downgrade::Written(down_reshape)),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&db, "a1").await.unwrap();
+    let mut insert = String::new();
+    for i in 1..=500 {
+        insert.push_str(&format!(
+            "INSERT INTO accounts (code, balance) VALUES ('acct-{i}', {});\n\
+             INSERT INTO entries (account_id, memo) VALUES ({i}, 'first of {i}'), ({i}, 'second of {i}');\n",
+            i * 10
+        ));
+    }
+    t.execute(&insert).await;
+    let accounts = "SELECT id || ':' || code || ':' || balance FROM accounts ORDER BY id";
+    let entries = "SELECT id || ':' || account_id || ':' || memo FROM entries ORDER BY id";
+    let before_accounts = t.column(accounts).await;
+    let before_entries = t.column(entries).await;
+    assert_eq!(before_accounts.len(), 500);
+    assert_eq!(before_entries.len(), 1000);
+    runner.upgrade(&db, "head").await.unwrap();
+    t.assert_at(&m, &["r2"]).await;
+    assert_eq!(t.column(accounts).await, before_accounts);
+    assert_eq!(t.column(entries).await, before_entries, "no child row lost");
+    runner.downgrade(&db, "a1").await.unwrap();
+    t.assert_at(&m, &["a1"]).await;
+    assert_eq!(t.column(accounts).await, before_accounts);
+    assert_eq!(t.column(entries).await, before_entries, "no child row lost");
+    // A row that breaks the new CHECK stops the revision, which is rolled back.
+    t.execute("UPDATE accounts SET balance = -1 WHERE id = 7")
+        .await;
+    let err = runner.upgrade(&db, "head").await.unwrap_err();
+    assert!(matches!(err, RunError::Statement { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("Nothing of revision r2 was applied"),
+        "{err}"
+    );
+    t.assert_at(&m, &["a1"]).await;
+    assert_eq!(t.column(entries).await, before_entries);
+}
+
+fn up_backfill(op: &mut Ops) {
+    op.add_column::<Option<String>>("users", "handle");
+    op.run("backfill handles", |tx| {
+        Box::pin(async move {
+            let n = tx
+                .execute("UPDATE users SET handle = 'h-' || email WHERE handle IS NULL")
+                .await?;
+            if n != 2 {
+                return Err(format!("expected 2 users, updated {n}").into());
+            }
+            Ok(())
+        })
+    })
+    .reverse(|tx| {
+        Box::pin(async move {
+            tx.execute("UPDATE users SET handle = NULL").await?;
+            Ok(())
+        })
+    });
+}
+fn up_failing_step(op: &mut Ops) {
+    op.add_column::<Option<i32>>("users", "rank");
+    op.run("fails after writing", |tx| {
+        Box::pin(async move {
+            tx.execute("UPDATE users SET rank = 1").await?;
+            Err("the data step gives up".into())
+        })
+    });
+}
+
+async fn a_rust_data_step_runs_in_the_revision_transaction(t: TestTarget) {
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("d2", &["a1"], up_backfill, Downgrade::Derived),
+        rev("e3", &["d2"], up_failing_step, Downgrade::Derived),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&db, "a1").await.unwrap();
+    t.execute("INSERT INTO users (email) VALUES ('a@x'), ('b@x')")
+        .await;
+    runner.upgrade(&db, "d2").await.unwrap();
+    assert_eq!(
+        t.column("SELECT handle FROM users ORDER BY id").await,
+        ["h-a@x", "h-b@x"]
+    );
+    let err = runner.upgrade(&db, "e3").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "revision e3: data step \"fails after writing\" failed: the data step gives up\n\
+         Nothing of revision e3 was applied; the database is at d2"
+    );
+    t.assert_at(&m, &["d2"]).await;
+    runner.downgrade(&db, "a1").await.unwrap();
+    t.assert_at(&m, &["a1"]).await;
+    assert_eq!(t.column("SELECT count(*) FROM users").await, ["2"]);
+}
