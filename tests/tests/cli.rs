@@ -10,10 +10,10 @@ use example_app as _;
 use migrator_core::cli::{self, CliConfig, Output};
 use migrator_core::prelude::*;
 use migrator_core::registry::{self, Downgrade, Registered, Upgrade};
-use migrator_core::run::Migrations;
 use migrator_core::run::RunConfig;
-use migrator_tests::catalog::differences_without_runner_tables;
+use migrator_core::run::{Engine, Migrations};
 use migrator_tests::db::TestDb;
+use migrator_tests::engine::TestTarget;
 use tokio::runtime::Runtime;
 
 const STUDENTS: &str = "1975ea83b712";
@@ -37,7 +37,7 @@ ae1027a6acf4 -> 27c6a30d7c24 (branchpoint), add fee description
 /// A test database with a runtime for the test's own queries (the CLI
 /// runs its own runtime, so the test is synchronous).
 struct Env {
-    db: TestDb,
+    db: TestTarget,
     rt: Runtime,
     config: CliConfig,
 }
@@ -55,9 +55,21 @@ impl Env {
     }
 
     fn with(config: CliConfig) -> Env {
+        Env::on(Engine::Postgres, config)
+    }
+
+    fn on(engine: Engine, config: CliConfig) -> Env {
         let rt = runtime();
-        let db = rt.block_on(TestDb::new());
+        let db = rt.block_on(TestTarget::new(engine));
         Env { db, rt, config }
+    }
+
+    /// The PostgreSQL database, for the tests that are about PostgreSQL.
+    fn pg(&self) -> &TestDb {
+        match &self.db {
+            TestTarget::Postgres(db) => db,
+            TestTarget::Sqlite(_) => panic!("a PostgreSQL test given SQLite"),
+        }
     }
 
     /// Runs the CLI against this database.
@@ -92,23 +104,13 @@ impl Env {
             .collect()
     }
 
+    /// The first column of every row.
     fn query(&self, sql: &str) -> Vec<String> {
-        self.rt.block_on(async {
-            self.db
-                .client
-                .query(sql, &[])
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get::<_, String>(0))
-                .collect()
-        })
+        self.rt.block_on(self.db.column(sql))
     }
 
     fn execute(&self, sql: &str) {
-        self.rt
-            .block_on(self.db.client.batch_execute(sql))
-            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        self.rt.block_on(self.db.execute(sql));
     }
 
     /// The catalog, without the version tables, against the model at the
@@ -116,9 +118,7 @@ impl Env {
     fn assert_catalog(&self, context: &str) {
         let rows = self.current();
         let model = Migrations::registered().unwrap().schema_at(&rows).unwrap();
-        let diffs = self
-            .rt
-            .block_on(differences_without_runner_tables(&self.db.client, &model));
+        let diffs = self.rt.block_on(self.db.differences(&model));
         assert!(
             diffs.is_empty(),
             "catalog differs {context}:\n  {}",
@@ -135,8 +135,17 @@ fn running_lines(out: &Output, word: &str) -> usize {
 }
 
 #[test]
-fn upgrade_and_downgrade_take_every_target_form() {
-    let env = Env::new();
+fn upgrade_and_downgrade_take_every_target_form_on_postgres() {
+    every_target_form(Engine::Postgres);
+}
+
+#[test]
+fn upgrade_and_downgrade_take_every_target_form_on_sqlite() {
+    every_target_form(Engine::Sqlite);
+}
+
+fn every_target_form(engine: Engine) {
+    let env = Env::on(engine, CliConfig::default());
     let steps: &[(&[&str], &[&str])] = &[
         (&["upgrade", STUDENTS], &[STUDENTS]),     // full id
         (&["upgrade", "+1"], &[FEES]),             // +N
@@ -162,15 +171,19 @@ fn upgrade_and_downgrade_take_every_target_form() {
         assert_eq!(env.current(), *at, "after {args:?}");
     }
     // Upgrade head then downgrade base leaves only the version tables.
-    let tables = env.query(
-        "SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE nspname = 'public' AND relkind = 'r' ORDER BY 1",
-    );
-    assert_eq!(tables, ["migrator_history", "migrator_version"]);
-    assert!(
-        env.query("SELECT typname::text FROM pg_type WHERE typname = 'fee_status'")
-            .is_empty()
-    );
+    let (tables, types) = match engine {
+        Engine::Postgres => (
+            "SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE nspname = 'public' AND relkind = 'r' ORDER BY 1",
+            "SELECT typname::text FROM pg_type WHERE typname = 'fee_status'",
+        ),
+        Engine::Sqlite => (
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1",
+            "SELECT 1 WHERE 0",
+        ),
+    };
+    assert_eq!(env.query(tables), ["migrator_history", "migrator_version"]);
+    assert!(env.query(types).is_empty());
 
     // Progress lines, as Alembic prints them.
     let out = env.ok(&["upgrade", FEES]);
@@ -197,8 +210,17 @@ fn upgrade_and_downgrade_take_every_target_form() {
 }
 
 #[test]
-fn stepping_up_and_down_one_revision_at_a_time_matches_the_model() {
-    let env = Env::new();
+fn stepping_up_and_down_one_revision_at_a_time_matches_the_model_on_postgres() {
+    one_revision_at_a_time(Engine::Postgres);
+}
+
+#[test]
+fn stepping_up_and_down_one_revision_at_a_time_matches_the_model_on_sqlite() {
+    one_revision_at_a_time(Engine::Sqlite);
+}
+
+fn one_revision_at_a_time(engine: Engine) {
+    let env = Env::on(engine, CliConfig::default());
     let graph = registry::graph().unwrap();
     let order = graph.applied(graph.heads()).unwrap();
     assert_eq!(order.len(), 7);
@@ -211,8 +233,7 @@ fn stepping_up_and_down_one_revision_at_a_time_matches_the_model() {
             // A fee long past due, for the data migration to rewrite.
             env.execute(
                 "INSERT INTO students (name) VALUES ('Ada');
-                 INSERT INTO fees (student_id, amount, due_date)
-                   SELECT id, 120.00, DATE '2000-01-31' FROM students",
+                 INSERT INTO fees (student_id, amount, due_date) VALUES (1, 120.00, '2000-01-31')",
             );
         }
         let status =
@@ -223,7 +244,7 @@ fn stepping_up_and_down_one_revision_at_a_time_matches_the_model() {
             };
         if id != STUDENTS {
             assert_eq!(
-                env.query("SELECT status::text FROM fees"),
+                env.query("SELECT CAST(status AS TEXT) FROM fees"),
                 [status],
                 "at {id}"
             );
@@ -246,7 +267,10 @@ fn stepping_up_and_down_one_revision_at_a_time_matches_the_model() {
         assert!(!env.current().contains(id), "{id} still applied");
         env.assert_catalog(&format!("after undoing {id}"));
         if id == MARK_LATE {
-            assert_eq!(env.query("SELECT status::text FROM fees"), ["pending"]);
+            assert_eq!(
+                env.query("SELECT CAST(status AS TEXT) FROM fees"),
+                ["pending"]
+            );
         }
     }
     assert!(env.current().is_empty());
@@ -304,10 +328,10 @@ fn the_offline_upgrade_script_gives_the_same_schema_as_an_online_upgrade() {
             .query("SELECT relname::text FROM pg_class WHERE relname = 'migrator_version'")
             .is_empty()
     );
-    psql(&offline.db.url(), &out.stdout);
+    psql(&offline.pg().url(), &out.stdout);
     assert_eq!(
-        schema_dump(&online.db.url()),
-        schema_dump(&offline.db.url())
+        schema_dump(&online.pg().url()),
+        schema_dump(&offline.pg().url())
     );
     let rows = "SELECT version_num FROM migrator_version ORDER BY 1";
     assert_eq!(online.query(rows), offline.query(rows));
@@ -367,7 +391,7 @@ fn sql_scripts_take_ranges_and_options() {
     );
 
     // The stamp script works on a database.
-    psql(&env.db.url(), &stamp);
+    psql(&env.pg().url(), &stamp);
     assert_eq!(env.current(), [MERGE]);
     // None of it connected: an unreachable URL is fine offline.
     let out = cli::run(
@@ -909,7 +933,7 @@ fn global_options_reach_the_runner() {
     // Another runner holds the migration lock: --lock-wait gives up.
     let key = RunConfig::default().lock_key();
     env.rt.block_on(async {
-        env.db
+        env.pg()
             .client
             .query_one("SELECT pg_advisory_lock($1)", &[&key])
             .await
@@ -922,7 +946,7 @@ fn global_options_reach_the_runner() {
     );
     assert!(err.contains("--lock-wait"), "{err}");
     env.rt.block_on(async {
-        env.db
+        env.pg()
             .client
             .query_one("SELECT pg_advisory_unlock($1)", &[&key])
             .await
@@ -934,4 +958,30 @@ fn global_options_reach_the_runner() {
     assert_eq!(env.cli(&["upgrade", "--bogus"]).code, 2);
     assert_eq!(env.cli(&["downgrade"]).code, 2);
     assert_eq!(env.cli(&["--lock-wait", "soon", "upgrade"]).code, 2);
+}
+
+#[test]
+fn on_sqlite_a_held_write_lock_makes_the_runner_wait_then_give_up() {
+    let env = Env::on(Engine::Sqlite, CliConfig::default());
+    env.ok(&["upgrade", FEES]);
+    let TestTarget::Sqlite(file) = &env.db else {
+        unreachable!("an SQLite environment")
+    };
+    // Another connection (the application, another runner) is writing.
+    let holder = file.connect();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = env.fails(&["--lock-wait", "300ms", "upgrade"]);
+    assert!(
+        err.contains(&format!(
+            "another runner or connection holds the write lock on {}; gave up after",
+            file.url()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("raise --lock-wait"), "{err}");
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    assert_eq!(env.current(), [FEES], "nothing ran");
+    env.ok(&["--lock-wait", "5", "upgrade"]);
+    assert_eq!(env.current(), [MERGE]);
 }

@@ -435,3 +435,41 @@ async fn a_rust_data_step_runs_in_the_revision_transaction(t: TestTarget) {
     t.assert_at(&m, &["a1"]).await;
     assert_eq!(t.column("SELECT count(*) FROM users").await, ["2"]);
 }
+
+fn up_gin(op: &mut Ops) {
+    op.add_column::<Option<String>>("users", "bio");
+    op.create_index("users", ["bio"]).using(IndexMethod::Gin);
+}
+
+/// What only PostgreSQL can do is refused when the plan is rendered, before
+/// the first statement runs: the error names the revision, the op and the
+/// dialect.
+#[tokio::test]
+async fn on_sqlite_a_postgres_only_op_stops_the_plan_before_anything_runs() {
+    let t = TestTarget::new(Engine::Sqlite).await;
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("g2", &["a1"], up_gin, Downgrade::Derived),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let err = runner.upgrade(&t.database(), "head").await.unwrap_err();
+    assert!(matches!(err, RunError::Invalid { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with(
+            "revision g2: create_index ix_users_bio on users is not supported on SQLite: "
+        ),
+        "{message}"
+    );
+    // Not even a1, which SQLite could run, was applied: the plan stopped whole.
+    assert_eq!(
+        runner.current(&t.database()).await.unwrap(),
+        Vec::<String>::new()
+    );
+    // Offline, the same refusal.
+    let offline = runner
+        .sql(Engine::Sqlite, Direction::Up, "base:head")
+        .unwrap_err();
+    assert_eq!(offline.to_string(), message);
+}
