@@ -23,6 +23,8 @@ on_both_engines!(
     eight_runners_at_once_apply_each_revision_once,
     rebuilding_a_table_keeps_its_rows_and_its_children,
     a_rust_data_step_runs_in_the_revision_transaction,
+    single_transaction_mode_is_all_or_nothing,
+    a_statement_over_statement_timeout_is_stopped_and_rolled_back,
 );
 
 fn rev(
@@ -472,4 +474,85 @@ async fn on_sqlite_a_postgres_only_op_stops_the_plan_before_anything_runs() {
         .sql(Engine::Sqlite, Direction::Up, "base:head")
         .unwrap_err();
     assert_eq!(offline.to_string(), message);
+}
+
+/// In WAL mode SQLite's locks behave otherwise (exclusive locking must be on
+/// before the first read): the same eight runners, on a WAL database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_in_wal_mode_eight_runners_apply_each_revision_once() {
+    let t = TestTarget::new(Engine::Sqlite).await;
+    assert_eq!(t.column("PRAGMA journal_mode = WAL").await, ["wal"]);
+    eight_runners_at_once_apply_each_revision_once(t).await;
+}
+
+async fn single_transaction_mode_is_all_or_nothing(t: TestTarget) {
+    let db = t.database();
+    let single = RunConfig {
+        single_transaction: true,
+        ..RunConfig::default()
+    };
+    let failing = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("f2", &["a1"], up_failing, Downgrade::Derived),
+    ])
+    .unwrap();
+    let err = Runner::new(&failing, single.clone())
+        .upgrade(&db, "head")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::Statement { .. }), "{err:?}");
+    // Not even a1 stayed: the plan was one transaction.
+    t.assert_at(&failing, &[]).await;
+    let m = chain();
+    let report = Runner::new(&m, single.clone())
+        .upgrade(&db, "head")
+        .await
+        .unwrap();
+    assert_eq!(report.steps.len(), 3);
+    t.assert_at(&m, &["c3"]).await;
+    Runner::new(&m, single)
+        .downgrade(&db, "base")
+        .await
+        .unwrap();
+    t.assert_at(&m, &[]).await;
+}
+
+fn up_slow_query(op: &mut Ops) {
+    op.add_column::<Option<i32>>("users", "slow");
+    // Minutes of work on either engine, unless something stops it.
+    op.execute(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) \
+         SELECT count(*) FROM c",
+    )
+    .reverse("SELECT 1");
+}
+
+async fn a_statement_over_statement_timeout_is_stopped_and_rolled_back(t: TestTarget) {
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_users, Downgrade::Written(down_users)),
+        rev("s2", &["a1"], up_slow_query, Downgrade::Derived),
+    ])
+    .unwrap();
+    let config = RunConfig {
+        statement_timeout: Some(std::time::Duration::from_millis(300)),
+        ..RunConfig::default()
+    };
+    let err = Runner::new(&m, config)
+        .upgrade(&db, "head")
+        .await
+        .unwrap_err();
+    let RunError::Statement {
+        revision, message, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(revision, "s2");
+    let expected = match t.engine() {
+        Engine::Postgres => ("57014", "canceling statement due to statement timeout"),
+        Engine::Sqlite => ("SQLITE_INTERRUPT", "interrupted"),
+    };
+    assert_eq!((message.code.as_str(), message.message.as_str()), expected);
+    t.assert_at(&m, &["a1"]).await;
 }

@@ -1272,3 +1272,36 @@ fn random_sequences_run_or_are_refused_at_render_time() {
     assert!(ran.get() >= 30, "too few sequences ran: {}", ran.get());
     assert!(ops_run.get() >= 1000, "too few ops ran: {}", ops_run.get());
 }
+
+/// What the runner must do around a rebuild: a trigger on the rebuilt table
+/// goes with the old table (hence `Statement::rebuilds`), while triggers and
+/// views elsewhere that name it keep working.
+#[test]
+fn triggers_on_a_rebuilt_table_go_with_it_others_stay() {
+    let conn = open();
+    let mut op = Ops::new();
+    parent_and_children(&mut op);
+    op.execute(
+        "CREATE TRIGGER parent_audit AFTER UPDATE ON parent BEGIN SELECT 1; END;
+         CREATE TRIGGER child_touch AFTER INSERT ON child BEGIN UPDATE parent SET note = 'touched' WHERE id = new.parent_id; END",
+    );
+    let mut schema = Schema::new();
+    run_checked(&conn, &mut schema, op.ops(), "setup op");
+    let mut change = Ops::new();
+    change.alter_column("parent", "note").set_default("n/a");
+    let statements = Sqlite.render(&change.ops()[0], &schema).unwrap();
+    assert_eq!(statements[0].rebuilds, Some("parent".into()));
+    run_checked(&conn, &mut schema, change.ops(), "change");
+    let triggers: Vec<Vec<Value>> = rows(
+        &conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name",
+    );
+    assert_eq!(triggers, [[text("child_touch")]]);
+    conn.execute_batch("INSERT INTO child (parent_id, label) VALUES (2, 'b2')")
+        .unwrap();
+    assert_eq!(
+        rows(&conn, "SELECT note FROM parent WHERE id = 2"),
+        [[text("touched")]]
+    );
+    assert_eq!(rows(&conn, "SELECT * FROM parent_codes").len(), 3);
+}

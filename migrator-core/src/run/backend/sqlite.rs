@@ -2,10 +2,12 @@
 //! on tokio's blocking threads so the runtime never waits on the file.
 //!
 //! The migration lock is SQLite's own write lock: the run's connection takes
-//! it with `BEGIN IMMEDIATE` (polled, as long as `lock_wait` allows), then
-//! switches to `PRAGMA locking_mode = EXCLUSIVE`, in which SQLite keeps its
-//! locks until the connection closes: the lock lasts the whole run, across
-//! the per-revision transactions, and a crashed runner leaves none behind. While a run holds it, other connections to the file
+//! it with `BEGIN IMMEDIATE` (polled, as long as `lock_wait` allows) in
+//! `PRAGMA locking_mode = EXCLUSIVE`, in which SQLite keeps its locks until
+//! the connection closes: the lock lasts the whole run, across the
+//! per-revision transactions, and a crashed runner leaves none behind. (With
+//! a rollback journal the mode is switched on once the lock is taken; in WAL
+//! mode it must be on before the first read.) While a run holds it, other connections to the file
 //! can neither write nor read.
 //!
 //! Foreign keys are not enforced while migrating (`PRAGMA foreign_keys =
@@ -58,6 +60,9 @@ impl Target {
 #[derive(Clone)]
 pub(crate) struct Handle {
     conn: Arc<Mutex<Connection>>,
+    interrupt: Arc<rusqlite::InterruptHandle>,
+    /// Interrupts a call running longer (the run's `statement_timeout`).
+    statement_timeout: Option<Duration>,
 }
 
 impl Handle {
@@ -72,7 +77,20 @@ impl Handle {
             let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut guard)
         });
-        match task.await {
+        // SQLite has no statement_timeout: a timer interrupts the call
+        // (SQLITE_INTERRUPT), which fails like a statement timing out.
+        let timer = self.statement_timeout.map(|after| {
+            let interrupt = Arc::clone(&self.interrupt);
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                interrupt.interrupt();
+            })
+        });
+        let result = task.await;
+        if let Some(timer) = timer {
+            timer.abort();
+        }
+        match result {
             Ok(r) => r,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => panic!("the SQLite worker thread was stopped: {e}"),
@@ -155,14 +173,18 @@ async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
             Target::File(path) => Connection::open(path),
         }?;
         conn.busy_timeout(busy)?;
-        conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        // A rebuild turns legacy_alter_table on around its rename; a
+        // connection never starts with it left on.
+        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = OFF")?;
         Ok::<_, rusqlite::Error>(conn)
     })
     .await
     .expect("opening an SQLite database does not panic");
     let conn = opened.map_err(|e| connect_error(message(&e).to_string()))?;
     Ok(Handle {
+        interrupt: Arc::new(conn.get_interrupt_handle()),
         conn: Arc::new(Mutex::new(conn)),
+        statement_timeout: None,
     })
 }
 
@@ -187,27 +209,55 @@ impl Session for SqliteSession {
     }
 
     async fn lock(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
-        let session = Self::open(db, config).await?;
+        let lock_error = |message| RunError::Database {
+            context: "taking the write lock".into(),
+            message,
+        };
+        // In WAL mode, exclusive locking holds only when it is set before the
+        // connection first reads the file; with a rollback journal a waiter
+        // must not be in it (see below). So look first, on a probe.
+        let journal = Self::open(db, config)
+            .await?
+            .run(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)))
+            .await
+            .map_err(lock_error)?;
+        let wal = journal.eq_ignore_ascii_case("wal");
+        // With a rollback journal, a connection waits in the normal locking
+        // mode, which lets go of the read lock between tries, and switches to
+        // exclusive mode once it holds the write lock. In WAL mode exclusive
+        // locking must be on before the first read, and two waiters in it can
+        // each keep the lock the other needs: each try is then a short one on
+        // a fresh connection, closed (its locks with it) when it fails.
+        let (setup, then, slice) = if wal {
+            (
+                "PRAGMA locking_mode = EXCLUSIVE",
+                "COMMIT",
+                Duration::from_millis(100),
+            )
+        } else {
+            (
+                "",
+                "PRAGMA locking_mode = EXCLUSIVE; COMMIT",
+                Duration::from_secs(1),
+            )
+        };
         let started = Instant::now();
         let mut last_note: Option<Instant> = None;
         loop {
             let remaining = config
                 .lock_wait
                 .map(|w| w.saturating_sub(started.elapsed()));
-            let slice = remaining.map_or(Duration::from_secs(1), |r| r.min(Duration::from_secs(1)));
+            let slice = remaining.map_or(slice, |r| r.min(slice));
             let work_timeout = busy_timeout(config);
-            // Waiting in the normal locking mode, which lets go of the
-            // read lock between tries (a waiter in exclusive mode would keep
-            // it and stop the holder from writing). Once the write lock is
-            // taken, exclusive mode keeps it after each transaction ends,
-            // until the connection closes.
+            let session = Self::open(db, config).await?;
             let taken = session
                 .handle
                 .call(move |c| {
+                    c.execute_batch(setup)?;
                     c.busy_timeout(slice)?;
                     let taken = c
                         .execute_batch("BEGIN IMMEDIATE")
-                        .and_then(|()| c.execute_batch("PRAGMA locking_mode = EXCLUSIVE; COMMIT"));
+                        .and_then(|()| c.execute_batch(then));
                     if taken.is_err() && !c.is_autocommit() {
                         let _ = c.execute_batch("ROLLBACK");
                     }
@@ -216,8 +266,13 @@ impl Session for SqliteSession {
                 })
                 .await;
             match taken {
-                Ok(()) => return Ok(session),
+                Ok(()) => {
+                    let mut session = session;
+                    session.handle.statement_timeout = config.statement_timeout;
+                    return Ok(session);
+                }
                 Err(e) if is_busy(&e) => {
+                    drop(session);
                     if remaining.is_some_and(|r| r <= slice) {
                         return Err(RunError::Busy {
                             database: db.describe(),
@@ -231,13 +286,13 @@ impl Session for SqliteSession {
                         );
                         last_note = Some(Instant::now());
                     }
+                    if wal {
+                        // Waiters that collided try again at different times.
+                        let jitter = u64::from(started.elapsed().subsec_nanos() % 100);
+                        tokio::time::sleep(Duration::from_millis(jitter)).await;
+                    }
                 }
-                Err(e) => {
-                    return Err(RunError::Database {
-                        context: "taking the write lock".into(),
-                        message: message(&e),
-                    });
-                }
+                Err(e) => return Err(lock_error(message(&e))),
             }
         }
     }
