@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use migrator_core::ops::{Constraint, RefAction, TableDef};
+use migrator_core::ops::{Constraint, TableDef};
 use migrator_core::render::sqlite;
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Literal};
@@ -93,16 +93,6 @@ fn literal_value(value: &Literal) -> Value {
         Literal::Int(i) => Value::Integer(*i),
         Literal::Float(f) => Value::Real(*f),
         Literal::Bool(b) => Value::Integer(i64::from(*b)),
-    }
-}
-
-fn action_name(action: RefAction) -> &'static str {
-    match action {
-        RefAction::NoAction => "NO ACTION",
-        RefAction::Restrict => "RESTRICT",
-        RefAction::Cascade => "CASCADE",
-        RefAction::SetNull => "SET NULL",
-        RefAction::SetDefault => "SET DEFAULT",
     }
 }
 
@@ -451,8 +441,8 @@ fn compare_table(
                 fk.columns.clone(),
                 fk.ref_table.name.clone(),
                 fk.ref_columns.clone(),
-                action_name(fk.on_delete).to_owned(),
-                action_name(fk.on_update).to_owned(),
+                fk.on_delete.sql().to_owned(),
+                fk.on_update.sql().to_owned(),
             )),
             _ => None,
         })

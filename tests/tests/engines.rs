@@ -6,10 +6,13 @@
 
 use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
-use migrator_core::registry::{Downgrade, Registered};
+use migrator_core::registry::Downgrade;
 use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
+use migrator_tests::revisions::{
+    chain, down_users, revision as rev, up_bio, up_failing, up_posts, up_users,
+};
 
 // Links the example application, and with it the revisions it registers.
 use example_app as _;
@@ -27,58 +30,12 @@ on_both_engines!(
     a_statement_over_statement_timeout_is_stopped_and_rolled_back,
 );
 
-fn rev(
-    id: &'static str,
-    parents: &'static [&'static str],
-    up: fn(&mut Ops),
-    down: Downgrade,
-) -> &'static Registered {
-    migrator_tests::revisions::revision(id, parents, up, down)
-}
-
-fn up_users(op: &mut Ops) {
-    op.create_table("users", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<String>("email").unique();
-    });
-}
-fn down_users(op: &mut Ops) {
-    op.drop_table("users");
-}
-fn up_posts(op: &mut Ops) {
-    op.create_table("posts", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<i64>("user_id").references("users", "id");
-        t.column::<String>("title");
-    });
-    op.create_index("posts", ["title"]);
-}
 fn up_posts_changed(op: &mut Ops) {
     op.create_table("posts", |t| {
         t.column::<i64>("id").identity().primary_key();
         t.column::<i64>("user_id").references("users", "id");
         t.column::<String>("headline");
     });
-}
-fn up_bio(op: &mut Ops) {
-    op.add_column::<Option<String>>("users", "bio");
-    op.execute("UPDATE users SET bio = 'x'")
-        .reverse("UPDATE users SET bio = NULL");
-}
-fn up_failing(op: &mut Ops) {
-    op.add_column::<Option<i32>>("users", "score");
-    op.create_index("users", ["score"]);
-    op.execute("INSERT INTO no_such_table VALUES (1)");
-}
-
-/// users → posts → bio, the middle one with a derived downgrade.
-fn chain() -> Migrations {
-    Migrations::new(vec![
-        rev("a1", &[], up_users, Downgrade::Written(down_users)),
-        rev("b2", &["a1"], up_posts, Downgrade::Derived),
-        rev("c3", &["b2"], up_bio, Downgrade::Derived),
-    ])
-    .expect("a valid graph")
 }
 
 async fn up_and_down_one_step_at_a_time_matches_the_model(t: TestTarget) {

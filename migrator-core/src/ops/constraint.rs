@@ -18,6 +18,19 @@ pub enum RefAction {
     SetDefault,
 }
 
+impl RefAction {
+    /// The action as SQL writes it (`SET NULL`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            RefAction::NoAction => "NO ACTION",
+            RefAction::Restrict => "RESTRICT",
+            RefAction::Cascade => "CASCADE",
+            RefAction::SetNull => "SET NULL",
+            RefAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
 /// A table constraint.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Constraint {

@@ -156,6 +156,48 @@ pub trait Dialect {
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
 }
 
+/// Identifiers as a comma-separated list: `"a", "b"`.
+pub(crate) fn column_list(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| crate::ident::quote_ident(c))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CONSTRAINT "name" …` of a table constraint, in the SQL both dialects
+/// share; `ref_table` is a foreign key's referenced table as the dialect
+/// writes it.
+pub(crate) fn constraint_sql(
+    constraint: &crate::ops::Constraint,
+    ref_table: &Option<String>,
+) -> String {
+    use crate::ops::{Constraint, RefAction};
+    let body = match constraint {
+        Constraint::PrimaryKey(k) => format!("PRIMARY KEY ({})", column_list(&k.columns)),
+        Constraint::Unique(u) => format!("UNIQUE ({})", column_list(&u.columns)),
+        Constraint::Check(c) => format!("CHECK ({})", c.expr),
+        Constraint::ForeignKey(fk) => {
+            let mut sql = format!(
+                "FOREIGN KEY ({}) REFERENCES {} ({})",
+                column_list(&fk.columns),
+                ref_table.as_deref().unwrap_or_default(),
+                column_list(&fk.ref_columns)
+            );
+            for (word, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
+                if action != RefAction::NoAction {
+                    sql.push_str(&format!(" ON {word} {}", action.sql()));
+                }
+            }
+            sql
+        }
+    };
+    format!(
+        "CONSTRAINT {} {body}",
+        crate::ident::quote_ident(constraint.name())
+    )
+}
+
 /// Validates and renders `ops` in order, starting from `start`; one list of
 /// statements per op.
 pub fn render_ops(

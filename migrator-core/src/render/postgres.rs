@@ -7,7 +7,7 @@
 //! UPDATE EXCLUSIVE`; `CREATE INDEX` takes `SHARE` (`SHARE UPDATE EXCLUSIVE`
 //! when `CONCURRENTLY`, which cannot run in a transaction block).
 
-use super::{Dialect, Effect, LockLevel, RenderError, Statement};
+use super::{Dialect, Effect, LockLevel, RenderError, Statement, column_list};
 use crate::ident::{QualifiedName, quote_ident, quote_literal};
 use crate::ops::*;
 use crate::schema::Schema;
@@ -83,14 +83,6 @@ pub fn default_sql(default: &DefaultValue) -> String {
     }
 }
 
-fn column_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn column_sql(column: &ColumnDef) -> String {
     let mut sql = format!("{} {}", quote_ident(&column.name), type_sql(&column.ty));
     match column.identity {
@@ -108,37 +100,19 @@ fn column_sql(column: &ColumnDef) -> String {
     sql
 }
 
-fn action_sql(action: RefAction) -> &'static str {
-    match action {
-        RefAction::NoAction => "NO ACTION",
-        RefAction::Restrict => "RESTRICT",
-        RefAction::Cascade => "CASCADE",
-        RefAction::SetNull => "SET NULL",
-        RefAction::SetDefault => "SET DEFAULT",
-    }
+fn constraint_sql(constraint: &Constraint) -> String {
+    super::constraint_sql(
+        constraint,
+        &constraint_ref_table(constraint).map(QualifiedName::to_sql),
+    )
 }
 
-fn constraint_sql(constraint: &Constraint) -> String {
-    let body = match constraint {
-        Constraint::PrimaryKey(k) => format!("PRIMARY KEY ({})", column_list(&k.columns)),
-        Constraint::Unique(u) => format!("UNIQUE ({})", column_list(&u.columns)),
-        Constraint::Check(c) => format!("CHECK ({})", c.expr),
-        Constraint::ForeignKey(fk) => {
-            let mut sql = format!(
-                "FOREIGN KEY ({}) REFERENCES {} ({})",
-                column_list(&fk.columns),
-                fk.ref_table.to_sql(),
-                column_list(&fk.ref_columns)
-            );
-            for (word, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
-                if action != RefAction::NoAction {
-                    sql.push_str(&format!(" ON {word} {}", action_sql(action)));
-                }
-            }
-            sql
-        }
-    };
-    format!("CONSTRAINT {} {body}", quote_ident(constraint.name()))
+/// The table a foreign key references.
+fn constraint_ref_table(constraint: &Constraint) -> Option<&QualifiedName> {
+    match constraint {
+        Constraint::ForeignKey(fk) => Some(&fk.ref_table),
+        _ => None,
+    }
 }
 
 /// `ALTER TABLE table action`, which takes `ACCESS EXCLUSIVE` unless noted.

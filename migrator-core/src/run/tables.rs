@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::backend::Session;
+use super::backend::{Rows, Session};
 use super::config::RunConfig;
 use super::database::Engine;
 use super::error::RunError;
@@ -124,6 +124,17 @@ fn first(rows: &[Vec<Option<String>>]) -> Option<&str> {
     rows.first()?.first()?.as_deref()
 }
 
+/// Runs a query of the runner's own; a failure says what it was doing.
+async fn query<S: Session>(session: &mut S, sql: &str, doing: &str) -> Result<Rows, RunError> {
+    session
+        .query(sql)
+        .await
+        .map_err(|message| RunError::Database {
+            context: doing.to_owned(),
+            message,
+        })
+}
+
 /// Whether both tables exist, after running `setup` in the same round trip.
 pub(crate) async fn exist<S: Session>(
     session: &mut S,
@@ -139,13 +150,7 @@ pub(crate) async fn exist<S: Session>(
         S::ENGINE,
         &[&config.version_table, &config.history_table],
     ));
-    let rows = session
-        .query(&sql)
-        .await
-        .map_err(|message| RunError::Database {
-            context: "looking for the version tables".into(),
-            message,
-        })?;
+    let rows = query(session, &sql, "looking for the version tables").await?;
     Ok(is_true(first(&rows)))
 }
 
@@ -155,13 +160,7 @@ pub(crate) async fn rows<S: Session>(
     config: &RunConfig,
 ) -> Result<Vec<String>, RunError> {
     let sql = format!("SELECT version_num FROM {}", config.version_table.to_sql());
-    let rows = session
-        .query(&sql)
-        .await
-        .map_err(|message| RunError::Database {
-            context: "reading the version table".into(),
-            message,
-        })?;
+    let rows = query(session, &sql, "reading the version table").await?;
     let mut out: Vec<String> = rows
         .into_iter()
         .filter_map(|r| r.into_iter().next().flatten())
@@ -176,13 +175,7 @@ pub(crate) async fn current<S: Session>(
     config: &RunConfig,
 ) -> Result<Vec<String>, RunError> {
     let sql = exist_sql(S::ENGINE, &[&config.version_table]);
-    let exists = session
-        .query(&sql)
-        .await
-        .map_err(|message| RunError::Database {
-            context: "looking for the version table".into(),
-            message,
-        })?;
+    let exists = query(session, &sql, "looking for the version table").await?;
     if !is_true(first(&exists)) {
         return Ok(Vec::new());
     }
@@ -195,26 +188,19 @@ pub(crate) async fn checksums<S: Session>(
     config: &RunConfig,
 ) -> Result<HashMap<String, String>, RunError> {
     let sql = exist_sql(S::ENGINE, &[&config.history_table]);
-    let present = session
-        .query(&sql)
-        .await
-        .map_err(|message| RunError::Database {
-            context: "looking for the history table".into(),
-            message,
-        })?;
+    let present = query(session, &sql, "looking for the history table").await?;
     if !is_true(first(&present)) {
         return Ok(HashMap::new());
     }
-    let rows = session
-        .query(&format!(
+    let rows = query(
+        session,
+        &format!(
             "SELECT revision, direction, checksum FROM {} ORDER BY id",
             config.history_table.to_sql()
-        ))
-        .await
-        .map_err(|message| RunError::Database {
-            context: "reading the history table".into(),
-            message,
-        })?;
+        ),
+        "reading the history table",
+    )
+    .await?;
     // The last row of each revision says what it was last.
     let mut last = HashMap::new();
     for row in rows {

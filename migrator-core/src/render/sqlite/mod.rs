@@ -77,7 +77,7 @@
 
 pub mod batch;
 
-use super::{Dialect, Effect, LockLevel, RenderError, Statement};
+use super::{Dialect, Effect, LockLevel, RenderError, Statement, column_list};
 use crate::ident::{QualifiedName, quote_ident};
 use crate::ops::*;
 use crate::schema::Schema;
@@ -212,14 +212,6 @@ pub fn table_sql(name: &QualifiedName) -> Result<String, String> {
     }
 }
 
-fn column_list(columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| quote_ident(c))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Whether SQLite can give `column` values by itself: it must be the
 /// table's single-column primary key, which an `INTEGER` column makes the rowid.
 fn check_generated(table: &TableDef, column: &ColumnDef) -> Result<(), String> {
@@ -262,41 +254,13 @@ pub(crate) fn column_sql(column: &ColumnDef, schema: &Schema) -> Result<String, 
     Ok(sql)
 }
 
-fn action_sql(action: RefAction) -> &'static str {
-    match action {
-        RefAction::NoAction => "NO ACTION",
-        RefAction::Restrict => "RESTRICT",
-        RefAction::Cascade => "CASCADE",
-        RefAction::SetNull => "SET NULL",
-        RefAction::SetDefault => "SET DEFAULT",
-    }
-}
-
 /// A table constraint, named; `NOT VALID` is dropped (see the module docs).
 fn constraint_sql(constraint: &Constraint) -> Result<String, String> {
-    let body = match constraint {
-        Constraint::PrimaryKey(k) => format!("PRIMARY KEY ({})", column_list(&k.columns)),
-        Constraint::Unique(u) => format!("UNIQUE ({})", column_list(&u.columns)),
-        Constraint::Check(c) => format!("CHECK ({})", c.expr),
-        Constraint::ForeignKey(fk) => {
-            let mut sql = format!(
-                "FOREIGN KEY ({}) REFERENCES {} ({})",
-                column_list(&fk.columns),
-                table_sql(&fk.ref_table)?,
-                column_list(&fk.ref_columns)
-            );
-            for (word, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
-                if action != RefAction::NoAction {
-                    sql.push_str(&format!(" ON {word} {}", action_sql(action)));
-                }
-            }
-            sql
-        }
+    let ref_table = match constraint {
+        Constraint::ForeignKey(fk) => Some(table_sql(&fk.ref_table)?),
+        _ => None,
     };
-    Ok(format!(
-        "CONSTRAINT {} {body}",
-        quote_ident(constraint.name())
-    ))
+    Ok(super::constraint_sql(constraint, &ref_table))
 }
 
 /// `CREATE TABLE` for `table` (named `as_name` instead when given), whose
