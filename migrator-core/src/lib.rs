@@ -1,4 +1,4 @@
-//! migrator: schema migrations for Rust applications on PostgreSQL.
+//! migrator: schema migrations for Rust applications on PostgreSQL and SQLite.
 //!
 //! Migrations are written with a typed op builder ([`ops::Ops`]); every call
 //! records an [`ops::Op`]. The ops are data, and flow through one pipeline:

@@ -28,6 +28,7 @@ on_both_engines!(
     a_rust_data_step_runs_in_the_revision_transaction,
     single_transaction_mode_is_all_or_nothing,
     a_statement_over_statement_timeout_is_stopped_and_rolled_back,
+    the_failing_statement_of_a_batch_is_the_one_named,
 );
 
 fn up_posts_changed(op: &mut Ops) {
@@ -512,4 +513,78 @@ async fn a_statement_over_statement_timeout_is_stopped_and_rolled_back(t: TestTa
     };
     assert_eq!((message.code.as_str(), message.message.as_str()), expected);
     t.assert_at(&m, &["a1"]).await;
+}
+
+fn up_people(op: &mut Ops) {
+    op.create_table("people", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("name");
+    });
+}
+fn down_people(op: &mut Ops) {
+    op.drop_table("people");
+}
+/// Three statements the runner may send in one round trip; the second fails
+/// on the rows, the third would not.
+fn up_unique_names(op: &mut Ops) {
+    op.add_column::<Option<String>>("people", "nick");
+    op.create_index("people", ["name"]).unique();
+    op.create_index("people", ["nick"]);
+}
+
+async fn the_failing_statement_of_a_batch_is_the_one_named(t: TestTarget) {
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("p1", &[], up_people, Downgrade::Written(down_people)),
+        rev("u2", &["p1"], up_unique_names, Downgrade::Derived),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&db, "p1").await.unwrap();
+    t.execute("INSERT INTO people (name) VALUES ('ann'), ('bob'), ('ann')")
+        .await;
+    let err = runner.upgrade(&db, "head").await.unwrap_err();
+    let RunError::Statement {
+        revision,
+        op,
+        sql,
+        message,
+        at,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(revision, "u2");
+    assert_eq!(op, "create_index ix_people_name on people");
+    assert_eq!(
+        sql,
+        "CREATE UNIQUE INDEX \"ix_people_name\" ON \"people\" (\"name\")"
+    );
+    match t.engine() {
+        Engine::Postgres => {
+            assert_eq!(message.code, "23505");
+            assert_eq!(
+                message.detail.as_deref(),
+                Some("Key (name)=(ann) is duplicated.")
+            );
+        }
+        Engine::Sqlite => {
+            assert_eq!(message.code, "SQLITE_CONSTRAINT");
+            assert_eq!(message.message, "UNIQUE constraint failed: people.name");
+        }
+    }
+    assert_eq!(at, &["p1"]);
+    t.assert_at(&m, &["p1"]).await;
+    // With the duplicate gone the same revision applies, and the history
+    // row says how long it took.
+    t.execute("DELETE FROM people WHERE id = 3").await;
+    runner.upgrade(&db, "head").await.unwrap();
+    t.assert_at(&m, &["u2"]).await;
+    let took = t
+        .column("SELECT duration_ms FROM migrator_history WHERE revision = 'u2'")
+        .await;
+    assert!(
+        took.len() == 1 && took[0].parse::<i64>().is_ok_and(|ms| ms >= 0),
+        "{took:?}"
+    );
 }

@@ -1,8 +1,12 @@
-//! The runner: applies and undoes revisions on PostgreSQL, safely.
+//! The runner: applies and undoes revisions on PostgreSQL or SQLite, safely.
+//! It reaches a database only through one session trait (`backend::Session`,
+//! one implementation per engine); nothing here knows which one it has.
 //!
-//! - One advisory lock (`pg_try_advisory_lock`, polled on a session of its
-//!   own) keeps two runners from migrating at once; the version table is read
-//!   only once it is held, and it is released on every exit path.
+//! - One lock keeps two runners from migrating at once: on PostgreSQL an
+//!   advisory lock (`pg_try_advisory_lock`, polled on a session of its own),
+//!   on SQLite the file's write lock held for the whole run. The version
+//!   table is read only once it is held, and it is released on every exit
+//!   path.
 //! - Each revision runs in its own transaction with its version-table change
 //!   and history row; a failure rolls the whole revision back. A revision
 //!   whose statements cannot run in a transaction (`CREATE INDEX
@@ -21,6 +25,7 @@
 //! let migrations = Migrations::registered()?;
 //! let runner = Runner::new(&migrations, RunConfig::default());
 //! runner.upgrade(&pool.into(), "heads").await?;
+//! runner.upgrade(&"sqlite://app.db".into(), "heads").await?; // the same, on SQLite
 //! # Ok(()) }
 //! ```
 
@@ -314,51 +319,28 @@ impl Failure {
     }
 }
 
-/// Runs a prepared revision's ops in the session's open transaction
-/// (statements and data steps).
-async fn run_in<S: Session>(session: &mut S, prepared: &Prepared) -> Result<(), Failure> {
-    for (op, statements) in prepared.ops.iter().zip(&prepared.statements) {
-        if let Op::RunRust(step) = op {
-            (step.up)(session.data_tx())
-                .await
-                .map_err(|e| Failure::Data {
-                    step: step.name.clone(),
-                    message: e.to_string(),
-                })?;
-        }
-        for s in statements {
-            session
-                .statement(s)
-                .await
-                .map_err(|error| Failure::Statement {
-                    op: op.describe(),
-                    sql: s.sql.clone(),
-                    error,
-                })?;
-        }
-    }
-    Ok(())
-}
-
-/// Runs a step's version-table and history statements, in one round trip,
-/// and the engine's checks before COMMIT.
-async fn run_bookkeeping<S: Session>(
+/// Runs the statements `pending` holds (emptying it); a failure names the
+/// op of the statement that failed.
+async fn flush<S: Session>(
     session: &mut S,
-    statements: Vec<String>,
+    prepared: &Prepared,
+    pending: &mut Vec<(&Statement, Option<usize>)>,
 ) -> Result<(), Failure> {
-    let sql = statements.join(";\n");
-    session
-        .execute(&sql)
-        .await
-        .map_err(|error| Failure::Statement {
-            op: "the version table".into(),
-            sql,
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let batch = std::mem::take(pending);
+    let statements: Vec<&Statement> = batch.iter().map(|(s, _)| *s).collect();
+    session.statements(&statements).await.map_err(|(i, error)| {
+        let (statement, op) = batch[i];
+        Failure::Statement {
+            op: op.map_or_else(
+                || "the version table".to_owned(),
+                |o| prepared.ops[o].describe(),
+            ),
+            sql: statement.sql.clone(),
             error,
-        })?;
-    session.check().await.map_err(|error| Failure::Statement {
-        op: "the checks after the revision".into(),
-        sql: "PRAGMA foreign_key_check".into(),
-        error,
+        }
     })
 }
 
@@ -555,8 +537,67 @@ impl<'m> Runner<'m> {
         Ok((prepared, sums))
     }
 
-    /// The version-table change and history row of a step.
-    fn bookkeeping(&self, p: &Prepared, engine: Engine, duration_ms: u128) -> Vec<String> {
+    /// Runs a prepared revision in the session's open transaction (its ops
+    /// unless `with_ops` is false), then its version-table change and
+    /// history row, then the engine's checks. The statements between two
+    /// Rust data steps go in one round trip where the engine allows; with
+    /// `server_clock`, the history row is timed by the server and goes in
+    /// the same round trip as the statements before it.
+    async fn run_in<S: Session>(
+        &self,
+        session: &mut S,
+        prepared: &Prepared,
+        with_ops: bool,
+        server_clock: bool,
+        started: Instant,
+    ) -> Result<(), Failure> {
+        // Each statement with the op it belongs to (None: the bookkeeping).
+        let mut pending: Vec<(&Statement, Option<usize>)> = Vec::new();
+        let ops = if with_ops {
+            prepared.ops.as_slice()
+        } else {
+            &[]
+        };
+        for (index, (op, statements)) in ops.iter().zip(&prepared.statements).enumerate() {
+            if let Op::RunRust(step) = op {
+                flush(session, prepared, &mut pending).await?;
+                session.settle().await.map_err(|error| Failure::Statement {
+                    op: op.describe(),
+                    sql: "BEGIN".into(),
+                    error,
+                })?;
+                (step.up)(session.data_tx())
+                    .await
+                    .map_err(|e| Failure::Data {
+                        step: step.name.clone(),
+                        message: e.to_string(),
+                    })?;
+            }
+            pending.extend(statements.iter().map(|s| (s, Some(index))));
+        }
+        let clock = S::elapsed_sql().filter(|_| server_clock);
+        if clock.is_none() {
+            flush(session, prepared, &mut pending).await?;
+        }
+        let duration =
+            clock.map_or_else(|| started.elapsed().as_millis().to_string(), str::to_owned);
+        let bookkeeping: Vec<Statement> = self
+            .bookkeeping(prepared, S::ENGINE, &duration)
+            .into_iter()
+            .map(Statement::new)
+            .collect();
+        pending.extend(bookkeeping.iter().map(|s| (s, None)));
+        flush(session, prepared, &mut pending).await?;
+        session.check().await.map_err(|error| Failure::Statement {
+            op: "the checks after the revision".into(),
+            sql: "PRAGMA foreign_key_check".into(),
+            error,
+        })
+    }
+
+    /// The version-table change and history row of a step; `duration_ms`
+    /// is SQL (a number, or the server's clock).
+    fn bookkeeping(&self, p: &Prepared, engine: Engine, duration_ms: &str) -> Vec<String> {
         let up = p.step.direction == Direction::Up;
         let mut sql = tables::change_sql(&self.config, engine, &p.step.change);
         sql.push(tables::history_sql(
@@ -660,11 +701,7 @@ impl<'m> Runner<'m> {
         let mut steps = Vec::with_capacity(prepared.len());
         for p in prepared {
             let step_started = Instant::now();
-            let mut result = run_in(session, p).await;
-            if result.is_ok() {
-                let sql = self.bookkeeping(p, S::ENGINE, step_started.elapsed().as_millis());
-                result = run_bookkeeping(session, sql).await;
-            }
+            let result = self.run_in(session, p, true, false, step_started).await;
             if let Err(failure) = result {
                 session.rollback().await;
                 return Err(failure.into_error(p.revision.id, at, true));
@@ -728,14 +765,10 @@ impl<'m> Runner<'m> {
                     context: format!("opening the transaction of revision {}", revision.id),
                     message,
                 })?;
-            let mut result = Ok(());
-            if prepared.transactional {
-                result = run_in(session, prepared).await;
-            }
-            if result.is_ok() {
-                let sql = self.bookkeeping(prepared, S::ENGINE, started.elapsed().as_millis());
-                result = run_bookkeeping(session, sql).await;
-            }
+            let transactional = prepared.transactional;
+            let result = self
+                .run_in(session, prepared, transactional, transactional, started)
+                .await;
             match result {
                 Ok(()) => {
                     return match session.commit().await {
@@ -797,7 +830,7 @@ impl<'m> Runner<'m> {
                 id,
                 "stamp",
                 None,
-                0,
+                "0",
             ));
         }
         let stamping = |message| RunError::Database {
@@ -871,7 +904,7 @@ impl<'m> Runner<'m> {
             if !p.transactional {
                 script_line(&mut out, "BEGIN");
             }
-            for sql in self.bookkeeping(p, engine, 0) {
+            for sql in self.bookkeeping(p, engine, "0") {
                 script_line(&mut out, &sql);
             }
             if !single {

@@ -66,7 +66,7 @@ impl Runner<'_> {
                 row,
                 "stamp",
                 None,
-                0,
+                "0",
             ));
         }
         sql.push("COMMIT".to_owned());

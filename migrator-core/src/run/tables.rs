@@ -83,7 +83,7 @@ pub(crate) fn history_sql(
     revision: &str,
     direction: &str,
     checksum: Option<&str>,
-    duration_ms: u128,
+    duration_ms: &str,
 ) -> String {
     format!(
         "INSERT INTO {} (revision, direction, checksum, duration_ms) VALUES ({}, {}, {}, {duration_ms})",

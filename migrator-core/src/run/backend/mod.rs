@@ -48,6 +48,29 @@ pub(crate) trait Session: Sized {
         self.execute(&statement.sql).await
     }
 
+    /// Runs `statements` in order, in as few round trips as the engine
+    /// allows (PostgreSQL: one, the deferred `BEGIN` included); on failure,
+    /// the index of the statement that failed and why.
+    async fn statements(&mut self, statements: &[&Statement]) -> Result<(), (usize, DbMessage)> {
+        for (i, s) in statements.iter().enumerate() {
+            self.statement(s).await.map_err(|e| (i, e))?;
+        }
+        Ok(())
+    }
+
+    /// Sends what the session has deferred (PostgreSQL defers `BEGIN` to
+    /// the next round trip), before a Rust data step uses the connection.
+    async fn settle(&mut self) -> Result<(), DbMessage> {
+        Ok(())
+    }
+
+    /// An SQL expression for the milliseconds since the open transaction
+    /// began, if the engine knows (it then times a revision's history row
+    /// on the server, in the same round trip as its statements).
+    fn elapsed_sql() -> Option<&'static str> {
+        None
+    }
+
     /// Opens a transaction.
     async fn begin(&mut self) -> Result<(), DbMessage>;
 

@@ -8,6 +8,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::{Rows, Session};
 use crate::ops::{DataTx, Op};
+use crate::render::{Effect, Statement};
 use crate::run::config::RunConfig;
 use crate::run::database::{Database, Engine};
 use crate::run::error::{DbMessage, RunError, redact};
@@ -205,6 +206,8 @@ pub(crate) struct PgSession {
     /// Whether the run's timeouts were set (a pooled session must be reset).
     timeouts_set: bool,
     in_transaction: bool,
+    /// `BEGIN` not sent yet: it goes with the next round trip.
+    pending_begin: bool,
 }
 
 impl PgSession {
@@ -213,6 +216,35 @@ impl PgSession {
             .as_ref()
             .expect("the connection is held until finish")
     }
+
+    /// `sql`, preceded by the deferred `BEGIN` if there is one.
+    fn with_begin(&mut self, sql: &str) -> String {
+        if std::mem::take(&mut self.pending_begin) {
+            format!("BEGIN;\n{sql}")
+        } else {
+            sql.to_owned()
+        }
+    }
+}
+
+/// Runs a simple-protocol query of several statements in one round trip;
+/// on failure, how many statements completed before it.
+async fn run_counting(client: &Client, sql: &str) -> Result<(), (usize, DbMessage)> {
+    use futures_util::StreamExt;
+    let stream = client
+        .simple_query_raw(sql)
+        .await
+        .map_err(|e| (0, DbMessage::of(&e)))?;
+    let mut stream = std::pin::pin!(stream);
+    let mut completed = 0;
+    while let Some(message) = stream.next().await {
+        match message {
+            Ok(SimpleQueryMessage::CommandComplete(_)) => completed += 1,
+            Ok(_) => {}
+            Err(e) => return Err((completed, DbMessage::of(&e))),
+        }
+    }
+    Ok(())
 }
 
 impl Drop for PgSession {
@@ -237,6 +269,7 @@ impl Session for PgSession {
             lock: None,
             timeouts_set: false,
             in_transaction: false,
+            pending_begin: false,
         })
     }
 
@@ -248,6 +281,7 @@ impl Session for PgSession {
                 lock: Some(lock),
                 timeouts_set: !config.timeouts().is_empty(),
                 in_transaction: false,
+                pending_begin: false,
             }),
             Err(e) => {
                 lock.release().await;
@@ -281,16 +315,18 @@ impl Session for PgSession {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), DbMessage> {
+        let sql = self.with_begin(sql);
         self.conn()
-            .batch_execute(sql)
+            .batch_execute(&sql)
             .await
             .map_err(|e| DbMessage::of(&e))
     }
 
     async fn query(&mut self, sql: &str) -> Result<Rows, DbMessage> {
+        let sql = self.with_begin(sql);
         let messages = self
             .conn()
-            .simple_query(sql)
+            .simple_query(&sql)
             .await
             .map_err(|e| DbMessage::of(&e))?;
         Ok(messages
@@ -306,13 +342,63 @@ impl Session for PgSession {
             .collect())
     }
 
+    async fn statements(&mut self, statements: &[&Statement]) -> Result<(), (usize, DbMessage)> {
+        let mut start = 0;
+        while start < statements.len() {
+            // Raw SQL may hold several statements, which would throw the
+            // count off: it goes in a round trip of its own.
+            let raw = |s: &&Statement| s.effect == Effect::Unknown;
+            let end = if raw(&statements[start]) {
+                start + 1
+            } else {
+                statements[start..]
+                    .iter()
+                    .position(raw)
+                    .map_or(statements.len(), |p| start + p)
+            };
+            let begin = std::mem::take(&mut self.pending_begin);
+            let mut sql = String::new();
+            if begin {
+                sql.push_str("BEGIN;\n");
+            }
+            for s in &statements[start..end] {
+                // The semicolon on a line of its own: a trailing `--`
+                // comment would swallow it.
+                sql.push_str(&s.sql);
+                sql.push_str("\n;\n");
+            }
+            if let Err((completed, message)) = run_counting(self.conn(), &sql).await {
+                let index = (start + completed).saturating_sub(usize::from(begin));
+                return Err((index.min(end - 1), message));
+            }
+            start = end;
+        }
+        Ok(())
+    }
+
+    async fn settle(&mut self) -> Result<(), DbMessage> {
+        if self.pending_begin {
+            self.execute("").await?;
+        }
+        Ok(())
+    }
+
+    fn elapsed_sql() -> Option<&'static str> {
+        Some("(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint")
+    }
+
     async fn begin(&mut self) -> Result<(), DbMessage> {
-        self.execute("BEGIN").await?;
+        // Sent with the transaction's first statements: one round trip less.
+        self.pending_begin = true;
         self.in_transaction = true;
         Ok(())
     }
 
     async fn commit(&mut self) -> Result<(), DbMessage> {
+        if std::mem::take(&mut self.pending_begin) {
+            self.in_transaction = false;
+            return Ok(());
+        }
         let result = self.execute("COMMIT").await;
         if result.is_ok() {
             self.in_transaction = false;
@@ -321,6 +407,10 @@ impl Session for PgSession {
     }
 
     async fn rollback(&mut self) {
+        if std::mem::take(&mut self.pending_begin) {
+            self.in_transaction = false;
+            return;
+        }
         if self.in_transaction && self.execute("ROLLBACK").await.is_ok() {
             self.in_transaction = false;
         }
