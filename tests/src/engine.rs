@@ -55,6 +55,10 @@ impl SqliteFile {
             .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.path.display()));
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .expect("a busy timeout");
+        // The bundled SQLite enforces foreign keys by default; an application
+        // may not, and leave references dangling, which tests need to do.
+        conn.execute_batch("PRAGMA foreign_keys = OFF")
+            .expect("foreign keys off");
         conn
     }
 

@@ -961,27 +961,40 @@ fn global_options_reach_the_runner() {
 }
 
 #[test]
-fn on_sqlite_a_held_write_lock_makes_the_runner_wait_then_give_up() {
+fn on_sqlite_a_second_runner_waits_for_the_lock_and_an_application_write_is_waited_for() {
     let env = Env::on(Engine::Sqlite, CliConfig::default());
     env.ok(&["upgrade", FEES]);
     let TestTarget::Sqlite(file) = &env.db else {
         unreachable!("an SQLite environment")
     };
-    // Another connection (the application, another runner) is writing.
-    let holder = file.connect();
-    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Another runner holds the migration lock: --lock-wait gives up.
+    let mut lock_path = file.path.clone().into_os_string();
+    lock_path.push("-migrator.lock");
+    let lock = std::fs::File::open(&lock_path).expect("the lock file the first run made");
+    // Blocking: another test's child process may hold the lock's file
+    // description for the instant between its fork and its exec.
+    lock.lock().expect("nobody holds it between runs");
     let err = env.fails(&["--lock-wait", "300ms", "upgrade"]);
     assert!(
         err.contains(&format!(
-            "another runner or connection holds the write lock on {}; gave up after",
-            file.url()
+            "another runner holds the migration lock on {} (lock file {}); gave up after",
+            file.url(),
+            lock_path.to_string_lossy()
         )),
         "{err}"
     );
     assert!(err.contains("raise --lock-wait"), "{err}");
-    holder.execute_batch("COMMIT").unwrap();
-    drop(holder);
+    drop(lock);
     assert_eq!(env.current(), [FEES], "nothing ran");
-    env.ok(&["--lock-wait", "5", "upgrade"]);
+    // The application writing holds SQLite's write lock for a while: the
+    // runner's revision waits for it (up to --lock-timeout) and goes on.
+    let writer = file.connect();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        writer.execute_batch("COMMIT").unwrap();
+    });
+    env.ok(&["--lock-timeout", "10s", "upgrade"]);
+    release.join().unwrap();
     assert_eq!(env.current(), [MERGE]);
 }

@@ -588,3 +588,102 @@ async fn the_failing_statement_of_a_batch_is_the_one_named(t: TestTarget) {
         "{took:?}"
     );
 }
+
+/// The migration lock is a lock file: an application's connection, idle
+/// (in WAL mode it keeps a shared lock on the database file) or writing
+/// between revisions, does not stop a run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_an_idle_application_connection_does_not_block_a_run() {
+    let t = TestTarget::new(Engine::Sqlite).await;
+    let TestTarget::Sqlite(file) = &t else {
+        unreachable!("an SQLite target")
+    };
+    let app = file.connect();
+    app.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        .unwrap();
+    app.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .unwrap();
+    let m = chain();
+    let runner = Runner::new(
+        &m,
+        RunConfig {
+            lock_wait: Some(std::time::Duration::from_secs(10)),
+            ..RunConfig::default()
+        },
+    );
+    runner.upgrade(&t.database(), "head").await.unwrap();
+    t.assert_at(&m, &["c3"]).await;
+    drop(app);
+}
+
+/// A rebuild copies the columns the model knows: a table that has more
+/// (added by raw SQL outside the migrations) is refused, its rows intact.
+#[tokio::test]
+async fn on_sqlite_a_rebuild_refuses_a_table_holding_what_the_model_does_not_know() {
+    let t = TestTarget::new(Engine::Sqlite).await;
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_accounts, Downgrade::Written(down_accounts)),
+        rev("r2", &["a1"], up_reshape, Downgrade::Written(down_reshape)),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&db, "a1").await.unwrap();
+    t.execute(
+        "ALTER TABLE accounts ADD COLUMN extra TEXT;
+         INSERT INTO accounts (code, balance, extra) VALUES ('a', 1, 'keep me')",
+    )
+    .await;
+    let err = runner.upgrade(&db, "head").await.unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "table accounts has a column extra that the migrations do not know (added by raw SQL?); rebuilding the table would lose it"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("Nothing of revision r2 was applied"),
+        "{err}"
+    );
+    assert_eq!(t.version_rows().await, ["a1"]);
+    assert_eq!(t.column("SELECT extra FROM accounts").await, ["keep me"]);
+    // So is an index it does not know.
+    t.execute("ALTER TABLE accounts DROP COLUMN extra; CREATE INDEX ix_raw ON accounts (balance)")
+        .await;
+    let err = runner.upgrade(&db, "head").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("table accounts has an index ix_raw that the migrations do not know"),
+        "{err}"
+    );
+    // Without them, it applies.
+    t.execute("DROP INDEX ix_raw").await;
+    runner.upgrade(&db, "head").await.unwrap();
+    t.assert_at(&m, &["r2"]).await;
+}
+
+/// Foreign keys SQLite never enforced may already dangle: only a reference
+/// a revision breaks stops it.
+#[tokio::test]
+async fn on_sqlite_references_dangling_before_a_revision_do_not_stop_it() {
+    let t = TestTarget::new(Engine::Sqlite).await;
+    let db = t.database();
+    let m = Migrations::new(vec![
+        rev("a1", &[], up_accounts, Downgrade::Written(down_accounts)),
+        rev("r2", &["a1"], up_reshape, Downgrade::Written(down_reshape)),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&db, "a1").await.unwrap();
+    t.execute(
+        "INSERT INTO accounts (code, balance) VALUES ('a', 1);
+         INSERT INTO entries (account_id, memo) VALUES (1, 'fine'), (99, 'dangling since before')",
+    )
+    .await;
+    runner.upgrade(&db, "head").await.unwrap();
+    t.assert_at(&m, &["r2"]).await;
+    assert_eq!(t.column("SELECT count(*) FROM entries").await, ["2"]);
+}

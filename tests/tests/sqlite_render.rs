@@ -493,7 +493,11 @@ fn golden_batch_rebuilds() {
         assert_eq!(statements.len(), 1, "case {i}");
         let s = &statements[0];
         assert_eq!(s.sql, want, "case {i} ({})", last.describe());
-        assert_eq!(s.rebuilds, Some("fees".into()), "case {i}");
+        assert_eq!(
+            s.rebuilds.as_ref().map(|r| r.table.clone()),
+            Some("fees".into()),
+            "case {i}"
+        );
         assert_eq!(s.effect, Effect::Rewrite);
         assert_eq!(s.strongest_lock(), Some(LockLevel::AccessExclusive));
         assert!(s.transactional);
@@ -1290,7 +1294,10 @@ fn triggers_on_a_rebuilt_table_go_with_it_others_stay() {
     let mut change = Ops::new();
     change.alter_column("parent", "note").set_default("n/a");
     let statements = Sqlite.render(&change.ops()[0], &schema).unwrap();
-    assert_eq!(statements[0].rebuilds, Some("parent".into()));
+    assert_eq!(
+        statements[0].rebuilds.as_ref().map(|r| r.table.clone()),
+        Some("parent".into())
+    );
     run_checked(&conn, &mut schema, change.ops(), "change");
     let triggers: Vec<Vec<Value>> = rows(
         &conn,

@@ -83,9 +83,22 @@ pub struct Statement {
     /// Whether it scans or rewrites a table.
     pub effect: Effect,
     /// The table a SQLite batch rebuild drops and creates again: the runner
-    /// saves that table's triggers (which the model does not know) before
-    /// the statement and creates them again after it.
-    pub rebuilds: Option<QualifiedName>,
+    /// checks that the table holds nothing the model does not know (which
+    /// the copy would lose), saves its triggers before the statement and
+    /// creates them again after it.
+    pub rebuilds: Option<Rebuild>,
+}
+
+/// A table an SQLite batch rebuild drops and creates again, as the model
+/// has it just before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuild {
+    /// The table.
+    pub table: QualifiedName,
+    /// Its columns, which the copy carries over.
+    pub columns: Vec<String>,
+    /// Its indexes, which the rebuild creates again.
+    pub indexes: Vec<String>,
 }
 
 impl Statement {
@@ -99,8 +112,8 @@ impl Statement {
         }
     }
 
-    pub(crate) fn rebuilds(mut self, table: &QualifiedName) -> Self {
-        self.rebuilds = Some(table.clone());
+    pub(crate) fn rebuilds(mut self, rebuild: Rebuild) -> Self {
+        self.rebuilds = Some(rebuild);
         self
     }
 

@@ -115,13 +115,16 @@ pub enum RunError {
         /// How long this runner waited.
         waited: Duration,
     },
-    /// Another connection held SQLite's write lock for longer than allowed.
+    /// Another runner held an SQLite database's migration lock for longer
+    /// than allowed.
     #[error(
-        "another runner or connection holds the write lock on {database}; gave up after {waited:?}. Run again when it has finished, or raise --lock-wait"
+        "another runner holds the migration lock on {database} (lock file {lock_file}); gave up after {waited:?}. Run again when it has finished, or raise --lock-wait"
     )]
     Busy {
         /// The database, without secrets.
         database: String,
+        /// The lock file.
+        lock_file: String,
         /// How long this runner waited.
         waited: Duration,
     },

@@ -57,8 +57,9 @@ use crate::registry::{self, Downgrade, Registered, RegistryError};
 use crate::render::{Dialect, RenderError, Statement};
 use crate::schema::{ReplayError, Schema};
 
-/// SQLSTATE `lock_not_available`, raised when `lock_timeout` expires.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// PostgreSQL's SQLSTATE `lock_not_available`, raised when `lock_timeout`
+/// expires, and SQLite's `SQLITE_BUSY`, when its busy timeout does.
+const LOCK_NOT_AVAILABLE: [&str; 2] = ["55P03", "SQLITE_BUSY"];
 
 /// A checked set of revisions: the graph and each revision's code.
 pub struct Migrations {
@@ -97,13 +98,13 @@ impl Migrations {
     /// The schema model of a database whose version table holds `rows`.
     pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
         let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
-        Ok(self.replay(&applied, Engine::Postgres)?.0)
+        Ok(self.replay(&applied)?.0)
     }
 
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
-    fn replay(&self, applied: &[String], engine: Engine) -> Result<(Schema, Checksums), RunError> {
-        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new(), engine)?;
+    fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
+        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new())?;
         Ok((schema, sums))
     }
 
@@ -114,7 +115,6 @@ impl Migrations {
         &self,
         applied: &[String],
         derive: &BTreeSet<&str>,
-        engine: Engine,
     ) -> Result<(Schema, Checksums, Derived), RunError> {
         let mut schema = Schema::new();
         let mut sums = Vec::with_capacity(applied.len());
@@ -125,8 +125,12 @@ impl Migrations {
                 derived.insert(id.clone(), revision.downgrade_ops(&schema)?);
             }
             let ops = revision.upgrade_ops();
-            let rendered = render(engine.dialect(), id, &ops, &mut schema)?;
-            sums.push((id.clone(), checksum::of(&ops, &rendered)));
+            for (index, op) in ops.iter().enumerate() {
+                schema
+                    .apply(op)
+                    .map_err(|source| invalid(id, index, op, source))?;
+            }
+            sums.push((id.clone(), checksum::of(&ops)));
         }
         Ok((schema, sums, derived))
     }
@@ -139,23 +143,35 @@ fn render(
     ops: &[Op],
     schema: &mut Schema,
 ) -> Result<Vec<Vec<Statement>>, RunError> {
-    let invalid = |source: RenderError| RunError::Invalid {
-        revision: revision.to_owned(),
-        source: Box::new(source),
-    };
     let mut out = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
         let rendered = dialect.render(op, schema);
-        schema.apply(op).map_err(|source| {
-            invalid(RenderError::Invalid(ReplayError {
-                index,
-                op: op.describe(),
-                source,
-            }))
-        })?;
-        out.push(rendered.map_err(invalid)?);
+        schema
+            .apply(op)
+            .map_err(|source| invalid(revision, index, op, source))?;
+        out.push(rendered.map_err(|source| RunError::Invalid {
+            revision: revision.to_owned(),
+            source: Box::new(source),
+        })?);
     }
     Ok(out)
+}
+
+/// Op `index` of `revision` does not apply to the schema it meets.
+fn invalid(
+    revision: &str,
+    index: usize,
+    op: &Op,
+    source: crate::schema::ValidationError,
+) -> RunError {
+    RunError::Invalid {
+        revision: revision.to_owned(),
+        source: Box::new(RenderError::Invalid(ReplayError {
+            index,
+            op: op.describe(),
+            source,
+        })),
+    }
 }
 
 /// `(revision, checksum)` pairs.
@@ -255,7 +271,7 @@ fn prepare(
     Ok(Prepared {
         revision,
         step: step.clone(),
-        checksum: checksum::of(&ops, &statements),
+        checksum: checksum::of(&ops),
         transactional: outside.is_none(),
         ops,
         statements,
@@ -287,7 +303,7 @@ enum Failure {
 impl Failure {
     fn is_lock_timeout(&self) -> bool {
         match self {
-            Failure::Statement { error, .. } => error.code == LOCK_NOT_AVAILABLE,
+            Failure::Statement { error, .. } => LOCK_NOT_AVAILABLE.contains(&error.code.as_str()),
             Failure::Data { .. } => false,
         }
     }
@@ -448,7 +464,7 @@ impl<'m> Runner<'m> {
         let rows = tables::current(session, &self.config).await?;
         let stored = tables::checksums(session, &self.config).await?;
         let applied = self.migrations.graph.applied(&rows)?;
-        let (_, sums) = self.migrations.replay(&applied, S::ENGINE)?;
+        let (_, sums) = self.migrations.replay(&applied)?;
         Ok(changed(&stored, sums))
     }
 
@@ -520,8 +536,7 @@ impl<'m> Runner<'m> {
                 derive.insert(revision.id);
             }
         }
-        let (mut schema, sums, mut derived) =
-            self.migrations.replay_deriving(&applied, &derive, engine)?;
+        let (mut schema, sums, mut derived) = self.migrations.replay_deriving(&applied, &derive)?;
         let mut prepared = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
             let revision = self.migrations.get(&step.revision)?;
@@ -870,6 +885,11 @@ impl<'m> Runner<'m> {
         let (prepared, _) = self.prepare_plan(&plan, engine)?;
         let single = self.config.single_transaction;
         let mut out = String::new();
+        if engine == Engine::Sqlite {
+            // Rebuilding a table must not cascade to the rows that
+            // reference it (outside a transaction: SQLite ignores it inside).
+            script_line(&mut out, "PRAGMA foreign_keys = OFF");
+        }
         for sql in tables::create_sql(&self.config, engine) {
             script_line(&mut out, &sql);
         }

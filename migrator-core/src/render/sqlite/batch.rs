@@ -139,7 +139,11 @@ pub(crate) fn rebuild(
     Ok(Statement::new(parts.join(";\n"))
         .lock(table, LockLevel::AccessExclusive)
         .effect(Effect::Rewrite)
-        .rebuilds(table))
+        .rebuilds(crate::render::Rebuild {
+            table: table.clone(),
+            columns: old.columns.iter().map(|c| c.name.clone()).collect(),
+            indexes: before.indexes_of(table).map(|i| i.name.clone()).collect(),
+        }))
 }
 
 #[cfg(test)]

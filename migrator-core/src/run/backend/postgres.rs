@@ -299,12 +299,18 @@ impl Session for PgSession {
             if self.in_transaction {
                 conn.discard();
             } else {
-                if self.timeouts_set && conn.is_pooled() {
-                    let _ = conn
+                let reset = !self.timeouts_set
+                    || !conn.is_pooled()
+                    || conn
                         .batch_execute("RESET lock_timeout; RESET statement_timeout")
-                        .await;
+                        .await
+                        .is_ok();
+                if reset {
+                    drop(conn);
+                } else {
+                    // Not as it was found: it does not go back to the pool.
+                    conn.discard();
                 }
-                drop(conn);
             }
         }
         self.timeouts_set = false;

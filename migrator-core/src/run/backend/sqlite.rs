@@ -1,29 +1,34 @@
 //! SQLite (bundled): the embedded default. One connection per run, driven
 //! on tokio's blocking threads so the runtime never waits on the file.
 //!
-//! The migration lock is SQLite's own write lock: the run's connection takes
-//! it with `BEGIN IMMEDIATE` (polled, as long as `lock_wait` allows) in
-//! `PRAGMA locking_mode = EXCLUSIVE`, in which SQLite keeps its locks until
-//! the connection closes: the lock lasts the whole run, across the
-//! per-revision transactions, and a crashed runner leaves none behind. (With
-//! a rollback journal the mode is switched on once the lock is taken; in WAL
-//! mode it must be on before the first read.) While a run holds it, other connections to the file
-//! can neither write nor read.
+//! The migration lock is the operating system's exclusive lock on a file
+//! beside the database, `<database>-migrator.lock`, polled as long as
+//! `lock_wait` allows and released when the run ends or its process dies:
+//! two runners never migrate one file at once, while the application's own
+//! connections go on reading and writing between revisions. Each revision
+//! runs in a `BEGIN IMMEDIATE` transaction, which waits up to `lock_timeout`
+//! for an application's write to finish; a revision that still cannot get
+//! the write lock is retried with backoff, as a lock timeout is on
+//! PostgreSQL.
 //!
 //! Foreign keys are not enforced while migrating (`PRAGMA foreign_keys =
-//! OFF`, SQLite's own default), so that rebuilding a table never cascades;
-//! every revision instead ends with `PRAGMA foreign_key_check`, and one that
-//! leaves a dangling reference is rolled back.
+//! OFF`), so that rebuilding a table never cascades; a revision that
+//! rebuilt a table or ran raw SQL or a Rust data step instead ends with
+//! `PRAGMA foreign_key_check`, and one that left a dangling reference that
+//! was not there before is rolled back.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode};
 
 use super::{Rows, Session};
 use crate::ops::DataTx;
-use crate::render::Statement;
+use crate::render::{Effect, Rebuild, Statement};
 use crate::run::config::RunConfig;
 use crate::run::database::{Database, Engine};
 use crate::run::error::{DbMessage, RunError};
@@ -137,35 +142,82 @@ fn code_name(code: ErrorCode) -> &'static str {
     }
 }
 
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-    )
-}
-
-/// An SQLite session: one connection; for a run, holding the write lock.
+/// An SQLite session: one connection and, for a run, the migration lock.
 pub(crate) struct SqliteSession {
     handle: Handle,
     in_transaction: bool,
+    /// The lock file, locked for the run (none for a reader or `:memory:`).
+    _lock: Option<File>,
+    /// The foreign-key violations there were before the open transaction's
+    /// first statement that could add one (none yet: nothing to check).
+    baseline: Option<HashSet<Vec<Option<String>>>>,
 }
 
-/// How long a statement waits for another connection's lock once the run
-/// holds the write lock (readers finishing, mostly).
+/// How long a statement waits for another connection's write lock (an
+/// application writing): then it fails with `SQLITE_BUSY`, and the runner
+/// retries the revision as it does after a lock timeout.
 fn busy_timeout(config: &RunConfig) -> Duration {
     config.lock_timeout.unwrap_or(Duration::from_secs(5))
 }
 
-async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
-    let Database::Url(url) = db else {
-        unreachable!("a pool is always PostgreSQL");
-    };
-    let connect_error = |message: String| RunError::Connect {
+/// The lock file of the database at `path`: `<path>-migrator.lock`, beside
+/// SQLite's own `-journal` and `-wal` files.
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-migrator.lock");
+    PathBuf::from(name)
+}
+
+/// Takes the migration lock of the database at `path`: the operating
+/// system's exclusive lock on its lock file, polled with backoff as long as
+/// `lock_wait` allows. Closing the file, or the process ending, releases it.
+async fn lock_file(db: &Database, path: &Path, config: &RunConfig) -> Result<File, RunError> {
+    let lock_path = lock_path(path);
+    let failed = |what: &str, e: &dyn std::fmt::Display| RunError::Connect {
         url: db.describe(),
-        message,
+        message: format!("cannot {what} the lock file {}: {e}", lock_path.display()),
         code: None,
     };
-    let target = Target::parse(url).map_err(connect_error)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| failed("open", &e))?;
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(20);
+    let mut last_note: Option<Instant> = None;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(failed("lock", &e)),
+        }
+        if config.lock_wait.is_some_and(|w| started.elapsed() >= w) {
+            return Err(RunError::Busy {
+                database: db.describe(),
+                lock_file: lock_path.display().to_string(),
+                waited: started.elapsed(),
+            });
+        }
+        if last_note.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
+            tracing::info!(
+                "waiting for the migration lock on {} ({}), held by another runner",
+                db.describe(),
+                lock_path.display()
+            );
+            last_note = Some(Instant::now());
+        }
+        let remaining = config
+            .lock_wait
+            .map(|w| w.saturating_sub(started.elapsed()));
+        tokio::time::sleep(remaining.map_or(delay, |r| r.min(delay))).await;
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
+    let target = target_of(db)?;
     let busy = busy_timeout(config);
     let opened = tokio::task::spawn_blocking(move || {
         let conn = match &target {
@@ -173,6 +225,10 @@ async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
             Target::File(path) => Connection::open(path),
         }?;
         conn.busy_timeout(busy)?;
+        // A double-quoted name that names nothing must be an error, never
+        // the string it spells (SQLite's legacy default).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
         // A rebuild turns legacy_alter_table on around its rename; a
         // connection never starts with it left on.
         conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = OFF")?;
@@ -180,12 +236,27 @@ async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
     })
     .await
     .expect("opening an SQLite database does not panic");
-    let conn = opened.map_err(|e| connect_error(message(&e).to_string()))?;
+    let conn = opened.map_err(|e| connect_error(db, message(&e).to_string()))?;
     Ok(Handle {
         interrupt: Arc::new(conn.get_interrupt_handle()),
         conn: Arc::new(Mutex::new(conn)),
         statement_timeout: None,
     })
+}
+
+fn connect_error(db: &Database, message: String) -> RunError {
+    RunError::Connect {
+        url: db.describe(),
+        message,
+        code: None,
+    }
+}
+
+fn target_of(db: &Database) -> Result<Target, RunError> {
+    let Database::Url(url) = db else {
+        unreachable!("a pool is always PostgreSQL");
+    };
+    Target::parse(url).map_err(|m| connect_error(db, m))
 }
 
 impl SqliteSession {
@@ -196,6 +267,95 @@ impl SqliteSession {
     {
         self.handle.call(f).await.map_err(|e| message(&e))
     }
+
+    /// Remembers the foreign-key violations there are now, before the
+    /// first statement of the transaction that could add one.
+    async fn take_baseline(&mut self) -> Result<(), DbMessage> {
+        if self.baseline.is_none() {
+            let rows = self
+                .run(|c| query(c, "PRAGMA foreign_key_check", []))
+                .await?;
+            self.baseline = Some(rows.into_iter().collect());
+        }
+        Ok(())
+    }
+
+    /// Fails when SQLite ended the open transaction on its own (after an
+    /// interrupt, a full disk or an I/O error a data step did not pass on):
+    /// what follows would otherwise commit statement by statement.
+    async fn still_in_transaction(&self) -> Result<(), DbMessage> {
+        if !self.in_transaction {
+            return Ok(());
+        }
+        let open = self.run(|c| Ok(!c.is_autocommit())).await?;
+        if open {
+            return Ok(());
+        }
+        Err(DbMessage {
+            code: "SQLITE_ABORT".into(),
+            message: "SQLite rolled the revision's transaction back (after an interrupt, a full disk or an I/O error that a data step did not pass on)".into(),
+            detail: None,
+            hint: None,
+        })
+    }
+}
+
+/// Runs a batch rebuild of `rebuild.table`, after checking that the table
+/// holds nothing the model does not know (the copy would lose it) and that
+/// foreign keys are not enforced (dropping the old table would cascade);
+/// the table's triggers, which the model does not know, are read before and
+/// created again after.
+fn run_rebuild(c: &mut Connection, sql: &str, rebuild: &Rebuild) -> rusqlite::Result<()> {
+    let table = &rebuild.table.name;
+    let refuse = |message: String| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+            Some(message),
+        )
+    };
+    let enforced = c.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, i64>(0))?;
+    if enforced != 0 {
+        return Err(refuse(format!(
+            "foreign keys are enforced on this connection (did raw SQL run PRAGMA foreign_keys = ON?); rebuilding {table} would delete the rows that reference it"
+        )));
+    }
+    let known = |names: &[String], name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+    let column_rows = query(c, "SELECT name FROM pragma_table_info(?1)", [table])?;
+    for column in column_rows
+        .into_iter()
+        .filter_map(|mut r| r.pop().flatten())
+    {
+        if !known(&rebuild.columns, &column) {
+            return Err(refuse(format!(
+                "table {table} has a column {column} that the migrations do not know (added by raw SQL?); rebuilding the table would lose it: declare it with add_column in an earlier revision, or drop it first"
+            )));
+        }
+    }
+    let index_rows = query(
+        c,
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 COLLATE NOCASE AND sql IS NOT NULL",
+        [table],
+    )?;
+    for index in index_rows.into_iter().filter_map(|mut r| r.pop().flatten()) {
+        if !known(&rebuild.indexes, &index) {
+            return Err(refuse(format!(
+                "table {table} has an index {index} that the migrations do not know (created by raw SQL?); rebuilding the table would lose it: declare it with create_index in an earlier revision, or drop it first"
+            )));
+        }
+    }
+    let triggers: Vec<String> = query(
+        c,
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE AND sql IS NOT NULL ORDER BY name",
+        [table],
+    )?
+    .into_iter()
+    .filter_map(|mut row| row.pop().flatten())
+    .collect();
+    c.execute_batch(sql)?;
+    for trigger in triggers {
+        c.execute_batch(&trigger)?;
+    }
+    Ok(())
 }
 
 impl Session for SqliteSession {
@@ -205,101 +365,27 @@ impl Session for SqliteSession {
         Ok(SqliteSession {
             handle: open(db, config).await?,
             in_transaction: false,
+            _lock: None,
+            baseline: None,
         })
     }
 
     async fn lock(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
-        let lock_error = |message| RunError::Database {
-            context: "taking the write lock".into(),
-            message,
+        // An in-memory database is private to its connection: nothing to
+        // exclude.
+        let file = match target_of(db)? {
+            Target::Memory => None,
+            Target::File(path) => Some(lock_file(db, &path, config).await?),
         };
-        // In WAL mode, exclusive locking holds only when it is set before the
-        // connection first reads the file; with a rollback journal a waiter
-        // must not be in it (see below). So look first, on a probe.
-        let journal = Self::open(db, config)
-            .await?
-            .run(|c| c.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0)))
-            .await
-            .map_err(lock_error)?;
-        let wal = journal.eq_ignore_ascii_case("wal");
-        // With a rollback journal, a connection waits in the normal locking
-        // mode, which lets go of the read lock between tries, and switches to
-        // exclusive mode once it holds the write lock. In WAL mode exclusive
-        // locking must be on before the first read, and two waiters in it can
-        // each keep the lock the other needs: each try is then a short one on
-        // a fresh connection, closed (its locks with it) when it fails.
-        let (setup, then, slice) = if wal {
-            (
-                "PRAGMA locking_mode = EXCLUSIVE",
-                "COMMIT",
-                Duration::from_millis(100),
-            )
-        } else {
-            (
-                "",
-                "PRAGMA locking_mode = EXCLUSIVE; COMMIT",
-                Duration::from_secs(1),
-            )
-        };
-        let started = Instant::now();
-        let mut last_note: Option<Instant> = None;
-        loop {
-            let remaining = config
-                .lock_wait
-                .map(|w| w.saturating_sub(started.elapsed()));
-            let slice = remaining.map_or(slice, |r| r.min(slice));
-            let work_timeout = busy_timeout(config);
-            let session = Self::open(db, config).await?;
-            let taken = session
-                .handle
-                .call(move |c| {
-                    c.execute_batch(setup)?;
-                    c.busy_timeout(slice)?;
-                    let taken = c
-                        .execute_batch("BEGIN IMMEDIATE")
-                        .and_then(|()| c.execute_batch(then));
-                    if taken.is_err() && !c.is_autocommit() {
-                        let _ = c.execute_batch("ROLLBACK");
-                    }
-                    c.busy_timeout(work_timeout)?;
-                    taken
-                })
-                .await;
-            match taken {
-                Ok(()) => {
-                    let mut session = session;
-                    session.handle.statement_timeout = config.statement_timeout;
-                    return Ok(session);
-                }
-                Err(e) if is_busy(&e) => {
-                    drop(session);
-                    if remaining.is_some_and(|r| r <= slice) {
-                        return Err(RunError::Busy {
-                            database: db.describe(),
-                            waited: started.elapsed(),
-                        });
-                    }
-                    if last_note.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
-                        tracing::info!(
-                            "waiting for the write lock on {}, held by another runner or connection",
-                            db.describe()
-                        );
-                        last_note = Some(Instant::now());
-                    }
-                    if wal {
-                        // Waiters that collided try again at different times.
-                        let jitter = u64::from(started.elapsed().subsec_nanos() % 100);
-                        tokio::time::sleep(Duration::from_millis(jitter)).await;
-                    }
-                }
-                Err(e) => return Err(lock_error(message(&e))),
-            }
-        }
+        let mut session = Self::open(db, config).await?;
+        session._lock = file;
+        session.handle.statement_timeout = config.statement_timeout;
+        Ok(session)
     }
 
     async fn finish(self) {
-        // Closing the connection (the last handle) releases the lock and
-        // rolls back whatever is still open.
+        // Dropping the session closes the connection (rolling back whatever
+        // is still open) and the lock file (releasing the lock).
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), DbMessage> {
@@ -313,35 +399,43 @@ impl Session for SqliteSession {
     }
 
     async fn statement(&mut self, statement: &Statement) -> Result<(), DbMessage> {
-        let Some(table) = &statement.rebuilds else {
+        if statement.rebuilds.is_some() || statement.effect == Effect::Unknown {
+            self.take_baseline().await?;
+        }
+        let Some(rebuild) = statement.rebuilds.clone() else {
             return self.execute(&statement.sql).await;
         };
-        // The model knows the table's columns, keys and indexes, which the
-        // rebuild recreates; triggers written in raw SQL it does not know:
-        // they are read before and created again after.
         let sql = statement.sql.clone();
-        let table = table.name.clone();
-        self.run(move |c| {
-            let triggers: Vec<String> = query(
-                c,
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
-                [&table],
-            )?
-            .into_iter()
-            .filter_map(|mut row| row.pop().flatten())
-            .collect();
-            c.execute_batch(&sql)?;
-            for trigger in triggers {
-                c.execute_batch(&trigger)?;
-            }
-            Ok(())
-        })
-        .await
+        let table = rebuild.table.name.clone();
+        self.run(move |c| run_rebuild(c, &sql, &rebuild))
+            .await
+            .map_err(|mut e| {
+                // Name the table, not the temporary one it is copied into.
+                let temp = crate::render::sqlite::batch::temporary_name(&table);
+                e.message = e.message.replace(&temp, &table);
+                e
+            })
+    }
+
+    async fn statements(&mut self, statements: &[&Statement]) -> Result<(), (usize, DbMessage)> {
+        for (i, s) in statements.iter().enumerate() {
+            self.still_in_transaction().await.map_err(|e| (i, e))?;
+            self.statement(s).await.map_err(|e| (i, e))?;
+        }
+        Ok(())
+    }
+
+    async fn settle(&mut self) -> Result<(), DbMessage> {
+        // A Rust data step may write anything.
+        self.take_baseline().await
     }
 
     async fn begin(&mut self) -> Result<(), DbMessage> {
-        self.execute("BEGIN").await?;
+        // IMMEDIATE: the write lock now, waiting up to the busy timeout for
+        // an application writing, rather than a deadlock later.
+        self.execute("BEGIN IMMEDIATE").await?;
         self.in_transaction = true;
+        self.baseline = None;
         Ok(())
     }
 
@@ -363,9 +457,17 @@ impl Session for SqliteSession {
     }
 
     async fn check(&mut self) -> Result<(), DbMessage> {
-        let broken = self
+        self.still_in_transaction().await?;
+        let Some(before) = self.baseline.take() else {
+            // Nothing ran that could break a foreign key.
+            return Ok(());
+        };
+        let broken: Vec<Vec<Option<String>>> = self
             .run(|c| query(c, "PRAGMA foreign_key_check", []))
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|row| !before.contains(row))
+            .collect();
         if broken.is_empty() {
             return Ok(());
         }
