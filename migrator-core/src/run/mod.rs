@@ -500,12 +500,16 @@ impl<'m> Runner<'m> {
     /// missing and reads the version table — in two round trips when the
     /// tables exist.
     async fn open_tables<S: Session>(&self, session: &mut S) -> Result<Vec<String>, RunError> {
-        if tables::exist(session, &self.config, &S::setup_sql(&self.config)).await? {
-            return tables::rows(session, &self.config).await;
+        let setup = S::setup_sql(&self.config);
+        if let Some(rows) = tables::read(session, &self.config, &setup).await? {
+            return Ok(rows);
         }
         // Even CREATE TABLE IF NOT EXISTS needs CREATE on the schema, so it
         // is only sent when a table is missing.
-        for sql in tables::create_sql(&self.config, S::ENGINE) {
+        for sql in setup
+            .into_iter()
+            .chain(tables::create_sql(&self.config, S::ENGINE))
+        {
             session
                 .execute(&sql)
                 .await

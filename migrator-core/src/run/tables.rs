@@ -135,23 +135,49 @@ async fn query<S: Session>(session: &mut S, sql: &str, doing: &str) -> Result<Ro
         })
 }
 
-/// Whether both tables exist, after running `setup` in the same round trip.
-pub(crate) async fn exist<S: Session>(
+/// The version table's rows (in byte order), after running `setup`, in
+/// one round trip; `None` when either table is missing. (A failed query
+/// takes its `setup` with it: both ran in one implicit transaction.)
+pub(crate) async fn read<S: Session>(
     session: &mut S,
     config: &RunConfig,
     setup: &[String],
-) -> Result<bool, RunError> {
+) -> Result<Option<Vec<String>>, RunError> {
     let mut sql = String::new();
     for s in setup {
         sql.push_str(s);
         sql.push_str("; ");
     }
-    sql.push_str(&exist_sql(
-        S::ENGINE,
-        &[&config.version_table, &config.history_table],
+    // One statement that needs both tables.
+    sql.push_str(&format!(
+        "SELECT v.version_num FROM {} AS v WHERE NOT EXISTS (SELECT 1 FROM {} WHERE false)",
+        config.version_table.to_sql(),
+        config.history_table.to_sql()
     ));
-    let rows = query(session, &sql, "looking for the version tables").await?;
-    Ok(is_true(first(&rows)))
+    match session.query(&sql).await {
+        Ok(rows) => Ok(Some(sorted_first_column(rows))),
+        Err(message) if is_missing_table(S::ENGINE, &message) => Ok(None),
+        Err(message) => Err(RunError::Database {
+            context: "reading the version table".into(),
+            message,
+        }),
+    }
+}
+
+fn is_missing_table(engine: Engine, message: &super::error::DbMessage) -> bool {
+    match engine {
+        Engine::Postgres => message.code == "42P01",
+        Engine::Sqlite => message.message.starts_with("no such table"),
+    }
+}
+
+fn sorted_first_column(rows: Rows) -> Vec<String> {
+    let mut out: Vec<String> = rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect();
+    out.sort();
+    out
 }
 
 /// The version table's rows, the table being known to exist, in byte order.
@@ -160,13 +186,9 @@ pub(crate) async fn rows<S: Session>(
     config: &RunConfig,
 ) -> Result<Vec<String>, RunError> {
     let sql = format!("SELECT version_num FROM {}", config.version_table.to_sql());
-    let rows = query(session, &sql, "reading the version table").await?;
-    let mut out: Vec<String> = rows
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect();
-    out.sort();
-    Ok(out)
+    Ok(sorted_first_column(
+        query(session, &sql, "reading the version table").await?,
+    ))
 }
 
 /// The version table's rows; none when it does not exist yet.

@@ -274,19 +274,25 @@ impl Session for PgSession {
     }
 
     async fn lock(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
-        let lock = Lock::acquire(db, config.lock_key(), config.lock_wait).await?;
-        match connect(db).await {
-            Ok(conn) => Ok(PgSession {
+        // The work session connects while the lock is sought: it does
+        // nothing until the lock is held.
+        let (lock, conn) = tokio::join!(
+            Lock::acquire(db, config.lock_key(), config.lock_wait),
+            connect(db)
+        );
+        match (lock, conn) {
+            (Ok(lock), Ok(conn)) => Ok(PgSession {
                 conn: Some(conn),
                 lock: Some(lock),
                 timeouts_set: !config.timeouts().is_empty(),
                 in_transaction: false,
                 pending_begin: false,
             }),
-            Err(e) => {
+            (Ok(lock), Err(e)) => {
                 lock.release().await;
                 Err(e)
             }
+            (Err(e), _) => Err(e),
         }
     }
 
