@@ -100,6 +100,13 @@ impl Schema {
     /// refused with the reason and the model is left unchanged. Raw SQL and
     /// Rust data steps are opaque to the model and change nothing.
     pub fn apply(&mut self, op: &Op) -> Result {
+        let result = self.apply_op(op);
+        // Whatever the op changed, even when it failed half way.
+        self.refresh_key_names(op);
+        result
+    }
+
+    fn apply_op(&mut self, op: &Op) -> Result {
         match op {
             Op::CreateSchema(o) => self.create_schema(o),
             Op::DropSchema(o) => self.drop_schema(o),
@@ -161,17 +168,55 @@ impl Schema {
         if self.indexes.contains_key(&key) {
             return Some("index");
         }
-        self.tables
-            .iter()
-            .filter(|((s, _), _)| s == schema)
-            .flat_map(|(_, t)| &t.constraints)
-            .find(|c| {
-                matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_)) && c.name() == name
-            })
-            .map(|c| match c {
-                Constraint::PrimaryKey(_) => "index of primary key",
-                _ => "index of unique constraint",
-            })
+        self.key_names.get(&key).copied()
+    }
+
+    /// Brings the names of key indexes up to date with the tables `op`
+    /// touches.
+    fn refresh_key_names(&mut self, op: &Op) {
+        let touched: Vec<Key> = match op {
+            Op::CreateTable(o) => vec![o.table.name.key()],
+            Op::DropTable(o) => vec![o.name.key()],
+            Op::RenameTable(o) => vec![o.name.key(), o.name.sibling(o.to.clone()).key()],
+            Op::AddColumn(o) => vec![o.table.key()],
+            Op::DropColumn(o) => vec![o.table.key()],
+            Op::RenameColumn(o) => vec![o.table.key()],
+            Op::AlterColumn(o) => vec![o.table.key()],
+            Op::AddConstraint(o) => vec![o.table.key()],
+            Op::DropConstraint(o) => vec![o.table.key()],
+            Op::DropSchema(o) => self
+                .key_names_of
+                .keys()
+                .filter(|(schema, _)| *schema == o.name)
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        for table in touched {
+            for name in self.key_names_of.remove(&table).unwrap_or_default() {
+                self.key_names.remove(&name);
+            }
+            let Some(def) = self.tables.get(&table) else {
+                continue;
+            };
+            let mut names = Vec::new();
+            for c in &def.constraints {
+                let kind = match c {
+                    Constraint::PrimaryKey(_) => "index of primary key",
+                    Constraint::Unique(_) => "index of unique constraint",
+                    _ => continue,
+                };
+                let name = (table.0.clone(), c.name().to_owned());
+                self.key_names.insert(name.clone(), kind);
+                names.push(name);
+            }
+            if !names.is_empty() {
+                // In name order, so that two schemas with the same tables
+                // compare equal whatever order their constraints came in.
+                names.sort();
+                self.key_names_of.insert(table, names);
+            }
+        }
     }
 
     fn relation_free(&self, schema: &str, name: &str) -> Result {

@@ -34,6 +34,11 @@ pub struct Schema {
     tables: BTreeMap<Key, TableDef>,
     indexes: BTreeMap<Key, IndexDef>,
     enums: BTreeMap<Key, Vec<String>>,
+    /// The names of the indexes behind primary keys and unique constraints
+    /// (they share the relation namespace), derived from `tables`: what
+    /// each is, and the names each table holds.
+    key_names: BTreeMap<Key, &'static str>,
+    key_names_of: BTreeMap<Key, Vec<Key>>,
 }
 
 impl Default for Schema {
@@ -50,6 +55,8 @@ impl Schema {
             tables: BTreeMap::new(),
             indexes: BTreeMap::new(),
             enums: BTreeMap::new(),
+            key_names: BTreeMap::new(),
+            key_names_of: BTreeMap::new(),
         }
     }
 
