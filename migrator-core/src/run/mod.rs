@@ -888,7 +888,13 @@ impl<'m> Runner<'m> {
         };
         let (prepared, _) = self.prepare_plan(&plan, engine)?;
         let single = self.config.single_transaction;
-        let mut out = String::new();
+        let size: usize = prepared
+            .iter()
+            .flat_map(|p| p.statements.iter().flatten())
+            .map(|s| s.sql.len() + 4)
+            .sum::<usize>()
+            + prepared.len() * 400;
+        let mut out = String::with_capacity(size);
         if engine == Engine::Sqlite {
             // Rebuilding a table must not cascade to the rows that
             // reference it (outside a transaction: SQLite ignores it inside).
