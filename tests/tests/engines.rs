@@ -291,13 +291,18 @@ fn down_reshape(op: &mut Ops) {
         .drop_default();
 }
 
-async fn rebuilding_a_table_keeps_its_rows_and_its_children(t: TestTarget) {
-    let db = t.database();
-    let m = Migrations::new(vec![
+/// accounts and entries (a1), then everything SQLite cannot alter in place (r2).
+fn accounts_then_reshape() -> Migrations {
+    Migrations::new(vec![
         rev("a1", &[], up_accounts, Downgrade::Written(down_accounts)),
         rev("r2", &["a1"], up_reshape, Downgrade::Written(down_reshape)),
     ])
-    .unwrap();
+    .unwrap()
+}
+
+async fn rebuilding_a_table_keeps_its_rows_and_its_children(t: TestTarget) {
+    let db = t.database();
+    let m = accounts_then_reshape();
     let runner = Runner::new(&m, RunConfig::default());
     runner.upgrade(&db, "a1").await.unwrap();
     let mut insert = String::new();
@@ -624,11 +629,7 @@ async fn on_sqlite_an_idle_application_connection_does_not_block_a_run() {
 async fn on_sqlite_a_rebuild_refuses_a_table_holding_what_the_model_does_not_know() {
     let t = TestTarget::new(Engine::Sqlite).await;
     let db = t.database();
-    let m = Migrations::new(vec![
-        rev("a1", &[], up_accounts, Downgrade::Written(down_accounts)),
-        rev("r2", &["a1"], up_reshape, Downgrade::Written(down_reshape)),
-    ])
-    .unwrap();
+    let m = accounts_then_reshape();
     let runner = Runner::new(&m, RunConfig::default());
     runner.upgrade(&db, "a1").await.unwrap();
     t.execute(
@@ -671,11 +672,7 @@ async fn on_sqlite_a_rebuild_refuses_a_table_holding_what_the_model_does_not_kno
 async fn on_sqlite_references_dangling_before_a_revision_do_not_stop_it() {
     let t = TestTarget::new(Engine::Sqlite).await;
     let db = t.database();
-    let m = Migrations::new(vec![
-        rev("a1", &[], up_accounts, Downgrade::Written(down_accounts)),
-        rev("r2", &["a1"], up_reshape, Downgrade::Written(down_reshape)),
-    ])
-    .unwrap();
+    let m = accounts_then_reshape();
     let runner = Runner::new(&m, RunConfig::default());
     runner.upgrade(&db, "a1").await.unwrap();
     t.execute(

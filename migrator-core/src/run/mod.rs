@@ -481,6 +481,11 @@ impl<'m> Runner<'m> {
         db: &Database,
         job: Job<'_>,
     ) -> Result<Outcome, RunError> {
+        if let Job::Run(direction, target) = job
+            && let Some(report) = self.nothing_to_do::<S>(db, direction, target).await?
+        {
+            return Ok(Outcome::Report(report));
+        }
         let mut session = S::lock(db, &self.config).await?;
         let result = match job {
             Job::Run(direction, target) => self
@@ -494,6 +499,40 @@ impl<'m> Runner<'m> {
         };
         session.finish().await;
         result
+    }
+
+    /// The report of a run with nothing to do, when the version table
+    /// (read without the lock, on one session) already says the database
+    /// is at `target` — the deploy-time case, which then needs neither the
+    /// lock nor its session. Whatever else it says is read again under the
+    /// lock: a run that has work to do plans from what it reads there.
+    async fn nothing_to_do<S: Session>(
+        &self,
+        db: &Database,
+        direction: Direction,
+        target: &str,
+    ) -> Result<Option<Report>, RunError> {
+        let mut session = S::open(db, &self.config).await?;
+        let rows = tables::read(&mut session, &self.config, &[]).await;
+        session.finish().await;
+        let Some(rows) = rows? else {
+            return Ok(None);
+        };
+        let graph = &self.migrations.graph;
+        let plan = match direction {
+            Direction::Up => graph.upgrade(&rows, target),
+            Direction::Down => graph.downgrade(&rows, target),
+        };
+        // An error (an unknown target, say) is reported under the lock.
+        Ok(plan.ok().filter(Plan::is_noop).map(|plan| {
+            if let Some(note) = &plan.note {
+                tracing::info!("{note}");
+            }
+            Report {
+                plan,
+                steps: Vec::new(),
+            }
+        }))
     }
 
     /// Sets the run's timeouts, creates the version tables when they are

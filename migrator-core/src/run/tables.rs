@@ -191,11 +191,16 @@ pub(crate) async fn rows<S: Session>(
     ))
 }
 
-/// The version table's rows; none when it does not exist yet.
+/// The version table's rows; none when it does not exist yet. One round
+/// trip when the tables exist.
 pub(crate) async fn current<S: Session>(
     session: &mut S,
     config: &RunConfig,
 ) -> Result<Vec<String>, RunError> {
+    if let Some(rows) = read(session, config, &[]).await? {
+        return Ok(rows);
+    }
+    // One of the two is missing: the version table alone may still exist.
     let sql = exist_sql(S::ENGINE, &[&config.version_table]);
     let exists = query(session, &sql, "looking for the version table").await?;
     if !is_true(first(&exists)) {
