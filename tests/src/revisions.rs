@@ -72,3 +72,16 @@ pub fn chain() -> Migrations {
     ])
     .expect("a valid graph")
 }
+
+/// Creates `people` (identity key, a name).
+pub fn up_people(op: &mut Ops) {
+    op.create_table("people", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("name");
+    });
+}
+
+/// Drops `people`.
+pub fn down_people(op: &mut Ops) {
+    op.drop_table("people");
+}

@@ -11,7 +11,8 @@ use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::{
-    chain, down_users, revision as rev, up_bio, up_failing, up_posts, up_users,
+    chain, down_people, down_users, revision as rev, up_bio, up_failing, up_people, up_posts,
+    up_users,
 };
 
 // Links the example application, and with it the revisions it registers.
@@ -520,15 +521,6 @@ async fn a_statement_over_statement_timeout_is_stopped_and_rolled_back(t: TestTa
     t.assert_at(&m, &["a1"]).await;
 }
 
-fn up_people(op: &mut Ops) {
-    op.create_table("people", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<String>("name");
-    });
-}
-fn down_people(op: &mut Ops) {
-    op.drop_table("people");
-}
 /// Three statements the runner may send in one round trip; the second fails
 /// on the rows, the third would not.
 fn up_unique_names(op: &mut Ops) {

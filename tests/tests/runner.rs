@@ -10,7 +10,9 @@ use migrator_core::registry::Downgrade;
 use migrator_core::run::{Database, Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
-use migrator_tests::revisions::{chain, down_users, revision as rev, up_users};
+use migrator_tests::revisions::{
+    chain, down_people, down_users, revision as rev, up_people, up_users,
+};
 
 fn up_concurrent_index(op: &mut Ops) {
     op.create_index("users", ["email"])
@@ -364,15 +366,6 @@ async fn single_transaction_mode_knows_its_limits() {
     assert_at(&db, &m, &["c3"]).await;
 }
 
-fn up_people(op: &mut Ops) {
-    op.create_table("people", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<String>("name");
-    });
-}
-fn down_people(op: &mut Ops) {
-    op.drop_table("people");
-}
 fn up_unique_names(op: &mut Ops) {
     op.create_index("people", ["name"])
         .named("ix_people_name")
