@@ -461,7 +461,10 @@ impl<'m> Runner<'m> {
         &self,
         session: &mut S,
     ) -> Result<Vec<(String, String, String)>, RunError> {
-        let rows = tables::current(session, &self.config).await?;
+        // Without both tables nothing was recorded, so nothing changed.
+        let Some(rows) = tables::read(session, &self.config, &[]).await? else {
+            return Ok(Vec::new());
+        };
         let stored = tables::checksums(session, &self.config).await?;
         let applied = self.migrations.graph.applied(&rows)?;
         let (_, sums) = self.migrations.replay(&applied)?;

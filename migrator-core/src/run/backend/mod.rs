@@ -5,11 +5,62 @@
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
+use std::time::{Duration, Instant};
+
 use super::config::RunConfig;
 use super::database::{Database, Engine};
 use super::error::{DbMessage, RunError};
 use crate::ops::{DataTx, Op};
 use crate::render::Statement;
+
+/// A runner waiting for the migration lock, on either engine: tries spaced
+/// from 20 ms up to 1 s, a note when it starts waiting and every 5 s after,
+/// and giving up once `wait` has passed.
+pub(crate) struct Waiting {
+    started: Instant,
+    wait: Option<Duration>,
+    delay: Duration,
+    last_note: Option<Instant>,
+}
+
+impl Waiting {
+    pub(crate) fn new(wait: Option<Duration>) -> Self {
+        Self {
+            started: Instant::now(),
+            wait,
+            delay: Duration::from_millis(20),
+            last_note: None,
+        }
+    }
+
+    /// How long it has waited.
+    pub(crate) fn waited(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Whether it is time to give up.
+    pub(crate) fn expired(&self) -> bool {
+        self.wait.is_some_and(|w| self.waited() >= w)
+    }
+
+    /// Whether to say it is waiting now.
+    pub(crate) fn note_due(&mut self) -> bool {
+        let due = self
+            .last_note
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(5));
+        if due {
+            self.last_note = Some(Instant::now());
+        }
+        due
+    }
+
+    /// Sleeps until the next try (never past the time to give up).
+    pub(crate) async fn pause(&mut self) {
+        let remaining = self.wait.map(|w| w.saturating_sub(self.waited()));
+        tokio::time::sleep(remaining.map_or(self.delay, |r| r.min(self.delay))).await;
+        self.delay = (self.delay * 2).min(Duration::from_secs(1));
+    }
+}
 
 /// Rows of a query, each column as text (`None` for NULL).
 pub(crate) type Rows = Vec<Vec<Option<String>>>;

@@ -2,11 +2,11 @@
 //! session.
 
 use std::ops::{Deref, DerefMut};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::{Rows, Session};
+use super::{Rows, Session, Waiting};
 use crate::ops::{DataTx, Op};
 use crate::render::{Effect, Statement};
 use crate::run::config::RunConfig;
@@ -107,10 +107,7 @@ impl Lock {
             key,
         };
         let conn = lock.conn.as_ref().expect("set just above");
-        let started = Instant::now();
-        let mut delay = Duration::from_millis(20);
-        let mut last_note = Instant::now();
-        let mut first_note = true;
+        let mut waiting = Waiting::new(wait);
         loop {
             let granted = simple_rows(conn, &format!("SELECT pg_try_advisory_lock({key})"))
                 .await
@@ -121,27 +118,23 @@ impl Lock {
                 return Ok(lock);
             }
             let holder = holder(conn, key).await;
-            if wait.is_some_and(|w| started.elapsed() >= w) {
+            if waiting.expired() {
                 // Dropping the guard closes the session.
                 return Err(RunError::LockWait {
                     key,
                     holder,
-                    waited: started.elapsed(),
+                    waited: waiting.waited(),
                 });
             }
-            if first_note || last_note.elapsed() >= Duration::from_secs(5) {
-                first_note = false;
+            if waiting.note_due() {
                 tracing::info!(
                     "waiting for the migration lock (advisory lock {key}{}), held by another runner",
                     holder
                         .map(|p| format!(", backend pid {p}"))
                         .unwrap_or_default()
                 );
-                last_note = Instant::now();
             }
-            let remaining = wait.map(|w| w.saturating_sub(started.elapsed()));
-            tokio::time::sleep(remaining.map_or(delay, |r| r.min(delay))).await;
-            delay = (delay * 2).min(Duration::from_secs(1));
+            waiting.pause().await;
         }
     }
 

@@ -21,12 +21,12 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode};
 
-use super::{Rows, Session};
+use super::{Rows, Session, Waiting};
 use crate::ops::DataTx;
 use crate::render::{Effect, Rebuild, Statement};
 use crate::run::config::RunConfig;
@@ -184,35 +184,28 @@ async fn lock_file(db: &Database, path: &Path, config: &RunConfig) -> Result<Fil
         .write(true)
         .open(&lock_path)
         .map_err(|e| failed("open", &e))?;
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(20);
-    let mut last_note: Option<Instant> = None;
+    let mut waiting = Waiting::new(config.lock_wait);
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(file),
             Err(std::fs::TryLockError::WouldBlock) => {}
             Err(std::fs::TryLockError::Error(e)) => return Err(failed("lock", &e)),
         }
-        if config.lock_wait.is_some_and(|w| started.elapsed() >= w) {
+        if waiting.expired() {
             return Err(RunError::Busy {
                 database: db.describe(),
                 lock_file: lock_path.display().to_string(),
-                waited: started.elapsed(),
+                waited: waiting.waited(),
             });
         }
-        if last_note.is_none_or(|t| t.elapsed() >= Duration::from_secs(5)) {
+        if waiting.note_due() {
             tracing::info!(
                 "waiting for the migration lock on {} ({}), held by another runner",
                 db.describe(),
                 lock_path.display()
             );
-            last_note = Some(Instant::now());
         }
-        let remaining = config
-            .lock_wait
-            .map(|w| w.saturating_sub(started.elapsed()));
-        tokio::time::sleep(remaining.map_or(delay, |r| r.min(delay))).await;
-        delay = (delay * 2).min(Duration::from_secs(1));
+        waiting.pause().await;
     }
 }
 
