@@ -166,6 +166,11 @@ pub enum RegistryError {
         /// The other.
         second: String,
     },
+    /// No revision is linked into the binary, and none was expected.
+    #[error(
+        "no revisions are linked into this binary, so there is nothing to run or check. If the migrations live in a library crate, the binary must link it: add `use my_app as _;` (the crate's name) to its main.rs; a binary that has none on purpose passes `CliConfig {{ revisions: Some(Vec::new()), .. }}` (or uses `Migrations::new(Vec::new())`). To write the first revision, run `revision -m \"...\"`"
+    )]
+    Empty,
     /// Another graph error, with where each revision it names is declared.
     #[error("{source}{}", declared_at(.locations))]
     Graph {

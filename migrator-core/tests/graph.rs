@@ -1175,6 +1175,14 @@ fn irreversible_revisions_stop_a_downgrade() {
         "a1",
         "cannot downgrade to `a1`: revision b2 is irreversible (drops the legacy table); the furthest this downgrade can go is `downgrade b2`",
     );
+    // At the irreversible revision itself: nothing can be undone, and the
+    // message says so instead of naming where the database already is.
+    down_err(
+        &g,
+        &["b2"],
+        "-1",
+        "cannot downgrade to `-1`: revision b2 is irreversible (drops the legacy table); the database is at b2, so nothing on its line can be undone. If its changes were undone by hand, record that with `stamp <its parent>`",
+    );
     up(
         &g,
         &BASE,
@@ -1311,4 +1319,78 @@ fn version_changes_apply_to_rows_and_report_a_mismatch() {
     assert!(!VersionChange::Delete("zz".into()).apply(&mut rows));
     assert!(!VersionChange::Insert("m".into()).apply(&mut rows));
     assert_eq!(merge.to_string(), "merge: delete b, update a -> m");
+}
+
+// ---------------------------------------------------------------- stamp
+
+#[track_caller]
+fn stamp(g: &Graph, current: &[&str], target: &str, after: &[&str]) {
+    let rows = g
+        .stamp(current, target)
+        .unwrap_or_else(|e| panic!("stamp {current:?} -> {target}: {e}"));
+    assert_eq!(rows, after, "stamp {current:?} -> {target}");
+}
+
+/// Alembic's stamp replaces only the rows on the target's own line
+/// (ancestors and descendants, dependencies included) and keeps the rest.
+#[test]
+fn stamp_replaces_only_the_rows_on_the_targets_line() {
+    let g = linear();
+    stamp(&g, &BASE, "c3", &["c3"]);
+    stamp(&g, &["b2"], "d4", &["d4"]);
+    stamp(&g, &["d4"], "b2", &["b2"]);
+    stamp(&g, &["c3"], "c3", &["c3"]);
+    stamp(&g, &["c3"], "base", &[]);
+    stamp(&g, &["b2"], "heads", &["d4"]);
+    stamp(&g, &["b2"], "+1", &["c3"]);
+
+    let g = one_branch();
+    stamp(&g, &["a2", "b1"], "a1", &["a1", "b1"]);
+    stamp(&g, &["a1"], "b1", &["a1", "b1"]);
+    stamp(&g, &["a1", "b1"], "r", &["r"]);
+    stamp(&g, &["r"], "heads", &["a2", "b1"]);
+    stamp(&g, &["a2"], "r", &["r"]);
+    stamp(&g, &BASE, "a2", &["a2"]);
+    stamp(&g, &["b1"], "a2", &["a2", "b1"]);
+    stamp(&g, &["a2", "b1"], "base", &[]);
+
+    let g = diamond();
+    stamp(&g, &["a"], "b", &["a", "b"]);
+    stamp(&g, &["a", "b"], "m", &["m"]);
+    stamp(&g, &["m"], "a", &["a"]);
+    stamp(&g, &["a"], "r", &["r"]);
+    stamp(&g, &["a", "b"], "r", &["r"]);
+    stamp(&g, &["r"], "m", &["m"]);
+
+    let g = several_bases();
+    stamp(&g, &["x2"], "y1", &["x2", "y1"]);
+    stamp(&g, &["x2", "y2"], "x1", &["x1", "y2"]);
+    stamp(&g, &BASE, "heads", &["x2", "y2"]);
+    stamp(&g, &["x1"], "heads", &["x2", "y2"]);
+    stamp(&g, &["x1", "y1"], "base", &[]);
+
+    let g = merge_of_three();
+    stamp(&g, &["a"], "b", &["a", "b"]);
+    stamp(&g, &["a", "b"], "c", &["a", "b", "c"]);
+    stamp(&g, &["a", "b", "c"], "m", &["m"]);
+    stamp(&g, &["m"], "c", &["c"]);
+    stamp(&g, &["a", "b"], "r", &["r"]);
+
+    let g = labelled();
+    stamp(&g, &["l2", "q2"], "left@head", &["l2", "q2"]);
+    stamp(&g, &["l2", "q2"], "l1", &["l1", "q2"]);
+    stamp(&g, &["l1"], "right@head", &["l1", "q2"]);
+    stamp(&g, &["l2", "q1"], "r0", &["r0"]);
+
+    let g = dependencies();
+    // b2 depends on a1: it is on a1's line.
+    stamp(&g, &["a2", "b2"], "a1", &["a1"]);
+    stamp(&g, &["a1"], "b2", &["b2"]);
+    stamp(&g, &["a2"], "b1", &["a2", "b1"]);
+    stamp(&g, &["a1", "b1"], "a2", &["a2", "b1"]);
+
+    let err = linear().stamp(["b2"], "a1:c3").unwrap_err();
+    assert!(err.to_string().contains("not a range"), "{err}");
+    let err = linear().stamp(["zz"], "c3").unwrap_err();
+    assert!(err.to_string().contains("`zz`"), "{err}");
 }

@@ -82,6 +82,10 @@ pub(super) async fn dispatch(
 ) -> Result {
     let migrations = match &config.revisions {
         Some(list) => Migrations::new(list.clone()),
+        // The first revision of a project is written with none linked yet.
+        None if matches!(cli.command, Command::Revision(_)) => {
+            Migrations::new(crate::registry::registered())
+        }
         None => Migrations::registered(),
     }
     .map_err(|e| e.to_string())?;
@@ -233,7 +237,12 @@ async fn history(
     indicate_current: bool,
     out: &mut dyn Write,
 ) -> Result {
-    let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
+    // `current`, and a relative step with no anchor (`-2:`), stand for
+    // where the database is, as in Alembic.
+    let needs_db = indicate_current
+        || range.is_some_and(|r| {
+            r.contains("current") || r.split(':').any(|side| side.starts_with(['-', '+']))
+        });
     let rows = if needs_db {
         cx.current().await?
     } else {
@@ -393,6 +402,18 @@ fn merge(
             }
         ));
     }
+    // Revisions some revision already merges would only gain a redundant
+    // merge and a second head.
+    let graph = cx.graph();
+    for candidate in graph.merge_points() {
+        let below = graph.applied([candidate]).map_err(|e| e.to_string())?;
+        if !parents.iter().any(|p| p == candidate) && parents.iter().all(|p| below.contains(p)) {
+            return Err(format!(
+                "{} are already merged by revision {candidate}; a second merge would add a redundant revision and a head. Nothing was written (see `history`; `merge heads` merges what is still apart)",
+                parents.join(" and ")
+            ));
+        }
+    }
     create(cx, parents, message, labels, Vec::new(), rev_id, out)
 }
 
@@ -431,6 +452,44 @@ fn revision(cx: &Context<'_>, args: &Revision, out: &mut dyn Write) -> Result {
     )
 }
 
+/// What the checksum comparison covered, in words.
+fn checksum_summary(v: &crate::run::Verification) -> String {
+    if v.applied == 0 {
+        return "nothing is applied, so no checksum was compared".to_owned();
+    }
+    let mut text = if v.compared == v.applied {
+        format!(
+            "the checksums of all {} applied revision(s) match",
+            v.compared
+        )
+    } else {
+        format!(
+            "checksums compared for {} of {} applied revision(s)",
+            v.compared, v.applied
+        )
+    };
+    if !v.changed.is_empty() {
+        text = format!(
+            "checksums compared for {} applied revision(s), {} changed",
+            v.compared,
+            v.changed.len()
+        );
+    }
+    if !v.stamped.is_empty() {
+        text.push_str(&format!(
+            "; recorded only by a stamp (their ops never ran here; checked against their ops when stamped): {}",
+            v.stamped.join(", ")
+        ));
+    }
+    if !v.unrecorded.is_empty() {
+        text.push_str(&format!(
+            "; no checksum recorded (stamped by an older migrator; `stamp <heads> --purge` records them): {}",
+            v.unrecorded.join(", ")
+        ));
+    }
+    text
+}
+
 async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write) -> Result {
     let graph = cx.graph();
     let mut problems = Vec::new();
@@ -445,31 +504,47 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
     let rows = cx.current().await?;
     let db = cx.database();
     let runner = cx.runner();
-    let wanted = graph.version_rows(&heads).map_err(|e| e.to_string())?;
-    if rows != wanted {
-        problems.push(format!(
-            "the database is at {}, not at the heads ({}); run `upgrade heads`",
-            at(&rows),
-            at(&wanted)
-        ));
-    }
-    match runner.changed(&db).await {
-        Ok(changed) => {
-            for (id, then, now) in changed {
-                problems.push(format!(
-                    "revision {id} has changed since it was applied (checksum {then} then, {now} now)"
-                ));
-            }
+    let mut notes = Vec::new();
+    // Version-table rows the graph does not know: that is the problem, and
+    // `upgrade heads` would fail on it too.
+    if let Err(e) = graph.applied(&rows) {
+        problems.push(e.to_string());
+    } else {
+        let wanted = graph.version_rows(&heads).map_err(|e| e.to_string())?;
+        if rows != wanted {
+            problems.push(format!(
+                "the database is at {}, not at the heads ({}); run `upgrade heads`",
+                at(&rows),
+                at(&wanted)
+            ));
         }
-        Err(e) => problems.push(e.to_string()),
+        match runner.verify(&db).await {
+            Ok(v) => {
+                for (id, then, now) in &v.changed {
+                    let line = format!(
+                        "revision {id} has changed since it was applied (checksum {then} then, {now} now)"
+                    );
+                    if cx.run.accept_changed {
+                        notes.push(format!("{line}, accepted by --accept-changed"));
+                    } else {
+                        problems.push(format!(
+                            "{line}; restore it, or accept the change with --accept-changed"
+                        ));
+                    }
+                }
+                notes.push(checksum_summary(&v));
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
     }
     if problems.is_empty() {
         return write_out(
             out,
             &format!(
-                "No problems found: {} revision(s), database at {}, checksums match\n",
+                "No problems found: {} revision(s), database at {}; {}\n",
                 graph.len(),
-                at(&rows)
+                at(&rows),
+                notes.join("; ")
             ),
         );
     }

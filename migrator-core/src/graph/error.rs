@@ -223,7 +223,12 @@ pub enum GraphError {
     },
     /// A downgrade through a revision marked irreversible.
     #[error(
-        "cannot downgrade to `{target}`: revision {revision} is irreversible ({reason}); the furthest this downgrade can go is `downgrade {revision}`"
+        "cannot downgrade to `{target}`: revision {revision} is irreversible ({reason}); {}",
+        if *.at_current {
+            format!("the database is at {revision}, so nothing on its line can be undone. If its changes were undone by hand, record that with `stamp <its parent>`")
+        } else {
+            format!("the furthest this downgrade can go is `downgrade {revision}`")
+        }
     )]
     Irreversible {
         /// The target as typed.
@@ -232,6 +237,9 @@ pub enum GraphError {
         revision: String,
         /// The reason the revision gives.
         reason: String,
+        /// Whether it is where the database is (a version-table row), so
+        /// that the downgrade can undo nothing at all on its line.
+        at_current: bool,
     },
 }
 

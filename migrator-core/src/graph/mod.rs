@@ -36,6 +36,7 @@
 mod error;
 mod history;
 mod plan;
+mod stamp;
 mod suggest;
 mod target;
 

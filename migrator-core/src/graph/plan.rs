@@ -432,6 +432,7 @@ impl Graph {
                 target: shown.to_owned(),
                 revision: self.id(r).to_owned(),
                 reason: self.revs[r].irreversible.clone().unwrap_or_default(),
+                at_current: rows.contains(&r),
             });
         }
         let before = self.strings(rows.iter().copied());
@@ -447,7 +448,7 @@ impl Graph {
 
     /// The nodes strictly above `nodes` through `edges` (`children` or
     /// `all_children`) that are in `within`.
-    fn descendants_within(
+    pub(crate) fn descendants_within(
         &self,
         nodes: &[usize],
         within: &[bool],

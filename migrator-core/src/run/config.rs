@@ -57,6 +57,14 @@ impl RunConfig {
         i64::from_ne_bytes(super::checksum::fnv64(name.as_bytes()).to_ne_bytes())
     }
 
+    /// How long a read of the version table made without the migration lock
+    /// (`current`, the check that an upgrade has nothing to do) waits
+    /// behind another session's lock on it: `lock_timeout`, or 5 s when
+    /// that is `None`.
+    pub fn read_lock_timeout(&self) -> Duration {
+        self.lock_timeout.unwrap_or(Duration::from_secs(5))
+    }
+
     /// `SET` statements for the timeouts of a run's work session.
     pub(crate) fn timeouts(&self) -> Vec<String> {
         let mut out = Vec::new();

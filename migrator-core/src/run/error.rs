@@ -28,11 +28,12 @@ impl DbMessage {
         match e.as_db_error() {
             Some(db) => {
                 let code = db.code().code().to_owned();
-                // PostgreSQL gives no hint for a missing privilege; say which one.
-                let hint = db.hint().map(str::to_owned).or_else(|| {
-                    (code == "42501").then(|| {
-                        "the database role lacks a privilege: creating objects needs CREATE on their schema (GRANT CREATE ON SCHEMA <schema> TO <role>), altering or dropping a table needs to own it".to_owned()
-                    })
+                // PostgreSQL gives no hint for a missing privilege or an
+                // empty search_path; say what to do.
+                let hint = db.hint().map(str::to_owned).or_else(|| match code.as_str() {
+                    "42501" => Some("the database role lacks a privilege: creating objects needs CREATE on their schema (GRANT CREATE ON SCHEMA <schema> TO <role>), altering or dropping a table needs to own it".to_owned()),
+                    "3F000" => Some("the session's search_path names no existing schema (search_path = '' on the role?): give the tables a schema (RunConfig::version_table, e.g. public.migrator_version) or set the role's search_path".to_owned()),
+                    _ => None,
                 });
                 DbMessage {
                     code,
@@ -87,6 +88,21 @@ pub enum RunError {
     /// The target or the version table does not fit the graph.
     #[error(transparent)]
     Graph(#[from] GraphError),
+    /// An earlier run's `CREATE INDEX CONCURRENTLY` is still building the
+    /// index this revision would build.
+    #[error(
+        "revision {revision}: index {index} is still being built by backend pid {pid} (an earlier run's CREATE INDEX CONCURRENTLY, whose client is gone); waited {waited:?}. Nothing was changed: run again once it has finished (raise --lock-wait to wait longer), or stop it with SELECT pg_cancel_backend({pid}) and run again to build it anew"
+    )]
+    BuildInProgress {
+        /// The revision.
+        revision: String,
+        /// The index.
+        index: String,
+        /// The backend building it.
+        pid: i32,
+        /// How long this runner waited.
+        waited: Duration,
+    },
     /// The database cannot be reached.
     #[error("cannot connect to {url}: {message}")]
     Connect {
@@ -96,6 +112,35 @@ pub enum RunError {
         message: String,
         /// The SQLSTATE, when the server answered (`3D000`: no such database).
         code: Option<String>,
+    },
+    /// A verb that only reads was pointed at an SQLite file that does not
+    /// exist (nothing was created).
+    #[error(
+        "there is no SQLite database at {database} (nothing was created): check the path, or run `upgrade` to create it"
+    )]
+    NoDatabase {
+        /// The file's path.
+        database: String,
+    },
+    /// The version table's name has no schema and the session's
+    /// search_path names none, so it cannot be looked up.
+    #[error(
+        "cannot look for the version table {table}: its name has no schema and the session's search_path names no existing schema (search_path = '' on the role?). Give the table a schema (RunConfig::version_table, e.g. public.{table}) or set the role's search_path (ALTER ROLE … SET search_path = public)"
+    )]
+    NoSchema {
+        /// The version table's name.
+        table: String,
+    },
+    /// The version table names applied revisions, but the history table,
+    /// which holds their checksums, is missing.
+    #[error(
+        "the version table says the database is at {}, but the history table {table} is missing (dropped by hand?), so no checksum can be compared. Restore it from a backup, or record the revisions' checksums as they are now with `stamp {} --purge`", state_at(.at), .at.join(" ")
+    )]
+    NoHistory {
+        /// The history table's name.
+        table: String,
+        /// The version-table rows.
+        at: Vec<String>,
     },
     /// A statement of the runner's own (version table, lock) failed.
     #[error("{context}: {message}")]
@@ -202,6 +247,46 @@ pub enum RunError {
         message: String,
         /// The version-table rows the database is left at.
         at: Vec<String>,
+    },
+    /// A revision's own SQL (or data step) ended the transaction the runner
+    /// opened for it; what ran before may be committed.
+    #[error("revision {revision}: {op} ended the transaction the runner opened for the revision (a COMMIT or ROLLBACK in it):\n  {sql}\nWhat the revision ran before that point is committed if it was a COMMIT (undone if a ROLLBACK); nothing after it ran, and the version table still says {}. Look at the database, then either finish the revision by hand and run `stamp {revision}`, or undo what was committed; and take COMMIT and ROLLBACK out of the revision: each revision already runs in a transaction of its own", state_at(.at))]
+    TransactionEnded {
+        /// The revision.
+        revision: String,
+        /// The op whose SQL ended the transaction.
+        op: String,
+        /// Its SQL.
+        sql: String,
+        /// The version-table rows the database is left at.
+        at: Vec<String>,
+    },
+    /// The version table no longer held what the step was planned from:
+    /// another runner moved the database meanwhile.
+    #[error("another runner moved the database while this one ran: revision {revision} was planned from {}, which the version table no longer holds. Nothing of revision {revision} was applied (it was rolled back). Run `current` to see where the database is now, then run the command again", state_at(.planned))]
+    Moved {
+        /// The revision.
+        revision: String,
+        /// The version-table rows it was planned from.
+        planned: Vec<String>,
+    },
+    /// The migration lock was lost during the run.
+    #[error("the migration lock was lost during the run ({why}); stopped{} so that no other runner applies a revision twice. The database is at {}; run the command again", .next.as_ref().map(|n| format!(" before revision {n}")).unwrap_or_default(), state_at(.at))]
+    LockLost {
+        /// Why the lock is no longer held.
+        why: String,
+        /// The revision that would have run next.
+        next: Option<String>,
+        /// The version-table rows the database is left at.
+        at: Vec<String>,
+    },
+    /// An offline downgrade given a target instead of a range.
+    #[error(
+        "with --sql a downgrade needs a range FROM:TO, e.g. `downgrade head:base --sql` or `downgrade head:-1 --sql` (`{target}` alone would start from the version table, and offline there is none to read)"
+    )]
+    OfflineDowngrade {
+        /// The target given.
+        target: String,
     },
     /// A Rust data step in offline mode.
     #[error(

@@ -34,27 +34,32 @@ mod checksum;
 mod config;
 mod database;
 mod error;
-mod offline;
+mod stamp;
 mod tables;
 pub(crate) mod tls;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
 
 pub use config::RunConfig;
 pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError, redact};
 pub use tls::connect;
+pub use verify::Verification;
 
 use backend::Session;
 use backend::postgres::PgSession;
 pub(crate) use backend::sqlite::Handle as SqliteHandle;
 use backend::sqlite::SqliteSession;
 
-use crate::graph::{Direction, Graph, Plan, Step};
+use crate::graph::{Direction, Graph, Plan, Step, Target};
 use crate::ops::Op;
 use crate::registry::{self, Downgrade, Registered, RegistryError};
-use crate::render::{Dialect, RenderError, Statement};
+use crate::render::{Dialect, Effect, RenderError, Statement};
 use crate::schema::{ReplayError, Schema};
 
 /// PostgreSQL's SQLSTATE `lock_not_available`, raised when `lock_timeout`
@@ -68,9 +73,16 @@ pub struct Migrations {
 }
 
 impl Migrations {
-    /// Every revision linked into this binary (`#[migration]`), checked as a graph.
+    /// Every revision linked into this binary (`#[migration]`), checked as
+    /// a graph. None at all is an error ([`RegistryError::Empty`]: the
+    /// binary most likely forgot to link the crate that holds them); a
+    /// binary with none on purpose uses [`Migrations::new`].
     pub fn registered() -> Result<Self, RegistryError> {
-        Self::new(registry::registered())
+        let all = registry::registered();
+        if all.is_empty() {
+            return Err(RegistryError::Empty);
+        }
+        Self::new(all)
     }
 
     /// A given set of revisions, checked as a graph.
@@ -298,13 +310,21 @@ enum Failure {
         step: String,
         message: String,
     },
+    /// The version table no longer holds the rows the step was planned
+    /// from: another runner moved the database.
+    Moved,
+    /// The revision's own SQL (or data step) ended its transaction.
+    Ended {
+        op: String,
+        sql: String,
+    },
 }
 
 impl Failure {
     fn is_lock_timeout(&self) -> bool {
         match self {
             Failure::Statement { error, .. } => LOCK_NOT_AVAILABLE.contains(&error.code.as_str()),
-            Failure::Data { .. } => false,
+            Failure::Data { .. } | Failure::Moved | Failure::Ended { .. } => false,
         }
     }
 
@@ -331,8 +351,30 @@ impl Failure {
                 message,
                 at,
             },
+            Failure::Ended { op, sql } => RunError::TransactionEnded {
+                revision: revision.to_owned(),
+                op,
+                sql,
+                at,
+            },
+            Failure::Moved => RunError::Moved {
+                revision: revision.to_owned(),
+                planned: at,
+            },
         }
     }
+}
+
+/// What a statement of a revision's transaction belongs to.
+#[derive(Clone, Copy)]
+enum Part {
+    /// The check that the version table still holds what the step was
+    /// planned from.
+    Guard,
+    /// Op `n` of the revision.
+    Op(usize),
+    /// The version-table change and history row.
+    Bookkeeping,
 }
 
 /// Runs the statements `pending` holds (emptying it); a failure names the
@@ -340,7 +382,7 @@ impl Failure {
 async fn flush<S: Session>(
     session: &mut S,
     prepared: &Prepared,
-    pending: &mut Vec<(&Statement, Option<usize>)>,
+    pending: &mut Vec<(&Statement, Part)>,
 ) -> Result<(), Failure> {
     if pending.is_empty() {
         return Ok(());
@@ -348,16 +390,50 @@ async fn flush<S: Session>(
     let batch = std::mem::take(pending);
     let statements: Vec<&Statement> = batch.iter().map(|(s, _)| *s).collect();
     session.statements(&statements).await.map_err(|(i, error)| {
-        let (statement, op) = batch[i];
+        let (statement, part) = batch[i];
+        let op = match part {
+            // The guard's insert of NULL fails exactly when the version
+            // table no longer holds the planned rows; any other failure of
+            // it (the lock's timeout) is what the database said.
+            Part::Guard if !LOCK_NOT_AVAILABLE.contains(&error.code.as_str()) => {
+                return Failure::Moved;
+            }
+            Part::Guard => "the version table's lock".to_owned(),
+            Part::Op(o) => prepared.ops[o].describe(),
+            Part::Bookkeeping => "the version table".to_owned(),
+        };
         Failure::Statement {
-            op: op.map_or_else(
-                || "the version table".to_owned(),
-                |o| prepared.ops[o].describe(),
-            ),
+            op,
             sql: statement.sql.clone(),
             error,
         }
     })
+}
+
+/// Fails when the revision's own SQL or data step ended the transaction the
+/// runner opened for it.
+async fn still_in_revision<S: Session>(session: &mut S, op: &Op, sql: &str) -> Result<(), Failure> {
+    match session.still_in_revision().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Failure::Ended {
+            op: op.describe(),
+            sql: sql.to_owned(),
+        }),
+        Err(error) => Err(Failure::Statement {
+            op: op.describe(),
+            sql: sql.to_owned(),
+            error,
+        }),
+    }
+}
+
+/// What a panic said, when it said it with a string.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -442,35 +518,6 @@ impl<'m> Runner<'m> {
         }
     }
 
-    /// The applied revisions whose ops changed since they ran: `(id,
-    /// checksum when applied, checksum now)`.
-    pub async fn changed(&self, db: &Database) -> Result<Vec<(String, String, String)>, RunError> {
-        match db.engine() {
-            Engine::Postgres => {
-                self.changed_in(&mut PgSession::open(db, &self.config).await?)
-                    .await
-            }
-            Engine::Sqlite => {
-                self.changed_in(&mut SqliteSession::open(db, &self.config).await?)
-                    .await
-            }
-        }
-    }
-
-    async fn changed_in<S: Session>(
-        &self,
-        session: &mut S,
-    ) -> Result<Vec<(String, String, String)>, RunError> {
-        // Without both tables nothing was recorded, so nothing changed.
-        let Some(rows) = tables::read(session, &self.config, &[]).await? else {
-            return Ok(Vec::new());
-        };
-        let stored = tables::checksums(session, &self.config).await?;
-        let applied = self.migrations.graph.applied(&rows)?;
-        let (_, sums) = self.migrations.replay(&applied)?;
-        Ok(changed(&stored, sums))
-    }
-
     /// Runs `job` holding the migration lock of `db`'s engine.
     async fn locked(&self, db: &Database, job: Job<'_>) -> Result<Outcome, RunError> {
         match db.engine() {
@@ -515,8 +562,13 @@ impl<'m> Runner<'m> {
         direction: Direction,
         target: &str,
     ) -> Result<Option<Report>, RunError> {
-        let mut session = S::open(db, &self.config).await?;
-        let rows = tables::read(&mut session, &self.config, &[]).await;
+        let mut session = match S::open(db, &self.config).await {
+            // The run creates it.
+            Err(RunError::NoDatabase { .. }) => return Ok(None),
+            opened => opened?,
+        };
+        let setup = S::read_setup_sql(&self.config);
+        let rows = tables::read(&mut session, &self.config, &setup).await;
         session.finish().await;
         let Some(rows) = rows? else {
             return Ok(None);
@@ -608,12 +660,21 @@ impl<'m> Runner<'m> {
         &self,
         session: &mut S,
         prepared: &Prepared,
+        at: &BTreeSet<String>,
         with_ops: bool,
         server_clock: bool,
         started: Instant,
     ) -> Result<(), Failure> {
-        // Each statement with the op it belongs to (None: the bookkeeping).
-        let mut pending: Vec<(&Statement, Option<usize>)> = Vec::new();
+        // Each statement with what it belongs to. First, under the version
+        // table's lock, the check that it still holds what the step was
+        // planned from (the migration lock is not the only guard: a runner
+        // whose lock session died must not apply a revision again).
+        let guard: Vec<Statement> = S::serialize_sql(&self.config)
+            .into_iter()
+            .chain([tables::guard_sql(&self.config, S::ENGINE, at)])
+            .map(Statement::new)
+            .collect();
+        let mut pending: Vec<(&Statement, Part)> = guard.iter().map(|s| (s, Part::Guard)).collect();
         let ops = if with_ops {
             prepared.ops.as_slice()
         } else {
@@ -627,14 +688,31 @@ impl<'m> Runner<'m> {
                     sql: "BEGIN".into(),
                     error,
                 })?;
-                (step.up)(session.data_tx())
-                    .await
-                    .map_err(|e| Failure::Data {
+                // A panic is caught and reported like a failing statement:
+                // the revision is rolled back, the run stops cleanly.
+                let ran = AssertUnwindSafe((step.up)(session.data_tx()))
+                    .catch_unwind()
+                    .await;
+                let message = match ran {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e.to_string()),
+                    Err(panic) => Some(format!("it panicked: {}", panic_message(&*panic))),
+                };
+                if let Some(message) = message {
+                    return Err(Failure::Data {
                         step: step.name.clone(),
-                        message: e.to_string(),
-                    })?;
+                        message,
+                    });
+                }
+                still_in_revision(session, op, "(a Rust data step)").await?;
             }
-            pending.extend(statements.iter().map(|s| (s, Some(index))));
+            pending.extend(statements.iter().map(|s| (s, Part::Op(index))));
+            // Raw SQL may end the transaction (a COMMIT in it): found out
+            // at once, before anything else runs outside it.
+            if let Some(raw) = statements.iter().find(|s| s.effect == Effect::Unknown) {
+                flush(session, prepared, &mut pending).await?;
+                still_in_revision(session, op, &raw.sql).await?;
+            }
         }
         let clock = S::elapsed_sql().filter(|_| server_clock);
         if clock.is_none() {
@@ -647,7 +725,7 @@ impl<'m> Runner<'m> {
             .into_iter()
             .map(Statement::new)
             .collect();
-        pending.extend(bookkeeping.iter().map(|s| (s, None)));
+        pending.extend(bookkeeping.iter().map(|s| (s, Part::Bookkeeping)));
         flush(session, prepared, &mut pending).await?;
         session.check().await.map_err(|error| Failure::Statement {
             op: "the checks after the revision".into(),
@@ -710,6 +788,15 @@ impl<'m> Runner<'m> {
         }
         let mut steps = Vec::with_capacity(prepared.len());
         for p in &prepared {
+            // The version table guards each step as well; a lost lock stops
+            // the run before the next one all the same.
+            if let Some(why) = session.lock_lost() {
+                return Err(RunError::LockLost {
+                    why,
+                    next: Some(p.revision.id.to_owned()),
+                    at: at.into_iter().collect(),
+                });
+            }
             let took = self.execute(session, p, &at).await?;
             let (word, from, to) = p.header();
             tracing::info!(
@@ -760,14 +847,26 @@ impl<'m> Runner<'m> {
                 message,
             })?;
         let mut steps = Vec::with_capacity(prepared.len());
+        let mut now_at = at.clone();
         for p in prepared {
             let step_started = Instant::now();
-            let result = self.run_in(session, p, true, false, step_started).await;
+            let result = self
+                .run_in(session, p, &now_at, true, false, step_started)
+                .await;
             if let Err(failure) = result {
                 session.rollback().await;
                 return Err(failure.into_error(p.revision.id, at, true));
             }
+            p.step.change.apply(&mut now_at);
             steps.push((p.step.clone(), step_started.elapsed()));
+        }
+        if let Some(why) = session.lock_lost() {
+            session.rollback().await;
+            return Err(RunError::LockLost {
+                why,
+                next: prepared.first().map(|p| p.revision.id.to_owned()),
+                at: at.iter().cloned().collect(),
+            });
         }
         session.commit().await.map_err(|message| RunError::Database {
             context: "committing the plan (if the connection was lost, the commit may or may not have happened: run `current` to see)".into(),
@@ -828,7 +927,7 @@ impl<'m> Runner<'m> {
                 })?;
             let transactional = prepared.transactional;
             let result = self
-                .run_in(session, prepared, transactional, transactional, started)
+                .run_in(session, prepared, at, transactional, transactional, started)
                 .await;
             match result {
                 Ok(()) => {
@@ -864,55 +963,6 @@ impl<'m> Runner<'m> {
         );
     }
 
-    async fn stamp_locked<S: Session>(
-        &self,
-        session: &mut S,
-        target: &str,
-        purge: bool,
-    ) -> Result<Vec<String>, RunError> {
-        let current = self.open_tables(session).await?;
-        let rows = if purge { Vec::new() } else { current };
-        let graph = &self.migrations.graph;
-        let resolved = graph.resolve(&rows, target)?;
-        let new_rows = graph.version_rows(&resolved)?;
-        let mut sql = vec![format!(
-            "DELETE FROM {}",
-            self.config.version_table.to_sql()
-        )];
-        for id in &new_rows {
-            sql.extend(tables::change_sql(
-                &self.config,
-                S::ENGINE,
-                &crate::graph::VersionChange::Insert(id.clone()),
-            ));
-            sql.push(tables::history_sql(
-                &self.config,
-                S::ENGINE,
-                id,
-                "stamp",
-                None,
-                "0",
-            ));
-        }
-        let stamping = |message| RunError::Database {
-            context: "stamping".into(),
-            message,
-        };
-        session.begin().await.map_err(stamping)?;
-        if let Err(message) = session.execute(&sql.join(";\n")).await {
-            session.rollback().await;
-            return Err(stamping(message));
-        }
-        session
-            .commit()
-            .await
-            .map_err(|message| RunError::Database {
-                context: "committing the stamp".into(),
-                message,
-            })?;
-        Ok(new_rows)
-    }
-
     /// The SQL script of an upgrade or downgrade in `engine`'s SQL, without
     /// a database: `range` is a target, or `from:to` where `from` stands for
     /// the version table. Transaction boundaries and version-table
@@ -926,6 +976,15 @@ impl<'m> Runner<'m> {
         let graph = &self.migrations.graph;
         let plan = match direction {
             Direction::Up => graph.upgrade(Vec::<String>::new(), range)?,
+            // Offline there is no version table to say where a downgrade
+            // starts (Alembic asks for a range too).
+            Direction::Down
+                if !matches!(Target::parse(range)?, Target::Range { from: Some(_), .. }) =>
+            {
+                return Err(RunError::OfflineDowngrade {
+                    target: range.to_owned(),
+                });
+            }
             Direction::Down => graph.downgrade(Vec::<String>::new(), range)?,
         };
         let (prepared, _) = self.prepare_plan(&plan, engine)?;
@@ -1002,12 +1061,12 @@ pub(crate) fn script_line(out: &mut String, sql: &str) {
 
 /// The revisions whose checksum now differs from the one stored.
 fn changed(
-    stored: &std::collections::HashMap<String, String>,
+    stored: &std::collections::HashMap<String, tables::Recorded>,
     now: Checksums,
 ) -> Vec<(String, String, String)> {
     now.into_iter()
         .filter_map(|(id, now)| {
-            let then = stored.get(&id)?;
+            let then = &stored.get(&id)?.checksum;
             (*then != now).then(|| (id, then.clone(), now))
         })
         .collect()

@@ -76,6 +76,29 @@ pub(crate) fn change_sql(
         .collect()
 }
 
+/// A statement that fails (inserting NULL into the version table's key)
+/// unless the version table holds exactly `rows`: the compare half of each
+/// step's compare-and-set, run in the step's transaction before anything
+/// else, so that a runner whose plan is out of date (another runner moved
+/// the database meanwhile) changes nothing.
+pub(crate) fn guard_sql(
+    config: &RunConfig,
+    engine: Engine,
+    rows: &std::collections::BTreeSet<String>,
+) -> String {
+    let table = config.version_table.to_sql();
+    let n = rows.len();
+    let mut differs = format!("(SELECT count(*) FROM {table}) <> {n}");
+    if n > 0 {
+        let ids: Vec<String> = rows.iter().map(|r| engine.literal(r)).collect();
+        differs.push_str(&format!(
+            " OR (SELECT count(*) FROM {table} WHERE version_num IN ({})) <> {n}",
+            ids.join(", ")
+        ));
+    }
+    format!("INSERT INTO {table} (version_num) SELECT CAST(NULL AS text) WHERE {differs}")
+}
+
 /// The statement that records a step in the history table.
 pub(crate) fn history_sql(
     config: &RunConfig,
@@ -112,6 +135,15 @@ fn exist_sql(engine: Engine, tables: &[&QualifiedName]) -> String {
                 names.join(", ")
             )
         }
+    }
+}
+
+/// A query whose one value is true when a name without a schema cannot be
+/// resolved at all (PostgreSQL: search_path names no existing schema).
+fn no_schema_sql(engine: Engine) -> Option<&'static str> {
+    match engine {
+        Engine::Postgres => Some("SELECT current_schema() IS NULL"),
+        Engine::Sqlite => None,
     }
 }
 
@@ -157,10 +189,18 @@ pub(crate) async fn read<S: Session>(
     match session.query(&sql).await {
         Ok(rows) => Ok(Some(sorted_first_column(rows))),
         Err(message) if is_missing_table(S::ENGINE, &message) => Ok(None),
-        Err(message) => Err(RunError::Database {
-            context: "reading the version table".into(),
-            message,
-        }),
+        Err(mut message) => {
+            if message.code == "55P03" && message.hint.is_none() {
+                message.hint = Some(format!(
+                    "another session holds a lock on {} (see pg_locks and pg_stat_activity); run again when it is released, or raise --lock-timeout",
+                    config.version_table
+                ));
+            }
+            Err(RunError::Database {
+                context: "reading the version table".into(),
+                message,
+            })
+        }
     }
 }
 
@@ -197,24 +237,54 @@ pub(crate) async fn current<S: Session>(
     session: &mut S,
     config: &RunConfig,
 ) -> Result<Vec<String>, RunError> {
-    if let Some(rows) = read(session, config, &[]).await? {
+    if let Some(rows) = read(session, config, &S::read_setup_sql(config)).await? {
         return Ok(rows);
     }
     // One of the two is missing: the version table alone may still exist.
     let sql = exist_sql(S::ENGINE, &[&config.version_table]);
     let exists = query(session, &sql, "looking for the version table").await?;
     if !is_true(first(&exists)) {
+        // A name without a schema is looked up through search_path: when
+        // that names no schema at all, the table cannot be found, which is
+        // not the same as a database at base.
+        if config.version_table.schema.is_none()
+            && let Some(sql) = no_schema_sql(S::ENGINE)
+            && is_true(first(&query(session, sql, "reading search_path").await?))
+        {
+            return Err(RunError::NoSchema {
+                table: config.version_table.to_string(),
+            });
+        }
         return Ok(Vec::new());
     }
     rows(session, config).await
 }
 
-/// The checksum each revision had when it was last applied, the history
-/// table being known to exist.
+/// What the history table says of an applied revision.
+pub(crate) struct Recorded {
+    /// Its checksum when it was last applied or stamped.
+    pub(crate) checksum: String,
+    /// Whether a stamp is all that recorded it (it was never applied).
+    pub(crate) by_stamp_only: bool,
+}
+
+/// Whether the history table exists.
+pub(crate) async fn history_exists<S: Session>(
+    session: &mut S,
+    config: &RunConfig,
+) -> Result<bool, RunError> {
+    let sql = exist_sql(S::ENGINE, &[&config.history_table]);
+    let rows = query(session, &sql, "looking for the history table").await?;
+    Ok(is_true(first(&rows)))
+}
+
+/// What each revision's last record says, for those it says are applied
+/// (applied or stamped, with a checksum), the history table being known
+/// to exist.
 pub(crate) async fn checksums<S: Session>(
     session: &mut S,
     config: &RunConfig,
-) -> Result<HashMap<String, String>, RunError> {
+) -> Result<HashMap<String, Recorded>, RunError> {
     let rows = query(
         session,
         &format!(
@@ -226,6 +296,7 @@ pub(crate) async fn checksums<S: Session>(
     .await?;
     // The last row of each revision says what it was last.
     let mut last = HashMap::new();
+    let mut ever_up = std::collections::HashSet::new();
     for row in rows {
         let mut cells = row.into_iter();
         let (Some(Some(revision)), Some(direction), Some(checksum)) =
@@ -233,12 +304,24 @@ pub(crate) async fn checksums<S: Session>(
         else {
             continue;
         };
+        if direction.as_deref() == Some("up") {
+            ever_up.insert(revision.clone());
+        }
         last.insert(revision, (direction, checksum));
     }
     Ok(last
         .into_iter()
         .filter_map(|(revision, (direction, checksum))| {
-            (direction.as_deref() == Some("up")).then_some((revision, checksum?))
+            let applied = matches!(direction.as_deref(), Some("up" | "stamp"));
+            let by_stamp_only = !ever_up.contains(&revision);
+            applied.then_some(())?;
+            Some((
+                revision,
+                Recorded {
+                    checksum: checksum?,
+                    by_stamp_only,
+                },
+            ))
         })
         .collect())
 }

@@ -713,8 +713,63 @@ pub async fn connect(url: &str) -> Result<Client, RunError> {
         code: e.code().map(|c| c.code().to_owned()),
     };
     let target = Target::parse(url).map_err(failed)?;
-    let (client, _task) = target.connect().await.map_err(failed)?;
-    Ok(client)
+    // tokio-postgres bounds only the TCP connect by connect_timeout: a
+    // server that accepts and never answers would hang the run forever.
+    // The whole start-up (TLS and authentication too) is bounded here, per
+    // host tried.
+    let per_host = target
+        .config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    let hosts = u32::try_from(target.config.get_hosts().len().max(1)).unwrap_or(u32::MAX);
+    let bound = per_host.saturating_mul(hosts);
+    match tokio::time::timeout(bound, target.connect()).await {
+        Ok(connected) => Ok(connected.map_err(failed)?.0),
+        Err(_) => Err(RunError::Connect {
+            url: redact(url),
+            message: format!(
+                "{} did not finish the connection's start-up (TLS, authentication) within {} s; check the host and port (is it a PostgreSQL server?), or raise connect_timeout in the URL (without it, migrator waits {} s per host)",
+                hosts_of(&target.config),
+                bound.as_secs_f64(),
+                DEFAULT_CONNECT_TIMEOUT.as_secs()
+            ),
+            code: None,
+        }),
+    }
+}
+
+/// How long a connection's start-up may take per host when the URL sets
+/// no `connect_timeout` (libpq waits forever; a deploy must not).
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `host:port` of each host the config names, for messages.
+fn hosts_of(config: &Config) -> String {
+    let ports = config.get_ports();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let port = ports
+                .get(i)
+                .or_else(|| ports.first())
+                .copied()
+                .unwrap_or(5432);
+            match host {
+                tokio_postgres::config::Host::Tcp(h) => format!("{h}:{port}"),
+                #[cfg(unix)]
+                tokio_postgres::config::Host::Unix(p) => {
+                    format!("{}/.s.PGSQL.{port}", p.display())
+                }
+            }
+        })
+        .collect();
+    if hosts.is_empty() {
+        "the server".to_owned()
+    } else {
+        hosts.join(", ")
+    }
 }
 
 #[cfg(test)]

@@ -88,6 +88,27 @@ pub(crate) trait Session: Sized {
         Vec::new()
     }
 
+    /// The statement that makes concurrent runs of a step wait for each
+    /// other at the start of its transaction (before the version-table
+    /// check), where the transaction alone does not (SQLite's `BEGIN
+    /// IMMEDIATE` already does).
+    fn serialize_sql(_config: &RunConfig) -> Option<String> {
+        None
+    }
+
+    /// Why the migration lock is no longer held (its session ended, its
+    /// lock file was removed), if it is not.
+    fn lock_lost(&self) -> Option<String> {
+        None
+    }
+
+    /// Statements run before a read of the version table made without the
+    /// migration lock, in the same round trip and transaction, bounding how
+    /// long it may wait behind another session's lock on the table.
+    fn read_setup_sql(_config: &RunConfig) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Runs SQL that returns no rows (one statement or several).
     async fn execute(&mut self, sql: &str) -> Result<(), DbMessage>;
 
@@ -121,6 +142,11 @@ pub(crate) trait Session: Sized {
     fn elapsed_sql() -> Option<&'static str> {
         None
     }
+
+    /// Whether the transaction the runner opened for a revision is still
+    /// the one open (the revision's own SQL or data step may have ended
+    /// it with a COMMIT or ROLLBACK, or begun another).
+    async fn still_in_revision(&mut self) -> Result<bool, DbMessage>;
 
     /// Opens a transaction.
     async fn begin(&mut self) -> Result<(), DbMessage>;

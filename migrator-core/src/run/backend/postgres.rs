@@ -115,6 +115,10 @@ impl Lock {
                 .first()
                 .is_some_and(|v| v == "t");
             if granted {
+                // The lock's session sits idle for the whole run: a server
+                // or role `idle_session_timeout` (PostgreSQL 14+) must not
+                // end it. (Older servers do not know the setting.)
+                let _ = conn.batch_execute("SET idle_session_timeout = 0").await;
                 return Ok(lock);
             }
             let holder = holder(conn, key).await;
@@ -141,7 +145,10 @@ impl Lock {
     /// Releases the lock and gives the session back.
     pub(crate) async fn release(mut self) {
         if let Some(conn) = self.conn.take() {
-            let sql = format!("SELECT pg_advisory_unlock({})", self.key);
+            let mut sql = format!("SELECT pg_advisory_unlock({})", self.key);
+            if conn.is_pooled() {
+                sql.push_str("; RESET idle_session_timeout");
+            }
             let unlocked = simple_rows(&conn, &sql).await;
             match unlocked.as_deref().map(|r| r.first().map(String::as_str)) {
                 Ok(Some("t")) => drop(conn),
@@ -149,6 +156,14 @@ impl Lock {
                 _ => conn.discard(),
             }
         }
+    }
+}
+
+impl Lock {
+    /// Whether the lock's session has ended (the server ended it, or the
+    /// connection broke), taking the lock with it.
+    fn is_lost(&self) -> bool {
+        self.conn.as_ref().is_none_or(|c| c.is_closed())
     }
 }
 
@@ -201,6 +216,8 @@ pub(crate) struct PgSession {
     in_transaction: bool,
     /// `BEGIN` not sent yet: it goes with the next round trip.
     pending_begin: bool,
+    /// How long to wait for an earlier run's index build.
+    lock_wait: Option<Duration>,
 }
 
 impl PgSession {
@@ -213,12 +230,20 @@ impl PgSession {
     /// `sql`, preceded by the deferred `BEGIN` if there is one.
     fn with_begin(&mut self, sql: &str) -> String {
         if std::mem::take(&mut self.pending_begin) {
-            format!("BEGIN;\n{sql}")
+            format!("{BEGIN}{sql}")
         } else {
             sql.to_owned()
         }
     }
 }
+
+/// How a revision's transaction starts: `BEGIN`, and a setting that lives
+/// as long as the transaction, by which the runner tells whether the
+/// revision's own SQL ended it (a COMMIT in raw SQL) or began another.
+const BEGIN: &str = "BEGIN;\nSET LOCAL migrator.in_revision = 'on';\n";
+
+/// The statements [`BEGIN`] holds.
+const BEGIN_STATEMENTS: usize = 2;
 
 /// Runs a simple-protocol query of several statements in one round trip;
 /// on failure, how many statements completed before it.
@@ -263,6 +288,7 @@ impl Session for PgSession {
             timeouts_set: false,
             in_transaction: false,
             pending_begin: false,
+            lock_wait: None,
         })
     }
 
@@ -280,6 +306,7 @@ impl Session for PgSession {
                 timeouts_set: !config.timeouts().is_empty(),
                 in_transaction: false,
                 pending_begin: false,
+                lock_wait: config.lock_wait,
             }),
             (Ok(lock), Err(e)) => {
                 lock.release().await;
@@ -291,6 +318,38 @@ impl Session for PgSession {
 
     fn setup_sql(config: &RunConfig) -> Vec<String> {
         config.timeouts()
+    }
+
+    fn read_setup_sql(config: &RunConfig) -> Vec<String> {
+        // Local to the read's implicit transaction: nothing to reset after.
+        let mut out = vec![format!(
+            "SET LOCAL lock_timeout = {}",
+            config.read_lock_timeout().as_millis().max(1)
+        )];
+        if let Some(t) = config.statement_timeout {
+            out.push(format!(
+                "SET LOCAL statement_timeout = {}",
+                t.as_millis().max(1)
+            ));
+        }
+        out
+    }
+
+    fn serialize_sql(config: &RunConfig) -> Option<String> {
+        // Self-conflicting, and not in conflict with plain reads (`current`).
+        Some(format!(
+            "LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE",
+            config.version_table.to_sql()
+        ))
+    }
+
+    fn lock_lost(&self) -> Option<String> {
+        self.lock.as_ref().filter(|l| l.is_lost()).map(|l| {
+            format!(
+                "the session holding advisory lock {} ended: the server closed it (idle_session_timeout, pg_terminate_backend, a restart) or the connection broke",
+                l.key
+            )
+        })
     }
 
     async fn finish(mut self) {
@@ -364,7 +423,7 @@ impl Session for PgSession {
             let begin = std::mem::take(&mut self.pending_begin);
             let mut sql = String::new();
             if begin {
-                sql.push_str("BEGIN;\n");
+                sql.push_str(BEGIN);
             }
             for s in &statements[start..end] {
                 // The semicolon on a line of its own: a trailing `--`
@@ -373,7 +432,8 @@ impl Session for PgSession {
                 sql.push_str("\n;\n");
             }
             if let Err((completed, message)) = run_counting(self.conn(), &sql).await {
-                let index = (start + completed).saturating_sub(usize::from(begin));
+                let skipped = if begin { BEGIN_STATEMENTS } else { 0 };
+                let index = (start + completed).saturating_sub(skipped);
                 return Err((index.min(end - 1), message));
             }
             start = end;
@@ -411,6 +471,19 @@ impl Session for PgSession {
         result
     }
 
+    async fn still_in_revision(&mut self) -> Result<bool, DbMessage> {
+        if self.pending_begin {
+            return Ok(true);
+        }
+        let rows = self
+            .query("SELECT current_setting('migrator.in_revision', true)")
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .is_some_and(|v| v.as_deref() == Some("on")))
+    }
+
     async fn rollback(&mut self) {
         if std::mem::take(&mut self.pending_begin) {
             self.in_transaction = false;
@@ -426,7 +499,7 @@ impl Session for PgSession {
     }
 
     async fn resume(&mut self, revision: &str, op: &Op) -> Result<bool, RunError> {
-        resume(self.conn(), revision, op).await
+        resume(self.conn(), revision, op, self.lock_wait).await
     }
 
     async fn lock_capacity(&mut self) -> Result<Option<i64>, RunError> {
@@ -463,19 +536,75 @@ async fn index_state(
     Ok(row.map(|r| r.get(0)))
 }
 
+/// The backend building index `name`, if a `CREATE INDEX` of it is in
+/// progress (`pg_stat_progress_create_index`, PostgreSQL 12+).
+async fn builder_of(
+    conn: &Conn,
+    name: &crate::ident::QualifiedName,
+) -> Result<Option<i32>, RunError> {
+    let row = conn
+        .query_opt(
+            "SELECT pid FROM pg_stat_progress_create_index WHERE index_relid = to_regclass($1::text) LIMIT 1",
+            &[&name.to_sql()],
+        )
+        .await
+        .map_err(|e| RunError::db(format!("looking for a build of index {name}"), &e))?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// An INVALID index may be one an earlier run's backend is still building
+/// (its client killed, the server not told yet): waits for that build to
+/// end, as long as `lock_wait` allows, and gives the index's state then.
+async fn wait_for_build(
+    conn: &Conn,
+    revision: &str,
+    name: &crate::ident::QualifiedName,
+    lock_wait: Option<Duration>,
+) -> Result<Option<bool>, RunError> {
+    let mut waiting = Waiting::new(lock_wait);
+    while let Some(pid) = builder_of(conn, name).await? {
+        if waiting.expired() {
+            return Err(RunError::BuildInProgress {
+                revision: revision.to_owned(),
+                index: name.to_string(),
+                pid,
+                waited: waiting.waited(),
+            });
+        }
+        if waiting.note_due() {
+            tracing::info!(
+                "revision {revision}: index {name} is still being built by backend pid {pid} (an earlier run's CREATE INDEX CONCURRENTLY); waiting for it to finish"
+            );
+        }
+        waiting.pause().await;
+    }
+    index_state(conn, name).await
+}
+
 /// Makes a statement of a revision that runs outside a transaction safe to
 /// run again after an interrupted run, which may have left its work done or
 /// half done. Returns whether the op is already done and must be skipped.
 ///
 /// - `CREATE INDEX CONCURRENTLY` interrupted leaves an INVALID index: it is
-///   dropped and built again. A valid index of that name means the earlier
+///   dropped and built again — once no backend is still building it (an
+///   earlier run's, whose client was killed: it is waited for as long as
+///   `lock_wait` allows). A valid index of that name means the earlier
 ///   run built it and stopped before recording the revision: it is kept.
 /// - `DROP INDEX CONCURRENTLY` of an index that is gone already is done.
-async fn resume(conn: &Conn, revision: &str, op: &Op) -> Result<bool, RunError> {
+async fn resume(
+    conn: &Conn,
+    revision: &str,
+    op: &Op,
+    lock_wait: Option<Duration>,
+) -> Result<bool, RunError> {
     match op {
         Op::CreateIndex(ci) if ci.concurrently => {
             let name = ci.index.qualified_name();
-            match index_state(conn, &name).await? {
+            let mut state = index_state(conn, &name).await?;
+            if state == Some(false) {
+                state = wait_for_build(conn, revision, &name, lock_wait).await?;
+            }
+            match state {
                 Some(false) => {
                     tracing::warn!(
                         "revision {revision}: index {name} was left INVALID by an interrupted run; dropping it to build it again"

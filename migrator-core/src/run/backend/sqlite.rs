@@ -20,6 +20,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -61,10 +62,43 @@ impl Target {
     }
 }
 
+/// Watches a revision's transaction through SQLite's commit and rollback
+/// hooks: while one is open, a COMMIT the revision's own SQL or data step
+/// sends is refused (SQLite then rolls the transaction back), and a
+/// rollback the runner did not ask for is noted.
+#[derive(Default)]
+struct Watch {
+    /// A revision's transaction is open.
+    open: AtomicBool,
+    /// It was rolled back by something other than the runner.
+    ended: AtomicBool,
+}
+
+impl Watch {
+    /// Installs the hooks on `conn`.
+    fn install(self: &Arc<Self>, conn: &Connection) -> rusqlite::Result<()> {
+        let watch = Arc::clone(self);
+        // true: turn the COMMIT into a rollback.
+        conn.commit_hook(Some(move || watch.open.load(Ordering::SeqCst)))?;
+        let watch = Arc::clone(self);
+        conn.rollback_hook(Some(move || {
+            if watch.open.load(Ordering::SeqCst) {
+                watch.ended.store(true, Ordering::SeqCst);
+            }
+        }))
+    }
+
+    fn set(&self, open: bool) {
+        self.open.store(open, Ordering::SeqCst);
+        self.ended.store(false, Ordering::SeqCst);
+    }
+}
+
 /// The connection, shared with the blocking threads that use it.
 #[derive(Clone)]
 pub(crate) struct Handle {
     conn: Arc<Mutex<Connection>>,
+    watch: Arc<Watch>,
     interrupt: Arc<rusqlite::InterruptHandle>,
     /// Interrupts a call running longer (the run's `statement_timeout`).
     statement_timeout: Option<Duration>,
@@ -107,6 +141,14 @@ impl Handle {
 /// code, like `SQLITE_CONSTRAINT`).
 pub(crate) fn message(e: &rusqlite::Error) -> DbMessage {
     let (code, message) = match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_COMMITHOOK =>
+        {
+            (
+                code_name(f.code).to_owned(),
+                "the revision's own SQL tried to end its transaction (COMMIT): the runner refused it and SQLite rolled the revision back; take COMMIT out of the revision (each revision already runs in a transaction of its own)".to_owned(),
+            )
+        }
         rusqlite::Error::SqliteFailure(f, msg) => (
             code_name(f.code).to_owned(),
             msg.clone().unwrap_or_else(|| f.to_string()),
@@ -146,8 +188,9 @@ fn code_name(code: ErrorCode) -> &'static str {
 pub(crate) struct SqliteSession {
     handle: Handle,
     in_transaction: bool,
-    /// The lock file, locked for the run (none for a reader or `:memory:`).
-    _lock: Option<File>,
+    /// The lock file, locked for the run, and its path (none for a reader
+    /// or `:memory:`).
+    lock: Option<(File, PathBuf)>,
     /// The foreign-key violations there were before the open transaction's
     /// first statement that could add one (none yet: nothing to check).
     baseline: Option<HashSet<Vec<Option<String>>>>,
@@ -160,18 +203,58 @@ fn busy_timeout(config: &RunConfig) -> Duration {
     config.lock_timeout.unwrap_or(Duration::from_secs(5))
 }
 
-/// The lock file of the database at `path`: `<path>-migrator.lock`, beside
-/// SQLite's own `-journal` and `-wal` files.
+/// The lock file of the database at `path`: `<real path>-migrator.lock`,
+/// beside SQLite's own `-journal` and `-wal` files. The path is the
+/// database's real one (symbolic links and `..` resolved), so that runners
+/// reaching one file by two paths (a deploy tool's shared folder) share one
+/// lock.
 pub(crate) fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
+    let mut name = real_path(path).into_os_string();
     name.push("-migrator.lock");
     PathBuf::from(name)
+}
+
+/// `path` with symbolic links resolved: the file's own when it exists,
+/// else its directory's with the file name joined.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
+
+/// Whether `file` is still the file at `path` (not removed or replaced).
+fn same_file(file: &File, path: &Path) -> bool {
+    let (Ok(held), Ok(there)) = (file.metadata(), std::fs::metadata(path)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        held.dev() == there.dev() && held.ino() == there.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (held, there);
+        true
+    }
 }
 
 /// Takes the migration lock of the database at `path`: the operating
 /// system's exclusive lock on its lock file, polled with backoff as long as
 /// `lock_wait` allows. Closing the file, or the process ending, releases it.
-async fn lock_file(db: &Database, path: &Path, config: &RunConfig) -> Result<File, RunError> {
+async fn lock_file(
+    db: &Database,
+    path: &Path,
+    config: &RunConfig,
+) -> Result<(File, PathBuf), RunError> {
     let lock_path = lock_path(path);
     let failed = |what: &str, e: &dyn std::fmt::Display| RunError::Connect {
         url: db.describe(),
@@ -187,7 +270,7 @@ async fn lock_file(db: &Database, path: &Path, config: &RunConfig) -> Result<Fil
     let mut waiting = Waiting::new(config.lock_wait);
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(file),
+            Ok(()) => return Ok((file, lock_path)),
             Err(std::fs::TryLockError::WouldBlock) => {}
             Err(std::fs::TryLockError::Error(e)) => return Err(failed("lock", &e)),
         }
@@ -209,9 +292,22 @@ async fn lock_file(db: &Database, path: &Path, config: &RunConfig) -> Result<Fil
     }
 }
 
-async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
+/// Opens the database; with `create`, the file is made when missing (a
+/// run), otherwise a missing file is an error (a verb that only reads
+/// never leaves an empty database behind a mistyped path).
+async fn open(db: &Database, config: &RunConfig, create: bool) -> Result<Handle, RunError> {
     let target = target_of(db)?;
+    if let Target::File(path) = &target
+        && !create
+        && !path.exists()
+    {
+        return Err(RunError::NoDatabase {
+            database: path.display().to_string(),
+        });
+    }
     let busy = busy_timeout(config);
+    let watch = Arc::new(Watch::default());
+    let hooks = Arc::clone(&watch);
     let opened = tokio::task::spawn_blocking(move || {
         let conn = match &target {
             Target::Memory => Connection::open_in_memory(),
@@ -225,6 +321,7 @@ async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
         // A rebuild turns legacy_alter_table on around its rename; a
         // connection never starts with it left on.
         conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = OFF")?;
+        hooks.install(&conn)?;
         Ok::<_, rusqlite::Error>(conn)
     })
     .await
@@ -233,6 +330,7 @@ async fn open(db: &Database, config: &RunConfig) -> Result<Handle, RunError> {
     Ok(Handle {
         interrupt: Arc::new(conn.get_interrupt_handle()),
         conn: Arc::new(Mutex::new(conn)),
+        watch,
         statement_timeout: None,
     })
 }
@@ -356,9 +454,9 @@ impl Session for SqliteSession {
 
     async fn open(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
         Ok(SqliteSession {
-            handle: open(db, config).await?,
+            handle: open(db, config, false).await?,
             in_transaction: false,
-            _lock: None,
+            lock: None,
             baseline: None,
         })
     }
@@ -370,10 +468,24 @@ impl Session for SqliteSession {
             Target::Memory => None,
             Target::File(path) => Some(lock_file(db, &path, config).await?),
         };
-        let mut session = Self::open(db, config).await?;
-        session._lock = file;
+        let mut session = SqliteSession {
+            handle: open(db, config, true).await?,
+            in_transaction: false,
+            lock: file,
+            baseline: None,
+        };
         session.handle.statement_timeout = config.statement_timeout;
         Ok(session)
+    }
+
+    fn lock_lost(&self) -> Option<String> {
+        let (file, path) = self.lock.as_ref()?;
+        (!same_file(file, path)).then(|| {
+            format!(
+                "its lock file {} was removed or replaced while the run held it",
+                path.display()
+            )
+        })
     }
 
     async fn finish(self) {
@@ -428,21 +540,32 @@ impl Session for SqliteSession {
         // an application writing, rather than a deadlock later.
         self.execute("BEGIN IMMEDIATE").await?;
         self.in_transaction = true;
+        self.handle.watch.set(true);
         self.baseline = None;
         Ok(())
     }
 
     async fn commit(&mut self) -> Result<(), DbMessage> {
+        self.handle.watch.set(false);
         self.execute("COMMIT").await?;
         self.in_transaction = false;
         Ok(())
     }
 
     async fn rollback(&mut self) {
+        self.handle.watch.set(false);
         if self.in_transaction {
             let _ = self.run(|c| c.execute_batch("ROLLBACK")).await;
             self.in_transaction = false;
         }
+    }
+
+    async fn still_in_revision(&mut self) -> Result<bool, DbMessage> {
+        if !self.in_transaction {
+            return Ok(true);
+        }
+        let open = self.run(|c| Ok(!c.is_autocommit())).await?;
+        Ok(open && !self.handle.watch.ended.load(Ordering::SeqCst))
     }
 
     fn data_tx(&self) -> DataTx<'_> {
