@@ -1,5 +1,6 @@
 //! Just enough of SQL's lexical structure to find the column names an
-//! author's expression (a check, a partial index's predicate) mentions.
+//! author's expression (a check, a partial index's predicate) mentions and
+//! the functions it calls (a default's volatility).
 
 /// PostgreSQL's reserved and type/function-name keywords, and the words of
 /// its expression syntax, sorted: unquoted, none of them names a column.
@@ -118,12 +119,43 @@ struct Ident {
     name: String,
 }
 
+/// A function call in an expression: a name followed by `(`, with the
+/// schema it is qualified by, as PostgreSQL reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Call {
+    /// `pg_catalog` in `pg_catalog.now()`; `None` when unqualified.
+    pub schema: Option<String>,
+    /// The function's name.
+    pub name: String,
+}
+
+/// What one pass over an expression finds.
+#[derive(Default)]
+struct Found {
+    idents: Vec<Ident>,
+    calls: Vec<Call>,
+    /// The name before a `.`, waiting for the name it qualifies.
+    qualifier: Option<String>,
+}
+
 /// The identifiers of `expr` that can name a column: not function names (a
 /// word followed by `(`), not type names (after `::`), not keywords' literals
 /// inside strings or comments.
 fn identifiers(expr: &str) -> Vec<Ident> {
+    scan(expr).idents
+}
+
+/// The function calls of `expr`: names followed by `(` (spaces allowed
+/// between), neither keywords (`CAST (…)`, `current_timestamp(3)`) nor type
+/// names after `::` (`::varchar(20)`), nor anything inside strings or
+/// comments.
+pub(crate) fn calls(expr: &str) -> Vec<Call> {
+    scan(expr).calls
+}
+
+fn scan(expr: &str) -> Found {
     let bytes = expr.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Found::default();
     let mut i = 0;
     let mut after_cast = false;
     while i < bytes.len() {
@@ -202,6 +234,9 @@ fn identifiers(expr: &str) -> Vec<Ident> {
             _ => {
                 if !b.is_ascii_whitespace() {
                     after_cast = false;
+                    if b != b'.' {
+                        out.qualifier = None;
+                    }
                 }
                 i += 1;
             }
@@ -211,7 +246,7 @@ fn identifiers(expr: &str) -> Vec<Ident> {
 }
 
 fn push(
-    out: &mut Vec<Ident>,
+    out: &mut Found,
     expr: &str,
     start: usize,
     end: usize,
@@ -219,10 +254,24 @@ fn push(
     after_cast: &mut bool,
 ) {
     let is_type = std::mem::take(after_cast);
-    let is_call = expr[end..].trim_start().starts_with('(');
-    let qualified_part = expr[end..].trim_start().starts_with('.');
-    if !is_type && !is_call && !qualified_part {
-        out.push(Ident { start, end, name });
+    let rest = expr[end..].trim_start();
+    let is_call = rest.starts_with('(');
+    let qualified_part = rest.starts_with('.');
+    let qualifier = out.qualifier.take();
+    if qualified_part {
+        out.qualifier = Some(name);
+        return;
+    }
+    if is_type {
+        return;
+    }
+    if is_call {
+        out.calls.push(Call {
+            schema: qualifier,
+            name,
+        });
+    } else {
+        out.idents.push(Ident { start, end, name });
     }
 }
 
@@ -307,11 +356,35 @@ mod tests {
     }
 
     #[test]
+    fn finds_calls_with_their_schema() {
+        let found = calls(
+            "pg_catalog.now() + random ()::int * lower('gen(') \
+             + CAST(x AS varchar(2)) + y::numeric(3) + \"Odd\"(1) + current_timestamp(3)",
+        );
+        let names: Vec<(Option<&str>, &str)> = found
+            .iter()
+            .map(|c| (c.schema.as_deref(), c.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (Some("pg_catalog"), "now"),
+                (None, "random"),
+                (None, "lower"),
+                (None, "varchar"),
+                (None, "Odd"),
+            ]
+        );
+        assert_eq!(calls("'a(b)' || $$c(d)$$ -- e(f)"), []);
+    }
+
+    #[test]
     fn never_panics_on_odd_input() {
         for e in [
             "'", "\"", "$", "$a", "$a$", "/*", "--", "é'", "E'\\", "::", "\"é",
         ] {
             let _ = identifiers(e);
+            let _ = calls(e);
         }
     }
 }
