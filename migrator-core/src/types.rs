@@ -216,26 +216,122 @@ pub enum DefaultValue {
     Expr(String),
 }
 
+/// Built-in functions (and the type names PostgreSQL's grammar writes like
+/// calls, `varchar(20)` in `CAST(x AS varchar(20))`) that are not volatile:
+/// immutable or stable, so a default calling only these is evaluated once
+/// when a column is added, not once per row. Sorted.
+const NON_VOLATILE_FUNCTIONS: &[&str] = &[
+    "abs",
+    "bit",
+    "btrim",
+    "ceil",
+    "ceiling",
+    "char",
+    "char_length",
+    "character",
+    "character_length",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "current_database",
+    "current_schema",
+    "current_setting",
+    "date_part",
+    "date_trunc",
+    "decimal",
+    "decode",
+    "encode",
+    "extract",
+    "float",
+    "floor",
+    "format",
+    "greatest",
+    "initcap",
+    "interval",
+    "json_build_array",
+    "json_build_object",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "least",
+    "length",
+    "lower",
+    "lpad",
+    "ltrim",
+    "make_date",
+    "make_interval",
+    "make_time",
+    "make_timestamp",
+    "make_timestamptz",
+    "md5",
+    "mod",
+    "now",
+    "nullif",
+    "numeric",
+    "octet_length",
+    "power",
+    "repeat",
+    "replace",
+    "reverse",
+    "round",
+    "row",
+    "rpad",
+    "rtrim",
+    "sqrt",
+    "statement_timestamp",
+    "substr",
+    "substring",
+    "time",
+    "timestamp",
+    "timezone",
+    "to_char",
+    "to_date",
+    "to_json",
+    "to_jsonb",
+    "to_number",
+    "to_timestamp",
+    "transaction_timestamp",
+    "trim",
+    "trunc",
+    "upper",
+    "varbit",
+    "varchar",
+];
+
 impl DefaultValue {
-    /// Whether PostgreSQL must evaluate the default once per existing row when
-    /// a column is added with it (a volatile function), which rewrites the
-    /// table. Literals and stable functions such as `now()` do not.
+    /// Whether PostgreSQL may have to evaluate the default once per
+    /// existing row when a column is added with it (a volatile function),
+    /// which rewrites the table.
+    ///
+    /// A default is taken as non-volatile only when it is a literal or every
+    /// function it calls is a known stable or immutable built-in (`now()`,
+    /// `lower(…)`, `coalesce(…)`, …); keywords such as `current_timestamp`,
+    /// casts and operators are fine. Any other call — a user's function, an
+    /// extension's, a schema-qualified one outside `pg_catalog` — counts as
+    /// volatile, which is the safe side of the claim.
+    ///
+    /// ```
+    /// use migrator_core::types::DefaultValue;
+    /// let volatile = |e: &str| DefaultValue::Expr(e.into()).is_volatile();
+    /// assert!(!volatile("now()"));
+    /// assert!(!volatile("CURRENT_TIMESTAMP"));
+    /// assert!(!volatile("lower('X') || 'random()'"));
+    /// assert!(volatile("random ()"));
+    /// assert!(volatile("gen_code()"));
+    /// assert!(volatile("encode(gen_random_bytes(8), 'hex')"));
+    /// ```
     pub fn is_volatile(&self) -> bool {
         match self {
             Self::Literal(_) => false,
-            Self::Expr(expr) => {
-                let e = expr.to_ascii_lowercase();
-                [
-                    "random(",
-                    "gen_random_uuid(",
-                    "uuid_generate",
-                    "clock_timestamp(",
-                    "timeofday(",
-                    "nextval(",
-                ]
-                .iter()
-                .any(|f| e.contains(f))
-            }
+            Self::Expr(expr) => crate::schema::expr::calls(expr).iter().any(|call| {
+                let builtin = call
+                    .schema
+                    .as_deref()
+                    .is_none_or(|schema| schema == "pg_catalog");
+                !(builtin
+                    && NON_VOLATILE_FUNCTIONS
+                        .binary_search(&call.name.as_str())
+                        .is_ok())
+            }),
         }
     }
 }
@@ -297,4 +393,47 @@ column_type_of! {
     uuid::Uuid => ColumnType::Uuid,
     serde_json::Value => ColumnType::Jsonb,
     std::net::IpAddr => ColumnType::Inet,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_volatile_functions_are_sorted() {
+        assert!(NON_VOLATILE_FUNCTIONS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn volatility_of_defaults() {
+        for (expr, volatile) in [
+            ("now()", false),
+            ("pg_catalog.now()", false),
+            ("current_timestamp", false),
+            ("CURRENT_DATE + 1", false),
+            ("localtimestamp", false),
+            ("'a'::text", false),
+            ("CAST('1' AS numeric(10, 2))", false),
+            ("(1 + 2) * 3", false),
+            ("coalesce(NULL, lower('X'))", false),
+            ("'{}'::jsonb", false),
+            ("random()", true),
+            ("random ()", true),
+            ("RANDOM()", true),
+            ("gen_random_uuid()", true),
+            ("clock_timestamp()", true),
+            ("nextval('s')", true),
+            ("gen_code()", true),
+            ("public.now()", true),
+            ("\"now\"()", false),
+            ("encode(gen_random_bytes(8), 'hex')", true),
+            ("lower(gen_code())", true),
+        ] {
+            assert_eq!(
+                DefaultValue::Expr(expr.into()).is_volatile(),
+                volatile,
+                "{expr}"
+            );
+        }
+    }
 }

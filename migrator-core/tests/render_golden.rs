@@ -577,3 +577,95 @@ fn hostile_names_are_quoted() {
 )"
     );
 }
+
+/// The claims `tests/tests/claims.rs` measures on a real server, pinned
+/// here: foreign keys rebuilt on both tables by a type change, checks
+/// re-validated by a type change that keeps the bytes, a `USING` that only
+/// restates the column, `SET NOT NULL` proven by a check, `IF NOT EXISTS`
+/// of objects that exist, and defaults calling functions that are not
+/// known to be stable.
+#[test]
+fn claims_measured_on_the_server() {
+    let setup = |op: &mut Ops| {
+        users(op);
+        op.create_table("posts", |t| {
+            t.column::<i64>("id");
+            t.column::<i64>("author_id").references("users", "id");
+            t.column_as("label", T::varchar(10)).nullable();
+            t.check("label_short", "length(label) < 9");
+        });
+        op.add_check("users", "name_present", "name IS NOT NULL");
+        op.add_check("users", "nick_present", "nick IS NOT NULL")
+            .not_valid();
+        op.create_index("users", ["email"]);
+    };
+    let got = render(setup, |op| {
+        op.alter_column("posts", "author_id").set_type(T::Integer);
+        op.alter_column("users", "id").set_type(T::Integer);
+        op.alter_column("posts", "label").set_type(T::varchar(20));
+        op.alter_column("posts", "label").set_type(T::Text);
+        op.alter_column("users", "nick")
+            .set_type_using(T::varchar(50), "nick::varchar(50)");
+        op.alter_column("users", "nick")
+            .set_type_using(T::varchar(60), "CAST(\"nick\" AS varchar(60))");
+        op.alter_column("users", "name").set_nullable(false);
+        op.alter_column("users", "nick").set_nullable(false);
+        op.create_index("users", ["email"]).if_not_exists();
+        op.create_table("posts", |t| {
+            t.column::<i64>("author_id").references("users", "id");
+        })
+        .if_not_exists();
+        op.add_column::<String>("users", "code")
+            .default_sql("gen_code()");
+        op.add_column::<f64>("users", "r").default_sql("random ()");
+        op.add_column::<String>("users", "hex")
+            .default_sql("encode(gen_random_bytes(8), 'hex')");
+        op.add_column::<String>("users", "low")
+            .default_sql("lower('X') || now()::text");
+    });
+    let claims: Vec<(Effect, Vec<(&str, LockLevel)>)> = got
+        .iter()
+        .map(|s| {
+            let locks = s
+                .locks
+                .iter()
+                .map(|l| (l.table.name.as_str(), l.level))
+                .collect();
+            (s.effect, locks)
+        })
+        .collect();
+    use Effect::*;
+    use LockLevel::*;
+    assert_eq!(
+        claims,
+        [
+            // The foreign key's triggers are dropped and created again on
+            // both tables; the rewrite re-checks the key on the other one.
+            (
+                Rewrite,
+                vec![("posts", AccessExclusive), ("users", AccessExclusive)]
+            ),
+            (
+                Rewrite,
+                vec![("users", AccessExclusive), ("posts", AccessExclusive)]
+            ),
+            // Same bytes, but the validated check on the column is checked again.
+            (Scan, vec![("posts", AccessExclusive)]),
+            (Scan, vec![("posts", AccessExclusive)]),
+            // A USING that only casts the column to the new type changes nothing.
+            (None, vec![("users", AccessExclusive)]),
+            (None, vec![("users", AccessExclusive)]),
+            // A validated CHECK (name IS NOT NULL) spares the scan; a NOT VALID one does not.
+            (None, vec![("users", AccessExclusive)]),
+            (Scan, vec![("users", AccessExclusive)]),
+            // IF NOT EXISTS of an existing index still locks the table first.
+            (None, vec![("users", Share)]),
+            // IF NOT EXISTS of an existing table locks nothing.
+            (None, vec![]),
+            (Rewrite, vec![("users", AccessExclusive)]),
+            (Rewrite, vec![("users", AccessExclusive)]),
+            (Rewrite, vec![("users", AccessExclusive)]),
+            (None, vec![("users", AccessExclusive)]),
+        ]
+    );
+}

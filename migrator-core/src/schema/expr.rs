@@ -1,5 +1,7 @@
 //! Just enough of SQL's lexical structure to find the column names an
-//! author's expression (a check, a partial index's predicate) mentions.
+//! author's expression (a check, a partial index's predicate) mentions, the
+//! functions it calls (a default's volatility) and whether a check proves a
+//! column is not null.
 
 /// PostgreSQL's reserved and type/function-name keywords, and the words of
 /// its expression syntax, sorted: unquoted, none of them names a column.
@@ -118,12 +120,43 @@ struct Ident {
     name: String,
 }
 
+/// A function call in an expression: a name followed by `(`, with the
+/// schema it is qualified by, as PostgreSQL reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Call {
+    /// `pg_catalog` in `pg_catalog.now()`; `None` when unqualified.
+    pub schema: Option<String>,
+    /// The function's name.
+    pub name: String,
+}
+
+/// What one pass over an expression finds.
+#[derive(Default)]
+struct Found {
+    idents: Vec<Ident>,
+    calls: Vec<Call>,
+    /// The name before a `.`, waiting for the name it qualifies.
+    qualifier: Option<String>,
+}
+
 /// The identifiers of `expr` that can name a column: not function names (a
 /// word followed by `(`), not type names (after `::`), not keywords' literals
 /// inside strings or comments.
 fn identifiers(expr: &str) -> Vec<Ident> {
+    scan(expr).idents
+}
+
+/// The function calls of `expr`: names followed by `(` (spaces allowed
+/// between), neither keywords (`CAST (…)`, `current_timestamp(3)`) nor type
+/// names after `::` (`::varchar(20)`), nor anything inside strings or
+/// comments.
+pub(crate) fn calls(expr: &str) -> Vec<Call> {
+    scan(expr).calls
+}
+
+fn scan(expr: &str) -> Found {
     let bytes = expr.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Found::default();
     let mut i = 0;
     let mut after_cast = false;
     while i < bytes.len() {
@@ -202,6 +235,9 @@ fn identifiers(expr: &str) -> Vec<Ident> {
             _ => {
                 if !b.is_ascii_whitespace() {
                     after_cast = false;
+                    if b != b'.' {
+                        out.qualifier = None;
+                    }
                 }
                 i += 1;
             }
@@ -211,7 +247,7 @@ fn identifiers(expr: &str) -> Vec<Ident> {
 }
 
 fn push(
-    out: &mut Vec<Ident>,
+    out: &mut Found,
     expr: &str,
     start: usize,
     end: usize,
@@ -219,10 +255,24 @@ fn push(
     after_cast: &mut bool,
 ) {
     let is_type = std::mem::take(after_cast);
-    let is_call = expr[end..].trim_start().starts_with('(');
-    let qualified_part = expr[end..].trim_start().starts_with('.');
-    if !is_type && !is_call && !qualified_part {
-        out.push(Ident { start, end, name });
+    let rest = expr[end..].trim_start();
+    let is_call = rest.starts_with('(');
+    let qualified_part = rest.starts_with('.');
+    let qualifier = out.qualifier.take();
+    if qualified_part {
+        out.qualifier = Some(name);
+        return;
+    }
+    if is_type {
+        return;
+    }
+    if is_call {
+        out.calls.push(Call {
+            schema: qualifier,
+            name,
+        });
+    } else {
+        out.idents.push(Ident { start, end, name });
     }
 }
 
@@ -273,6 +323,151 @@ pub(crate) fn rename(expr: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// A token of the coarse lexer behind [`implies_not_null`].
+#[derive(Debug, PartialEq)]
+enum Tok {
+    /// A name or keyword: unquoted ones folded to lower case.
+    Word {
+        name: String,
+        quoted: bool,
+    },
+    Open,
+    Close,
+    /// Anything else: an operator, a literal, a comment.
+    Other,
+}
+
+fn tokens(expr: &str) -> Vec<Tok> {
+    let bytes = expr.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            _ if b.is_ascii_whitespace() => i += 1,
+            b'(' => {
+                out.push(Tok::Open);
+                i += 1;
+            }
+            b')' => {
+                out.push(Tok::Close);
+                i += 1;
+            }
+            b'\'' => {
+                let escape = i > 0 && matches!(bytes[i - 1], b'E' | b'e');
+                i = skip_string(bytes, i + 1, escape);
+                out.push(Tok::Other);
+            }
+            b'$' => {
+                i = skip_dollar(expr, i);
+                out.push(Tok::Other);
+            }
+            b'"' => {
+                let mut name = String::new();
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'"' {
+                        if bytes.get(i + 1) == Some(&b'"') {
+                            name.push('"');
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    let ch = expr[i..].chars().next().unwrap_or('\u{fffd}');
+                    name.push(ch);
+                    i += ch.len_utf8();
+                }
+                out.push(Tok::Word { name, quoted: true });
+            }
+            _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i] == b'_'
+                        || bytes[i] == b'$'
+                        || bytes[i].is_ascii_alphanumeric()
+                        || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                out.push(Tok::Word {
+                    name: expr[start..i].to_lowercase(),
+                    quoted: false,
+                });
+            }
+            _ => {
+                // Operators, numbers, comments: nothing this lexer needs,
+                // but they keep a conjunct from matching.
+                out.push(Tok::Other);
+                i += expr[i..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+    }
+    out
+}
+
+/// `toks` without parentheses wrapping all of it.
+fn unwrap_parens(mut toks: &[Tok]) -> &[Tok] {
+    while toks.first() == Some(&Tok::Open) && toks.last() == Some(&Tok::Close) {
+        // The first parenthesis must close at the last token.
+        let mut depth = 0usize;
+        let mut closes_at_end = true;
+        for (n, t) in toks.iter().enumerate() {
+            match t {
+                Tok::Open => depth += 1,
+                Tok::Close => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 && n + 1 < toks.len() {
+                        closes_at_end = false;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !closes_at_end {
+            break;
+        }
+        toks = &toks[1..toks.len() - 1];
+    }
+    toks
+}
+
+/// Whether a check constraint `expr` proves `column IS NOT NULL` the way
+/// PostgreSQL's `SET NOT NULL` recognises (so it skips its scan): one of
+/// the expression's top-level `AND` terms is `column IS NOT NULL`. Other
+/// proofs PostgreSQL might make are not recognised (the caller then
+/// assumes a scan, which is the safe side).
+pub(crate) fn implies_not_null(expr: &str, column: &str) -> bool {
+    let toks = tokens(expr);
+    let toks = unwrap_parens(&toks);
+    let is_word = |t: &Tok, w: &str| matches!(t, Tok::Word { name, quoted: false } if name == w);
+    let mut depth = 0usize;
+    let mut terms = Vec::new();
+    let mut start = 0;
+    for (n, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Open => depth += 1,
+            Tok::Close => depth = depth.saturating_sub(1),
+            // An OR at the top level: no term holds on its own.
+            _ if depth == 0 && is_word(t, "or") => return false,
+            _ if depth == 0 && is_word(t, "and") => {
+                terms.push(&toks[start..n]);
+                start = n + 1;
+            }
+            _ => {}
+        }
+    }
+    terms.push(&toks[start..]);
+    terms.into_iter().any(|term| match unwrap_parens(term) {
+        [Tok::Word { name, .. }, is, not, null] => {
+            name == column && is_word(is, "is") && is_word(not, "not") && is_word(null, "null")
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,11 +502,57 @@ mod tests {
     }
 
     #[test]
+    fn finds_calls_with_their_schema() {
+        let found = calls(
+            "pg_catalog.now() + random ()::int * lower('gen(') \
+             + CAST(x AS varchar(2)) + y::numeric(3) + \"Odd\"(1) + current_timestamp(3)",
+        );
+        let names: Vec<(Option<&str>, &str)> = found
+            .iter()
+            .map(|c| (c.schema.as_deref(), c.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (Some("pg_catalog"), "now"),
+                (None, "random"),
+                (None, "lower"),
+                (None, "varchar"),
+                (None, "Odd"),
+            ]
+        );
+        assert_eq!(calls("'a(b)' || $$c(d)$$ -- e(f)"), []);
+    }
+
+    #[test]
+    fn recognises_not_null_checks() {
+        for (expr, column, yes) in [
+            ("name IS NOT NULL", "name", true),
+            ("(\"name\" is not null)", "name", true),
+            ("id > 0 AND (name IS NOT NULL)", "name", true),
+            ("(name IS NOT NULL) AND (id > 0)", "name", true),
+            ("name IS NOT NULL OR id > 0", "name", false),
+            ("id > 0 AND name IS NOT NULL OR x", "name", false),
+            ("(a OR b) AND name IS NOT NULL", "name", true),
+            ("NOT name IS NOT NULL", "name", false),
+            ("\"Name\" IS NOT NULL", "name", false),
+            ("Name IS NOT NULL", "name", true),
+            ("name > 0", "name", false),
+            ("'name IS NOT NULL' = 'x'", "name", false),
+            ("other IS NOT NULL", "name", false),
+        ] {
+            assert_eq!(implies_not_null(expr, column), yes, "{expr}");
+        }
+    }
+
+    #[test]
     fn never_panics_on_odd_input() {
         for e in [
             "'", "\"", "$", "$a", "$a$", "/*", "--", "é'", "E'\\", "::", "\"é",
         ] {
             let _ = identifiers(e);
+            let _ = calls(e);
+            let _ = implies_not_null(e, "a");
         }
     }
 }
