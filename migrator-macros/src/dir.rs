@@ -42,7 +42,12 @@ fn module_name(stem: &str) -> syn::Ident {
             }
         })
         .collect();
-    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+    // A stem that is a keyword (`self.rs`, `fn.rs`) gets `m_` too: `mod fn;`
+    // is not Rust.
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic())
+        || syn::parse_str::<syn::Ident>(&name).is_err()
+        || name == "gen"
+    {
         name.insert_str(0, "m_");
     }
     format_ident!("{}", name)
@@ -96,12 +101,23 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let mut modules = Vec::new();
     let mut revisions: Vec<RevisionInfo> = Vec::new();
     let mut file_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut module_of: BTreeMap<String, String> = BTreeMap::new();
     for path in &files {
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name = module_name(&stem);
+        if let Some(other) = module_of.insert(name.to_string(), shown(path)) {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "migrations in {}: the files {other} and {} would both be module `{name}` (module names are the file names in lowercase, other characters as `_`); rename one of them",
+                    lit.value(),
+                    shown(path)
+                ),
+            ));
+        }
         let full = path.to_string_lossy().into_owned();
         modules.push(quote! {
             #[path = #full]
@@ -154,6 +170,20 @@ impl Revision {
     fn downgrade(op: &mut Ops) {}
 }
 "#;
+
+    #[test]
+    fn module_names_are_never_keywords() {
+        for (stem, module) in [
+            ("self", "m_self"),
+            ("fn", "m_fn"),
+            ("Self", "m_self"),
+            ("gen", "m_gen"),
+            ("1975ea83b712_create", "m_1975ea83b712_create"),
+            ("ae10_add-fees", "ae10_add_fees"),
+        ] {
+            assert_eq!(module_name(stem).to_string(), module, "{stem}");
+        }
+    }
 
     #[test]
     fn reads_a_revision_file() {

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// The database to migrate (a `postgres://` URL or a `key=value`
-    /// string); default: the application's local database.
+    /// The database to migrate (the help shows the forms and the
+    /// application's default: see [`database_url_help`]).
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Print no progress lines (errors still go to stderr).
@@ -17,13 +17,13 @@ pub struct Cli {
     pub quiet: bool,
     /// Give up after waiting this long for another runner's migration lock
     /// (seconds, or with a unit: `500ms`, `2m`); default: wait as long as it takes.
-    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration)]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration, allow_negative_numbers = true)]
     pub lock_wait: Option<Duration>,
     /// `lock_timeout` for each revision's statements (default 5s; `0`: the server's).
-    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration)]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration, allow_negative_numbers = true)]
     pub lock_timeout: Option<Duration>,
     /// `statement_timeout` for each revision's statements (default: the server's).
-    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration)]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = duration, allow_negative_numbers = true)]
     pub statement_timeout: Option<Duration>,
     /// Run the whole plan in one transaction (refused when a revision
     /// cannot run in a transaction).
@@ -70,8 +70,8 @@ pub enum Command {
     },
     /// List revisions, newest first.
     History {
-        /// `from:to` (either side optional, `current` allowed).
-        #[arg(short = 'r', long)]
+        /// `from:to` (either side optional, `current` allowed; `-r -2:` works).
+        #[arg(short = 'r', long, allow_hyphen_values = true)]
         rev_range: Option<String>,
         /// Show each revision in full.
         #[arg(short, long)]
@@ -163,7 +163,25 @@ pub struct Revision {
     pub rev_id: Option<String>,
 }
 
-/// Parses `5`, `1.5`, `500ms`, `5s` or `2m`.
+/// The longest duration the options take: PostgreSQL's `lock_timeout` and
+/// `statement_timeout` and SQLite's busy timeout are an `int` of
+/// milliseconds (2,147,483,647 ms, about 24.8 days).
+pub const MAX_DURATION: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// The help of `--database-url`: the URL forms of both engines and the
+/// default the application gives (`default`, shown without its password).
+pub fn database_url_help(default: &str) -> String {
+    format!(
+        "The database to migrate. PostgreSQL: `postgres://user@host:5432/db`, `postgresql://…` \
+         or a libpq `key=value` string. SQLite: `sqlite://path/app.db` (relative to the working \
+         directory), `sqlite:///abs/path/app.db` or `sqlite::memory:`. Default: {}",
+        crate::run::redact(default)
+    )
+}
+
+/// Parses `5`, `1.5`, `500ms`, `5s` or `2m`: from 0 to [`MAX_DURATION`],
+/// and not between 0 and 1 ms (the engines count whole milliseconds, and 0
+/// means something else).
 fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
@@ -175,12 +193,24 @@ fn duration(text: &str) -> Result<Duration, String> {
     } else {
         (text, 1.0)
     };
-    match number.trim().parse::<f64>() {
-        Ok(n) if n.is_finite() && n >= 0.0 => Ok(Duration::from_secs_f64(n * scale)),
-        _ => Err(format!(
-            "{text:?} is not a duration: give seconds (`5`, `1.5`) or a unit (`500ms`, `5s`, `2m`)"
-        )),
+    let max = MAX_DURATION.as_secs_f64();
+    let range = format!(
+        "give 0 to {max} seconds (about 24.8 days: the engines take timeouts as an int of milliseconds), \
+         as seconds (`5`, `1.5`) or with a unit (`500ms`, `5s`, `2m`)"
+    );
+    let Ok(n) = number.trim().parse::<f64>() else {
+        return Err(format!("{text:?} is not a duration: {range}"));
+    };
+    let seconds = n * scale;
+    if !seconds.is_finite() || !(0.0..=max).contains(&seconds) {
+        return Err(format!("{text:?} is out of range: {range}"));
     }
+    if seconds > 0.0 && seconds < 0.001 {
+        return Err(format!(
+            "{text:?} is less than a millisecond, which the engines cannot wait: give at least `1ms`, or 0"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 #[cfg(test)]
@@ -198,7 +228,25 @@ mod tests {
         assert_eq!(duration("5"), Ok(Duration::from_secs(5)));
         assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(duration("-1").is_err());
-        assert!(duration("soon").is_err());
+        assert_eq!(duration("2147483.647"), Ok(MAX_DURATION));
+        for bad in [
+            "-1",
+            "soon",
+            "1e300",
+            "1e300m",
+            "inf",
+            "NaN",
+            "-0.5ms",
+            "2147483.648",
+            "0.1ms",
+        ] {
+            let err = duration(bad).unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
+        assert!(
+            duration("1e300")
+                .unwrap_err()
+                .contains("0 to 2147483.647 seconds")
+        );
     }
 }

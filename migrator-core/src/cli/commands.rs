@@ -6,11 +6,26 @@ use std::io::Write;
 use super::args::{Cli, Command, Revision, Stamp};
 use super::output::{self, Marks};
 use super::scaffold::{self, NewRevision};
-use super::{CliConfig, database};
+use super::{CliConfig, database, input};
 use crate::graph::{Direction, Graph, name_problem};
 use crate::run::{Database, Migrations, RunConfig, Runner};
 
 type Result<T = ()> = std::result::Result<T, String>;
+
+/// Why a command stopped.
+pub(super) enum Stop {
+    /// It failed (exit 1).
+    Failed(String),
+    /// The command line asked for something it refuses before doing
+    /// anything (exit 2).
+    Usage(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Failed(message)
+    }
+}
 
 /// What every verb works with.
 struct Context<'a> {
@@ -73,13 +88,42 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result {
         .map_err(|e| format!("cannot write the output: {e}"))
 }
 
+/// Writes text for a person to read (ids, labels and messages from files
+/// and the version table), control characters escaped. Scripts go through
+/// [`write_out`], unchanged.
+fn write_shown(out: &mut dyn Write, text: &str) -> Result {
+    write_out(out, &input::escape(text))
+}
+
+/// Refuses, before anything is read or written, a new revision's id or
+/// branch label that would make a file the compiler refuses or a name
+/// that cannot be typed back.
+fn check_new_names(graph: &Graph, command: &Command) -> std::result::Result<(), Stop> {
+    let (rev_id, labels) = match command {
+        Command::Revision(args) => (args.rev_id.as_deref(), &args.branch_label),
+        Command::Merge {
+            rev_id,
+            branch_label,
+            ..
+        } => (rev_id.as_deref(), branch_label),
+        _ => return Ok(()),
+    };
+    let problem = rev_id
+        .and_then(|id| input::id_problem(graph, id))
+        .or_else(|| labels.iter().find_map(|l| input::label_problem(l)));
+    match problem {
+        Some(problem) => Err(Stop::Usage(problem)),
+        None => Ok(()),
+    }
+}
+
 /// Runs the verb `cli` names.
 pub(super) async fn dispatch(
     cli: &Cli,
     config: &CliConfig,
     url: &str,
     out: &mut dyn Write,
-) -> Result {
+) -> std::result::Result<(), Stop> {
     let migrations = match &config.revisions {
         Some(list) => Migrations::new(list.clone()),
         // The first revision of a project is written with none linked yet.
@@ -101,13 +145,14 @@ pub(super) async fn dispatch(
     }
     run.single_transaction |= cli.single_transaction;
     run.accept_changed |= cli.accept_changed;
+    check_new_names(migrations.graph(), &cli.command)?;
     let cx = Context {
         migrations,
         config,
         run,
         url,
     };
-    match &cli.command {
+    let result = match &cli.command {
         Command::Upgrade { target, sql } => migrate(&cx, Direction::Up, target, *sql, out).await,
         Command::Downgrade { target, sql } => {
             migrate(&cx, Direction::Down, target, *sql, out).await
@@ -124,7 +169,7 @@ pub(super) async fn dispatch(
         Command::Heads { verbose } => heads(&cx, *verbose, out),
         Command::Branches { verbose } => {
             let text = output::branches(cx.graph(), *verbose, |id| cx.registered(id));
-            write_out(out, &text)
+            write_shown(out, &text)
         }
         Command::Show { rev } => show(&cx, rev, out).await,
         Command::Stamp(args) => stamp(&cx, args, out).await,
@@ -138,7 +183,8 @@ pub(super) async fn dispatch(
         Command::Check {
             allow_multiple_heads,
         } => check(&cx, *allow_multiple_heads, out).await,
-    }
+    };
+    result.map_err(Stop::Failed)
 }
 
 async fn migrate(
@@ -166,8 +212,15 @@ async fn migrate(
         .await?;
     let total: u128 = report.steps.iter().map(|(_, d)| d.as_millis()).sum();
     if !report.steps.is_empty() {
+        // In one transaction the runner has printed the run's time (COMMIT
+        // included): a sum of the steps beside it would be a second figure.
+        let took = if cx.run.single_transaction {
+            String::new()
+        } else {
+            format!(" in {total} ms")
+        };
         tracing::info!(
-            "{} {} revision(s) in {total} ms; the database is at {}",
+            "{} {} revision(s){took}; the database is at {}",
             if direction == Direction::Up {
                 "Applied"
             } else {
@@ -214,7 +267,7 @@ async fn current(
         }
         text.push('\n');
     }
-    write_out(out, &text)?;
+    write_shown(out, &text)?;
     if check_heads {
         let heads = graph
             .version_rows(graph.heads())
@@ -269,7 +322,7 @@ async fn history(
             text.push_str(&format!("{plain}\n"));
         }
     }
-    write_out(out, &text)
+    write_shown(out, &text)
 }
 
 fn heads(cx: &Context<'_>, verbose: bool, out: &mut dyn Write) -> Result {
@@ -290,7 +343,7 @@ fn heads(cx: &Context<'_>, verbose: bool, out: &mut dyn Write) -> Result {
         }
         text.push('\n');
     }
-    write_out(out, &text)
+    write_shown(out, &text)
 }
 
 async fn show(cx: &Context<'_>, rev: &str, out: &mut dyn Write) -> Result {
@@ -308,7 +361,7 @@ async fn show(cx: &Context<'_>, rev: &str, out: &mut dyn Write) -> Result {
         text.push_str(&output::block(cx.graph(), cx.registered(id), id, false));
         text.push('\n');
     }
-    write_out(out, text.trim_end_matches('\n'))?;
+    write_shown(out, text.trim_end_matches('\n'))?;
     write_out(out, "\n")
 }
 

@@ -21,6 +21,7 @@
 pub mod args;
 mod commands;
 pub mod database;
+mod input;
 pub mod output;
 pub mod scaffold;
 
@@ -29,7 +30,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::registry::Registered;
 use crate::run::RunConfig;
@@ -151,6 +152,8 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let secrets = self.secrets.lock().map(|s| s.clone()).unwrap_or_default();
         let text = scrub(&String::from_utf8_lossy(buf), &secrets);
+        // Nothing a user typed or a file holds reaches the terminal raw.
+        let text = input::escape(&text);
         let mut inner = self
             .inner
             .lock()
@@ -174,8 +177,52 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Sink {
     }
 }
 
-fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, mut err: Sink) -> u8 {
-    let cli = match args::Cli::try_parse_from(std::iter::once(config.program.clone()).chain(args)) {
+/// Stdout that remembers whether its reader went away (`history | head`):
+/// the command then stops at its next write and the run ends quietly.
+struct Stdout<'a> {
+    inner: &'a mut dyn Write,
+    closed: bool,
+}
+
+impl Write for Stdout<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.note(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.note(e))
+    }
+}
+
+impl Stdout<'_> {
+    fn note(&mut self, error: &std::io::Error) {
+        self.closed |= error.kind() == std::io::ErrorKind::BrokenPipe;
+    }
+}
+
+fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, err: Sink) -> u8 {
+    let mut out = Stdout {
+        inner: out,
+        closed: false,
+    };
+    let code = run_with(args, config, &mut out, err);
+    let _ = out.flush();
+    if out.closed { 0 } else { code }
+}
+
+/// The command line's definition, with the help that depends on the
+/// application's configuration.
+fn command(config: &CliConfig) -> clap::Command {
+    args::Cli::command().mut_arg("database_url", |arg| {
+        arg.help(args::database_url_help(&config.default_url))
+    })
+}
+
+fn run_with(args: Vec<String>, config: &CliConfig, out: &mut Stdout<'_>, mut err: Sink) -> u8 {
+    let parsed = command(config)
+        .try_get_matches_from(std::iter::once(config.program.clone()).chain(args))
+        .and_then(|matches| args::Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let text = e.render().to_string();
@@ -224,9 +271,15 @@ fn run_to(args: Vec<String>, config: &CliConfig, out: &mut dyn Write, mut err: S
     let _ = out.flush();
     match result {
         Ok(()) => 0,
-        Err(message) => {
+        // The reader of stdout went away: nothing more to say to anyone.
+        Err(_) if out.closed => 0,
+        Err(commands::Stop::Failed(message)) => {
             let _ = writeln!(err, "error: {message}");
             1
+        }
+        Err(commands::Stop::Usage(message)) => {
+            let _ = writeln!(err, "error: {message}");
+            2
         }
     }
 }

@@ -86,19 +86,23 @@ fn string_list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-/// The file's text.
+/// The file's text. It compiles whatever the message holds: the `//!`
+/// header shows control and direction-changing characters escaped (the
+/// compiler refuses a bare CR or a text-direction override in a comment),
+/// and the string literals escape everything that needs it.
 pub fn render(revision: &NewRevision) -> String {
+    let doc = |text: &str| super::input::escape(text.trim_end()).into_owned();
     let mut out = String::new();
     let mut lines = revision.message.lines();
-    let _ = writeln!(out, "//! {}", lines.next().unwrap_or("").trim_end());
+    let _ = writeln!(out, "//! {}", doc(lines.next().unwrap_or("")));
     for line in lines {
-        let _ = writeln!(out, "//! {}", line.trim_end());
+        let _ = writeln!(out, "//! {}", doc(line));
     }
     let _ = write!(
         out,
         "//!\n//! Revision ID: {}\n//! Revises: {}\n//! Create Date: {}\n\nuse migrator_core::prelude::*;\n\n",
-        revision.id,
-        revision.parents.join(", "),
+        doc(&revision.id),
+        doc(&revision.parents.join(", ")),
         revision.created
     );
     let mut args = vec![format!("revision = {:?}", revision.id)];
@@ -128,10 +132,24 @@ pub fn render(revision: &NewRevision) -> String {
     out
 }
 
-/// Writes the revision into `dir` (never over an existing file) and formats
-/// it with `rustfmt --edition 2024` when rustfmt is on the PATH. Returns the
-/// file's path.
+/// Writes the revision into `dir` (never over an existing file, never
+/// outside `dir`) and formats it with `rustfmt --edition 2024` when rustfmt
+/// is on the PATH. Returns the file's path.
+///
+/// An id that is not ASCII letters, digits and `_` is refused
+/// ([`std::io::ErrorKind::InvalidInput`]): it would name a file elsewhere
+/// or a module the compiler refuses.
 pub fn write(dir: &Path, revision: &NewRevision) -> std::io::Result<PathBuf> {
+    let id = &revision.id;
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "revision id {:?} is not ASCII letters, digits and `_`",
+                super::input::escape(id)
+            ),
+        ));
+    }
     let path = dir.join(file_name(revision));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -208,6 +226,34 @@ impl Revision {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_header_escapes_what_the_compiler_refuses_in_comments() {
+        let mut r = revision(&[]);
+        r.message = "bare\rcr\u{202e}rlo\0nul\r\nnext".into();
+        let text = render(&r);
+        assert!(
+            text.starts_with("//! bare\\rcr\\u{202e}rlo\\0nul\n//! next\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"message = "bare\rcr\u{202e}rlo\0nul\r\nnext""#),
+            "{text}"
+        );
+        assert!(!text.contains(['\r', '\0', '\u{202e}']), "{text:?}");
+    }
+
+    #[test]
+    fn files_stay_in_the_directory() {
+        let dir = std::env::temp_dir().join(format!("migrator-scaffold-{}", std::process::id()));
+        for id in ["../../escape", "/tmp/abs", "a/b", ""] {
+            let mut r = revision(&[]);
+            r.id = id.into();
+            let err = write(&dir, &r).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{id}");
+        }
+        assert_eq!(slug("../../etc/passwd"), "etc_passwd");
     }
 
     #[test]

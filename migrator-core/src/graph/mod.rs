@@ -487,6 +487,22 @@ impl Graph {
         }
     }
 
+    /// [`unknown`](Self::unknown) for a name that stands for a whole target
+    /// (`upgrade haed`): the words `head`, `heads` and `base` are
+    /// suggestions too.
+    pub(crate) fn unknown_target(&self, name: &str) -> GraphError {
+        GraphError::UnknownRevision {
+            name: name.to_owned(),
+            suggestions: suggest::nearest(
+                name,
+                ["head", "heads", "base"]
+                    .into_iter()
+                    .chain(self.revs.iter().map(|r| r.id.as_str()))
+                    .chain(self.labels.keys().map(String::as_str)),
+            ),
+        }
+    }
+
     pub(crate) fn suggest(&self, name: &str) -> Vec<String> {
         suggest::nearest(
             name,
@@ -654,6 +670,25 @@ mod tests {
         );
         let err = Graph::new([rev("a").label("b"), rev("b")]).unwrap_err();
         assert!(matches!(err, GraphError::LabelIsRevisionId { .. }));
+    }
+
+    #[test]
+    fn a_mistyped_target_word_suggests_the_word() {
+        let graph = Graph::new([
+            rev("ae1027a6acf4"),
+            rev("1975ea83b712").parent("ae1027a6acf4"),
+        ])
+        .unwrap();
+        let none: [&str; 0] = [];
+        let err = graph.resolve(none, "haed").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no revision or branch label matches `haed` (did you mean `head` or `heads`?); run `history` to list the revisions"
+        );
+        let err = graph.resolve(none, "bsae").unwrap_err();
+        assert!(err.to_string().contains("did you mean `base`?"), "{err}");
+        let err = graph.resolve(none, "ae1072").unwrap_err();
+        assert!(err.to_string().contains("`ae1027a6acf4`"), "{err}");
     }
 
     #[test]

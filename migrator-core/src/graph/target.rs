@@ -424,8 +424,10 @@ impl Graph {
                 }
                 heads
             }
-            Anchor::Name(name) => match self.lookup(name)? {
-                Named::Revision(i) | Named::Label(_, i) => vec![i],
+            Anchor::Name(name) => match self.lookup(name) {
+                Ok(Named::Revision(i) | Named::Label(_, i)) => vec![i],
+                Err(GraphError::UnknownRevision { .. }) => return Err(self.unknown_target(name)),
+                Err(e) => return Err(e),
             },
             Anchor::NameHead(name) | Anchor::NameHeads(name) => {
                 let (heads, what) = match self.lookup(name)? {

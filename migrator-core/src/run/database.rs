@@ -98,6 +98,52 @@ impl Database {
     }
 }
 
+/// The connection strings migrator reads, for messages.
+const FORMS: &str = "`postgres://host/db`, `postgresql://…` or a `key=value` string such as `host=db dbname=app` for PostgreSQL; `sqlite://path/app.db` (relative), `sqlite:///abs/path/app.db` or `sqlite::memory:` for SQLite";
+
+/// What is wrong with `conn` when it names no engine migrator speaks
+/// (`mysql://…`, a bare `app.db`), with the forms that exist; `None` for a
+/// string whose engine is known (a malformed `key=value` string is left to
+/// the PostgreSQL parser).
+pub(crate) fn unknown_form(conn: &str) -> Option<String> {
+    let conn = conn.trim();
+    if conn.is_empty() || is_sqlite_url(conn) {
+        return None;
+    }
+    if let Some((scheme, _)) = conn.split_once("://")
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        if scheme == "postgres" || scheme == "postgresql" {
+            return None;
+        }
+        return Some(format!(
+            "`{scheme}://` is not a scheme migrator knows: use {FORMS}"
+        ));
+    }
+    if conn.contains('=') {
+        return None;
+    }
+    // Shown without a password: `user:secret@host/db` has no scheme either.
+    let shown: String = redact(conn)
+        .chars()
+        .take(200)
+        .flat_map(char::escape_debug)
+        .collect();
+    let lower = conn.to_ascii_lowercase();
+    if [".db", ".sqlite", ".sqlite3"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        return Some(format!(
+            "`{shown}` has no scheme: for the SQLite file write `sqlite://{shown}`. Connection strings are {FORMS}"
+        ));
+    }
+    Some(format!("`{shown}` has no scheme: use {FORMS}"))
+}
+
 /// Whether `url` names an SQLite database.
 pub fn is_sqlite_url(url: &str) -> bool {
     url.get(..7)

@@ -517,10 +517,17 @@ impl Target {
 
     fn parse_with_home(conn: &str, home: Option<&Path>) -> Result<Target, ConnectError> {
         let split = split(conn);
-        let config: Config = split
-            .rest
-            .parse()
-            .map_err(|e| ConnectError::Config(redact(&chain(&e))))?;
+        if let Some(problem) = super::database::unknown_form(conn) {
+            return Err(ConnectError::Config(problem));
+        }
+        let config: Config = split.rest.parse().map_err(|e| {
+            let text = chain(&e);
+            // tokio-postgres's message starts with the words ours does.
+            let text = text
+                .strip_prefix("invalid connection string: ")
+                .unwrap_or(&text);
+            ConnectError::Config(redact(text))
+        })?;
         let (mode, root, check) = resolve(&split, home, config.get_ssl_mode())?;
         let tls = if mode == SslMode::Disable {
             None
@@ -853,6 +860,33 @@ mod tests {
         let got = s("postgres://db/x?sslcert=/c&sslkey=/k");
         assert_eq!(got.unsupported, ["sslcert", "sslkey"]);
         assert_eq!(got.rest, "postgres://db/x");
+    }
+
+    #[test]
+    fn unknown_schemes_and_bare_paths_name_the_forms_that_exist() {
+        let err = Target::parse_with_home("mysql://app:hunter22@db/app", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid connection string: `mysql://` is not a scheme migrator knows: use `postgres://"),
+            "{err}"
+        );
+        assert!(
+            err.contains("sqlite::memory:") && !err.contains("hunter22"),
+            "{err}"
+        );
+        let err = Target::parse_with_home("app.db", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("write `sqlite://app.db`"), "{err}");
+        let err = Target::parse_with_home("/srv/app.sqlite3", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("write `sqlite:///srv/app.sqlite3`"), "{err}");
+        let err = Target::parse_with_home("host=db sslmode", None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err.matches("invalid connection string").count(), 1, "{err}");
     }
 
     #[test]
