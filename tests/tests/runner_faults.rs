@@ -414,3 +414,213 @@ async fn an_index_build_still_running_from_a_killed_run_is_waited_for_not_droppe
         ["i2"]
     );
 }
+
+fn up_moods(op: &mut Ops) {
+    op.create_enum("mood", ["ok", "sad"]);
+    op.create_table("days", |t| {
+        t.column::<i64>("id").primary_key();
+        t.column_as("mood", ColumnType::enumeration("mood"));
+    });
+}
+
+fn down_moods(op: &mut Ops) {
+    op.drop_table("days");
+    op.drop_enum("mood");
+}
+
+/// Adds a value and uses it at once (as a column default).
+fn up_meh_used(op: &mut Ops) {
+    op.add_enum_value("mood", "meh");
+    op.alter_column("days", "mood").set_default("meh");
+}
+
+fn up_meh(op: &mut Ops) {
+    op.add_enum_value("mood", "meh");
+}
+
+fn up_meh_default(op: &mut Ops) {
+    op.alter_column("days", "mood").set_default("meh");
+}
+
+on_both_engines!(a_new_enum_value_used_in_its_own_revision_is_refused_on_postgres);
+
+async fn a_new_enum_value_used_in_its_own_revision_is_refused_on_postgres(t: TestTarget) {
+    let db = t.database();
+    let together = Migrations::new(vec![
+        rev("e1", &[], up_moods, Downgrade::Written(down_moods)),
+        rev(
+            "e2",
+            &["e1"],
+            up_meh_used,
+            Downgrade::Irreversible("adds an enum value"),
+        ),
+    ])
+    .unwrap();
+    let runner = Runner::new(&together, RunConfig::default());
+    runner.upgrade(&db, "e1").await.unwrap();
+    let result = runner.upgrade(&db, "head").await;
+    match &t {
+        TestTarget::Postgres(_) => {
+            let err = result.unwrap_err();
+            let message = err.to_string();
+            assert!(
+                message.starts_with("revision e2: alter_column days.mood uses the enum value 'meh' that add_enum_value mood \"meh\" adds in the same transaction"),
+                "{message}"
+            );
+            assert!(
+                message.contains("55P04") && message.contains("revision of its own"),
+                "{message}"
+            );
+            // Refused before anything ran.
+            assert_eq!(t.version_rows().await, ["e1"]);
+            // Split in two revisions, it runs.
+            let split = Migrations::new(vec![
+                rev("e1", &[], up_moods, Downgrade::Written(down_moods)),
+                rev(
+                    "e2",
+                    &["e1"],
+                    up_meh,
+                    Downgrade::Irreversible("adds an enum value"),
+                ),
+                rev("e3", &["e2"], up_meh_default, Downgrade::Derived),
+            ])
+            .unwrap();
+            Runner::new(&split, RunConfig::default())
+                .upgrade(&db, "head")
+                .await
+                .unwrap();
+            t.assert_at(&split, &["e3"]).await;
+            // One transaction for both is refused the same way.
+            let single = RunConfig {
+                single_transaction: true,
+                ..RunConfig::default()
+            };
+            let err = Runner::new(&split, single)
+                .sql(
+                    migrator_core::run::Engine::Postgres,
+                    migrator_core::graph::Direction::Up,
+                    "e1:head",
+                )
+                .unwrap_err();
+            assert!(err.to_string().contains("in one transaction"), "{err}");
+        }
+        TestTarget::Sqlite(_) => {
+            // SQLite has no such rule: the revision runs as written.
+            result.unwrap();
+            t.assert_at(&together, &["e2"]).await;
+        }
+    }
+}
+
+fn up_people_nickname(op: &mut Ops) {
+    op.add_column::<Option<String>>("people", "nickname");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
+    let test = TestDb::new().await;
+    let db = Database::Url(test.url());
+    let m = Migrations::new(vec![
+        rev(
+            "a1",
+            &[],
+            up_people_rows,
+            Downgrade::Written(down_people_rows),
+        ),
+        rev("n2", &["a1"], up_people_nickname, Downgrade::Derived),
+    ])
+    .unwrap();
+    Runner::new(&m, RunConfig::default())
+        .upgrade(&db, "a1")
+        .await
+        .unwrap();
+    let holder = test.connect().await;
+    for sql in [
+        "SET application_name = 'report_job'",
+        "BEGIN",
+        "SELECT count(*) FROM people",
+    ] {
+        holder.batch_execute(sql).await.unwrap();
+    }
+    let config = RunConfig {
+        lock_timeout: Some(Duration::from_millis(200)),
+        lock_retries: 1,
+        ..RunConfig::default()
+    };
+    let err = Runner::new(&m, config)
+        .upgrade(&db, "head")
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("lock timeout"), "{message}");
+    assert!(
+        message.contains("held by pid ")
+            && message.contains(" of report_job (idle in transaction, AccessShareLock on people): SELECT count(*) FROM people"),
+        "{message}"
+    );
+    assert!(message.contains("gave up after 1 retry"), "{message}");
+    assert!(message.contains("--lock-retries"), "{message}");
+
+    // The CLI takes the retry count.
+    let url = test.url();
+    let out = tokio::task::spawn_blocking(move || {
+        let config = migrator_core::cli::CliConfig {
+            revisions: Some(vec![
+                rev(
+                    "a1",
+                    &[],
+                    up_people_rows,
+                    Downgrade::Written(down_people_rows),
+                ),
+                rev("n2", &["a1"], up_people_nickname, Downgrade::Derived),
+            ]),
+            ..Default::default()
+        };
+        migrator_core::cli::run(
+            [
+                "--database-url",
+                url.as_str(),
+                "--lock-timeout",
+                "0.2",
+                "--lock-retries",
+                "0",
+                "upgrade",
+            ],
+            &config,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("gave up after 0 retries"),
+        "{}",
+        out.stderr
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+}
+
+#[tokio::test]
+async fn on_sqlite_a_huge_lock_timeout_from_an_application_is_clamped_not_a_panic() {
+    let file = SqliteFile::new();
+    let m = Migrations::new(vec![rev(
+        "a1",
+        &[],
+        up_notes,
+        Downgrade::Written(down_notes),
+    )])
+    .unwrap();
+    let config = RunConfig {
+        lock_timeout: Some(Duration::from_secs(3_000_000_000)),
+        ..RunConfig::default()
+    };
+    let db = Database::Url(file.url());
+    Runner::new(&m, config).upgrade(&db, "head").await.unwrap();
+    assert_eq!(
+        Runner::new(&m, RunConfig::default())
+            .current(&db)
+            .await
+            .unwrap(),
+        ["a1"]
+    );
+}

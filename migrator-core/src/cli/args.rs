@@ -25,6 +25,10 @@ pub struct Cli {
     /// `statement_timeout` for each revision's statements (default: the server's).
     #[arg(long, value_name = "SECONDS", global = true, value_parser = duration, allow_negative_numbers = true)]
     pub statement_timeout: Option<Duration>,
+    /// How many times a revision is retried after a lock timeout, with
+    /// backoff, before the run gives up (default 5).
+    #[arg(long, value_name = "N", global = true)]
+    pub lock_retries: Option<u32>,
     /// Run the whole plan in one transaction (refused when a revision
     /// cannot run in a transaction).
     #[arg(long, global = true)]

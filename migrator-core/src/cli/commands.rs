@@ -143,6 +143,9 @@ pub(super) async fn dispatch(
     if let Some(t) = cli.statement_timeout {
         run.statement_timeout = (!t.is_zero()).then_some(t);
     }
+    if let Some(n) = cli.lock_retries {
+        run.lock_retries = n;
+    }
     run.single_transaction |= cli.single_transaction;
     run.accept_changed |= cli.accept_changed;
     check_new_names(migrations.graph(), &cli.command)?;

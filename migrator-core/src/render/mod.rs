@@ -147,6 +147,20 @@ pub enum RenderError {
     /// An op does not apply to the schema it would run against.
     #[error(transparent)]
     Invalid(#[from] ReplayError),
+    /// A statement uses an enum value added earlier in the same transaction.
+    #[error(
+        "{used_by} uses the enum value {value} that {added} adds in the same transaction, which {dialect} refuses (SQLSTATE 55P04, unsafe use of new value); move {added} to a revision of its own, before this one"
+    )]
+    NewEnumValueUsed {
+        /// The op adding the value, described.
+        added: String,
+        /// The op using it, described.
+        used_by: String,
+        /// The value, as a literal.
+        value: String,
+        /// The dialect.
+        dialect: &'static str,
+    },
     /// An op the dialect cannot express.
     #[error("{op} is not supported on {dialect}: {reason}")]
     Unsupported {
@@ -167,6 +181,14 @@ pub trait Dialect {
     /// The statements of `op`, which must be valid against `before`. A Rust
     /// data step renders to no statement: the runner calls it.
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
+
+    /// Checks the ops that will run in one transaction together, each with
+    /// its rendered statements, for what one may not do with what an
+    /// earlier one did in the same transaction (PostgreSQL: use an enum
+    /// value added by `ALTER TYPE … ADD VALUE`).
+    fn check_transaction(&self, _ops: &[(&Op, &[Statement])]) -> Result<(), RenderError> {
+        Ok(())
+    }
 }
 
 /// Identifiers as a comma-separated list: `"a", "b"`.

@@ -424,6 +424,29 @@ impl Dialect for Postgres {
         "PostgreSQL"
     }
 
+    fn check_transaction(&self, ops: &[(&Op, &[Statement])]) -> Result<(), RenderError> {
+        for (i, (op, _)) in ops.iter().enumerate() {
+            let Op::AddEnumValue(added) = op else {
+                continue;
+            };
+            // A new value may not be used before the transaction that added
+            // it commits: any later statement naming it as a literal would.
+            let value = quote_literal(&added.value);
+            if let Some((user, _)) = ops[i + 1..]
+                .iter()
+                .find(|(_, statements)| statements.iter().any(|s| s.sql.contains(&value)))
+            {
+                return Err(RenderError::NewEnumValueUsed {
+                    added: op.describe(),
+                    used_by: user.describe(),
+                    value,
+                    dialect: self.name(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
         let one = |s: Statement| Ok(vec![s]);
         match op {

@@ -51,12 +51,15 @@ pub use error::{DbMessage, RunError, redact};
 pub use tls::connect;
 pub use verify::Verification;
 
+/// Which way a plan moves (from the planner; here for `Runner::sql`).
+pub use crate::graph::Direction;
+
 use backend::Session;
 use backend::postgres::PgSession;
 pub(crate) use backend::sqlite::Handle as SqliteHandle;
 use backend::sqlite::SqliteSession;
 
-use crate::graph::{Direction, Graph, Plan, Step, Target};
+use crate::graph::{Graph, Plan, Step, Target};
 use crate::ops::Op;
 use crate::registry::{self, Downgrade, Registered, RegistryError};
 use crate::render::{Dialect, Effect, RenderError, Statement};
@@ -169,6 +172,26 @@ fn render(
     Ok(out)
 }
 
+/// Checks what will run in one transaction (the ops of one revision, or of
+/// a whole plan in one-transaction mode) against the dialect's rules for
+/// ops that meet in a transaction.
+fn check_transaction<'a>(
+    dialect: &dyn Dialect,
+    revision: &str,
+    parts: impl IntoIterator<Item = (&'a Vec<Op>, &'a Vec<Vec<Statement>>)>,
+) -> Result<(), RunError> {
+    let mut all: Vec<(&Op, &[Statement])> = Vec::new();
+    for (ops, statements) in parts {
+        all.extend(ops.iter().zip(statements.iter().map(Vec::as_slice)));
+    }
+    dialect
+        .check_transaction(&all)
+        .map_err(|source| RunError::Invalid {
+            revision: revision.to_owned(),
+            source: Box::new(source),
+        })
+}
+
 /// Op `index` of `revision` does not apply to the schema it meets.
 fn invalid(
     revision: &str,
@@ -261,6 +284,7 @@ fn prepare(
     schema: &mut Schema,
 ) -> Result<Prepared, RunError> {
     let statements = render(dialect, revision.id, &ops, schema)?;
+    check_transaction(dialect, revision.id, [(&ops, &statements)])?;
     let mut outside = None;
     let mut inside = None;
     for (op, rendered) in ops.iter().zip(&statements) {
@@ -827,6 +851,11 @@ impl<'m> Runner<'m> {
                 inside: "--single-transaction".into(),
             });
         }
+        check_transaction(
+            S::ENGINE.dialect(),
+            &prepared_ids(prepared),
+            prepared.iter().map(|p| (&p.ops, &p.statements)),
+        )?;
         if let Some(capacity) = session.lock_capacity().await? {
             let needed: usize = prepared.iter().map(Prepared::estimated_locks).sum();
             let budget = usize::try_from(capacity / 2).unwrap_or(usize::MAX);
@@ -910,6 +939,7 @@ impl<'m> Runner<'m> {
                                 tokio::time::sleep(backoff(attempt)).await;
                                 continue 'op;
                             }
+                            let failure = self.explain(session, prepared, failure).await;
                             return Err(failure.into_error(revision.id, at, false));
                         }
                     }
@@ -950,10 +980,50 @@ impl<'m> Runner<'m> {
                 }
                 Err(failure) => {
                     session.rollback().await;
+                    let failure = self.explain(session, prepared, failure).await;
                     return Err(failure.into_error(revision.id, at, prepared.transactional));
                 }
             }
         }
+    }
+
+    /// A lock timeout that retries did not get past, told with who holds
+    /// locks on the revision's tables and what to do.
+    async fn explain<S: Session>(
+        &self,
+        session: &mut S,
+        prepared: &Prepared,
+        mut failure: Failure,
+    ) -> Failure {
+        if !failure.is_lock_timeout() {
+            return failure;
+        }
+        let mut tables: Vec<&crate::ident::QualifiedName> = Vec::new();
+        for s in prepared.statements.iter().flatten() {
+            for lock in &s.locks {
+                if !tables.contains(&&lock.table) {
+                    tables.push(&lock.table);
+                }
+            }
+        }
+        let holders = session.lock_holders(&tables).await;
+        if let Failure::Statement { error, .. } = &mut failure {
+            let held = if holders.is_empty() {
+                String::new()
+            } else {
+                format!("held by {}; ", holders.join("; "))
+            };
+            error.hint = Some(format!(
+                "{held}gave up after {} retr{} with backoff: run again when the lock is released, or raise --lock-timeout or --lock-retries",
+                self.config.lock_retries,
+                if self.config.lock_retries == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            ));
+        }
+        failure
     }
 
     fn note_retry(&self, revision: &str, attempt: u32) {
@@ -1005,6 +1075,11 @@ impl<'m> Runner<'m> {
             script_line(&mut out, &sql);
         }
         if single {
+            check_transaction(
+                engine.dialect(),
+                &prepared_ids(&prepared),
+                prepared.iter().map(|p| (&p.ops, &p.statements)),
+            )?;
             script_line(&mut out, "BEGIN");
         }
         for p in &prepared {
@@ -1047,6 +1122,12 @@ impl<'m> Runner<'m> {
         }
         Ok(out)
     }
+}
+
+/// The revisions of a plan run in one transaction, for messages.
+fn prepared_ids(prepared: &[Prepared]) -> String {
+    let ids: Vec<&str> = prepared.iter().map(|p| p.revision.id).collect();
+    format!("{} (in one transaction)", ids.join(", "))
 }
 
 /// Appends one statement of an offline script.

@@ -172,6 +172,12 @@ pub(crate) trait Session: Sized {
         Ok(false)
     }
 
+    /// The other sessions holding locks on `tables`, described (process,
+    /// application, state, query), for the message of a lock timeout.
+    async fn lock_holders(&mut self, _tables: &[&crate::ident::QualifiedName]) -> Vec<String> {
+        Vec::new()
+    }
+
     /// How many locks one transaction may hold, if the engine has a limit.
     async fn lock_capacity(&mut self) -> Result<Option<i64>, RunError> {
         Ok(None)

@@ -502,6 +502,42 @@ impl Session for PgSession {
         resume(self.conn(), revision, op, self.lock_wait).await
     }
 
+    async fn lock_holders(&mut self, tables: &[&crate::ident::QualifiedName]) -> Vec<String> {
+        if tables.is_empty() {
+            return Vec::new();
+        }
+        let regclasses: Vec<String> = tables
+            .iter()
+            .map(|t| format!("to_regclass({})", Engine::Postgres.literal(&t.to_sql())))
+            .collect();
+        let sql = format!(
+            "SELECT DISTINCT l.pid::text, coalesce(a.application_name, ''), coalesce(a.state, ''),                     l.mode, l.relation::regclass::text, left(coalesce(a.query, ''), 200)                FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid               WHERE l.granted AND l.locktype = 'relation' AND l.pid <> pg_backend_pid()                 AND l.relation = ANY (ARRAY[{}]::oid[])               ORDER BY 1 LIMIT 5",
+            regclasses.join(", ")
+        );
+        let Ok(rows) = self.query(&sql).await else {
+            return Vec::new();
+        };
+        rows.into_iter()
+            .map(|row| {
+                let cell = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+                let app = cell(1);
+                format!(
+                    "pid {}{} ({}, {} on {}): {}",
+                    cell(0),
+                    if app.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" of {app}")
+                    },
+                    cell(2),
+                    cell(3),
+                    cell(4),
+                    cell(5).split_whitespace().collect::<Vec<_>>().join(" ")
+                )
+            })
+            .collect()
+    }
+
     async fn lock_capacity(&mut self) -> Result<Option<i64>, RunError> {
         let capacity: i64 = self
             .conn()

@@ -200,7 +200,13 @@ pub(crate) struct SqliteSession {
 /// application writing): then it fails with `SQLITE_BUSY`, and the runner
 /// retries the revision as it does after a lock timeout.
 fn busy_timeout(config: &RunConfig) -> Duration {
-    config.lock_timeout.unwrap_or(Duration::from_secs(5))
+    // SQLite takes milliseconds as a C int: a longer wait is clamped, not a
+    // panic (an application may set any Duration).
+    let max = Duration::from_millis(u64::from(i32::MAX.unsigned_abs()));
+    config
+        .lock_timeout
+        .unwrap_or(Duration::from_secs(5))
+        .min(max)
 }
 
 /// The lock file of the database at `path`: `<real path>-migrator.lock`,
