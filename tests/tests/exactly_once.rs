@@ -227,3 +227,51 @@ async fn on_sqlite_one_file_reached_by_two_paths_has_one_lock() {
     lock.push("-migrator.lock");
     let _ = std::fs::remove_file(lock);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_idle_session_timeout_does_not_end_the_lock_session() {
+    let t = TestTarget::new(Engine::Postgres).await;
+    let TestTarget::Postgres(db) = &t else {
+        unreachable!()
+    };
+    // Every new session of the database is ended after 500 ms idle; the
+    // lock's session sits idle for the whole run.
+    db.client
+        .batch_execute(&format!(
+            "ALTER DATABASE \"{}\" SET idle_session_timeout = '500ms'",
+            db.name
+        ))
+        .await
+        .unwrap();
+    let m = Box::leak(Box::new(
+        Migrations::new(vec![
+            rev("r1", &[], up_ledger, Downgrade::Written(down_ledger)),
+            rev("r2", &["r1"], up_idle_insert, Downgrade::Derived),
+            rev("r3", &["r2"], up_later, Downgrade::Derived),
+        ])
+        .unwrap(),
+    ));
+    Runner::new(m, RunConfig::default())
+        .upgrade(&t.database(), "head")
+        .await
+        .expect("the run keeps its lock past idle_session_timeout");
+    assert_eq!(t.version_rows().await, ["r3"]);
+}
+
+/// Inserts a row and waits 1.5 s (the lock session idle meanwhile).
+fn up_idle_insert(op: &mut Ops) {
+    op.run("insert one row, then wait", |tx| {
+        Box::pin(async move {
+            tx.execute("INSERT INTO ledger (note) VALUES ('once')")
+                .await?;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            Ok(())
+        })
+    })
+    .reverse(|tx| {
+        Box::pin(async move {
+            tx.execute("DELETE FROM ledger").await?;
+            Ok(())
+        })
+    });
+}

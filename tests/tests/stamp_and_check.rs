@@ -251,3 +251,27 @@ fn merging_revisions_that_are_already_merged_is_refused() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relative_history_range_starts_where_the_database_is() {
+    let t = TestTarget::new(Engine::Sqlite).await;
+    let (config, url) = cli_config(
+        &t,
+        Some(vec![
+            rev("a1", &[], up_users, Downgrade::Written(down_users)),
+            rev("b2", &["a1"], up_posts, Downgrade::Derived),
+            rev("c3", &["b2"], up_bio, Downgrade::Derived),
+        ]),
+    );
+    let url = url.as_str();
+    let out = run_cli(&["--database-url", url, "upgrade", "b2"], &config).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // `-1:` is one below the current revision (b2), as in Alembic: not an
+    // offset from base that "goes too far".
+    let out = run_cli(&["--database-url", url, "history", "-r", "-1:"], &config).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "b2 -> c3 (head), c3\na1 -> b2, b2\n<base> -> a1, a1\n"
+    );
+}

@@ -1051,6 +1051,13 @@ impl<'m> Runner<'m> {
             Direction::Down
                 if !matches!(Target::parse(range)?, Target::Range { from: Some(_), .. }) =>
             {
+                // A misspelt name is said as such first (with its "did you
+                // mean"); anything else needs the range.
+                if let Err(e @ crate::graph::GraphError::UnknownRevision { .. }) =
+                    graph.resolve(Vec::<String>::new(), range)
+                {
+                    return Err(e.into());
+                }
                 return Err(RunError::OfflineDowngrade {
                     target: range.to_owned(),
                 });
