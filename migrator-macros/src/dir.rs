@@ -53,24 +53,42 @@ fn module_name(stem: &str) -> syn::Ident {
     format_ident!("{}", name)
 }
 
-/// The revision a file declares, if it declares one with valid arguments (a
-/// file that does not parse is left to the compiler, which reports it).
-fn revision_of(path: &Path) -> Option<RevisionInfo> {
-    revision_in(&std::fs::read_to_string(path).ok()?)
+/// What a file of the directory holds, as far as the graph is concerned.
+#[derive(Debug)]
+enum Scanned {
+    /// A revision with valid arguments.
+    Revision(RevisionInfo),
+    /// No `#[migration]` at all (a helper module, say).
+    Other,
+    /// Text that does not parse as Rust, or a `#[migration]` whose arguments
+    /// are invalid: the compiler reports the error in the file itself, where
+    /// it is, once the module is included.
+    Broken,
 }
 
-/// The revision the text of a file declares, if any.
-fn revision_in(text: &str) -> Option<RevisionInfo> {
-    let file = syn::parse_file(text).ok()?;
-    file.items.iter().find_map(|item| match item {
-        syn::Item::Impl(i) => i
-            .attrs
-            .iter()
-            .find(|a| is_migration(a))
-            .and_then(|a| from_attribute(a).ok())
-            .map(|args| args.info()),
-        _ => None,
-    })
+/// What the file at `path` holds.
+fn revision_of(path: &Path) -> Scanned {
+    match std::fs::read_to_string(path) {
+        Ok(text) => revision_in(&text),
+        // Not UTF-8 or unreadable: `mod` reports it.
+        Err(_) => Scanned::Broken,
+    }
+}
+
+/// What the text of a file holds.
+fn revision_in(text: &str) -> Scanned {
+    let Ok(file) = syn::parse_file(text) else {
+        return Scanned::Broken;
+    };
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Impl(i) => i.attrs.iter().find(|a| is_migration(a)).map(|a| {
+                from_attribute(a).map_or(Scanned::Broken, |args| Scanned::Revision(args.info()))
+            }),
+            _ => None,
+        })
+        .unwrap_or(Scanned::Other)
 }
 
 pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
@@ -102,6 +120,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let mut revisions: Vec<RevisionInfo> = Vec::new();
     let mut file_of: BTreeMap<String, String> = BTreeMap::new();
     let mut module_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut broken = false;
     for path in &files {
         let stem = path
             .file_stem()
@@ -123,21 +142,46 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             #[path = #full]
             pub mod #name;
         });
-        if let Some(info) = revision_of(path) {
-            if let Some(first) = file_of.insert(info.id.clone(), shown(path)) {
-                return Err(syn::Error::new(
-                    lit.span(),
-                    format!(
-                        "migrations in {}: revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
-                        lit.value(),
-                        info.id,
-                        shown(path)
-                    ),
-                ));
+        let info = match revision_of(path) {
+            Scanned::Revision(info) => info,
+            Scanned::Other => continue,
+            Scanned::Broken => {
+                broken = true;
+                continue;
             }
-            revisions.push(info);
+        };
+        if let Some(first) = file_of.insert(info.id.clone(), shown(path)) {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "migrations in {}: revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
+                    lit.value(),
+                    info.id,
+                    shown(path)
+                ),
+            ));
         }
+        revisions.push(info);
     }
+    // A file that does not parse, or whose #[migration] is invalid, is
+    // reported by the compiler where the error is (file, line and the real
+    // message) once its module is included. Its revision is unknown here, so
+    // the graph check would only hide that error behind an "unknown parent"
+    // of its children: the graph is checked on the build after the fix.
+    if !broken {
+        check_graph(&lit, &file_of, revisions)?;
+    }
+    Ok(quote! {
+        #(#modules)*
+    })
+}
+
+/// The directory's revisions form a graph.
+fn check_graph(
+    lit: &LitStr,
+    file_of: &BTreeMap<String, String>,
+    revisions: Vec<RevisionInfo>,
+) -> syn::Result<()> {
     if let Err(e) = Graph::new(revisions) {
         let text = e.to_string();
         let involved: Vec<String> = file_of
@@ -155,7 +199,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             format!("migrations in {}: {text}{place}", lit.value()),
         ));
     }
-    Ok(quote! { #(#modules)* })
+    Ok(())
 }
 
 #[cfg(test)]
@@ -187,11 +231,26 @@ impl Revision {
 
     #[test]
     fn reads_a_revision_file() {
-        let info = revision_in(FILE).expect("a revision");
+        let Scanned::Revision(info) = revision_in(FILE) else {
+            panic!("a revision");
+        };
         assert_eq!(info.id, "ae1027a6acf4");
         assert_eq!(info.down_revisions, ["1975ea83b712", "27c6"]);
         assert_eq!(info.branch_labels, ["b"]);
         assert_eq!(info.depends_on, ["x"]);
+    }
+
+    /// A file that does not parse, or whose `#[migration]` has a misspelt
+    /// key, is broken (its error is the compiler's to show), not a file
+    /// without a revision.
+    #[test]
+    fn a_syntax_error_or_a_bad_key_is_broken_not_absent() {
+        let syntax = FILE.replace("op.drop_table(\"t\");", "op.drop_table(\"t\")) ;");
+        let key = FILE.replace("down_revision =", "down_revison =");
+        for text in [syntax, key] {
+            assert!(matches!(revision_in(&text), Scanned::Broken), "{text}");
+        }
+        assert!(matches!(revision_in("pub fn helper() {}"), Scanned::Other));
     }
 
     /// The loader takes any text without panicking: 100,000 inputs, random

@@ -50,8 +50,12 @@ pub fn migration(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Includes every `.rs` file of a directory (relative to the invoking file,
 /// as `include_str!`) as a public module, and checks their revisions form a
 /// graph: no duplicate id, no unknown `down_revision` or `depends_on`, no
-/// cycle. Add `println!("cargo:rerun-if-changed=src/migrations");` to the
-/// crate's `build.rs` so that a new file is picked up without a clean build.
+/// cycle. A file that does not parse, or whose `#[migration]` arguments are
+/// invalid, is reported by the compiler in that file, at its line; the graph
+/// is checked once every file reads (its revision is unknown until then, and
+/// its children's "unknown parent" would only hide the real error). Add
+/// `println!("cargo:rerun-if-changed=src/migrations");` to the crate's
+/// `build.rs` so that a new file is picked up without a clean build.
 #[proc_macro]
 pub fn migrations(input: TokenStream) -> TokenStream {
     dir::expand(input.into())
