@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::LitStr;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Token};
 
 use crate::args::{from_attribute, is_migration};
-use crate::graph::{Graph, RevisionInfo, mentions};
+use crate::graph::{Graph, RevisionInfo, mentions, name_problem};
 
 /// The directory `path` names: relative to the file that invokes the macro,
 /// as `include_str!` resolves paths (or to the crate root where the compiler
@@ -91,8 +93,54 @@ fn revision_in(text: &str) -> Scanned {
         .unwrap_or(Scanned::Other)
 }
 
+/// `migrations!`'s input: the directory, then optionally
+/// `extends = ["<id>", ...]`, the revisions of other crates it builds on.
+struct Input {
+    dir: LitStr,
+    extends: Vec<LitStr>,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let dir: LitStr = input.parse()?;
+        let mut extends = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: syn::Ident = input.parse()?;
+            if key != "extends" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown argument `{key}`; migrations! takes the directory, then optionally `extends = [\"<id>\", ...]` (revisions of other crates that this directory's revisions build on)"
+                    ),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let list;
+            syn::bracketed!(list in input);
+            let ids = Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?;
+            for id in ids {
+                if let Some(reason) = name_problem(&id.value()) {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        format!(
+                            "extends: {:?} {reason}, so it is no revision id: ids may not be empty, contain whitespace or `@ - + :`, or be head, heads, base or current",
+                            id.value()
+                        ),
+                    ));
+                }
+                extends.push(id);
+            }
+        }
+        Ok(Input { dir, extends })
+    }
+}
+
 pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let lit: LitStr = syn::parse2(input)?;
+    let Input { dir: lit, extends } = syn::parse2(input)?;
     let dir = resolve(&lit);
     let entries = std::fs::read_dir(&dir).map_err(|e| {
         syn::Error::new(
@@ -163,25 +211,82 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         }
         revisions.push(info);
     }
+    let registration = if extends.is_empty() {
+        quote! {}
+    } else {
+        let directory = lit.value();
+        quote! {
+            ::migrator_core::inventory::submit! {
+                ::migrator_core::registry::Extends {
+                    ids: &[#(#extends),*],
+                    directory: #directory,
+                    file: file!(),
+                    line: line!(),
+                }
+            }
+        }
+    };
     // A file that does not parse, or whose #[migration] is invalid, is
     // reported by the compiler where the error is (file, line and the real
     // message) once its module is included. Its revision is unknown here, so
     // the graph check would only hide that error behind an "unknown parent"
     // of its children: the graph is checked on the build after the fix.
     if !broken {
-        check_graph(&lit, &file_of, revisions)?;
+        check_extends(&lit, &extends, &file_of, &revisions)?;
+        check_graph(&lit, &extends, &file_of, revisions)?;
     }
     Ok(quote! {
         #(#modules)*
+        #registration
     })
 }
 
-/// The directory's revisions form a graph.
+/// Each id in `extends` is another crate's, and some revision here builds
+/// on it.
+fn check_extends(
+    lit: &LitStr,
+    extends: &[LitStr],
+    file_of: &BTreeMap<String, String>,
+    revisions: &[RevisionInfo],
+) -> syn::Result<()> {
+    for id in extends {
+        let id_text = id.value();
+        if let Some(file) = file_of.get(&id_text) {
+            return Err(syn::Error::new(
+                id.span(),
+                format!(
+                    "migrations in {}: extends lists {id_text}, but it is declared here, in {file}; `extends` is for revisions of other crates, so remove it",
+                    lit.value()
+                ),
+            ));
+        }
+        let used = revisions
+            .iter()
+            .any(|r| r.down_revisions.contains(&id_text) || r.depends_on.contains(&id_text));
+        if !used {
+            return Err(syn::Error::new(
+                id.span(),
+                format!(
+                    "migrations in {}: extends lists {id_text}, but no revision here names it as its down_revision or in depends_on; remove it",
+                    lit.value()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The directory's revisions, with the ids of `extends` standing in for
+/// other crates' revisions, form a graph.
 fn check_graph(
     lit: &LitStr,
+    extends: &[LitStr],
     file_of: &BTreeMap<String, String>,
-    revisions: Vec<RevisionInfo>,
+    mut revisions: Vec<RevisionInfo>,
 ) -> syn::Result<()> {
+    // Bases here; their own parents are their crate's business, checked at
+    // start-up with the whole registry.
+    revisions.extend(extends.iter().map(|id| RevisionInfo::new(id.value())));
     if let Err(e) = Graph::new(revisions) {
         let text = e.to_string();
         let involved: Vec<String> = file_of

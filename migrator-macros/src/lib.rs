@@ -4,7 +4,8 @@
 //!   registers a revision (through `inventory`) and refuses, at compile time,
 //!   a revision that cannot be walked back;
 //! - `migrations!("dir")` includes every file of a directory as a module and
-//!   checks the revisions' graph (duplicate ids, unknown parents, cycles).
+//!   checks the revisions' graph (duplicate ids, unknown parents, cycles);
+//!   `extends = ["<id>", ...]` names parents that live in other crates.
 
 mod args;
 mod dir;
@@ -56,6 +57,14 @@ pub fn migration(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// its children's "unknown parent" would only hide the real error). Add
 /// `println!("cargo:rerun-if-changed=src/migrations");` to the crate's
 /// `build.rs` so that a new file is picked up without a clean build.
+///
+/// Revisions of other crates that the directory's revisions build on are
+/// listed in `extends`; they are accepted as parents and dependencies here,
+/// and checked at start-up, where a missing one names the crate link to add:
+///
+/// ```ignore
+/// migrator_core::migrations!("migrations", extends = ["1975ea83b712"]);
+/// ```
 #[proc_macro]
 pub fn migrations(input: TokenStream) -> TokenStream {
     dir::expand(input.into())
