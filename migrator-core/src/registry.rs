@@ -53,6 +53,47 @@ pub struct Registered {
 
 inventory::collect!(Registered);
 
+/// The revisions of other crates that a `migrations!` directory builds on:
+/// its `extends = ["<id>", ...]`. The compile-time check accepts them as
+/// parents (it cannot see other crates); [`graph_of`] checks at start-up
+/// that they are linked in, and says which crate link is missing if not.
+#[derive(Debug)]
+pub struct Extends {
+    /// The ids of other crates' revisions the directory's revisions build on.
+    pub ids: &'static [&'static str],
+    /// The directory, as `migrations!` was given it.
+    pub directory: &'static str,
+    /// The source file that invokes `migrations!`.
+    pub file: &'static str,
+    /// The line of the invocation.
+    pub line: u32,
+}
+
+inventory::collect!(Extends);
+
+impl Extends {
+    /// `file:line` of the `migrations!` invocation.
+    pub fn location(&self) -> String {
+        format!("{}:{}", shown_path(self.file), self.line)
+    }
+}
+
+/// Every `extends` of a `migrations!` linked into this binary.
+pub fn extends() -> Vec<&'static Extends> {
+    inventory::iter::<Extends>.into_iter().collect()
+}
+
+/// `file` relative to the working directory when it is below it.
+fn shown_path(file: &str) -> String {
+    let file = std::path::Path::new(file);
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| file.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// Why a revision's downgrade cannot be produced.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DowngradeError {
@@ -135,12 +176,7 @@ impl Registered {
     /// `file:line` of its declaration, relative to the working directory
     /// when it is below it.
     pub fn location(&self) -> String {
-        let file = std::path::Path::new(self.file);
-        let shown = std::env::current_dir()
-            .ok()
-            .and_then(|cwd| file.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
-            .unwrap_or_else(|| file.to_path_buf());
-        format!("{}:{}", shown.display(), self.line)
+        format!("{}:{}", shown_path(self.file), self.line)
     }
 }
 
@@ -171,6 +207,23 @@ pub enum RegistryError {
         "no revisions are linked into this binary, so there is nothing to run or check. If the migrations live in a library crate, the binary must link it: add `use my_app as _;` (the crate's name) to its main.rs; a binary that has none on purpose passes `CliConfig {{ revisions: Some(Vec::new()), .. }}` (or uses `Migrations::new(Vec::new())`). To write the first revision, run `revision -m \"...\"`"
     )]
     Empty,
+    /// A revision builds on one of another crate (listed in `extends`)
+    /// that is not linked into the binary.
+    #[error(
+        "revision {revision} (at {declared}) builds on {parent} from another crate (`extends` of migrations!(\"{directory}\") at {extended_at}), but no revision {parent} is linked into this binary: the crate that declares it must be linked in, so add `use base_migrations as _;` (with that crate's name) to the binary's main.rs"
+    )]
+    MissingExtended {
+        /// The revision of this crate.
+        revision: String,
+        /// The other crate's revision it names as a parent or dependency.
+        parent: String,
+        /// `file:line` of the revision.
+        declared: String,
+        /// The directory whose `extends` lists `parent`.
+        directory: String,
+        /// `file:line` of that `migrations!`.
+        extended_at: String,
+    },
     /// Another graph error, with where each revision it names is declared.
     #[error("{source}{}", declared_at(.locations))]
     Graph {
@@ -191,7 +244,9 @@ fn declared_at(locations: &[String]) -> String {
 
 /// Checks `revisions` as a graph: the same checks `migrations!` makes at
 /// compile time, run over everything registered (revisions may come from
-/// several crates), before any connection is made.
+/// several crates), before any connection is made. A missing parent that a
+/// linked `migrations!` lists in `extends` is a
+/// [`RegistryError::MissingExtended`], which names the crate link to add.
 pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
     let mut seen: BTreeMap<&str, &Registered> = BTreeMap::new();
     for r in revisions {
@@ -204,6 +259,9 @@ pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
         }
     }
     Graph::new(revisions.iter().map(|r| r.info())).map_err(|source| {
+        if let Some(missing) = missing_extended(&source, &seen) {
+            return missing;
+        }
         let text = source.to_string();
         let locations = seen
             .values()
@@ -211,6 +269,38 @@ pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
             .map(|r| format!("{} at {}", r.id, r.location()))
             .collect();
         RegistryError::Graph { source, locations }
+    })
+}
+
+/// The error for a missing parent (or dependency) of `revisions` that an
+/// `extends` lists, if `source` is one.
+fn missing_extended(
+    source: &GraphError,
+    revisions: &BTreeMap<&str, &Registered>,
+) -> Option<RegistryError> {
+    let (revision, parent) = match source {
+        GraphError::UnknownParent {
+            revision, parent, ..
+        } => (revision, parent),
+        GraphError::UnknownDependency {
+            revision,
+            dependency,
+            ..
+        } => (revision, dependency),
+        _ => return None,
+    };
+    let extended = extends()
+        .into_iter()
+        .find(|e| e.ids.contains(&parent.as_str()))?;
+    Some(RegistryError::MissingExtended {
+        revision: revision.clone(),
+        parent: parent.clone(),
+        declared: revisions
+            .get(revision.as_str())
+            .map(|r| r.location())
+            .unwrap_or_default(),
+        directory: extended.directory.to_owned(),
+        extended_at: extended.location(),
     })
 }
 

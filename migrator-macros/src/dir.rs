@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::LitStr;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Token};
 
 use crate::args::{from_attribute, is_migration};
-use crate::graph::{Graph, RevisionInfo, mentions};
+use crate::graph::{Graph, RevisionInfo, mentions, name_problem};
 
 /// The directory `path` names: relative to the file that invokes the macro,
 /// as `include_str!` resolves paths (or to the crate root where the compiler
@@ -53,28 +55,92 @@ fn module_name(stem: &str) -> syn::Ident {
     format_ident!("{}", name)
 }
 
-/// The revision a file declares, if it declares one with valid arguments (a
-/// file that does not parse is left to the compiler, which reports it).
-fn revision_of(path: &Path) -> Option<RevisionInfo> {
-    revision_in(&std::fs::read_to_string(path).ok()?)
+/// What a file of the directory holds, as far as the graph is concerned.
+#[derive(Debug)]
+enum Scanned {
+    /// A revision with valid arguments.
+    Revision(RevisionInfo),
+    /// No `#[migration]` at all (a helper module, say).
+    Other,
+    /// Text that does not parse as Rust, or a `#[migration]` whose arguments
+    /// are invalid: the compiler reports the error in the file itself, where
+    /// it is, once the module is included.
+    Broken,
 }
 
-/// The revision the text of a file declares, if any.
-fn revision_in(text: &str) -> Option<RevisionInfo> {
-    let file = syn::parse_file(text).ok()?;
-    file.items.iter().find_map(|item| match item {
-        syn::Item::Impl(i) => i
-            .attrs
-            .iter()
-            .find(|a| is_migration(a))
-            .and_then(|a| from_attribute(a).ok())
-            .map(|args| args.info()),
-        _ => None,
-    })
+/// What the file at `path` holds.
+fn revision_of(path: &Path) -> Scanned {
+    match std::fs::read_to_string(path) {
+        Ok(text) => revision_in(&text),
+        // Not UTF-8 or unreadable: `mod` reports it.
+        Err(_) => Scanned::Broken,
+    }
+}
+
+/// What the text of a file holds.
+fn revision_in(text: &str) -> Scanned {
+    let Ok(file) = syn::parse_file(text) else {
+        return Scanned::Broken;
+    };
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Impl(i) => i.attrs.iter().find(|a| is_migration(a)).map(|a| {
+                from_attribute(a).map_or(Scanned::Broken, |args| Scanned::Revision(args.info()))
+            }),
+            _ => None,
+        })
+        .unwrap_or(Scanned::Other)
+}
+
+/// `migrations!`'s input: the directory, then optionally
+/// `extends = ["<id>", ...]`, the revisions of other crates it builds on.
+struct Input {
+    dir: LitStr,
+    extends: Vec<LitStr>,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let dir: LitStr = input.parse()?;
+        let mut extends = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: syn::Ident = input.parse()?;
+            if key != "extends" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown argument `{key}`; migrations! takes the directory, then optionally `extends = [\"<id>\", ...]` (revisions of other crates that this directory's revisions build on)"
+                    ),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let list;
+            syn::bracketed!(list in input);
+            let ids = Punctuated::<LitStr, Token![,]>::parse_terminated(&list)?;
+            for id in ids {
+                if let Some(reason) = name_problem(&id.value()) {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        format!(
+                            "extends: {:?} {reason}, so it is no revision id: ids may not be empty, contain whitespace or `@ - + :`, or be head, heads, base or current",
+                            id.value()
+                        ),
+                    ));
+                }
+                extends.push(id);
+            }
+        }
+        Ok(Input { dir, extends })
+    }
 }
 
 pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let lit: LitStr = syn::parse2(input)?;
+    let Input { dir: lit, extends } = syn::parse2(input)?;
     let dir = resolve(&lit);
     let entries = std::fs::read_dir(&dir).map_err(|e| {
         syn::Error::new(
@@ -102,6 +168,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let mut revisions: Vec<RevisionInfo> = Vec::new();
     let mut file_of: BTreeMap<String, String> = BTreeMap::new();
     let mut module_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut broken = false;
     for path in &files {
         let stem = path
             .file_stem()
@@ -123,21 +190,103 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             #[path = #full]
             pub mod #name;
         });
-        if let Some(info) = revision_of(path) {
-            if let Some(first) = file_of.insert(info.id.clone(), shown(path)) {
-                return Err(syn::Error::new(
-                    lit.span(),
-                    format!(
-                        "migrations in {}: revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
-                        lit.value(),
-                        info.id,
-                        shown(path)
-                    ),
-                ));
+        let info = match revision_of(path) {
+            Scanned::Revision(info) => info,
+            Scanned::Other => continue,
+            Scanned::Broken => {
+                broken = true;
+                continue;
             }
-            revisions.push(info);
+        };
+        if let Some(first) = file_of.insert(info.id.clone(), shown(path)) {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "migrations in {}: revision id {:?} is declared twice, in {first} and in {}; give one of them a new id",
+                    lit.value(),
+                    info.id,
+                    shown(path)
+                ),
+            ));
+        }
+        revisions.push(info);
+    }
+    let registration = if extends.is_empty() {
+        quote! {}
+    } else {
+        let directory = lit.value();
+        quote! {
+            ::migrator_core::inventory::submit! {
+                ::migrator_core::registry::Extends {
+                    ids: &[#(#extends),*],
+                    directory: #directory,
+                    file: file!(),
+                    line: line!(),
+                }
+            }
+        }
+    };
+    // A file that does not parse, or whose #[migration] is invalid, is
+    // reported by the compiler where the error is (file, line and the real
+    // message) once its module is included. Its revision is unknown here, so
+    // the graph check would only hide that error behind an "unknown parent"
+    // of its children: the graph is checked on the build after the fix.
+    if !broken {
+        check_extends(&lit, &extends, &file_of, &revisions)?;
+        check_graph(&lit, &extends, &file_of, revisions)?;
+    }
+    Ok(quote! {
+        #(#modules)*
+        #registration
+    })
+}
+
+/// Each id in `extends` is another crate's, and some revision here builds
+/// on it.
+fn check_extends(
+    lit: &LitStr,
+    extends: &[LitStr],
+    file_of: &BTreeMap<String, String>,
+    revisions: &[RevisionInfo],
+) -> syn::Result<()> {
+    for id in extends {
+        let id_text = id.value();
+        if let Some(file) = file_of.get(&id_text) {
+            return Err(syn::Error::new(
+                id.span(),
+                format!(
+                    "migrations in {}: extends lists {id_text}, but it is declared here, in {file}; `extends` is for revisions of other crates, so remove it",
+                    lit.value()
+                ),
+            ));
+        }
+        let used = revisions
+            .iter()
+            .any(|r| r.down_revisions.contains(&id_text) || r.depends_on.contains(&id_text));
+        if !used {
+            return Err(syn::Error::new(
+                id.span(),
+                format!(
+                    "migrations in {}: extends lists {id_text}, but no revision here names it as its down_revision or in depends_on; remove it",
+                    lit.value()
+                ),
+            ));
         }
     }
+    Ok(())
+}
+
+/// The directory's revisions, with the ids of `extends` standing in for
+/// other crates' revisions, form a graph.
+fn check_graph(
+    lit: &LitStr,
+    extends: &[LitStr],
+    file_of: &BTreeMap<String, String>,
+    mut revisions: Vec<RevisionInfo>,
+) -> syn::Result<()> {
+    // Bases here; their own parents are their crate's business, checked at
+    // start-up with the whole registry.
+    revisions.extend(extends.iter().map(|id| RevisionInfo::new(id.value())));
     if let Err(e) = Graph::new(revisions) {
         let text = e.to_string();
         let involved: Vec<String> = file_of
@@ -155,7 +304,7 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
             format!("migrations in {}: {text}{place}", lit.value()),
         ));
     }
-    Ok(quote! { #(#modules)* })
+    Ok(())
 }
 
 #[cfg(test)]
@@ -187,11 +336,26 @@ impl Revision {
 
     #[test]
     fn reads_a_revision_file() {
-        let info = revision_in(FILE).expect("a revision");
+        let Scanned::Revision(info) = revision_in(FILE) else {
+            panic!("a revision");
+        };
         assert_eq!(info.id, "ae1027a6acf4");
         assert_eq!(info.down_revisions, ["1975ea83b712", "27c6"]);
         assert_eq!(info.branch_labels, ["b"]);
         assert_eq!(info.depends_on, ["x"]);
+    }
+
+    /// A file that does not parse, or whose `#[migration]` has a misspelt
+    /// key, is broken (its error is the compiler's to show), not a file
+    /// without a revision.
+    #[test]
+    fn a_syntax_error_or_a_bad_key_is_broken_not_absent() {
+        let syntax = FILE.replace("op.drop_table(\"t\");", "op.drop_table(\"t\")) ;");
+        let key = FILE.replace("down_revision =", "down_revison =");
+        for text in [syntax, key] {
+            assert!(matches!(revision_in(&text), Scanned::Broken), "{text}");
+        }
+        assert!(matches!(revision_in("pub fn helper() {}"), Scanned::Other));
     }
 
     /// The loader takes any text without panicking: 100,000 inputs, random

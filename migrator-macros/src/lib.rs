@@ -4,7 +4,8 @@
 //!   registers a revision (through `inventory`) and refuses, at compile time,
 //!   a revision that cannot be walked back;
 //! - `migrations!("dir")` includes every file of a directory as a module and
-//!   checks the revisions' graph (duplicate ids, unknown parents, cycles).
+//!   checks the revisions' graph (duplicate ids, unknown parents, cycles);
+//!   `extends = ["<id>", ...]` names parents that live in other crates.
 
 mod args;
 mod dir;
@@ -50,8 +51,20 @@ pub fn migration(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Includes every `.rs` file of a directory (relative to the invoking file,
 /// as `include_str!`) as a public module, and checks their revisions form a
 /// graph: no duplicate id, no unknown `down_revision` or `depends_on`, no
-/// cycle. Add `println!("cargo:rerun-if-changed=src/migrations");` to the
-/// crate's `build.rs` so that a new file is picked up without a clean build.
+/// cycle. A file that does not parse, or whose `#[migration]` arguments are
+/// invalid, is reported by the compiler in that file, at its line; the graph
+/// is checked once every file reads (its revision is unknown until then, and
+/// its children's "unknown parent" would only hide the real error). Add
+/// `println!("cargo:rerun-if-changed=src/migrations");` to the crate's
+/// `build.rs` so that a new file is picked up without a clean build.
+///
+/// Revisions of other crates that the directory's revisions build on are
+/// listed in `extends`; they are accepted as parents and dependencies here,
+/// and checked at start-up, where a missing one names the crate link to add:
+///
+/// ```ignore
+/// migrator_core::migrations!("migrations", extends = ["1975ea83b712"]);
+/// ```
 #[proc_macro]
 pub fn migrations(input: TokenStream) -> TokenStream {
     dir::expand(input.into())

@@ -1,0 +1,16 @@
+//! create students, with a misspelt key in its #[migration]
+
+use migrator_core::prelude::*;
+
+#[migration(revision = "1975ea83b712", down_revison = None, message = "create students")]
+impl Revision {
+    fn upgrade(op: &mut Ops) {
+        op.create_table("students", |t| {
+            t.column::<i64>("id").identity().primary_key();
+        });
+    }
+
+    fn downgrade(op: &mut Ops) {
+        op.drop_table("students");
+    }
+}
