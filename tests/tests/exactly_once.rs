@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use migrator_core::ops::DataTx;
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
 use migrator_core::run::{Database, Engine, Migrations, RunConfig, RunError, Runner};
@@ -34,19 +35,14 @@ fn down_ledger(op: &mut Ops) {
     op.drop_table("ledger");
 }
 
-/// Inserts one row, says so, and takes two seconds more before the
-/// revision commits.
-fn up_slow_insert(op: &mut Ops) {
-    op.run("insert one row slowly", |tx| {
+/// Inserts one row, raises the flag `flag` picks, and takes two seconds
+/// more before the revision commits.
+fn insert_slowly(op: &mut Ops, flag: fn(&DataTx<'_>) -> &'static AtomicBool) {
+    op.run("insert one row slowly", move |tx| {
         Box::pin(async move {
             tx.execute("INSERT INTO ledger (note) VALUES ('once')")
                 .await?;
-            let flag = if tx.as_postgres().is_some() {
-                &ENTERED_PG
-            } else {
-                &ENTERED_SQLITE
-            };
-            flag.store(true, Ordering::SeqCst);
+            flag(&tx).store(true, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_secs(2)).await;
             Ok(())
         })
@@ -59,22 +55,20 @@ fn up_slow_insert(op: &mut Ops) {
     });
 }
 
-fn up_linked_insert(op: &mut Ops) {
-    op.run("insert one row slowly", |tx| {
-        Box::pin(async move {
-            tx.execute("INSERT INTO ledger (note) VALUES ('once')")
-                .await?;
-            ENTERED_LINKED.store(true, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            Ok(())
-        })
-    })
-    .reverse(|tx| {
-        Box::pin(async move {
-            tx.execute("DELETE FROM ledger").await?;
-            Ok(())
-        })
+/// The slow insert, flagging per engine.
+fn up_slow_insert(op: &mut Ops) {
+    insert_slowly(op, |tx| {
+        if tx.as_postgres().is_some() {
+            &ENTERED_PG
+        } else {
+            &ENTERED_SQLITE
+        }
     });
+}
+
+/// The slow insert of the test through a symbolic link.
+fn up_linked_insert(op: &mut Ops) {
+    insert_slowly(op, |_| &ENTERED_LINKED);
 }
 
 fn up_later(op: &mut Ops) {

@@ -30,6 +30,17 @@ fn down_notes(op: &mut Ops) {
     op.drop_table("notes");
 }
 
+/// One revision, a1: the notes table.
+fn notes() -> Migrations {
+    Migrations::new(vec![rev(
+        "a1",
+        &[],
+        up_notes,
+        Downgrade::Written(down_notes),
+    )])
+    .expect("a valid graph")
+}
+
 /// A column, then raw SQL that commits half way, then a failing statement.
 fn up_commits(op: &mut Ops) {
     op.add_column::<Option<String>>("notes", "body");
@@ -159,13 +170,7 @@ async fn a_server_that_never_answers_is_given_up_on_within_connect_timeout() {
             held.push(socket);
         }
     });
-    let m = Migrations::new(vec![rev(
-        "a1",
-        &[],
-        up_notes,
-        Downgrade::Written(down_notes),
-    )])
-    .unwrap();
+    let m = notes();
     let runner = Runner::new(&m, RunConfig::default());
     let db = Database::Url(format!(
         "postgres://postgres@127.0.0.1:{port}/x?connect_timeout=1&sslmode=disable"
@@ -194,13 +199,7 @@ async fn a_server_that_never_answers_is_given_up_on_within_connect_timeout() {
 #[tokio::test]
 async fn reading_the_version_table_behind_a_lock_gives_up_after_lock_timeout() {
     let test = TestDb::new().await;
-    let m = Migrations::new(vec![rev(
-        "a1",
-        &[],
-        up_notes,
-        Downgrade::Written(down_notes),
-    )])
-    .unwrap();
+    let m = notes();
     let db = Database::Url(test.url());
     Runner::new(&m, RunConfig::default())
         .upgrade(&db, "head")
@@ -243,13 +242,7 @@ async fn reading_the_version_table_behind_a_lock_gives_up_after_lock_timeout() {
 #[tokio::test]
 async fn an_empty_search_path_is_said_not_taken_for_base() {
     let test = TestDb::new().await;
-    let m = Migrations::new(vec![rev(
-        "a1",
-        &[],
-        up_notes,
-        Downgrade::Written(down_notes),
-    )])
-    .unwrap();
+    let m = notes();
     let db = Database::Url(test.url());
     let runner = Runner::new(&m, RunConfig::default());
     runner.upgrade(&db, "head").await.unwrap();
@@ -275,13 +268,7 @@ async fn an_empty_search_path_is_said_not_taken_for_base() {
 #[tokio::test]
 async fn a_read_only_verb_never_creates_an_sqlite_file() {
     let file = SqliteFile::new();
-    let m = Migrations::new(vec![rev(
-        "a1",
-        &[],
-        up_notes,
-        Downgrade::Written(down_notes),
-    )])
-    .unwrap();
+    let m = notes();
     let runner = Runner::new(&m, RunConfig::default());
     let db = Database::Url(file.url());
     let err = runner.current(&db).await.unwrap_err();
@@ -316,6 +303,34 @@ fn down_people_rows(op: &mut Ops) {
     op.drop_table("people");
 }
 
+/// A PostgreSQL database at a1 (100 people), and the migrations a1 → `id`
+/// (upgrading with `up`).
+async fn people_then(id: &'static str, up: fn(&mut Ops)) -> (TestDb, Database, Migrations) {
+    let test = TestDb::new().await;
+    let db = Database::Url(test.url());
+    let m = Migrations::new(people_revisions(id, up)).unwrap();
+    Runner::new(&m, RunConfig::default())
+        .upgrade(&db, "a1")
+        .await
+        .unwrap();
+    (test, db, m)
+}
+
+fn people_revisions(
+    id: &'static str,
+    up: fn(&mut Ops),
+) -> Vec<&'static migrator_core::registry::Registered> {
+    vec![
+        rev(
+            "a1",
+            &[],
+            up_people_rows,
+            Downgrade::Written(down_people_rows),
+        ),
+        rev(id, &["a1"], up, Downgrade::Derived),
+    ]
+}
+
 fn up_name_index(op: &mut Ops) {
     op.create_index("people", ["name"])
         .named("ix_people_name")
@@ -324,22 +339,7 @@ fn up_name_index(op: &mut Ops) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_index_build_still_running_from_a_killed_run_is_waited_for_not_dropped() {
-    let test = TestDb::new().await;
-    let db = Database::Url(test.url());
-    let m = Migrations::new(vec![
-        rev(
-            "a1",
-            &[],
-            up_people_rows,
-            Downgrade::Written(down_people_rows),
-        ),
-        rev("i2", &["a1"], up_name_index, Downgrade::Derived),
-    ])
-    .unwrap();
-    Runner::new(&m, RunConfig::default())
-        .upgrade(&db, "a1")
-        .await
-        .unwrap();
+    let (test, db, m) = people_then("i2", up_name_index).await;
     // An open write keeps a concurrent build waiting after it has made the
     // (INVALID) index: what an earlier run's backend looks like while its
     // build goes on after its client was killed.
@@ -518,22 +518,7 @@ fn up_people_nickname(op: &mut Ops) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
-    let test = TestDb::new().await;
-    let db = Database::Url(test.url());
-    let m = Migrations::new(vec![
-        rev(
-            "a1",
-            &[],
-            up_people_rows,
-            Downgrade::Written(down_people_rows),
-        ),
-        rev("n2", &["a1"], up_people_nickname, Downgrade::Derived),
-    ])
-    .unwrap();
-    Runner::new(&m, RunConfig::default())
-        .upgrade(&db, "a1")
-        .await
-        .unwrap();
+    let (test, db, m) = people_then("n2", up_people_nickname).await;
     let holder = test.connect().await;
     for sql in [
         "SET application_name = 'report_job'",
@@ -565,15 +550,7 @@ async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
     let url = test.url();
     let out = tokio::task::spawn_blocking(move || {
         let config = migrator_core::cli::CliConfig {
-            revisions: Some(vec![
-                rev(
-                    "a1",
-                    &[],
-                    up_people_rows,
-                    Downgrade::Written(down_people_rows),
-                ),
-                rev("n2", &["a1"], up_people_nickname, Downgrade::Derived),
-            ]),
+            revisions: Some(people_revisions("n2", up_people_nickname)),
             ..Default::default()
         };
         migrator_core::cli::run(
@@ -603,13 +580,7 @@ async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
 #[tokio::test]
 async fn on_sqlite_a_huge_lock_timeout_from_an_application_is_clamped_not_a_panic() {
     let file = SqliteFile::new();
-    let m = Migrations::new(vec![rev(
-        "a1",
-        &[],
-        up_notes,
-        Downgrade::Written(down_notes),
-    )])
-    .unwrap();
+    let m = notes();
     let config = RunConfig {
         lock_timeout: Some(Duration::from_secs(3_000_000_000)),
         ..RunConfig::default()

@@ -186,34 +186,13 @@ fn scan(expr: &str) -> Found {
             }
             b'"' => {
                 let start = i;
-                let mut name = String::new();
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'"' {
-                        if bytes.get(i + 1) == Some(&b'"') {
-                            name.push('"');
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let ch = expr[i..].chars().next().unwrap_or('\u{fffd}');
-                    name.push(ch);
-                    i += ch.len_utf8();
-                }
+                let name;
+                (name, i) = quoted_ident(expr, i);
                 push(&mut out, expr, start, i, name, &mut after_cast);
             }
             _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
                 let start = i;
-                while i < bytes.len()
-                    && (bytes[i] == b'_'
-                        || bytes[i] == b'$'
-                        || bytes[i].is_ascii_alphanumeric()
-                        || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
+                i = word_end(bytes, i);
                 if bytes.get(i) == Some(&b'\'') {
                     // E'…', B'…', X'…' string prefixes.
                     continue;
@@ -363,34 +342,13 @@ fn tokens(expr: &str) -> Vec<Tok> {
                 out.push(Tok::Other);
             }
             b'"' => {
-                let mut name = String::new();
-                i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == b'"' {
-                        if bytes.get(i + 1) == Some(&b'"') {
-                            name.push('"');
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    let ch = expr[i..].chars().next().unwrap_or('\u{fffd}');
-                    name.push(ch);
-                    i += ch.len_utf8();
-                }
+                let name;
+                (name, i) = quoted_ident(expr, i);
                 out.push(Tok::Word { name, quoted: true });
             }
             _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
                 let start = i;
-                while i < bytes.len()
-                    && (bytes[i] == b'_'
-                        || bytes[i] == b'$'
-                        || bytes[i].is_ascii_alphanumeric()
-                        || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
+                i = word_end(bytes, i);
                 out.push(Tok::Word {
                     name: expr[start..i].to_lowercase(),
                     quoted: false,
@@ -466,6 +424,42 @@ pub(crate) fn implies_not_null(expr: &str, column: &str) -> bool {
         }
         _ => false,
     })
+}
+
+/// The byte after the unquoted word (identifier or keyword) starting at
+/// byte `i`.
+fn word_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len()
+        && (bytes[i] == b'_'
+            || bytes[i] == b'$'
+            || bytes[i].is_ascii_alphanumeric()
+            || bytes[i] >= 0x80)
+    {
+        i += 1;
+    }
+    i
+}
+
+/// The quoted identifier starting at the `"` at byte `i` of `expr`
+/// (doubled quotes inside read as one), and the byte after its closing quote.
+fn quoted_ident(expr: &str, mut i: usize) -> (String, usize) {
+    let bytes = expr.as_bytes();
+    let mut name = String::new();
+    i += 1;
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
+            if bytes.get(i + 1) == Some(&b'"') {
+                name.push('"');
+                i += 2;
+                continue;
+            }
+            return (name, i + 1);
+        }
+        let ch = expr[i..].chars().next().unwrap_or('\u{fffd}');
+        name.push(ch);
+        i += ch.len_utf8();
+    }
+    (name, i)
 }
 
 #[cfg(test)]
