@@ -133,6 +133,37 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
         .await
         .unwrap_err();
     assert!(matches!(err, RunError::Changed { .. }), "{err:?}");
+    // `check` says what to do about it, and --accept-changed accepts it.
+    let (edited_config, url) = cli_config(
+        &t,
+        Some(vec![
+            rev("a1", &[], up_users, Downgrade::Written(down_users)),
+            rev("b2", &["a1"], up_posts_edited, Downgrade::Derived),
+            rev("c3", &["b2"], up_bio, Downgrade::Derived),
+        ]),
+    );
+    let out = run_cli(&["--database-url", url.as_str(), "check"], &edited_config).await;
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("revision b2 has changed since it was applied")
+            && out
+                .stderr
+                .contains("restore it, or accept the change with --accept-changed"),
+        "{}",
+        out.stderr
+    );
+    let out = run_cli(
+        &["--database-url", url.as_str(), "--accept-changed", "check"],
+        &edited_config,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("accepted by --accept-changed"),
+        "{}",
+        out.stdout
+    );
 
     // `check` says that c3 is known only from a stamp.
     let (config, url) = cli_config(
