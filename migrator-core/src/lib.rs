@@ -24,7 +24,9 @@
 //! ```
 
 pub mod cli;
-pub mod graph;
+/// The revision graph and its planner (the `migrator-graph` crate, shared
+/// with the macros).
+pub use migrator_graph as graph;
 pub mod ident;
 pub mod ops;
 pub mod registry;

@@ -11,11 +11,8 @@ mod args;
 mod dir;
 mod revision;
 
-/// The revision graph's checks, shared with `migrator-core` (which cannot be
-/// a dependency of its own proc-macro crate) by including its source.
-#[allow(dead_code, unused_imports, clippy::all)]
-#[path = "../../migrator-core/src/graph/mod.rs"]
-mod graph;
+/// The revision graph's checks, the same crate `migrator-core` uses.
+use migrator_graph as graph;
 
 use proc_macro::TokenStream;
 

@@ -64,7 +64,9 @@ impl Context<'_> {
                 let default = &self.config.default_url;
                 let ours = self.url == default
                     || database::suggested_postgres(default).is_some_and(|p| p == self.url);
-                database::ensure(self.url, create && ours).await?;
+                crate::run::ensure_database(&self.database(), create && ours)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 f().await.map_err(|e| e.to_string())
             }
             result => result.map_err(|e| e.to_string()),

@@ -1,16 +1,9 @@
-//! Which database the CLI talks to, creating the default one when it is
-//! missing, and the secrets its output must never show.
+//! Which database the CLI talks to when none is given, and the secrets its
+//! output must never show. (Creating a missing database is the backend's:
+//! `run::ensure_database`.)
 
-use tokio_postgres::config::Host;
-
-use crate::ident::quote_ident;
-use crate::run::tls::{ConnectError, Target, split};
+use crate::run::tls::split;
 use crate::run::{is_sqlite_url, redact};
-
-/// SQLSTATE `invalid_catalog_name`: the database does not exist.
-const NO_DATABASE: &str = "3D000";
-/// SQLSTATE `duplicate_database`.
-const DUPLICATE_DATABASE: &str = "42P04";
 
 /// The URL of the database `name` on the local PostgreSQL server.
 pub fn local_postgres_url(name: &str) -> String {
@@ -73,75 +66,6 @@ pub fn secrets(url: &str) -> Vec<String> {
     out
 }
 
-/// The command that creates the database of `config`.
-fn createdb_command(config: &tokio_postgres::Config, name: &str) -> String {
-    let mut cmd = String::from("createdb");
-    if let Some(Host::Tcp(host)) = config.get_hosts().first() {
-        cmd.push_str(&format!(" -h {host}"));
-    }
-    if let Some(port) = config.get_ports().first() {
-        cmd.push_str(&format!(" -p {port}"));
-    }
-    if let Some(user) = config.get_user() {
-        cmd.push_str(&format!(" -U {user}"));
-    }
-    format!("{cmd} {name}")
-}
-
-/// Makes sure the database of `url` exists. When it does not and `create`
-/// is set, creates it from the server's `postgres` database and says so;
-/// otherwise the error says which command creates it. Other connection
-/// failures are left to the runner, which reports them.
-pub async fn ensure(url: &str, create: bool) -> Result<(), String> {
-    let Ok(target) = Target::parse(url) else {
-        return Ok(());
-    };
-    let error = match target.connect().await {
-        Ok((client, task)) => {
-            drop(client);
-            let _ = task.await;
-            return Ok(());
-        }
-        Err(e) => e,
-    };
-    if error.code().map(|c| c.code()) != Some(NO_DATABASE) {
-        return Ok(());
-    }
-    let config = &target.config;
-    let name = config.get_dbname().unwrap_or("postgres").to_owned();
-    let how = createdb_command(config, &name);
-    if !create {
-        return Err(format!(
-            "database {name:?} does not exist on {}; create it with `{how}`",
-            redact(url)
-        ));
-    }
-    let mut admin = target.clone();
-    admin.config.dbname("postgres");
-    let created = async {
-        let (client, task) = admin.connect().await?;
-        let result = client
-            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-            .await;
-        drop(client);
-        let _ = task.await;
-        result.map_err(ConnectError::from)
-    }
-    .await;
-    match created {
-        Ok(()) => {
-            tracing::info!("Created database {name:?} ({})", redact(url));
-            Ok(())
-        }
-        Err(e) if e.code().map(|c| c.code()) == Some(DUPLICATE_DATABASE) => Ok(()),
-        Err(e) => Err(format!(
-            "database {name:?} does not exist on {} and could not be created ({}); create it with `{how}`",
-            redact(url),
-            redact(&e.to_string())
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,15 +83,5 @@ mod tests {
             ["hunter22"]
         );
         assert!(secrets("postgres://postgres@127.0.0.1:5432/app").is_empty());
-    }
-
-    #[test]
-    fn createdb_commands() {
-        let config: tokio_postgres::Config =
-            "postgres://postgres@127.0.0.1:5433/app".parse().unwrap();
-        assert_eq!(
-            createdb_command(&config, "app"),
-            "createdb -h 127.0.0.1 -p 5433 -U postgres app"
-        );
     }
 }

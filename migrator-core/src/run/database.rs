@@ -1,6 +1,6 @@
 //! Where the runner connects, and which engine that is.
 
-use super::error::redact;
+use super::redact::redact;
 
 /// Where the runner connects: a connection string, or the pool the
 /// application already has.

@@ -34,6 +34,8 @@ mod checksum;
 mod config;
 mod database;
 mod error;
+mod offline;
+mod redact;
 mod stamp;
 mod tables;
 pub(crate) mod tls;
@@ -47,7 +49,8 @@ use futures_util::FutureExt;
 
 pub use config::RunConfig;
 pub use database::{Database, Engine, is_sqlite_url};
-pub use error::{DbMessage, RunError, redact};
+pub use error::{DbMessage, RunError};
+pub use redact::redact;
 pub use tls::connect;
 pub use verify::Verification;
 
@@ -55,9 +58,7 @@ pub use verify::Verification;
 pub use crate::graph::Direction;
 
 use backend::Session;
-use backend::postgres::PgSession;
 pub(crate) use backend::sqlite::Handle as SqliteHandle;
-use backend::sqlite::SqliteSession;
 
 use crate::graph::{Graph, Plan, Step, Target};
 use crate::ops::Op;
@@ -65,9 +66,19 @@ use crate::registry::{self, Downgrade, Registered, RegistryError};
 use crate::render::{Dialect, Effect, RenderError, Statement};
 use crate::schema::{ReplayError, Schema};
 
-/// PostgreSQL's SQLSTATE `lock_not_available`, raised when `lock_timeout`
-/// expires, and SQLite's `SQLITE_BUSY`, when its busy timeout does.
-const LOCK_NOT_AVAILABLE: [&str; 2] = ["55P03", "SQLITE_BUSY"];
+/// Makes sure the database `db` names exists, for a command about to run
+/// on it: when it does not and `create` is set, creates it (PostgreSQL: from
+/// the server's `postgres` database) and says so; otherwise the error says
+/// which command creates it. An SQLite file is made by the run itself, and
+/// other connection failures are left to the runner, which reports them.
+pub async fn ensure_database(db: &Database, create: bool) -> Result<(), RunError> {
+    match db {
+        Database::Url(url) if db.engine() == Engine::Postgres => {
+            backend::postgres::ensure_database(url, create).await
+        }
+        _ => Ok(()),
+    }
+}
 
 /// A checked set of revisions: the graph and each revision's code.
 pub struct Migrations {
@@ -345,9 +356,9 @@ enum Failure {
 }
 
 impl Failure {
-    fn is_lock_timeout(&self) -> bool {
+    fn is_lock_timeout<S: Session>(&self) -> bool {
         match self {
-            Failure::Statement { error, .. } => LOCK_NOT_AVAILABLE.contains(&error.code.as_str()),
+            Failure::Statement { error, .. } => S::is_lock_not_available(error),
             Failure::Data { .. } | Failure::Moved | Failure::Ended { .. } => false,
         }
     }
@@ -419,7 +430,7 @@ async fn flush<S: Session>(
             // The guard's insert of NULL fails exactly when the version
             // table no longer holds the planned rows; any other failure of
             // it (the lock's timeout) is what the database said.
-            Part::Guard if !LOCK_NOT_AVAILABLE.contains(&error.code.as_str()) => {
+            Part::Guard if !S::is_lock_not_available(&error) => {
                 return Failure::Moved;
             }
             Part::Guard => "the version table's lock".to_owned(),
@@ -495,16 +506,9 @@ impl<'m> Runner<'m> {
 
     /// The version table's rows (the current heads); empty before the first run.
     pub async fn current(&self, db: &Database) -> Result<Vec<String>, RunError> {
-        match db.engine() {
-            Engine::Postgres => {
-                self.current_in(&mut PgSession::open(db, &self.config).await?)
-                    .await
-            }
-            Engine::Sqlite => {
-                self.current_in(&mut SqliteSession::open(db, &self.config).await?)
-                    .await
-            }
-        }
+        backend::on_engine!(db.engine(), S => {
+            self.current_in(&mut S::open(db, &self.config).await?).await
+        })
     }
 
     async fn current_in<S: Session>(&self, session: &mut S) -> Result<Vec<String>, RunError> {
@@ -544,10 +548,7 @@ impl<'m> Runner<'m> {
 
     /// Runs `job` holding the migration lock of `db`'s engine.
     async fn locked(&self, db: &Database, job: Job<'_>) -> Result<Outcome, RunError> {
-        match db.engine() {
-            Engine::Postgres => self.locked_in::<PgSession>(db, job).await,
-            Engine::Sqlite => self.locked_in::<SqliteSession>(db, job).await,
-        }
+        backend::on_engine!(db.engine(), S => self.locked_in::<S>(db, job).await)
     }
 
     async fn locked_in<S: Session>(
@@ -624,10 +625,7 @@ impl<'m> Runner<'m> {
         }
         // Even CREATE TABLE IF NOT EXISTS needs CREATE on the schema, so it
         // is only sent when a table is missing.
-        for sql in setup
-            .into_iter()
-            .chain(tables::create_sql(&self.config, S::ENGINE))
-        {
+        for sql in setup.into_iter().chain(S::create_tables_sql(&self.config)) {
             session
                 .execute(&sql)
                 .await
@@ -753,7 +751,7 @@ impl<'m> Runner<'m> {
         flush(session, prepared, &mut pending).await?;
         session.check().await.map_err(|error| Failure::Statement {
             op: "the checks after the revision".into(),
-            sql: "PRAGMA foreign_key_check".into(),
+            sql: S::CHECK_SQL.into(),
             error,
         })
     }
@@ -933,7 +931,8 @@ impl<'m> Runner<'m> {
                                 sql: s.sql.clone(),
                                 error,
                             };
-                            if failure.is_lock_timeout() && attempt < self.config.lock_retries {
+                            if failure.is_lock_timeout::<S>() && attempt < self.config.lock_retries
+                            {
                                 attempt += 1;
                                 self.note_retry(revision.id, attempt);
                                 tokio::time::sleep(backoff(attempt)).await;
@@ -972,7 +971,9 @@ impl<'m> Runner<'m> {
                         }),
                     };
                 }
-                Err(failure) if failure.is_lock_timeout() && attempt < self.config.lock_retries => {
+                Err(failure)
+                    if failure.is_lock_timeout::<S>() && attempt < self.config.lock_retries =>
+                {
                     session.rollback().await;
                     attempt += 1;
                     self.note_retry(revision.id, attempt);
@@ -995,7 +996,7 @@ impl<'m> Runner<'m> {
         prepared: &Prepared,
         mut failure: Failure,
     ) -> Failure {
-        if !failure.is_lock_timeout() {
+        if !failure.is_lock_timeout::<S>() {
             return failure;
         }
         let mut tables: Vec<&crate::ident::QualifiedName> = Vec::new();
@@ -1032,119 +1033,12 @@ impl<'m> Runner<'m> {
             self.config.lock_retries
         );
     }
-
-    /// The SQL script of an upgrade or downgrade in `engine`'s SQL, without
-    /// a database: `range` is a target, or `from:to` where `from` stands for
-    /// the version table. Transaction boundaries and version-table
-    /// statements included.
-    pub fn sql(
-        &self,
-        engine: Engine,
-        direction: Direction,
-        range: &str,
-    ) -> Result<String, RunError> {
-        let graph = &self.migrations.graph;
-        let plan = match direction {
-            Direction::Up => graph.upgrade(Vec::<String>::new(), range)?,
-            // Offline there is no version table to say where a downgrade
-            // starts (Alembic asks for a range too).
-            Direction::Down
-                if !matches!(Target::parse(range)?, Target::Range { from: Some(_), .. }) =>
-            {
-                // A misspelt name is said as such first (with its "did you
-                // mean"); anything else needs the range.
-                if let Err(e @ crate::graph::GraphError::UnknownRevision { .. }) =
-                    graph.resolve(Vec::<String>::new(), range)
-                {
-                    return Err(e.into());
-                }
-                return Err(RunError::OfflineDowngrade {
-                    target: range.to_owned(),
-                });
-            }
-            Direction::Down => graph.downgrade(Vec::<String>::new(), range)?,
-        };
-        let (prepared, _) = self.prepare_plan(&plan, engine)?;
-        let single = self.config.single_transaction;
-        let size: usize = prepared
-            .iter()
-            .flat_map(|p| p.statements.iter().flatten())
-            .map(|s| s.sql.len() + 4)
-            .sum::<usize>()
-            + prepared.len() * 400;
-        let mut out = String::with_capacity(size);
-        if engine == Engine::Sqlite {
-            // Rebuilding a table must not cascade to the rows that
-            // reference it (outside a transaction: SQLite ignores it inside).
-            script_line(&mut out, "PRAGMA foreign_keys = OFF");
-        }
-        for sql in tables::create_sql(&self.config, engine) {
-            script_line(&mut out, &sql);
-        }
-        if single {
-            check_transaction(
-                engine.dialect(),
-                &prepared_ids(&prepared),
-                prepared.iter().map(|p| (&p.ops, &p.statements)),
-            )?;
-            script_line(&mut out, "BEGIN");
-        }
-        for p in &prepared {
-            if let Some(Op::RunRust(data)) = p.ops.iter().find(|o| matches!(o, Op::RunRust(_))) {
-                return Err(RunError::Offline {
-                    revision: p.revision.id.to_owned(),
-                    step: data.name.clone(),
-                });
-            }
-            if single && !p.transactional {
-                return Err(RunError::Mixed {
-                    revision: p.revision.id.to_owned(),
-                    outside: "statements that cannot run in a transaction".into(),
-                    inside: "--single-transaction".into(),
-                });
-            }
-            let (word, from, to) = p.header();
-            out.push_str(&format!(
-                "-- Running {word} {from} -> {to}, {}\n\n",
-                p.revision.message.replace(['\r', '\n'], " ")
-            ));
-            if p.transactional && !single {
-                script_line(&mut out, "BEGIN");
-            }
-            for s in p.statements.iter().flatten() {
-                script_line(&mut out, &s.sql);
-            }
-            if !p.transactional {
-                script_line(&mut out, "BEGIN");
-            }
-            for sql in self.bookkeeping(p, engine, "0") {
-                script_line(&mut out, &sql);
-            }
-            if !single {
-                script_line(&mut out, "COMMIT");
-            }
-        }
-        if single {
-            script_line(&mut out, "COMMIT");
-        }
-        Ok(out)
-    }
 }
 
 /// The revisions of a plan run in one transaction, for messages.
 fn prepared_ids(prepared: &[Prepared]) -> String {
     let ids: Vec<&str> = prepared.iter().map(|p| p.revision.id).collect();
     format!("{} (in one transaction)", ids.join(", "))
-}
-
-/// Appends one statement of an offline script.
-pub(crate) fn script_line(out: &mut String, sql: &str) {
-    out.push_str(sql);
-    // A trailing `--` comment would swallow the semicolon.
-    if sql.lines().last().is_some_and(|l| l.contains("--")) {
-        out.push('\n');
-    }
-    out.push_str(";\n\n");
 }
 
 /// The revisions whose checksum now differs from the one stored.

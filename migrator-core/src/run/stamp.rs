@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use super::backend::Session;
 use super::{Engine, RunError, Runner, checksum, tables};
-use crate::graph::{Target, VersionChange};
+use crate::graph::VersionChange;
 use crate::render::Statement;
 
 impl Runner<'_> {
@@ -18,7 +18,7 @@ impl Runner<'_> {
     /// whatever it holds, emptied first) to `after`, with a history row for
     /// each revision that becomes applied (`stamp`, with its checksum) or
     /// stops being applied (`unstamp`).
-    fn stamp_statements(
+    pub(super) fn stamp_statements(
         &self,
         engine: Engine,
         before: Option<&[String]>,
@@ -128,50 +128,5 @@ impl Runner<'_> {
                 message,
             })?;
         Ok(new_rows)
-    }
-
-    /// The SQL script of a stamp, without a database. `range` is a target
-    /// (the version table is emptied first, then holds the target's rows), or
-    /// `from:to`, which moves the rows of `from` as an online stamp of `to`
-    /// would (`purge` empties the table first all the same).
-    ///
-    /// ```no_run
-    /// # use migrator_core::run::Engine;
-    /// # fn f(runner: &migrator_core::run::Runner<'_>) -> Result<(), migrator_core::run::RunError> {
-    /// print!("{}", runner.stamp_sql(Engine::Postgres, "heads", false)?);
-    /// # Ok(()) }
-    /// ```
-    pub fn stamp_sql(&self, engine: Engine, range: &str, purge: bool) -> Result<String, RunError> {
-        let graph = &self.migrations.graph;
-        let none: [&str; 0] = [];
-        let (before, to) = match Target::parse(range)? {
-            Target::Point(_) => (None, range.to_owned()),
-            Target::Range { from, to } => {
-                let before = match from {
-                    Some(p) => graph.version_rows(graph.resolve(none, &p.to_string())?)?,
-                    None => Vec::new(),
-                };
-                (
-                    Some(before),
-                    to.map_or_else(|| "heads".to_owned(), |p| p.to_string()),
-                )
-            }
-        };
-        let start = if purge {
-            Vec::new()
-        } else {
-            before.clone().unwrap_or_default()
-        };
-        let after = graph.stamp(&start, &to)?;
-        let kept = before.as_deref().filter(|_| !purge);
-        let mut sql = tables::create_sql(&self.config, engine);
-        sql.push("BEGIN".to_owned());
-        sql.extend(self.stamp_statements(engine, kept, &after)?);
-        sql.push("COMMIT".to_owned());
-        let mut out = String::new();
-        for s in sql {
-            super::script_line(&mut out, &s);
-        }
-        Ok(out)
     }
 }

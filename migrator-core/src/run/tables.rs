@@ -1,4 +1,6 @@
-//! The version and history tables, in the SQL of each engine.
+//! The version and history tables: reading them and the statements that
+//! change them (the SQL each engine writes differently comes from its
+//! backend).
 
 use std::collections::HashMap;
 
@@ -7,44 +9,6 @@ use super::config::RunConfig;
 use super::database::Engine;
 use super::error::RunError;
 use crate::graph::VersionChange;
-use crate::ident::{QualifiedName, quote_ident};
-
-/// The SQL that creates the two tables if they are missing.
-pub(crate) fn create_sql(config: &RunConfig, engine: Engine) -> Vec<String> {
-    let mut out = Vec::new();
-    if engine == Engine::Postgres {
-        for table in [&config.version_table, &config.history_table] {
-            if let Some(schema) = &table.schema {
-                let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema));
-                if !out.contains(&sql) {
-                    out.push(sql);
-                }
-            }
-        }
-    }
-    out.push(format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n  version_num text NOT NULL,\n  CONSTRAINT {} PRIMARY KEY (version_num)\n)",
-        config.version_table.to_sql(),
-        quote_ident(&format!("{}_pkc", config.version_table.name))
-    ));
-    let (id, applied_at, applied_by) = match engine {
-        Engine::Postgres => (
-            "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-            "timestamptz NOT NULL DEFAULT now()",
-            "text NOT NULL DEFAULT current_user",
-        ),
-        Engine::Sqlite => (
-            "INTEGER PRIMARY KEY",
-            "text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            "text",
-        ),
-    };
-    out.push(format!(
-        "CREATE TABLE IF NOT EXISTS {} (\n  id {id},\n  revision text NOT NULL,\n  direction text NOT NULL,\n  checksum text,\n  applied_at {applied_at},\n  duration_ms bigint NOT NULL,\n  applied_by {applied_by}\n)",
-        config.history_table.to_sql()
-    ));
-    out
-}
 
 /// The statements that make a step's change to the version table.
 pub(crate) fn change_sql(
@@ -117,36 +81,6 @@ pub(crate) fn history_sql(
     )
 }
 
-/// A query whose one value is true when every table of `tables` exists.
-fn exist_sql(engine: Engine, tables: &[&QualifiedName]) -> String {
-    match engine {
-        Engine::Postgres => {
-            let tests: Vec<String> = tables
-                .iter()
-                .map(|t| format!("to_regclass({}) IS NOT NULL", engine.literal(&t.to_sql())))
-                .collect();
-            format!("SELECT {}", tests.join(" AND "))
-        }
-        Engine::Sqlite => {
-            let names: Vec<String> = tables.iter().map(|t| engine.literal(&t.name)).collect();
-            format!(
-                "SELECT count(DISTINCT name) = {} FROM sqlite_master WHERE type = 'table' AND name IN ({})",
-                tables.len(),
-                names.join(", ")
-            )
-        }
-    }
-}
-
-/// A query whose one value is true when a name without a schema cannot be
-/// resolved at all (PostgreSQL: search_path names no existing schema).
-fn no_schema_sql(engine: Engine) -> Option<&'static str> {
-    match engine {
-        Engine::Postgres => Some("SELECT current_schema() IS NULL"),
-        Engine::Sqlite => None,
-    }
-}
-
 fn is_true(value: Option<&str>) -> bool {
     matches!(value, Some("t" | "true" | "1"))
 }
@@ -188,9 +122,9 @@ pub(crate) async fn read<S: Session>(
     ));
     match session.query(&sql).await {
         Ok(rows) => Ok(Some(sorted_first_column(rows))),
-        Err(message) if is_missing_table(S::ENGINE, &message) => Ok(None),
+        Err(message) if S::is_missing_table(&message) => Ok(None),
         Err(mut message) => {
-            if message.code == "55P03" && message.hint.is_none() {
+            if S::is_lock_not_available(&message) && message.hint.is_none() {
                 message.hint = Some(format!(
                     "another session holds a lock on {} (see pg_locks and pg_stat_activity); run again when it is released, or raise --lock-timeout",
                     config.version_table
@@ -201,13 +135,6 @@ pub(crate) async fn read<S: Session>(
                 message,
             })
         }
-    }
-}
-
-fn is_missing_table(engine: Engine, message: &super::error::DbMessage) -> bool {
-    match engine {
-        Engine::Postgres => message.code == "42P01",
-        Engine::Sqlite => message.message.starts_with("no such table"),
     }
 }
 
@@ -241,14 +168,14 @@ pub(crate) async fn current<S: Session>(
         return Ok(rows);
     }
     // One of the two is missing: the version table alone may still exist.
-    let sql = exist_sql(S::ENGINE, &[&config.version_table]);
+    let sql = S::tables_exist_sql(&[&config.version_table]);
     let exists = query(session, &sql, "looking for the version table").await?;
     if !is_true(first(&exists)) {
         // A name without a schema is looked up through search_path: when
         // that names no schema at all, the table cannot be found, which is
         // not the same as a database at base.
         if config.version_table.schema.is_none()
-            && let Some(sql) = no_schema_sql(S::ENGINE)
+            && let Some(sql) = S::no_schema_sql()
             && is_true(first(&query(session, sql, "reading search_path").await?))
         {
             return Err(RunError::NoSchema {
@@ -273,7 +200,7 @@ pub(crate) async fn history_exists<S: Session>(
     session: &mut S,
     config: &RunConfig,
 ) -> Result<bool, RunError> {
-    let sql = exist_sql(S::ENGINE, &[&config.history_table]);
+    let sql = S::tables_exist_sql(&[&config.history_table]);
     let rows = query(session, &sql, "looking for the history table").await?;
     Ok(is_true(first(&rows)))
 }

@@ -1,10 +1,8 @@
 //! What the checksums of the applied revisions say: which changed since
 //! they ran, which were only stamped, and how many were compared at all.
 
-use super::backend::Session;
-use super::backend::postgres::PgSession;
-use super::backend::sqlite::SqliteSession;
-use super::{Database, Engine, RunError, Runner, tables};
+use super::backend::{Session, on_engine};
+use super::{Database, RunError, Runner, tables};
 
 /// What comparing the applied revisions' checksums found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,16 +29,9 @@ impl Runner<'_> {
     /// recorded when it was applied or stamped. A version table without its
     /// history table is an error: nothing could be compared.
     pub async fn verify(&self, db: &Database) -> Result<Verification, RunError> {
-        match db.engine() {
-            Engine::Postgres => {
-                self.verify_in(&mut PgSession::open(db, &self.config).await?)
-                    .await
-            }
-            Engine::Sqlite => {
-                self.verify_in(&mut SqliteSession::open(db, &self.config).await?)
-                    .await
-            }
-        }
+        on_engine!(db.engine(), S => {
+            self.verify_in(&mut S::open(db, &self.config).await?).await
+        })
     }
 
     /// The applied revisions whose ops changed since they ran: `(id,

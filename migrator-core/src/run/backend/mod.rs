@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::config::RunConfig;
 use super::database::{Database, Engine};
 use super::error::{DbMessage, RunError};
+use crate::ident::QualifiedName;
 use crate::ops::{DataTx, Op};
 use crate::render::Statement;
 
@@ -62,6 +63,49 @@ impl Waiting {
     }
 }
 
+/// Runs `$body` with `$S` standing for the [`Session`] type of `$engine`:
+/// the one place above the backends where an engine is mapped to its
+/// implementation.
+macro_rules! on_engine {
+    ($engine:expr, $S:ident => $body:expr) => {
+        match $engine {
+            $crate::run::Engine::Postgres => {
+                type $S = $crate::run::backend::postgres::PgSession;
+                $body
+            }
+            $crate::run::Engine::Sqlite => {
+                type $S = $crate::run::backend::sqlite::SqliteSession;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_engine;
+
+/// `CREATE TABLE IF NOT EXISTS` of the version table, the same on every
+/// engine (Alembic's shape).
+pub(crate) fn version_table_sql(config: &RunConfig) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n  version_num text NOT NULL,\n  CONSTRAINT {} PRIMARY KEY (version_num)\n)",
+        config.version_table.to_sql(),
+        crate::ident::quote_ident(&format!("{}_pkc", config.version_table.name))
+    )
+}
+
+/// `CREATE TABLE IF NOT EXISTS` of the history table, with the engine's
+/// types for its key, its timestamp and who applied a step.
+pub(crate) fn history_table_sql(
+    config: &RunConfig,
+    id: &str,
+    applied_at: &str,
+    applied_by: &str,
+) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n  id {id},\n  revision text NOT NULL,\n  direction text NOT NULL,\n  checksum text,\n  applied_at {applied_at},\n  duration_ms bigint NOT NULL,\n  applied_by {applied_by}\n)",
+        config.history_table.to_sql()
+    )
+}
+
 /// Rows of a query, each column as text (`None` for NULL).
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
@@ -71,6 +115,35 @@ pub(crate) type Rows = Vec<Vec<Option<String>>>;
 pub(crate) trait Session: Sized {
     /// The engine it talks to.
     const ENGINE: Engine;
+
+    /// The SQL that creates the version and history tables if they are
+    /// missing (and the schemas they live in, where the engine has them).
+    fn create_tables_sql(config: &RunConfig) -> Vec<String>;
+
+    /// A query whose one value is true when every table of `tables` exists.
+    fn tables_exist_sql(tables: &[&QualifiedName]) -> String;
+
+    /// A query whose one value is true when a name without a schema cannot
+    /// be resolved at all (PostgreSQL: search_path names no existing
+    /// schema); `None` where names always resolve.
+    fn no_schema_sql() -> Option<&'static str> {
+        None
+    }
+
+    /// Whether `message` says that a table does not exist.
+    fn is_missing_table(message: &DbMessage) -> bool;
+
+    /// Whether `message` says that a lock was not granted in time (the
+    /// runner retries the revision with backoff).
+    fn is_lock_not_available(message: &DbMessage) -> bool;
+
+    /// The statements an offline script starts with.
+    fn script_prelude() -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What [`check`](Session::check) runs, for messages.
+    const CHECK_SQL: &'static str = "";
 
     /// A session without the migration lock, for reading.
     async fn open(db: &Database, config: &RunConfig) -> Result<Self, RunError>;

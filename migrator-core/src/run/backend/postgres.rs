@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::{Rows, Session, Waiting};
+use super::{Rows, Session, Waiting, history_table_sql, version_table_sql};
+use crate::ident::{QualifiedName, quote_ident, quote_literal};
 use crate::ops::{DataTx, Op};
 use crate::render::{Effect, Statement};
 use crate::run::config::RunConfig;
 use crate::run::database::{Database, Engine};
-use crate::run::error::{DbMessage, RunError, redact};
+use crate::run::error::{DbMessage, RunError};
+use crate::run::redact::redact;
+use crate::run::tls::{ConnectError, Target};
+use tokio_postgres::config::Host;
 
 /// One connection, owned or borrowed from a pool.
 pub(crate) enum Conn {
@@ -280,6 +284,46 @@ impl Drop for PgSession {
 
 impl Session for PgSession {
     const ENGINE: Engine = Engine::Postgres;
+
+    fn create_tables_sql(config: &RunConfig) -> Vec<String> {
+        let mut out = Vec::new();
+        for table in [&config.version_table, &config.history_table] {
+            if let Some(schema) = &table.schema {
+                let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema));
+                if !out.contains(&sql) {
+                    out.push(sql);
+                }
+            }
+        }
+        out.push(version_table_sql(config));
+        out.push(history_table_sql(
+            config,
+            "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            "timestamptz NOT NULL DEFAULT now()",
+            "text NOT NULL DEFAULT current_user",
+        ));
+        out
+    }
+
+    fn tables_exist_sql(tables: &[&QualifiedName]) -> String {
+        let tests: Vec<String> = tables
+            .iter()
+            .map(|t| format!("to_regclass({}) IS NOT NULL", quote_literal(&t.to_sql())))
+            .collect();
+        format!("SELECT {}", tests.join(" AND "))
+    }
+
+    fn no_schema_sql() -> Option<&'static str> {
+        Some("SELECT current_schema() IS NULL")
+    }
+
+    fn is_missing_table(message: &DbMessage) -> bool {
+        message.code == "42P01"
+    }
+
+    fn is_lock_not_available(message: &DbMessage) -> bool {
+        message.code == "55P03"
+    }
 
     async fn open(db: &Database, _config: &RunConfig) -> Result<Self, RunError> {
         Ok(PgSession {
@@ -662,5 +706,138 @@ async fn resume(
         }
         Op::DropIndex(di) if di.concurrently => Ok(index_state(conn, &di.name).await?.is_none()),
         _ => Ok(false),
+    }
+}
+
+/// SQLSTATE `invalid_catalog_name`: the database does not exist.
+const NO_DATABASE: &str = "3D000";
+/// SQLSTATE `duplicate_database`.
+const DUPLICATE_DATABASE: &str = "42P04";
+
+/// The command that creates the database of `config`.
+fn createdb_command(config: &tokio_postgres::Config, name: &str) -> String {
+    let mut cmd = String::from("createdb");
+    if let Some(Host::Tcp(host)) = config.get_hosts().first() {
+        cmd.push_str(&format!(" -h {host}"));
+    }
+    if let Some(port) = config.get_ports().first() {
+        cmd.push_str(&format!(" -p {port}"));
+    }
+    if let Some(user) = config.get_user() {
+        cmd.push_str(&format!(" -U {user}"));
+    }
+    format!("{cmd} {name}")
+}
+
+/// Makes sure the database of `url` exists. When it does not and `create`
+/// is set, creates it from the server's `postgres` database and says so;
+/// otherwise the error says which command creates it. Other connection
+/// failures are left to the runner, which reports them.
+pub(crate) async fn ensure_database(url: &str, create: bool) -> Result<(), RunError> {
+    let Ok(target) = Target::parse(url) else {
+        return Ok(());
+    };
+    let error = match target.connect().await {
+        Ok((client, task)) => {
+            drop(client);
+            let _ = task.await;
+            return Ok(());
+        }
+        Err(e) => e,
+    };
+    if error.code().map(|c| c.code()) != Some(NO_DATABASE) {
+        return Ok(());
+    }
+    let config = &target.config;
+    let name = config.get_dbname().unwrap_or("postgres").to_owned();
+    let how = createdb_command(config, &name);
+    if !create {
+        return Err(RunError::MissingDatabase {
+            name,
+            server: redact(url),
+            how,
+            why: None,
+        });
+    }
+    let mut admin = target.clone();
+    admin.config.dbname("postgres");
+    let created = async {
+        let (client, task) = admin.connect().await?;
+        let result = client
+            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+            .await;
+        drop(client);
+        let _ = task.await;
+        result.map_err(ConnectError::from)
+    }
+    .await;
+    match created {
+        Ok(()) => {
+            tracing::info!("Created database {name:?} ({})", redact(url));
+            Ok(())
+        }
+        Err(e) if e.code().map(|c| c.code()) == Some(DUPLICATE_DATABASE) => Ok(()),
+        Err(e) => Err(RunError::MissingDatabase {
+            name,
+            server: redact(url),
+            how,
+            why: Some(redact(&e.to_string())),
+        }),
+    }
+}
+
+/// What PostgreSQL said, as a [`DbMessage`], with a hint where the server
+/// gives none but the runner knows what to do.
+impl DbMessage {
+    pub(crate) fn of(e: &tokio_postgres::Error) -> DbMessage {
+        match e.as_db_error() {
+            Some(db) => {
+                let code = db.code().code().to_owned();
+                // PostgreSQL gives no hint for a missing privilege or an
+                // empty search_path; say what to do.
+                let hint = db.hint().map(str::to_owned).or_else(|| match code.as_str() {
+                    "42501" => Some("the database role lacks a privilege: creating objects needs CREATE on their schema (GRANT CREATE ON SCHEMA <schema> TO <role>), altering or dropping a table needs to own it".to_owned()),
+                    "3F000" => Some("the session's search_path names no existing schema (search_path = '' on the role?): give the tables a schema (RunConfig::version_table, e.g. public.migrator_version) or set the role's search_path".to_owned()),
+                    _ => None,
+                });
+                DbMessage {
+                    code,
+                    message: db.message().to_owned(),
+                    detail: db.detail().map(str::to_owned),
+                    hint,
+                }
+            }
+            None => DbMessage {
+                code: String::new(),
+                message: e.to_string(),
+                detail: None,
+                hint: None,
+            },
+        }
+    }
+}
+
+impl RunError {
+    /// A statement of the runner's own failed on PostgreSQL.
+    pub(crate) fn db(context: impl Into<String>, e: &tokio_postgres::Error) -> RunError {
+        RunError::Database {
+            context: context.into(),
+            message: DbMessage::of(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn createdb_commands() {
+        let config: tokio_postgres::Config =
+            "postgres://postgres@127.0.0.1:5433/app".parse().unwrap();
+        assert_eq!(
+            createdb_command(&config, "app"),
+            "createdb -h 127.0.0.1 -p 5433 -U postgres app"
+        );
     }
 }

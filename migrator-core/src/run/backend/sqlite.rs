@@ -27,7 +27,8 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode};
 
-use super::{Rows, Session, Waiting};
+use super::{Rows, Session, Waiting, history_table_sql, version_table_sql};
+use crate::ident::QualifiedName;
 use crate::ops::DataTx;
 use crate::render::{Effect, Rebuild, Statement};
 use crate::run::config::RunConfig;
@@ -457,6 +458,46 @@ fn run_rebuild(c: &mut Connection, sql: &str, rebuild: &Rebuild) -> rusqlite::Re
 
 impl Session for SqliteSession {
     const ENGINE: Engine = Engine::Sqlite;
+
+    const CHECK_SQL: &'static str = "PRAGMA foreign_key_check";
+
+    fn create_tables_sql(config: &RunConfig) -> Vec<String> {
+        vec![
+            version_table_sql(config),
+            history_table_sql(
+                config,
+                "INTEGER PRIMARY KEY",
+                "text NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                "text",
+            ),
+        ]
+    }
+
+    fn tables_exist_sql(tables: &[&QualifiedName]) -> String {
+        let names: Vec<String> = tables
+            .iter()
+            .map(|t| crate::render::sqlite::quote_literal_sqlite(&t.name))
+            .collect();
+        format!(
+            "SELECT count(DISTINCT name) = {} FROM sqlite_master WHERE type = 'table' AND name IN ({})",
+            tables.len(),
+            names.join(", ")
+        )
+    }
+
+    fn is_missing_table(message: &DbMessage) -> bool {
+        message.message.starts_with("no such table")
+    }
+
+    fn is_lock_not_available(message: &DbMessage) -> bool {
+        message.code == "SQLITE_BUSY"
+    }
+
+    fn script_prelude() -> Vec<String> {
+        // Rebuilding a table must not cascade to the rows that reference it
+        // (outside a transaction: SQLite ignores it inside).
+        vec!["PRAGMA foreign_keys = OFF".to_owned()]
+    }
 
     async fn open(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
         Ok(SqliteSession {

@@ -83,7 +83,7 @@ impl Target {
     /// Parses a target; never panics, whatever the input.
     ///
     /// ```
-    /// use migrator_core::graph::{Anchor, Offset, Point, Target};
+    /// use migrator_graph::{Anchor, Offset, Point, Target};
     ///
     /// let t = Target::parse("billing@head-2").unwrap();
     /// let expected = Point {
@@ -288,7 +288,7 @@ impl Graph {
     /// the branch.
     ///
     /// ```
-    /// use migrator_core::graph::{Graph, RevisionInfo};
+    /// use migrator_graph::{Graph, RevisionInfo};
     ///
     /// let g = Graph::new([
     ///     RevisionInfo::new("ae10"),

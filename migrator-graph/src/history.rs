@@ -83,7 +83,7 @@ impl Graph {
     /// it. `current` holds the version-table rows, which are marked.
     ///
     /// ```
-    /// use migrator_core::graph::{Graph, RevisionInfo};
+    /// use migrator_graph::{Graph, RevisionInfo};
     ///
     /// let g = Graph::new([
     ///     RevisionInfo::new("ae10").message("create users"),

@@ -228,7 +228,7 @@ impl Graph {
     /// them.
     ///
     /// ```
-    /// use migrator_core::graph::{Graph, RevisionInfo};
+    /// use migrator_graph::{Graph, RevisionInfo};
     /// let graph = Graph::new([
     ///     RevisionInfo::new("a"),
     ///     RevisionInfo::new("b").parent("a"),

@@ -8,7 +8,7 @@
 //! Nothing here touches a database.
 //!
 //! ```
-//! use migrator_core::graph::{Graph, RevisionInfo, VersionChange};
+//! use migrator_graph::{Graph, RevisionInfo, VersionChange};
 //!
 //! let graph = Graph::new([
 //!     RevisionInfo::new("a1").message("create users"),
@@ -56,7 +56,7 @@ pub const RESERVED_WORDS: [&str; 4] = ["head", "heads", "base", "current"];
 /// Build one with the chained constructor:
 ///
 /// ```
-/// use migrator_core::graph::RevisionInfo;
+/// use migrator_graph::RevisionInfo;
 ///
 /// let rev = RevisionInfo::new("3f47")
 ///     .parents(["ae10", "27c6"])
@@ -129,8 +129,10 @@ impl RevisionInfo {
 }
 
 /// Whether `text` (an error message) names `id` as a whole word; used to
-/// say where each revision an error names is declared.
-pub(crate) fn mentions(text: &str, id: &str) -> bool {
+/// say where each revision an error names is declared (by the registry and
+/// the macros).
+#[doc(hidden)]
+pub fn mentions(text: &str, id: &str) -> bool {
     text.match_indices(id).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + id.len()..].chars().next();
@@ -140,7 +142,12 @@ pub(crate) fn mentions(text: &str, id: &str) -> bool {
 }
 
 /// Why `name` cannot be a revision id or label, if it cannot.
-pub(crate) fn name_problem(name: &str) -> Option<&'static str> {
+///
+/// ```
+/// assert_eq!(migrator_graph::name_problem("a b"), Some("contains whitespace"));
+/// assert_eq!(migrator_graph::name_problem("ae1027a6acf4"), None);
+/// ```
+pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("is empty")
     } else if name.chars().any(char::is_whitespace) {

@@ -14,7 +14,7 @@ impl Graph {
     /// branches stay. `base` clears the table. Nothing runs.
     ///
     /// ```
-    /// use migrator_core::graph::{Graph, RevisionInfo};
+    /// use migrator_graph::{Graph, RevisionInfo};
     /// // r ─ a1 ─ a2, and r ─ b1
     /// let g = Graph::new([
     ///     RevisionInfo::new("r"),
