@@ -547,6 +547,7 @@ async fn the_failing_statement_of_a_batch_is_the_one_named(t: TestTarget) {
         sql,
         message,
         at,
+        ..
     } = &err
     else {
         panic!("{err:?}")

@@ -206,7 +206,7 @@ async fn on_sqlite_one_file_reached_by_two_paths_has_one_lock() {
         )
         .await;
     assert!(
-        matches!(second, Err(RunError::Busy { .. })),
+        matches!(second, Err(RunError::LockWait { .. })),
         "the path through the link must meet the same lock: {second:?}"
     );
     first.await.unwrap().expect("the first runner finishes");

@@ -399,7 +399,16 @@ async fn an_interrupted_concurrent_index_is_rebuilt_or_kept_on_rerun() {
     // The build fails on the duplicate and leaves an INVALID index behind,
     // as a killed runner would.
     let err = runner.upgrade(&url, "head").await.unwrap_err();
-    assert!(matches!(err, RunError::NonTransactional { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            RunError::Statement {
+                transactional: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(
         err.to_string().contains("could not create unique index"),
         "{err}"

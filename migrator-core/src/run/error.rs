@@ -41,6 +41,22 @@ impl fmt::Display for DbMessage {
     }
 }
 
+/// What a failed statement left: nothing of its revision, or (outside a
+/// transaction) the statements before it.
+fn left_at(revision: &str, transactional: bool, at: &[String]) -> String {
+    if transactional {
+        format!(
+            "Nothing of revision {revision} was applied; the database is at {}",
+            state_at(at)
+        )
+    } else {
+        format!(
+            "The statements before it stay applied and the version table still says {}; fix the cause and run the upgrade again (each statement is safe to retry only if written with IF NOT EXISTS)",
+            state_at(at)
+        )
+    }
+}
+
 fn state_at(rows: &[String]) -> String {
     if rows.is_empty() {
         "base (no revision applied)".to_owned()
@@ -134,25 +150,14 @@ pub enum RunError {
         message: DbMessage,
     },
     /// Another runner held the migration lock for longer than allowed.
-    #[error("another runner holds the migration lock (advisory lock {key}{}); gave up after {waited:?}. Run again when it has finished, or raise --lock-wait", holder.map(|p| format!(", held by backend pid {p}")).unwrap_or_default())]
-    LockWait {
-        /// The advisory lock key.
-        key: i64,
-        /// The backend holding it, if known.
-        holder: Option<i32>,
-        /// How long this runner waited.
-        waited: Duration,
-    },
-    /// Another runner held an SQLite database's migration lock for longer
-    /// than allowed.
     #[error(
-        "another runner holds the migration lock on {database} (lock file {lock_file}); gave up after {waited:?}. Run again when it has finished, or raise --lock-wait"
+        "another runner holds the migration lock {lock}; gave up after {waited:?}. Run again when it has finished, or raise --lock-wait"
     )]
-    Busy {
-        /// The database, without secrets.
-        database: String,
-        /// The lock file.
-        lock_file: String,
+    LockWait {
+        /// Which lock, as the engine has it: `(advisory lock K, held by
+        /// backend pid P)` on PostgreSQL, `on <database> (lock file F)` on
+        /// SQLite.
+        lock: String,
         /// How long this runner waited.
         waited: Duration,
     },
@@ -191,8 +196,10 @@ pub enum RunError {
     /// A revision cannot be undone.
     #[error(transparent)]
     Downgrade(#[from] DowngradeError),
-    /// A statement failed; the revision was rolled back.
-    #[error("revision {revision} failed at {op}:\n  {sql}\n{message}\nNothing of revision {revision} was applied; the database is at {}", state_at(.at))]
+    /// A statement of a revision failed: in a transaction, the revision
+    /// was rolled back; outside one (`CREATE INDEX CONCURRENTLY`), what ran
+    /// before it stays.
+    #[error("revision {revision}{} failed at {op}:\n  {sql}\n{message}\n{}", if *.transactional { "" } else { " runs outside a transaction and" }, left_at(revision, *.transactional, .at))]
     Statement {
         /// The revision.
         revision: String,
@@ -200,24 +207,13 @@ pub enum RunError {
         op: String,
         /// The statement.
         sql: String,
-        /// What PostgreSQL said.
+        /// What the database said.
         message: DbMessage,
         /// The version-table rows the database is left at.
         at: Vec<String>,
-    },
-    /// A statement of a revision run outside a transaction failed part way.
-    #[error("revision {revision} runs outside a transaction and failed at {op}:\n  {sql}\n{message}\nThe statements before it stay applied and the version table still says {}; fix the cause and run the upgrade again (each statement is safe to retry only if written with IF NOT EXISTS)", state_at(.at))]
-    NonTransactional {
-        /// The revision.
-        revision: String,
-        /// The op the statement belongs to.
-        op: String,
-        /// The statement.
-        sql: String,
-        /// What PostgreSQL said.
-        message: DbMessage,
-        /// The version-table rows the database is left at.
-        at: Vec<String>,
+        /// Whether the revision ran in a transaction (and so was rolled
+        /// back whole).
+        transactional: bool,
     },
     /// A Rust data step failed; the revision was rolled back.
     #[error("revision {revision}: data step {step:?} failed: {message}\nNothing of revision {revision} was applied; the database is at {}", state_at(.at))]

@@ -366,19 +366,13 @@ impl Failure {
     fn into_error(self, revision: &str, at: &BTreeSet<String>, transactional: bool) -> RunError {
         let at: Vec<String> = at.iter().cloned().collect();
         match self {
-            Failure::Statement { op, sql, error } if transactional => RunError::Statement {
+            Failure::Statement { op, sql, error } => RunError::Statement {
                 revision: revision.to_owned(),
                 op,
                 sql,
                 message: error,
                 at,
-            },
-            Failure::Statement { op, sql, error } => RunError::NonTransactional {
-                revision: revision.to_owned(),
-                op,
-                sql,
-                message: error,
-                at,
+                transactional,
             },
             Failure::Data { step, message } => RunError::DataStep {
                 revision: revision.to_owned(),

@@ -129,8 +129,12 @@ impl Lock {
             if waiting.expired() {
                 // Dropping the guard closes the session.
                 return Err(RunError::LockWait {
-                    key,
-                    holder,
+                    lock: format!(
+                        "(advisory lock {key}{})",
+                        holder
+                            .map(|p| format!(", held by backend pid {p}"))
+                            .unwrap_or_default()
+                    ),
                     waited: waiting.waited(),
                 });
             }

@@ -282,9 +282,8 @@ async fn lock_file(
             Err(std::fs::TryLockError::Error(e)) => return Err(failed("lock", &e)),
         }
         if waiting.expired() {
-            return Err(RunError::Busy {
-                database: db.describe(),
-                lock_file: lock_path.display().to_string(),
+            return Err(RunError::LockWait {
+                lock: format!("on {} (lock file {})", db.describe(), lock_path.display()),
                 waited: waiting.waited(),
             });
         }
