@@ -45,6 +45,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
+#[doc(hidden)]
+pub use checksum::legacy_fnv;
 pub use config::RunConfig;
 pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError, redact};
@@ -145,7 +147,7 @@ impl Migrations {
                     .apply(op)
                     .map_err(|source| invalid(id, index, op, source))?;
             }
-            sums.push((id.clone(), checksum::of(&ops)));
+            sums.push((id.clone(), checksum::Sum::of(&ops)));
         }
         Ok((schema, sums, derived))
     }
@@ -210,7 +212,7 @@ fn invalid(
 }
 
 /// `(revision, checksum)` pairs.
-type Checksums = Vec<(String, String)>;
+type Checksums = Vec<(String, checksum::Sum)>;
 
 /// Derived downgrades, by revision.
 type Derived = BTreeMap<String, Vec<Op>>;
@@ -798,7 +800,7 @@ impl<'m> Runner<'m> {
         let (prepared, sums) = self.prepare_plan(&plan, S::ENGINE)?;
         if !self.config.accept_changed {
             let stored = tables::checksums(session, &self.config).await?;
-            if let Some((revision, applied, now)) = changed(&stored, sums).into_iter().next() {
+            if let Some((revision, applied, now)) = changed(&stored, &sums).into_iter().next() {
                 return Err(RunError::Changed {
                     revision,
                     applied,
@@ -1150,12 +1152,12 @@ pub(crate) fn script_line(out: &mut String, sql: &str) {
 /// The revisions whose checksum now differs from the one stored.
 fn changed(
     stored: &std::collections::HashMap<String, tables::Recorded>,
-    now: Checksums,
+    now: &[(String, checksum::Sum)],
 ) -> Vec<(String, String, String)> {
-    now.into_iter()
+    now.iter()
         .filter_map(|(id, now)| {
-            let then = &stored.get(&id)?.checksum;
-            (*then != now).then(|| (id, then.clone(), now))
+            let then = &stored.get(id)?.checksum;
+            (!now.matches(then)).then(|| (id.clone(), then.clone(), now.text.clone()))
         })
         .collect()
 }
