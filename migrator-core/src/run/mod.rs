@@ -798,16 +798,18 @@ impl<'m> Runner<'m> {
             });
         }
         let (prepared, sums) = self.prepare_plan(&plan, S::ENGINE)?;
-        if !self.config.accept_changed {
-            let stored = tables::checksums(session, &self.config).await?;
-            if let Some((revision, applied, now)) = changed(&stored, &sums).into_iter().next() {
-                return Err(RunError::Changed {
-                    revision,
-                    applied,
-                    now,
-                });
-            }
+        let stored = tables::checksums(session, &self.config).await?;
+        if !self.config.accept_changed
+            && let Some((revision, applied, now)) = changed(&stored, &sums).into_iter().next()
+        {
+            return Err(RunError::Changed {
+                revision,
+                applied,
+                now,
+            });
         }
+        // Old-format checksums that match are recorded as v2 from now on.
+        tables::record_v2(session, &self.config, &stored, &sums).await?;
         let mut at: BTreeSet<String> = rows.into_iter().collect();
         if self.config.single_transaction {
             return self.run_single(session, plan, &prepared, &at).await;
