@@ -100,7 +100,9 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
     assert_eq!(sums.len(), 1, "{sums:?}");
     assert_eq!(sums[0][0].as_deref(), Some("c3"));
     assert!(
-        sums[0][1].as_deref().is_some_and(|c| c.len() == 16),
+        sums[0][1]
+            .as_deref()
+            .is_some_and(|c| c.starts_with("v2:") && c.len() == 67),
         "{sums:?}"
     );
     let v = runner.verify(&db).await.unwrap();

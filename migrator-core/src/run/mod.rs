@@ -47,6 +47,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
+#[doc(hidden)]
+pub use checksum::legacy_fnv;
 pub use config::RunConfig;
 pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError};
@@ -156,7 +158,7 @@ impl Migrations {
                     .apply(op)
                     .map_err(|source| invalid(id, index, op, source))?;
             }
-            sums.push((id.clone(), checksum::of(&ops)));
+            sums.push((id.clone(), checksum::Sum::of(&ops)));
         }
         Ok((schema, sums, derived))
     }
@@ -221,7 +223,7 @@ fn invalid(
 }
 
 /// `(revision, checksum)` pairs.
-type Checksums = Vec<(String, String)>;
+type Checksums = Vec<(String, checksum::Sum)>;
 
 /// Derived downgrades, by revision.
 type Derived = BTreeMap<String, Vec<Op>>;
@@ -788,16 +790,18 @@ impl<'m> Runner<'m> {
             });
         }
         let (prepared, sums) = self.prepare_plan(&plan, S::ENGINE)?;
-        if !self.config.accept_changed {
-            let stored = tables::checksums(session, &self.config).await?;
-            if let Some((revision, applied, now)) = changed(&stored, sums).into_iter().next() {
-                return Err(RunError::Changed {
-                    revision,
-                    applied,
-                    now,
-                });
-            }
+        let stored = tables::checksums(session, &self.config).await?;
+        if !self.config.accept_changed
+            && let Some((revision, applied, now)) = changed(&stored, &sums).into_iter().next()
+        {
+            return Err(RunError::Changed {
+                revision,
+                applied,
+                now,
+            });
         }
+        // Old-format checksums that match are recorded as v2 from now on.
+        tables::record_v2(session, &self.config, &stored, &sums).await?;
         let mut at: BTreeSet<String> = rows.into_iter().collect();
         if self.config.single_transaction {
             return self.run_single(session, plan, &prepared, &at).await;
@@ -1038,12 +1042,12 @@ fn prepared_ids(prepared: &[Prepared]) -> String {
 /// The revisions whose checksum now differs from the one stored.
 fn changed(
     stored: &std::collections::HashMap<String, tables::Recorded>,
-    now: Checksums,
+    now: &[(String, checksum::Sum)],
 ) -> Vec<(String, String, String)> {
-    now.into_iter()
+    now.iter()
         .filter_map(|(id, now)| {
-            let then = &stored.get(&id)?.checksum;
-            (*then != now).then(|| (id, then.clone(), now))
+            let then = &stored.get(id)?.checksum;
+            (!now.matches(then)).then(|| (id.clone(), then.clone(), now.text.clone()))
         })
         .collect()
 }

@@ -252,3 +252,82 @@ pub(crate) async fn checksums<S: Session>(
         })
         .collect())
 }
+
+/// How many revisions one rewrite of old checksums names (a bound on the
+/// statement's length: SQLite takes 1 MB at most).
+const REWRITE_CHUNK: usize = 500;
+
+/// The statements that rewrite, as v2, the checksums the history table
+/// holds in the format before v2 that still match their revision's ops:
+/// `(revision, old checksum, v2 checksum)` triples. Each row is rewritten
+/// only if it still holds that old checksum, so running them twice, or
+/// after another runner did, changes nothing more.
+pub(crate) fn record_v2_sql(
+    config: &RunConfig,
+    engine: Engine,
+    rewrites: &[(&str, &str, &str)],
+) -> Vec<String> {
+    let lit = |s: &str| engine.literal(s);
+    rewrites
+        .chunks(REWRITE_CHUNK)
+        .map(|chunk| {
+            // One flat CASE and an IN list: an OR per revision would nest
+            // past SQLite's expression depth limit (1,000).
+            let cases: Vec<String> = chunk
+                .iter()
+                .map(|(revision, old, new)| {
+                    format!(
+                        "WHEN revision = {} AND checksum = {} THEN {}",
+                        lit(revision),
+                        lit(old),
+                        lit(new)
+                    )
+                })
+                .collect();
+            let revisions: Vec<String> = chunk.iter().map(|(r, _, _)| lit(r)).collect();
+            format!(
+                "UPDATE {} SET checksum = CASE {} ELSE checksum END WHERE revision IN ({})",
+                config.history_table.to_sql(),
+                cases.join(" "),
+                revisions.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// Rewrites as v2 the old-format checksums of `stored` that match the ops
+/// of their revision now (`now`), under the migration lock, before a run's
+/// first step: from then on those revisions are verified with the v2
+/// encoding, which does not depend on `Debug` output. An old checksum that
+/// does not match is left as it is (and reported as changed). Each
+/// statement stands alone: an interruption leaves some rows in each
+/// format, both of which are verified.
+pub(crate) async fn record_v2<S: Session>(
+    session: &mut S,
+    config: &RunConfig,
+    stored: &HashMap<String, Recorded>,
+    now: &[(String, super::checksum::Sum)],
+) -> Result<(), RunError> {
+    let rewrites: Vec<(&str, &str, &str)> = now
+        .iter()
+        .filter_map(|(id, sum)| {
+            let recorded = stored.get(id)?;
+            sum.is_legacy_match(&recorded.checksum).then_some((
+                id.as_str(),
+                recorded.checksum.as_str(),
+                sum.text.as_str(),
+            ))
+        })
+        .collect();
+    for sql in record_v2_sql(config, S::ENGINE, &rewrites) {
+        session
+            .execute(&sql)
+            .await
+            .map_err(|message| RunError::Database {
+                context: "recording the checksums of older versions of migrator in the v2 format"
+                    .into(),
+                message,
+            })?;
+    }
+    Ok(())
+}

@@ -68,8 +68,8 @@ impl Runner<'_> {
             if recorded.by_stamp_only {
                 out.stamped.push(id.clone());
             }
-            if recorded.checksum != now {
-                out.changed.push((id, recorded.checksum.clone(), now));
+            if !now.matches(&recorded.checksum) {
+                out.changed.push((id, recorded.checksum.clone(), now.text));
             }
         }
         Ok(out)
