@@ -151,7 +151,11 @@ async fn an_edited_revision_is_caught_with_old_checksums(t: TestTarget) {
     let v = runner.verify(&db).await.unwrap();
     assert_eq!((v.applied, v.compared), (3, 3));
     assert_eq!(v.changed.len(), 1, "{:?}", v.changed);
-    let (id, then, now) = &v.changed[0];
+    let migrator_core::run::Changed {
+        revision: id,
+        applied: then,
+        now,
+    } = &v.changed[0];
     assert_eq!((id.as_str(), then.as_str()), ("b2", old_b2.as_str()));
     assert!(is_v2(now), "{now}");
 
@@ -192,7 +196,7 @@ async fn an_edited_revision_is_caught_with_old_checksums(t: TestTarget) {
         }
     }
     let v = runner.verify(&db).await.unwrap();
-    let changed: Vec<&str> = v.changed.iter().map(|(id, _, _)| id.as_str()).collect();
+    let changed: Vec<&str> = v.changed.iter().map(|c| c.revision.as_str()).collect();
     assert_eq!(changed, ["b2"]);
-    assert_eq!(v.changed[0].1, old_b2);
+    assert_eq!(v.changed[0].applied, old_b2);
 }

@@ -216,7 +216,7 @@ async fn a_changed_revision_is_reported_not_rerun(t: TestTarget) {
     assert_eq!(t.version_rows().await, ["b2"], "nothing ran");
     let changed = runner.changed(&db).await.unwrap();
     assert_eq!(changed.len(), 1);
-    assert_eq!(changed[0].0, "b2");
+    assert_eq!(changed[0].revision, "b2");
     // Accepted, the upgrade goes on from where the database is.
     let accepting = Runner::new(
         &after,

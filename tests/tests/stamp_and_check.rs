@@ -123,7 +123,7 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
         .verify(&db)
         .await
         .unwrap();
-    let changed: Vec<&str> = v.changed.iter().map(|(id, _, _)| id.as_str()).collect();
+    let changed: Vec<&str> = v.changed.iter().map(|c| c.revision.as_str()).collect();
     assert_eq!(changed, ["b2"]);
     assert_eq!(
         v.stamped,

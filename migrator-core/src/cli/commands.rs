@@ -578,9 +578,10 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
         }
         match runner.verify(&db).await {
             Ok(v) => {
-                for (id, then, now) in &v.changed {
+                for c in &v.changed {
                     let line = format!(
-                        "revision {id} has changed since it was applied (checksum {then} then, {now} now)"
+                        "revision {} has changed since it was applied (checksum {} then, {} now)",
+                        c.revision, c.applied, c.now
                     );
                     if cx.run.accept_changed {
                         notes.push(format!("{line}, accepted by --accept-changed"));

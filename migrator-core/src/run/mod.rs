@@ -54,7 +54,7 @@ pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError};
 pub use redact::redact;
 pub use tls::connect;
-pub use verify::Verification;
+pub use verify::{Changed, Verification};
 
 /// Which way a plan moves (from the planner; here for `Runner::sql`).
 pub use crate::graph::Direction;
@@ -792,12 +792,12 @@ impl<'m> Runner<'m> {
         let (prepared, sums) = self.prepare_plan(&plan, S::ENGINE)?;
         let stored = tables::checksums(session, &self.config).await?;
         if !self.config.accept_changed
-            && let Some((revision, applied, now)) = changed(&stored, &sums).into_iter().next()
+            && let Some(c) = changed(&stored, &sums).into_iter().next()
         {
             return Err(RunError::Changed {
-                revision,
-                applied,
-                now,
+                revision: c.revision,
+                applied: c.applied,
+                now: c.now,
             });
         }
         // Old-format checksums that match are recorded as v2 from now on.
@@ -1043,11 +1043,15 @@ fn prepared_ids(prepared: &[Prepared]) -> String {
 fn changed(
     stored: &std::collections::HashMap<String, tables::Recorded>,
     now: &[(String, checksum::Sum)],
-) -> Vec<(String, String, String)> {
+) -> Vec<verify::Changed> {
     now.iter()
         .filter_map(|(id, now)| {
             let then = &stored.get(id)?.checksum;
-            (!now.matches(then)).then(|| (id.clone(), then.clone(), now.text.clone()))
+            (!now.matches(then)).then(|| verify::Changed {
+                revision: id.clone(),
+                applied: then.clone(),
+                now: now.text.clone(),
+            })
         })
         .collect()
 }

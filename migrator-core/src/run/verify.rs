@@ -13,15 +13,25 @@ pub struct Verification {
     /// Those compared with the checksum recorded when they were applied or
     /// stamped.
     pub compared: usize,
-    /// The compared revisions whose ops changed since: `(id, checksum then,
-    /// checksum now)`.
-    pub changed: Vec<(String, String, String)>,
+    /// The compared revisions whose ops changed since.
+    pub changed: Vec<Changed>,
     /// The applied revisions recorded only by a stamp: migrator never ran
     /// their ops here; their checksum is the one they had when stamped.
     pub stamped: Vec<String>,
     /// The applied revisions with no checksum recorded at all (stamped by
     /// migrator before stamps recorded checksums, say).
     pub unrecorded: Vec<String>,
+}
+
+/// An applied revision whose ops changed since it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// The revision.
+    pub revision: String,
+    /// Its checksum when it was applied (or stamped).
+    pub applied: String,
+    /// Its checksum now.
+    pub now: String,
 }
 
 impl Runner<'_> {
@@ -34,10 +44,9 @@ impl Runner<'_> {
         })
     }
 
-    /// The applied revisions whose ops changed since they ran: `(id,
-    /// checksum when applied, checksum now)` ([`verify`](Self::verify)'s
-    /// `changed`).
-    pub async fn changed(&self, db: &Database) -> Result<Vec<(String, String, String)>, RunError> {
+    /// The applied revisions whose ops changed since they ran
+    /// ([`verify`](Self::verify)'s `changed`).
+    pub async fn changed(&self, db: &Database) -> Result<Vec<Changed>, RunError> {
         Ok(self.verify(db).await?.changed)
     }
 
@@ -69,7 +78,11 @@ impl Runner<'_> {
                 out.stamped.push(id.clone());
             }
             if !now.matches(&recorded.checksum) {
-                out.changed.push((id, recorded.checksum.clone(), now.text));
+                out.changed.push(Changed {
+                    revision: id,
+                    applied: recorded.checksum.clone(),
+                    now: now.text,
+                });
             }
         }
         Ok(out)
