@@ -65,12 +65,27 @@ pub fn up_failing(op: &mut Ops) {
 
 /// users (a1) → posts (b2) → bio (c3), the last two with derived downgrades.
 pub fn chain() -> Migrations {
-    Migrations::new(vec![
+    Migrations::new(chain_revisions(up_posts)).expect("a valid graph")
+}
+
+/// The revisions of [`chain`], with `posts` as b2's upgrade (an edited b2,
+/// for checksum tests).
+pub fn chain_revisions(posts: fn(&mut Ops)) -> Vec<&'static Registered> {
+    vec![
         revision("a1", &[], up_users, Downgrade::Written(down_users)),
-        revision("b2", &["a1"], up_posts, Downgrade::Derived),
+        revision("b2", &["a1"], posts, Downgrade::Derived),
         revision("c3", &["b2"], up_bio, Downgrade::Derived),
-    ])
-    .expect("a valid graph")
+    ]
+}
+
+/// [`up_posts`] edited after it was applied: its title column renamed.
+pub fn up_posts_edited(op: &mut Ops) {
+    op.create_table("posts", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<i64>("user_id").references("users", "id");
+        t.column::<String>("headline");
+    });
+    op.create_index("posts", ["headline"]);
 }
 
 /// Creates `people` (identity key, a name).

@@ -5,12 +5,11 @@
 //! edited revision is caught all the same.
 
 use migrator_core::cli::{self, CliConfig};
-use migrator_core::prelude::*;
-use migrator_core::registry::{Downgrade, Registered};
+use migrator_core::registry::Registered;
 use migrator_core::run::{Migrations, RunConfig, RunError, Runner, legacy_fnv};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
-use migrator_tests::revisions::{chain, down_users, revision as rev, up_bio, up_posts, up_users};
+use migrator_tests::revisions::{chain, chain_revisions, up_posts, up_posts_edited};
 
 on_both_engines!(
     old_checksums_are_verified_and_rewritten_as_v2_by_a_run,
@@ -55,23 +54,6 @@ async fn check(t: &TestTarget, revisions: Vec<&'static Registered>) -> cli::Outp
         .unwrap()
 }
 
-fn revisions(posts: fn(&mut Ops)) -> Vec<&'static Registered> {
-    vec![
-        rev("a1", &[], up_users, Downgrade::Written(down_users)),
-        rev("b2", &["a1"], posts, Downgrade::Derived),
-        rev("c3", &["b2"], up_bio, Downgrade::Derived),
-    ]
-}
-
-fn up_posts_edited(op: &mut Ops) {
-    op.create_table("posts", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<i64>("user_id").references("users", "id");
-        t.column::<String>("headline");
-    });
-    op.create_index("posts", ["headline"]);
-}
-
 async fn old_checksums_are_verified_and_rewritten_as_v2_by_a_run(t: TestTarget) {
     let db = t.database();
     let m = chain();
@@ -88,7 +70,7 @@ async fn old_checksums_are_verified_and_rewritten_as_v2_by_a_run(t: TestTarget) 
     assert_eq!((v.applied, v.compared), (2, 2));
     assert!(v.changed.is_empty(), "{:?}", v.changed);
     // (`check` wants the database at its heads: the graph it is given ends at b2.)
-    let out = check(&t, revisions(up_posts)[..2].to_vec()).await;
+    let out = check(&t, chain_revisions(up_posts)[..2].to_vec()).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
@@ -115,7 +97,7 @@ async fn old_checksums_are_verified_and_rewritten_as_v2_by_a_run(t: TestTarget) 
     assert!(sums.iter().all(|c| is_v2(c)), "{sums:?}");
     let v = runner.verify(&db).await.unwrap();
     assert_eq!((v.applied, v.compared, v.changed.len()), (1, 1, 0));
-    let out = check(&t, vec![revisions(up_posts)[0]]).await;
+    let out = check(&t, vec![chain_revisions(up_posts)[0]]).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     // Back up over old rows once more: the same checksums as a fresh run.
@@ -146,7 +128,7 @@ async fn an_edited_revision_is_caught_with_old_checksums(t: TestTarget) {
     make_old(&t, &m).await;
     let old_b2 = legacy_fnv(&m.get("b2").unwrap().upgrade_ops());
 
-    let edited = Migrations::new(revisions(up_posts_edited)).unwrap();
+    let edited = Migrations::new(chain_revisions(up_posts_edited)).unwrap();
     let runner = Runner::new(&edited, RunConfig::default());
     let v = runner.verify(&db).await.unwrap();
     assert_eq!((v.applied, v.compared), (3, 3));
@@ -166,7 +148,7 @@ async fn an_edited_revision_is_caught_with_old_checksums(t: TestTarget) {
         "{err:?}"
     );
     assert!(t.column(CHECKSUMS).await.iter().all(|c| is_old(c)));
-    let out = check(&t, revisions(up_posts_edited)).await;
+    let out = check(&t, chain_revisions(up_posts_edited)).await;
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
         out.stderr

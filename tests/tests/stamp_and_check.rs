@@ -5,12 +5,10 @@
 
 use migrator_core::cli::{self, CliConfig};
 use migrator_core::graph::Direction;
-use migrator_core::prelude::*;
-use migrator_core::registry::Downgrade;
 use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
-use migrator_tests::revisions::{chain, down_users, revision as rev, up_bio, up_posts, up_users};
+use migrator_tests::revisions::{chain, chain_revisions, up_posts, up_posts_edited};
 
 // The example application's revisions, for the stamp on its graph.
 use example_app as _;
@@ -72,15 +70,6 @@ async fn stamp_keeps_the_rows_of_other_branches(t: TestTarget) {
     assert_eq!(ran, [MARK_LATE, "e7b94f2a6c18"]);
 }
 
-fn up_posts_edited(op: &mut Ops) {
-    op.create_table("posts", |t| {
-        t.column::<i64>("id").identity().primary_key();
-        t.column::<i64>("user_id").references("users", "id");
-        t.column::<String>("headline");
-    });
-    op.create_index("posts", ["headline"]);
-}
-
 async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget) {
     let db = t.database();
     let m = chain();
@@ -113,12 +102,7 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
     // `stamp --purge` of a database stamped from scratch records every
     // revision it marks applied; an edit of one is then caught.
     runner.stamp(&db, "c3", true).await.unwrap();
-    let edited = Migrations::new(vec![
-        rev("a1", &[], up_users, Downgrade::Written(down_users)),
-        rev("b2", &["a1"], up_posts_edited, Downgrade::Derived),
-        rev("c3", &["b2"], up_bio, Downgrade::Derived),
-    ])
-    .unwrap();
+    let edited = Migrations::new(chain_revisions(up_posts_edited)).unwrap();
     let v = Runner::new(&edited, RunConfig::default())
         .verify(&db)
         .await
@@ -136,14 +120,7 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
         .unwrap_err();
     assert!(matches!(err, RunError::Changed { .. }), "{err:?}");
     // `check` says what to do about it, and --accept-changed accepts it.
-    let (edited_config, url) = cli_config(
-        &t,
-        Some(vec![
-            rev("a1", &[], up_users, Downgrade::Written(down_users)),
-            rev("b2", &["a1"], up_posts_edited, Downgrade::Derived),
-            rev("c3", &["b2"], up_bio, Downgrade::Derived),
-        ]),
-    );
+    let (edited_config, url) = cli_config(&t, Some(chain_revisions(up_posts_edited)));
     let out = run_cli(&["--database-url", url.as_str(), "check"], &edited_config).await;
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
@@ -168,14 +145,7 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
     );
 
     // `check` says that c3 is known only from a stamp.
-    let (config, url) = cli_config(
-        &t,
-        Some(vec![
-            rev("a1", &[], up_users, Downgrade::Written(down_users)),
-            rev("b2", &["a1"], up_posts, Downgrade::Derived),
-            rev("c3", &["b2"], up_bio, Downgrade::Derived),
-        ]),
-    );
+    let (config, url) = cli_config(&t, Some(chain_revisions(up_posts)));
     let out = run_cli(&["--database-url", url.as_str(), "check"], &config).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -188,13 +158,7 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
 }
 
 async fn check_says_what_it_compared_and_refuses_a_missing_history_table(t: TestTarget) {
-    let (config, url) = cli_config(
-        &t,
-        Some(vec![
-            rev("a1", &[], up_users, Downgrade::Written(down_users)),
-            rev("b2", &["a1"], up_posts, Downgrade::Derived),
-        ]),
-    );
+    let (config, url) = cli_config(&t, Some(chain_revisions(up_posts)[..2].to_vec()));
     let url = url.as_str();
     // At base (tables made by an upgrade to nothing): nothing compared, said so.
     let out = run_cli(&["--database-url", url, "upgrade", "head"], &config).await;
@@ -288,14 +252,7 @@ fn merging_revisions_that_are_already_merged_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relative_history_range_starts_where_the_database_is() {
     let t = TestTarget::new(Engine::Sqlite).await;
-    let (config, url) = cli_config(
-        &t,
-        Some(vec![
-            rev("a1", &[], up_users, Downgrade::Written(down_users)),
-            rev("b2", &["a1"], up_posts, Downgrade::Derived),
-            rev("c3", &["b2"], up_bio, Downgrade::Derived),
-        ]),
-    );
+    let (config, url) = cli_config(&t, Some(chain_revisions(up_posts)));
     let url = url.as_str();
     let out = run_cli(&["--database-url", url, "upgrade", "b2"], &config).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
