@@ -588,44 +588,25 @@ impl Graph {
     /// smallest id, and a branch is followed to its end before the next one
     /// starts (a depth-first Kahn's algorithm).
     pub(crate) fn order_up(&self, set: &[bool]) -> Vec<usize> {
-        let mut indegree = vec![0u32; self.len()];
-        let mut stack = Vec::new();
-        for v in (0..self.len()).rev() {
-            if set[v] {
-                let d = self.all_parents[v].iter().filter(|&&p| set[p]).count();
-                indegree[v] = u32::try_from(d).unwrap_or(u32::MAX);
-                if d == 0 {
-                    stack.push(v);
-                }
-            }
-        }
-        let mut order = Vec::new();
-        let mut ready = Vec::new();
-        while let Some(v) = stack.pop() {
-            order.push(v);
-            ready.clear();
-            for &c in &self.all_children[v] {
-                if set[c] {
-                    indegree[c] -= 1;
-                    if indegree[c] == 0 {
-                        ready.push(c);
-                    }
-                }
-            }
-            stack.extend(ready.iter().rev());
-        }
-        order
+        self.order(set, &self.all_parents, &self.all_children)
     }
 
     /// Topological order of the masked nodes, children first (heads first),
     /// with the same tie-breaks as [`Graph::order_up`].
     pub(crate) fn order_down(&self, set: &[bool]) -> Vec<usize> {
-        let mut outdegree = vec![0u32; self.len()];
+        self.order(set, &self.all_children, &self.all_parents)
+    }
+
+    /// The depth-first Kahn's algorithm of both orders: a node comes once
+    /// every node it has an edge to in `before` has come, and the nodes it
+    /// releases through `after` follow it, smallest first.
+    fn order(&self, set: &[bool], before: &[Vec<usize>], after: &[Vec<usize>]) -> Vec<usize> {
+        let mut waiting = vec![0u32; self.len()];
         let mut stack = Vec::new();
         for v in (0..self.len()).rev() {
             if set[v] {
-                let d = self.all_children[v].iter().filter(|&&c| set[c]).count();
-                outdegree[v] = u32::try_from(d).unwrap_or(u32::MAX);
+                let d = before[v].iter().filter(|&&u| set[u]).count();
+                waiting[v] = u32::try_from(d).unwrap_or(u32::MAX);
                 if d == 0 {
                     stack.push(v);
                 }
@@ -636,11 +617,11 @@ impl Graph {
         while let Some(v) = stack.pop() {
             order.push(v);
             ready.clear();
-            for &p in &self.all_parents[v] {
-                if set[p] {
-                    outdegree[p] -= 1;
-                    if outdegree[p] == 0 {
-                        ready.push(p);
+            for &w in &after[v] {
+                if set[w] {
+                    waiting[w] -= 1;
+                    if waiting[w] == 0 {
+                        ready.push(w);
                     }
                 }
             }

@@ -89,6 +89,19 @@ impl TestDb {
         self
     }
 
+    /// Whether the index `name` is valid (`pg_index.indisvalid`); panics
+    /// when there is no such index.
+    pub async fn index_is_valid(&self, name: &str) -> bool {
+        self.client
+            .query_one(
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = $1::text::regclass",
+                &[&name],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("index {name}: {e}"))
+            .get(0)
+    }
+
     /// Another connection to the same database.
     pub async fn connect(&self) -> Client {
         connect(&self.config).await

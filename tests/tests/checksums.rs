@@ -7,6 +7,7 @@
 use migrator_core::cli::{self, CliConfig};
 use migrator_core::registry::Registered;
 use migrator_core::run::{Migrations, RunConfig, RunError, Runner, legacy_fnv};
+use migrator_tests::cli::run_cli;
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::{chain, chain_revisions, up_posts, up_posts_edited};
@@ -41,17 +42,13 @@ fn is_v2(c: &str) -> bool {
     c.starts_with("v2:") && c.len() == 67
 }
 
-/// Runs `check` through the CLI (which starts a runtime of its own) off the
-/// test's runtime.
+/// Runs `check` through the CLI.
 async fn check(t: &TestTarget, revisions: Vec<&'static Registered>) -> cli::Output {
-    let args = vec!["--database-url".to_owned(), t.url(), "check".to_owned()];
     let config = CliConfig {
         revisions: Some(revisions),
         ..CliConfig::default()
     };
-    tokio::task::spawn_blocking(move || cli::run(args, &config))
-        .await
-        .unwrap()
+    run_cli(&["--database-url", t.url().as_str(), "check"], &config).await
 }
 
 async fn old_checksums_are_verified_and_rewritten_as_v2_by_a_run(t: TestTarget) {

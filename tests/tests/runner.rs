@@ -413,16 +413,10 @@ async fn an_interrupted_concurrent_index_is_rebuilt_or_kept_on_rerun() {
         err.to_string().contains("could not create unique index"),
         "{err}"
     );
-    let valid: bool = db
-        .client
-        .query_one(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_people_name'::regclass",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert!(!valid, "the failed build left an INVALID index");
+    assert!(
+        !db.index_is_valid("ix_people_name").await,
+        "the failed build left an INVALID index"
+    );
     db.client
         .batch_execute("DELETE FROM people WHERE id = (SELECT max(id) FROM people)")
         .await

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
 use migrator_core::run::{Database, Migrations, RunConfig, RunError, Runner};
+use migrator_tests::cli::run_cli;
 use migrator_tests::db::TestDb;
 use migrator_tests::engine::{SqliteFile, TestTarget};
 use migrator_tests::on_both_engines;
@@ -396,16 +397,7 @@ async fn an_index_build_still_running_from_a_killed_run_is_waited_for_not_droppe
         .upgrade(&db, "head")
         .await
         .unwrap();
-    let valid: bool = test
-        .client
-        .query_one(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_people_name'::regclass",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert!(valid);
+    assert!(test.index_is_valid("ix_people_name").await);
     assert_eq!(
         Runner::new(&m, RunConfig::default())
             .current(&db)
@@ -548,26 +540,23 @@ async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
 
     // The CLI takes the retry count.
     let url = test.url();
-    let out = tokio::task::spawn_blocking(move || {
-        let config = migrator_core::cli::CliConfig {
-            revisions: Some(people_revisions("n2", up_people_nickname)),
-            ..Default::default()
-        };
-        migrator_core::cli::run(
-            [
-                "--database-url",
-                url.as_str(),
-                "--lock-timeout",
-                "0.2",
-                "--lock-retries",
-                "0",
-                "upgrade",
-            ],
-            &config,
-        )
-    })
-    .await
-    .unwrap();
+    let config = migrator_core::cli::CliConfig {
+        revisions: Some(people_revisions("n2", up_people_nickname)),
+        ..Default::default()
+    };
+    let out = run_cli(
+        &[
+            "--database-url",
+            url.as_str(),
+            "--lock-timeout",
+            "0.2",
+            "--lock-retries",
+            "0",
+            "upgrade",
+        ],
+        &config,
+    )
+    .await;
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.contains("gave up after 0 retries"),

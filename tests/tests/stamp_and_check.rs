@@ -6,6 +6,7 @@
 use migrator_core::cli::{self, CliConfig};
 use migrator_core::graph::Direction;
 use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
+use migrator_tests::cli::run_cli;
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::{chain, chain_revisions, up_posts, up_posts_edited};
@@ -22,15 +23,6 @@ on_both_engines!(
 const PAYMENTS: &str = "5d2be4c1a9f0";
 const MARK_LATE: &str = "c41e7a9b3d25";
 const RENAME: &str = "8f3a61d0c2b7";
-
-/// Runs the CLI (which starts a runtime of its own) off the test's runtime.
-async fn run_cli(args: &[&str], config: &CliConfig) -> cli::Output {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let config = config.clone();
-    tokio::task::spawn_blocking(move || cli::run(args, &config))
-        .await
-        .unwrap()
-}
 
 fn cli_config(
     t: &TestTarget,

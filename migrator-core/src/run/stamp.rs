@@ -90,12 +90,12 @@ impl Runner<'_> {
         let current = self.open_tables(session).await?;
         let start: &[String] = if purge { &[] } else { &current };
         let new_rows = self.migrations.graph.stamp(start, target)?;
-        let changes =
-            self.stamp_statements(S::ENGINE, (!purge).then_some(&current[..]), &new_rows)?;
         if !purge && new_rows == current {
             tracing::info!("The database is at {target} already; nothing to stamp");
             return Ok(new_rows);
         }
+        let changes =
+            self.stamp_statements(S::ENGINE, (!purge).then_some(&current[..]), &new_rows)?;
         let planned: BTreeSet<String> = current.iter().cloned().collect();
         let guard: Vec<Statement> = S::serialize_sql(&self.config)
             .into_iter()
