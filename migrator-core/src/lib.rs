@@ -24,6 +24,7 @@
 //! ```
 
 pub mod cli;
+mod data_tx;
 /// The revision graph and its planner (the `migrator-graph` crate, shared
 /// with the macros).
 pub use migrator_graph as graph;

@@ -537,7 +537,7 @@ fn schema_and_data_ops() {
         op.execute("UPDATE t SET a = 1")
             .reverse("UPDATE t SET a = 0");
         op.execute("VACUUM").no_transaction();
-        op.run("noop", |_tx| Box::pin(async { Ok(()) }));
+        op.data_step("noop", |_tx| Box::pin(async { Ok(()) }));
     });
     let sql: Vec<&str> = got.iter().map(|s| s.sql.as_str()).collect();
     assert_eq!(

@@ -194,7 +194,7 @@ fn everything(op: &mut Ops, irreversible: bool) {
     op.drop_schema("audit");
     op.execute("INSERT INTO students (email, name) VALUES ('a@x', 'Ann'), ('b@x', 'Bob')")
         .reverse("DELETE FROM students WHERE email IN ('a@x', 'b@x')");
-    op.run("shout names", |tx| {
+    op.data_step("shout names", |tx| {
         Box::pin(async move {
             tx.execute("UPDATE students SET name = upper(name)").await?;
             Ok(())

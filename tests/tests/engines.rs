@@ -345,7 +345,7 @@ async fn rebuilding_a_table_keeps_its_rows_and_its_children(t: TestTarget) {
 
 fn up_backfill(op: &mut Ops) {
     op.add_column::<Option<String>>("users", "handle");
-    op.run("backfill handles", |tx| {
+    op.data_step("backfill handles", |tx| {
         Box::pin(async move {
             let n = tx
                 .execute("UPDATE users SET handle = 'h-' || email WHERE handle IS NULL")
@@ -365,7 +365,7 @@ fn up_backfill(op: &mut Ops) {
 }
 fn up_failing_step(op: &mut Ops) {
     op.add_column::<Option<i32>>("users", "rank");
-    op.run("fails after writing", |tx| {
+    op.data_step("fails after writing", |tx| {
         Box::pin(async move {
             tx.execute("UPDATE users SET rank = 1").await?;
             Err("the data step gives up".into())

@@ -38,7 +38,7 @@ fn down_ledger(op: &mut Ops) {
 /// Inserts one row, raises the flag `flag` picks, and takes two seconds
 /// more before the revision commits.
 fn insert_slowly(op: &mut Ops, flag: fn(&DataTx<'_>) -> &'static AtomicBool) {
-    op.run("insert one row slowly", move |tx| {
+    op.data_step("insert one row slowly", move |tx| {
         Box::pin(async move {
             tx.execute("INSERT INTO ledger (note) VALUES ('once')")
                 .await?;
@@ -254,7 +254,7 @@ async fn on_postgres_idle_session_timeout_does_not_end_the_lock_session() {
 
 /// Inserts a row and waits 1.5 s (the lock session idle meanwhile).
 fn up_idle_insert(op: &mut Ops) {
-    op.run("insert one row, then wait", |tx| {
+    op.data_step("insert one row, then wait", |tx| {
         Box::pin(async move {
             tx.execute("INSERT INTO ledger (note) VALUES ('once')")
                 .await?;

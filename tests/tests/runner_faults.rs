@@ -116,7 +116,7 @@ async fn raw_sql_that_ends_the_transaction_is_caught_and_said(t: TestTarget) {
 
 fn up_panics(op: &mut Ops) {
     op.add_column::<Option<i32>>("notes", "rank");
-    op.run("panics after writing", |tx| {
+    op.data_step("panics after writing", |tx| {
         Box::pin(async move {
             tx.execute("INSERT INTO notes (id) VALUES (7)").await?;
             let ranks: Vec<i32> = Vec::new();

@@ -171,7 +171,7 @@ impl Ops {
 
     /// A data step in Rust, given the revision's open transaction; chain
     /// `.reverse(…)` to make it invertible.
-    pub fn run<F>(&mut self, name: impl Into<String>, f: F) -> &mut DataStep
+    pub fn data_step<F>(&mut self, name: impl Into<String>, f: F) -> &mut DataStep
     where
         F: for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync + 'static,
     {

@@ -136,11 +136,7 @@ pub fn inverse(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 column: o.column.clone(),
                 ty: o.ty.as_ref().map(|_| TypeChange {
                     ty: old.ty.clone(),
-                    using: Some(format!(
-                        "{}::{}",
-                        crate::ident::quote_ident(&o.column),
-                        crate::render::postgres::type_sql(&old.ty)
-                    )),
+                    using: Some(Using::CastColumn),
                 }),
                 nullable: o.nullable.map(|_| old.nullable),
                 default: o.default.as_ref().map(|_| old.default.clone()),

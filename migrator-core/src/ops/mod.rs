@@ -214,13 +214,44 @@ pub struct RenameColumn {
     pub to: String,
 }
 
-/// A change of column type, with an optional `USING` expression.
+/// A change of column type, with an optional `USING` conversion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeChange {
     /// The new type.
     pub ty: ColumnType,
-    /// `USING expr`: how to convert existing values (SQL written by the author).
-    pub using: Option<String>,
+    /// How to convert existing values; `None`: the engine's implicit
+    /// (assignment) conversion.
+    pub using: Option<Using>,
+}
+
+/// How a type change converts the values a column holds: what the author
+/// meant, which each dialect renders in its own SQL.
+///
+/// ```
+/// use migrator_core::ops::Using;
+/// assert_eq!(Using::from("amount * 100"), Using::Sql("amount * 100".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Using {
+    /// An explicit cast of the column itself to the new type: `USING
+    /// "col"::type` on PostgreSQL, the value copied as it is on SQLite
+    /// (where the new column's affinity converts it). Derived downgrades
+    /// of type changes use it.
+    CastColumn,
+    /// `USING expr`: SQL written by the author, run as written.
+    Sql(String),
+}
+
+impl From<&str> for Using {
+    fn from(sql: &str) -> Self {
+        Using::Sql(sql.to_owned())
+    }
+}
+
+impl From<String> for Using {
+    fn from(sql: String) -> Self {
+        Using::Sql(sql)
+    }
 }
 
 /// `ALTER TABLE … ALTER COLUMN`: any of type, nullability, default and comment.
@@ -248,9 +279,9 @@ impl AlterColumn {
         self
     }
 
-    /// Changes the type, converting values with `USING expr`
-    /// (for example `"status::fee_status"`).
-    pub fn set_type_using(&mut self, ty: ColumnType, using: impl Into<String>) -> &mut Self {
+    /// Changes the type, converting values with `USING expr` (for example
+    /// `"status::fee_status"`), or with [`Using::CastColumn`].
+    pub fn set_type_using(&mut self, ty: ColumnType, using: impl Into<Using>) -> &mut Self {
         self.ty = Some(TypeChange {
             ty,
             using: Some(using.into()),

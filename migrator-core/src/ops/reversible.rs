@@ -61,12 +61,12 @@ impl Reversible {
     }
 
     /// A Rust data step and the step that undoes it.
-    pub fn run<F, G>(&mut self, name: impl Into<String>, up: F, down: G) -> &mut DataStep
+    pub fn data_step<F, G>(&mut self, name: impl Into<String>, up: F, down: G) -> &mut DataStep
     where
         F: for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync + 'static,
         G: for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync + 'static,
     {
-        let step = self.ops.run(name, up);
+        let step = self.ops.data_step(name, up);
         step.down = Some(Arc::new(down));
         step
     }

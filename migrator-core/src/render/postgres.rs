@@ -282,21 +282,24 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
             actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
         }
         let mut action = format!("ALTER COLUMN {col} TYPE {}", type_sql(&change.ty));
-        if let Some(using) = &change.using {
-            action.push_str(&format!(" USING {using}"));
+        match &change.using {
+            Some(Using::Sql(using)) => action.push_str(&format!(" USING {using}")),
+            Some(Using::CastColumn) => {
+                action.push_str(&format!(" USING {col}::{}", type_sql(&change.ty)))
+            }
+            None => {}
         }
         actions.push(action);
         if let Some(d) = &new_default {
             actions.push(format!("ALTER COLUMN {col} SET DEFAULT {}", default_sql(d)));
         }
         default_done = true;
-        let same_bytes = change
-            .using
-            .as_deref()
-            .is_none_or(|u| plain_cast(u, &o.column, &change.ty))
-            && old
-                .as_ref()
-                .is_some_and(|c| binary_compatible(&c.ty, &change.ty));
+        let same_bytes = match &change.using {
+            None | Some(Using::CastColumn) => true,
+            Some(Using::Sql(u)) => plain_cast(u, &o.column, &change.ty),
+        } && old
+            .as_ref()
+            .is_some_and(|c| binary_compatible(&c.ty, &change.ty));
         effect = if !same_bytes {
             Effect::Rewrite
         } else if checks

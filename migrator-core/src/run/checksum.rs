@@ -79,7 +79,7 @@
 //! | table | `table`: `name` qname, `columns` column[], `constraints` constraint[], `comment` str? |
 //! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str? |
 //! | type | `smallint`, `integer`, `bigint`, `smallserial`, `serial`, `bigserial`, `boolean`, `text`, `varchar` (`length` u32?), `char` (`length` u32), `numeric` (`precision` u32?, `scale` u32?: both or neither), `real`, `double`, `date`, `time`, `timestamp`, `timestamptz`, `interval`, `uuid`, `json`, `jsonb`, `bytea`, `inet`, `array` (`element` type), `enum` (`name` qname), `custom` (`sql` str) |
-//! | type_change | `type_change`: `type` type, `using` str? |
+//! | type_change | `type_change`: `type` type, `using` str? (`USING` SQL), `using_cast_column` flag ([`Using::CastColumn`](crate::ops::Using)) |
 //! | default | `literal` (`value` literal), `expr` (`sql` str) |
 //! | literal | `string` (`value` str), `int` (`value` i64), `float` (`value` f64), `true`, `false` |
 //! | bool | `true`, `false` |
@@ -102,7 +102,7 @@ use crate::ops::{
     CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn, DropConstraint, DropEnum,
     DropIndex, DropSchema, DropTable, EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, Op,
     PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SetTableComment, TableDef,
-    TypeChange, Unique, ValidateConstraint,
+    TypeChange, Unique, Using, ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -449,7 +449,11 @@ impl Encoder {
                 e.nested("type", |e| {
                     e.record("type_change", |e| {
                         e.nested("type", |e| e.column_type(ty));
-                        e.opt_text("using", using.as_deref());
+                        match using {
+                            Some(Using::Sql(sql)) => e.text("using", sql),
+                            Some(Using::CastColumn) => e.flag("using_cast_column", true),
+                            None => {}
+                        }
                     });
                 });
             }
@@ -756,9 +760,9 @@ mod tests {
         op.execute("UPDATE users SET age = 18")
             .reverse("UPDATE users SET age = NULL");
         op.execute("VACUUM").no_transaction();
-        op.run("backfill fees", |_| Box::pin(async { Ok(()) }))
+        op.data_step("backfill fees", |_| Box::pin(async { Ok(()) }))
             .reverse(|_| Box::pin(async { Ok(()) }));
-        op.run("one way", |_| Box::pin(async { Ok(()) }));
+        op.data_step("one way", |_| Box::pin(async { Ok(()) }));
         op.drop_constraint("users", "users_about_key");
         op.drop_index("fees_by_user").concurrently();
         op.drop_column("users", "about");

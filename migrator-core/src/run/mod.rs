@@ -60,7 +60,6 @@ pub use verify::{Changed, Verification};
 pub use crate::graph::Direction;
 
 use backend::Session;
-pub(crate) use backend::sqlite::Handle as SqliteHandle;
 
 use crate::graph::{Graph, Plan, Step, Target};
 use crate::ops::Op;

@@ -774,7 +774,7 @@ impl Schema {
                 ));
             }
             self.check_type(&o.table, &o.column, &change.ty)?;
-            if let Some(using) = &change.using {
+            if let Some(Using::Sql(using)) = &change.using {
                 no_nul(using, || {
                     format!(
                         "USING expression of column {} of table {}",

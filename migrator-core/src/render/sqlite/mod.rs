@@ -457,8 +457,13 @@ impl Sqlite {
             }
             Op::AlterColumn(o) => {
                 let mut copy = batch::Copy::default();
-                if let Some(using) = o.ty.as_ref().and_then(|t| t.using.as_deref()) {
-                    copy.set(&o.column, batch::using_sql(&o.column, using));
+                match o.ty.as_ref().and_then(|t| t.using.as_ref()) {
+                    Some(Using::Sql(using)) => {
+                        copy.set(&o.column, batch::using_sql(&o.column, using))
+                    }
+                    // The value copied as it is: the new column's affinity
+                    // converts it.
+                    Some(Using::CastColumn) | None => {}
                 }
                 batch::rebuild(before, after, &o.table, &copy).map(|s| vec![s])
             }

@@ -138,6 +138,15 @@ impl Handle {
     }
 }
 
+impl crate::data_tx::SqliteCalls for Handle {
+    fn call_boxed(
+        &self,
+        call: crate::data_tx::SqliteCall,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(self.call(call))
+    }
+}
+
 /// What SQLite said, as a [`DbMessage`] (`code` is SQLite's primary result
 /// code, like `SQLITE_CONSTRAINT`).
 pub(crate) fn message(e: &rusqlite::Error) -> DbMessage {

@@ -25,7 +25,7 @@ impl Revision {
             "UPDATE fees SET description = 'tuition'",
             "UPDATE fees SET description = NULL",
         );
-        op.run(
+        op.data_step(
             "normalise descriptions",
             |tx| {
                 Box::pin(async move {

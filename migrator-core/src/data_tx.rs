@@ -1,0 +1,132 @@
+//! The handle a data step is given: the revision's open transaction.
+//!
+//! A leaf module: the ops (which store data steps) and the runner's
+//! backends (which open the transactions) both use it, and it uses
+//! neither. A backend hands its connection over through [`SqliteCalls`]
+//! (SQLite) or as a `tokio_postgres::Client` (PostgreSQL).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The error a data step may return; `?` converts any error into it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The future a data step returns.
+pub type DataFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>>;
+
+/// A data step's function: given the revision's transaction, do the work.
+pub type DataFn = Arc<dyn for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync>;
+
+/// A call to run on the SQLite connection.
+pub(crate) type SqliteCall = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+
+/// What a SQLite backend lends a data step: running a call on its
+/// connection, inside the revision's transaction (on a blocking thread,
+/// under the run's statement timeout).
+pub(crate) trait SqliteCalls: Sync {
+    /// Runs `call` on the connection and waits for it.
+    fn call_boxed(&self, call: SqliteCall) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// The open transaction a data step runs in, on PostgreSQL or SQLite. Its
+/// work commits or rolls back with the rest of the revision.
+///
+/// ```no_run
+/// # use migrator_core::prelude::*;
+/// # let mut op = Ops::new();
+/// op.data_step("backfill slugs", |tx| {
+///     Box::pin(async move {
+///         tx.execute("UPDATE posts SET slug = lower(title) WHERE slug IS NULL").await?;
+///         Ok(())
+///     })
+/// });
+/// ```
+#[derive(Clone, Copy)]
+pub struct DataTx<'a> {
+    conn: Conn<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Conn<'a> {
+    Postgres(&'a tokio_postgres::Client),
+    Sqlite(&'a dyn SqliteCalls),
+}
+
+impl<'a> DataTx<'a> {
+    /// Wraps a PostgreSQL session inside an open transaction (the runner
+    /// does this for each revision).
+    pub fn postgres(client: &'a tokio_postgres::Client) -> Self {
+        Self {
+            conn: Conn::Postgres(client),
+        }
+    }
+
+    pub(crate) fn sqlite(calls: &'a dyn SqliteCalls) -> Self {
+        Self {
+            conn: Conn::Sqlite(calls),
+        }
+    }
+
+    /// The PostgreSQL session (inside the revision's transaction), for
+    /// queries with parameters and rows; `None` on SQLite.
+    pub fn as_postgres(&self) -> Option<&'a tokio_postgres::Client> {
+        match self.conn {
+            Conn::Postgres(client) => Some(client),
+            Conn::Sqlite(_) => None,
+        }
+    }
+
+    /// Runs `f` with the SQLite connection (inside the revision's
+    /// transaction) on a blocking thread; `None` on PostgreSQL.
+    ///
+    /// ```no_run
+    /// # async fn f(tx: migrator_core::ops::DataTx<'_>) -> Result<(), migrator_core::ops::BoxError> {
+    /// if let Some(count) = tx
+    ///     .with_sqlite(|c| c.query_row("SELECT count(*) FROM fees", [], |r| r.get::<_, i64>(0)))
+    ///     .await
+    /// {
+    ///     println!("{} fees", count?);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn with_sqlite<R, F>(&self, f: F) -> Option<rusqlite::Result<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        match self.conn {
+            Conn::Postgres(_) => None,
+            Conn::Sqlite(calls) => Some(on_sqlite(calls, move |c| f(c)).await),
+        }
+    }
+
+    /// Runs one SQL statement without parameters; returns the rows it touched.
+    pub async fn execute(&self, sql: &str) -> Result<u64, BoxError> {
+        match self.conn {
+            Conn::Postgres(client) => Ok(client.execute(sql, &[]).await?),
+            Conn::Sqlite(calls) => {
+                let sql = sql.to_owned();
+                let n = on_sqlite(calls, move |c| c.execute(&sql, [])).await?;
+                Ok(n as u64)
+            }
+        }
+    }
+}
+
+/// Runs `f` through `calls` and gives back what it returned.
+async fn on_sqlite<R, F>(calls: &dyn SqliteCalls, f: F) -> R
+where
+    R: Send + 'static,
+    F: FnOnce(&mut rusqlite::Connection) -> R + Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(None));
+    let out = Arc::clone(&slot);
+    calls
+        .call_boxed(Box::new(move |c| {
+            *out.lock().unwrap_or_else(PoisonError::into_inner) = Some(f(c));
+        }))
+        .await;
+    let result = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+    result.expect("a SQLite call returns only after it ran")
+}
