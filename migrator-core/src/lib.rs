@@ -5,12 +5,13 @@
 //!
 //! ```text
 //! Ops ──► Vec<Op> ──► schema::Schema::apply   (validate by replaying onto the model)
-//!                 ├──► ops::inverse           (derive the downgrade)
+//!                 ├──► ops::invert_all        (derive the downgrade)
 //!                 └──► render::Dialect        (SQL statements + locks, effects, tx-ability)
 //! ```
 //!
 //! ```
 //! use migrator_core::prelude::*;
+//! use migrator_core::schema::Schema;
 //!
 //! let mut op = Ops::new();
 //! op.create_enum("fee_status", ["pending", "paid"]);
@@ -41,15 +42,13 @@ pub use migrator_macros::{migration, migrations};
 #[doc(hidden)]
 pub use inventory;
 
-/// The names a migration file needs.
+/// The names a revision file needs, and nothing else: the macros, the op
+/// builders and the types their arguments take. Rendering, the schema model
+/// and the runner are in their modules ([`render`], [`schema`], [`run`]).
 pub mod prelude {
-    pub use crate::ident::QualifiedName;
     pub use crate::ops::{
-        ColumnOptions, DataTx, IndexMethod, Op, OpBuilder, Ops, RefAction, Reversible, inverse,
-        inverse::invert_all,
+        BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
     };
-    pub use crate::render::{Dialect, Postgres, render_ops, render_sql};
-    pub use crate::schema::Schema;
     pub use crate::types::ColumnType;
     pub use crate::{migration, migrations};
 }

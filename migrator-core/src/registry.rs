@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::graph::{Graph, GraphError, RevisionInfo, mentions};
-use crate::ops::inverse::{InvertError, invert_all};
+use crate::ops::{InvertError, invert_all};
 use crate::ops::{Op, Ops, Reversible};
 use crate::schema::Schema;
 

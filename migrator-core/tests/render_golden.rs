@@ -3,7 +3,8 @@
 
 use migrator_core::ops::Ops;
 use migrator_core::prelude::*;
-use migrator_core::render::{Effect, LockLevel, Statement};
+use migrator_core::render::{Effect, LockLevel, Postgres, Statement, render_ops};
+use migrator_core::schema::Schema;
 use migrator_core::types::ColumnType as T;
 
 /// Renders the ops `f` records, run after the ops `setup` records.

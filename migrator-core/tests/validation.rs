@@ -2,6 +2,7 @@
 
 use migrator_core::ops::Ops;
 use migrator_core::prelude::*;
+use migrator_core::schema::Schema;
 use migrator_core::types::ColumnType as T;
 
 fn base(op: &mut Ops) {

@@ -3,8 +3,9 @@
 //! constraints, indexes, enums, schemas) matches what the schema model
 //! predicts; the derived inverses walk the database back to empty.
 
-use migrator_core::ops::{Ops, inverse::invert_all};
+use migrator_core::ops::{Ops, invert_all};
 use migrator_core::prelude::*;
+use migrator_core::schema::Schema;
 use migrator_core::types::ColumnType as T;
 use migrator_tests::catalog::assert_matches;
 use migrator_tests::db::TestDb;

@@ -26,9 +26,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use migrator_core::ident::QualifiedName;
 use migrator_core::ops::Ops;
 use migrator_core::prelude::*;
-use migrator_core::render::{Effect, LockLevel, Statement};
+use migrator_core::render::{Effect, LockLevel, Postgres, Statement, render_ops};
+use migrator_core::schema::Schema;
 use migrator_core::types::ColumnType as T;
 use migrator_tests::db::TestDb;
 use tokio_postgres::Client;

@@ -19,7 +19,9 @@ use migrator_core::ident::{
 };
 use migrator_core::ops::Op;
 use migrator_core::prelude::*;
+use migrator_core::render::{Postgres, render_sql};
 use migrator_core::run::redact;
+use migrator_core::schema::Schema;
 use migrator_core::schema::{ReplayError, ValidationError};
 use migrator_tests::catalog::assert_matches;
 use migrator_tests::db::TestDb;

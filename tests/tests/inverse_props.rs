@@ -2,7 +2,7 @@
 //! their derived inverses in reverse order, give back the starting schema —
 //! in the model always, and on a real PostgreSQL for a sample of sequences.
 
-use migrator_core::ops::inverse::invert_all;
+use migrator_core::ops::invert_all;
 use migrator_core::schema::Schema;
 use migrator_tests::catalog::assert_matches;
 use migrator_tests::db::TestDb;

@@ -8,6 +8,7 @@ use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
 use migrator_core::run::{Database, Engine, Migrations, RunConfig, RunError, Runner};
+use migrator_core::schema::Schema;
 use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
 use migrator_tests::revisions::{

@@ -4,10 +4,11 @@
 //! to an empty database, rows kept through batch rebuilds, and random op
 //! sequences either run or refused at render time.
 
-use migrator_core::ops::inverse::{inverse, invert_all};
 use migrator_core::ops::{Op, Ops};
+use migrator_core::ops::{invert, invert_all};
 use migrator_core::prelude::*;
-use migrator_core::render::{Effect, LockLevel, RenderError, Sqlite};
+use migrator_core::render::{Dialect, Effect, LockLevel, RenderError, Sqlite, render_ops};
+use migrator_core::schema::Schema;
 use migrator_core::types::ColumnType as T;
 use migrator_tests::random_ops::random_ops;
 use migrator_tests::sqlite_catalog::{assert_matches, differences};
@@ -1212,7 +1213,7 @@ fn sqlite_ops(stream: &[u32], count: usize) -> (Vec<Op>, usize) {
         for op in random_ops(chunk, 1, &schema) {
             let mut after = schema.clone();
             after.apply(&op).unwrap();
-            let undo = inverse(&op, &schema).unwrap();
+            let undo = invert(&op, &schema).unwrap();
             let ok =
                 Sqlite.render(&op, &schema).is_ok() && render_ops(&Sqlite, &undo, &after).is_ok();
             if ok {

@@ -12,6 +12,7 @@ use crate::types::ColumnTypeOf;
 ///
 /// ```
 /// use migrator_core::prelude::*;
+/// use migrator_core::render::{Postgres, render_sql};
 ///
 /// let mut op = Ops::new();
 /// op.create_table("students", |t| {
@@ -154,6 +155,9 @@ impl Ops {
     ///
     /// ```
     /// use migrator_core::prelude::*;
+    /// use migrator_core::ops::invert_all;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// use migrator_core::schema::Schema;
     /// let mut op = Ops::new();
     /// op.execute("UPDATE fees SET status = 'paid' WHERE status = 'settled'")
     ///     .reverse("UPDATE fees SET status = 'settled' WHERE status = 'paid'");
@@ -258,6 +262,7 @@ pub trait OpBuilder {
     ///
     /// ```
     /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
     /// let mut op = Ops::new();
     /// op.create_table("users", |t| { t.column::<i64>("id"); });
     /// op.add_column::<i32>("users", "score").default(0);
@@ -331,6 +336,7 @@ pub trait OpBuilder {
     ///
     /// ```
     /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
     /// let mut op = Ops::new();
     /// op.create_enum("status", ["new", "done"]);
     /// op.create_table("tasks", |t| {
@@ -362,6 +368,8 @@ pub trait OpBuilder {
     ///
     /// ```
     /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_ops};
+    /// use migrator_core::schema::Schema;
     /// let mut op = Ops::new();
     /// op.create_table("users", |t| {
     ///     t.column::<String>("email");
@@ -451,6 +459,7 @@ pub trait OpBuilder {
     ///
     /// ```
     /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
     /// let mut op = Ops::new();
     /// op.create_table("users", |t| { t.column::<i64>("id").primary_key(); });
     /// op.create_table("posts", |t| { t.column::<i64>("author_id"); });

@@ -24,6 +24,9 @@ pub struct Irreversible {
 ///
 /// ```
 /// use migrator_core::prelude::*;
+/// use migrator_core::ops::invert;
+/// use migrator_core::render::{Postgres, render_ops};
+/// use migrator_core::schema::Schema;
 ///
 /// let mut op = Ops::new();
 /// op.create_table("users", |t| {
@@ -33,14 +36,14 @@ pub struct Irreversible {
 ///
 /// let mut drop = Ops::new();
 /// drop.drop_column("users", "bio");
-/// let undo = inverse(&drop.ops()[0], &before).unwrap();
+/// let undo = invert(&drop.ops()[0], &before).unwrap();
 ///
 /// let mut after = before.clone();
 /// after.apply(&drop.ops()[0]).unwrap();
 /// let sql = render_ops(&Postgres, &undo, &after).unwrap();
 /// assert_eq!(sql[0][0].sql, "ALTER TABLE \"users\" ADD COLUMN \"bio\" text DEFAULT 'hi'");
 /// ```
-pub fn inverse(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
+pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
     let irreversible = |reason: &str| Irreversible {
         op: op.describe(),
         reason: reason.to_owned(),
@@ -252,7 +255,7 @@ pub fn invert_all(ops: &[Op], start: &Schema) -> Result<Vec<Op>, InvertError> {
     for (index, op) in ops.iter().enumerate() {
         // Compute the inverse against the state before the op, but report an
         // invalid op as such rather than as irreversible.
-        let inv = inverse(op, &schema);
+        let inv = invert(op, &schema);
         schema.apply(op).map_err(|source| ReplayError {
             index,
             op: op.describe(),

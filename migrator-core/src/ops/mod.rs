@@ -10,7 +10,7 @@ mod column;
 mod constraint;
 mod data;
 mod index;
-pub mod inverse;
+mod inverse;
 mod reversible;
 mod table;
 
@@ -19,7 +19,7 @@ pub use column::{ColumnDef, ColumnOptions};
 pub use constraint::{Check, Constraint, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx};
 pub use index::{IndexDef, IndexMethod};
-pub use inverse::{Irreversible, inverse};
+pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use reversible::Reversible;
 pub use table::{ColumnBuilder, TableDef};
 

@@ -12,6 +12,9 @@ use super::{DataFuture, DataStep, DataTx, Execute, Op, OpBuilder, Ops};
 ///
 /// ```
 /// use migrator_core::prelude::*;
+/// use migrator_core::ops::invert_all;
+/// use migrator_core::render::{Postgres, render_sql};
+/// use migrator_core::schema::Schema;
 ///
 /// let mut op = Reversible::new();
 /// op.create_table("tags", |t| {

@@ -691,6 +691,7 @@ impl Encoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::Op;
     use crate::prelude::*;
 
     /// A revision using every kind of op and most of their options.

@@ -2,7 +2,9 @@
 //! of run, in the SQL of the engine asked for, with no database.
 
 use super::backend::{Session, on_engine};
-use super::{Direction, Engine, RunError, Runner, Target, check_transaction, prepared_ids};
+use super::execute::prepared_ids;
+use super::prepare::check_transaction;
+use super::{Direction, Engine, RunError, Runner, Target};
 use crate::ops::Op;
 
 impl Runner<'_> {
@@ -21,7 +23,7 @@ impl Runner<'_> {
 
     fn sql_in<S: Session>(&self, direction: Direction, range: &str) -> Result<String, RunError> {
         let engine = S::ENGINE;
-        let graph = &self.migrations.graph;
+        let graph = &self.migrations.graph();
         let plan = match direction {
             Direction::Up => graph.upgrade(Vec::<String>::new(), range)?,
             // Offline there is no version table to say where a downgrade
@@ -123,7 +125,7 @@ impl Runner<'_> {
 
     fn stamp_sql_in<S: Session>(&self, range: &str, purge: bool) -> Result<String, RunError> {
         let engine = S::ENGINE;
-        let graph = &self.migrations.graph;
+        let graph = &self.migrations.graph();
         let none: [&str; 0] = [];
         let (before, to) = match Target::parse(range)? {
             Target::Point(_) => (None, range.to_owned()),

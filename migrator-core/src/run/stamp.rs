@@ -24,7 +24,7 @@ impl Runner<'_> {
         before: Option<&[String]>,
         after: &[String],
     ) -> Result<Vec<String>, RunError> {
-        let graph = &self.migrations.graph;
+        let graph = &self.migrations.graph();
         let mut sql = Vec::new();
         let kept: &[String] = match before {
             Some(rows) => {
@@ -89,7 +89,7 @@ impl Runner<'_> {
     ) -> Result<Vec<String>, RunError> {
         let current = self.open_tables(session).await?;
         let start: &[String] = if purge { &[] } else { &current };
-        let new_rows = self.migrations.graph.stamp(start, target)?;
+        let new_rows = self.migrations.graph().stamp(start, target)?;
         if !purge && new_rows == current {
             tracing::info!("The database is at {target} already; nothing to stamp");
             return Ok(new_rows);

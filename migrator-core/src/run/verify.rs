@@ -62,7 +62,7 @@ impl Runner<'_> {
             });
         }
         let stored = tables::checksums(session, &self.config).await?;
-        let applied = self.migrations.graph.applied(&rows)?;
+        let applied = self.migrations.graph().applied(&rows)?;
         let (_, sums) = self.migrations.replay(&applied)?;
         let mut out = Verification {
             applied: applied.len(),

@@ -3,6 +3,7 @@
 //!
 //! ```
 //! use migrator_core::prelude::*;
+//! use migrator_core::schema::Schema;
 //!
 //! let mut op = Ops::new();
 //! op.create_table("users", |t| {

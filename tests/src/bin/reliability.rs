@@ -17,6 +17,7 @@ use migrator_core::cli::{self, CliConfig};
 use migrator_core::prelude::*;
 use migrator_core::registry::{Downgrade, Registered, Upgrade};
 use migrator_core::run::Migrations;
+use migrator_core::schema::Schema;
 use migrator_tests::catalog::differences_without_runner_tables;
 use migrator_tests::db::TestDb;
 

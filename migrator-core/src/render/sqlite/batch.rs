@@ -42,11 +42,11 @@ use crate::schema::Schema;
 
 /// The `SELECT` expression of columns that are not copied as they are.
 #[derive(Debug, Default)]
-pub(crate) struct Copy {
+pub(crate) struct CopyExprs {
     exprs: BTreeMap<String, String>,
 }
 
-impl Copy {
+impl CopyExprs {
     /// Copies `column` from the SQL expression `expr` over the old row.
     pub(crate) fn set(&mut self, column: &str, expr: String) {
         self.exprs.insert(column.to_owned(), expr);
@@ -88,7 +88,7 @@ pub(crate) fn rebuild(
     before: &Schema,
     after: &Schema,
     table: &QualifiedName,
-    copy: &Copy,
+    copy: &CopyExprs,
 ) -> Result<Statement, String> {
     let old = before
         .table(table)

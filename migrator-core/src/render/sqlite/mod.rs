@@ -391,7 +391,7 @@ impl Sqlite {
     ) -> Result<Vec<Statement>, String> {
         let one = |s: Statement| Ok(vec![s]);
         let rebuild = |table: &QualifiedName| {
-            batch::rebuild(before, after, table, &batch::Copy::default()).map(|s| vec![s])
+            batch::rebuild(before, after, table, &batch::CopyExprs::default()).map(|s| vec![s])
         };
         match op {
             Op::CreateSchema(_) | Op::DropSchema(_) => Err(
@@ -456,7 +456,7 @@ impl Sqlite {
                 Ok(vec![])
             }
             Op::AlterColumn(o) => {
-                let mut copy = batch::Copy::default();
+                let mut copy = batch::CopyExprs::default();
                 match o.ty.as_ref().and_then(|t| t.using.as_ref()) {
                     Some(Using::Sql(using)) => {
                         copy.set(&o.column, batch::using_sql(&o.column, using))
@@ -490,14 +490,14 @@ impl Sqlite {
                     return Ok(vec![]);
                 }
                 tables_using_enum(after, &o.name)
-                    .map(|t| batch::rebuild(before, after, &t.name, &batch::Copy::default()))
+                    .map(|t| batch::rebuild(before, after, &t.name, &batch::CopyExprs::default()))
                     .collect()
             }
             Op::RenameEnumValue(o) => {
                 let key = o.name.key();
                 tables_using_enum(after, &o.name)
                     .map(|t| {
-                        let mut copy = batch::Copy::default();
+                        let mut copy = batch::CopyExprs::default();
                         for c in &t.columns {
                             if matches!(&c.ty, ColumnType::Enum(n) if n.key() == key) {
                                 let col = quote_ident(&c.name);

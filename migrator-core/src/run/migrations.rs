@@ -1,0 +1,93 @@
+//! The checked set of revisions a runner works from, and replaying them
+//! onto the schema model.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::checksum;
+use super::error::RunError;
+use super::prepare::{Checksums, Derived, invalid};
+use crate::graph::Graph;
+use crate::registry::{self, Registered, RegistryError};
+use crate::schema::Schema;
+
+/// A checked set of revisions: the graph and each revision's code.
+pub struct Migrations {
+    revisions: BTreeMap<&'static str, &'static Registered>,
+    graph: Graph,
+}
+
+impl Migrations {
+    /// Every revision linked into this binary (`#[migration]`), checked as
+    /// a graph. None at all is an error ([`RegistryError::Empty`]: the
+    /// binary most likely forgot to link the crate that holds them); a
+    /// binary with none on purpose uses [`Migrations::new`].
+    pub fn registered() -> Result<Self, RegistryError> {
+        let all = registry::registered();
+        if all.is_empty() {
+            return Err(RegistryError::Empty);
+        }
+        Self::new(all)
+    }
+
+    /// A given set of revisions, checked as a graph.
+    pub fn new(revisions: Vec<&'static Registered>) -> Result<Self, RegistryError> {
+        let graph = registry::graph_of(&revisions)?;
+        Ok(Self {
+            revisions: revisions.into_iter().map(|r| (r.id, r)).collect(),
+            graph,
+        })
+    }
+
+    /// The revision graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The revision `id`.
+    pub fn get(&self, id: &str) -> Result<&'static Registered, RunError> {
+        self.revisions
+            .get(id)
+            .copied()
+            .ok_or_else(|| RunError::Missing(id.to_owned()))
+    }
+
+    /// The schema model of a database whose version table holds `rows`.
+    pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
+        let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
+        Ok(self.replay(&applied)?.0)
+    }
+
+    /// The schema once the revisions `applied` (in order) have run, with
+    /// each one's checksum.
+    pub(super) fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
+        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new())?;
+        Ok((schema, sums))
+    }
+
+    /// [`replay`](Self::replay), also deriving the downgrades of the
+    /// revisions in `derive` from the schema just before each of them: one
+    /// pass, however many revisions a downgrade undoes.
+    pub(super) fn replay_deriving(
+        &self,
+        applied: &[String],
+        derive: &BTreeSet<&str>,
+    ) -> Result<(Schema, Checksums, Derived), RunError> {
+        let mut schema = Schema::new();
+        let mut sums = Vec::with_capacity(applied.len());
+        let mut derived = BTreeMap::new();
+        for id in applied {
+            let revision = self.get(id)?;
+            if derive.contains(id.as_str()) {
+                derived.insert(id.clone(), revision.downgrade_ops(&schema)?);
+            }
+            let ops = revision.upgrade_ops();
+            for (index, op) in ops.iter().enumerate() {
+                schema
+                    .apply(op)
+                    .map_err(|source| invalid(id, index, op, source))?;
+            }
+            sums.push((id.clone(), checksum::Sum::of(&ops)));
+        }
+        Ok((schema, sums, derived))
+    }
+}
