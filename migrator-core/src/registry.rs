@@ -28,8 +28,9 @@ pub enum Downgrade {
     Irreversible(&'static str),
 }
 
-/// One revision as `#[migration]` registers it.
-#[derive(Debug)]
+/// One revision as `#[migration]` registers it, or as a program builds it
+/// for [`Migrations::new`](crate::run::Migrations::new).
+#[derive(Debug, Clone)]
 pub struct Registered {
     /// The revision id.
     pub id: &'static str,
@@ -52,6 +53,12 @@ pub struct Registered {
 }
 
 inventory::collect!(Registered);
+
+impl From<&Registered> for Registered {
+    fn from(r: &Registered) -> Self {
+        r.clone()
+    }
+}
 
 /// The revisions of other crates that a `migrations!` directory builds on:
 /// its `extends = ["<id>", ...]`. The compile-time check accepts them as
@@ -204,7 +211,7 @@ pub enum RegistryError {
     },
     /// No revision is linked into the binary, and none was expected.
     #[error(
-        "no revisions are linked into this binary, so there is nothing to run or check. If the migrations live in a library crate, the binary must link it: add `use my_app as _;` (the crate's name) to its main.rs; a binary that has none on purpose passes `CliConfig {{ revisions: Some(Vec::new()), .. }}` (or uses `Migrations::new(Vec::new())`). To write the first revision, run `revision -m \"...\"`"
+        "no revisions are linked into this binary, so there is nothing to run or check. If the migrations live in a library crate, the binary must link it: add `use my_app as _;` (the crate's name) to its main.rs; a binary that has none on purpose passes `CliConfig {{ revisions: Some(Vec::new()), .. }}` (or uses `Migrations::new(Vec::<Registered>::new())`). To write the first revision, run `revision -m \"...\"`"
     )]
     Empty,
     /// A revision builds on one of another crate (listed in `extends`)
@@ -247,9 +254,12 @@ fn declared_at(locations: &[String]) -> String {
 /// several crates), before any connection is made. A missing parent that a
 /// linked `migrations!` lists in `extends` is a
 /// [`RegistryError::MissingExtended`], which names the crate link to add.
-pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
+pub fn graph_of<R: std::borrow::Borrow<Registered>>(
+    revisions: &[R],
+) -> Result<Graph, RegistryError> {
     let mut seen: BTreeMap<&str, &Registered> = BTreeMap::new();
     for r in revisions {
+        let r = r.borrow();
         if let Some(first) = seen.insert(r.id, r) {
             return Err(RegistryError::DuplicateId {
                 id: r.id.to_owned(),
@@ -258,7 +268,7 @@ pub fn graph_of(revisions: &[&Registered]) -> Result<Graph, RegistryError> {
             });
         }
     }
-    Graph::new(revisions.iter().map(|r| r.info())).map_err(|source| {
+    Graph::new(revisions.iter().map(|r| r.borrow().info())).map_err(|source| {
         if let Some(missing) = missing_extended(&source, &seen) {
             return missing;
         }

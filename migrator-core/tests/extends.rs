@@ -25,8 +25,8 @@ fn revision(
     id: &'static str,
     parents: &'static [&'static str],
     depends_on: &'static [&'static str],
-) -> &'static Registered {
-    Box::leak(Box::new(Registered {
+) -> Registered {
+    Registered {
         id,
         down_revisions: parents,
         message: "",
@@ -36,7 +36,7 @@ fn revision(
         downgrade: Downgrade::Written(noop),
         file: "src/migrations/e002_fees.rs",
         line: 7,
-    }))
+    }
 }
 
 const MISSING: &str = "revision e002fe0c1a9b (at src/migrations/e002_fees.rs:7) builds on a1b2c3d4e5f6 from another crate (`extends` of migrations!(\"src/migrations\") at src/lib.rs:3), but no revision a1b2c3d4e5f6 is linked into this binary: the crate that declares it must be linked in, so add `use base_migrations as _;` (with that crate's name) to the binary's main.rs";

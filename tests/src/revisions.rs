@@ -6,14 +6,14 @@ use migrator_core::registry::{Downgrade, Registered, Upgrade};
 use migrator_core::run::Migrations;
 
 /// A revision `id` with `parents`, upgrading with `up` and undone by `down`
-/// (its message is its id). Leaked: tests build a handful.
+/// (its message is its id).
 pub fn revision(
     id: &'static str,
     parents: &'static [&'static str],
     up: fn(&mut Ops),
     down: Downgrade,
-) -> &'static Registered {
-    Box::leak(Box::new(Registered {
+) -> Registered {
+    Registered {
         id,
         down_revisions: parents,
         message: id,
@@ -23,7 +23,7 @@ pub fn revision(
         downgrade: down,
         file: file!(),
         line: line!(),
-    }))
+    }
 }
 
 /// Creates `users` (identity key, unique email).
@@ -70,7 +70,7 @@ pub fn chain() -> Migrations {
 
 /// The revisions of [`chain`], with `posts` as b2's upgrade (an edited b2,
 /// for checksum tests).
-pub fn chain_revisions(posts: fn(&mut Ops)) -> Vec<&'static Registered> {
+pub fn chain_revisions(posts: fn(&mut Ops)) -> Vec<Registered> {
     vec![
         revision("a1", &[], up_users, Downgrade::Written(down_users)),
         revision("b2", &["a1"], posts, Downgrade::Derived),

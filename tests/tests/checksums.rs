@@ -43,7 +43,7 @@ fn is_v2(c: &str) -> bool {
 }
 
 /// Runs `check` through the CLI.
-async fn check(t: &TestTarget, revisions: Vec<&'static Registered>) -> cli::Output {
+async fn check(t: &TestTarget, revisions: Vec<Registered>) -> cli::Output {
     let config = CliConfig {
         revisions: Some(revisions),
         ..CliConfig::default()
@@ -94,7 +94,7 @@ async fn old_checksums_are_verified_and_rewritten_as_v2_by_a_run(t: TestTarget) 
     assert!(sums.iter().all(|c| is_v2(c)), "{sums:?}");
     let v = runner.verify(&db).await.unwrap();
     assert_eq!((v.applied, v.compared, v.changed.len()), (1, 1, 0));
-    let out = check(&t, vec![chain_revisions(up_posts)[0]]).await;
+    let out = check(&t, chain_revisions(up_posts)[..1].to_vec()).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     // Back up over old rows once more: the same checksums as a fresh run.

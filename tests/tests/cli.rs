@@ -511,19 +511,11 @@ fn history_heads_branches_and_show_print_alembics_formats() {
     assert!(err.contains("nope"), "{err}");
 }
 
-fn leak(r: Registered) -> &'static Registered {
-    Box::leak(Box::new(r))
-}
-
-fn rev(
-    id: &'static str,
-    parents: &'static [&'static str],
-    downgrade: Downgrade,
-) -> &'static Registered {
+fn rev(id: &'static str, parents: &'static [&'static str], downgrade: Downgrade) -> Registered {
     fn up(op: &mut Ops) {
         op.execute("SELECT 1").reverse("SELECT 1");
     }
-    leak(Registered {
+    Registered {
         id,
         down_revisions: parents,
         message: id,
@@ -533,13 +525,13 @@ fn rev(
         downgrade,
         file: "/nonexistent/revision.rs",
         line: 1,
-    })
+    }
 }
 
 fn written(_: &mut Ops) {}
 
 /// a ← b, a ← c (irreversible): two heads.
-fn two_heads() -> Vec<&'static Registered> {
+fn two_heads() -> Vec<Registered> {
     vec![
         rev("aaaa00000001", &[], Downgrade::Written(written)),
         rev(

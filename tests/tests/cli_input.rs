@@ -246,10 +246,6 @@ fn generated_revision_files_compile_whatever_the_message_holds() {
     trybuild::TestCases::new().pass(&pass);
 }
 
-fn leak(r: Registered) -> &'static Registered {
-    Box::leak(Box::new(r))
-}
-
 fn written(_: &mut Ops) {}
 
 fn up(op: &mut Ops) {
@@ -257,8 +253,8 @@ fn up(op: &mut Ops) {
 }
 
 /// One revision whose message and label hold terminal escapes.
-fn hostile_graph() -> Vec<&'static Registered> {
-    vec![leak(Registered {
+fn hostile_graph() -> Vec<Registered> {
+    vec![Registered {
         id: "a1",
         down_revisions: &[],
         message: "clears \u{1b}[2J the screen\r and \u{202e}reverses",
@@ -268,7 +264,7 @@ fn hostile_graph() -> Vec<&'static Registered> {
         downgrade: Downgrade::Written(written),
         file: "/nonexistent/revision.rs",
         line: 1,
-    })]
+    }]
 }
 
 fn assert_no_raw_controls(out: &Output) {

@@ -76,9 +76,9 @@ fn the_example_apps_revisions_form_one_branch_and_its_merge() {
 }
 
 /// A revision built by hand, as `#[migration]` would register it.
-fn revision(id: &'static str, parents: &'static [&'static str], line: u32) -> &'static Registered {
+fn revision(id: &'static str, parents: &'static [&'static str], line: u32) -> Registered {
     fn noop(_: &mut migrator_core::ops::Ops) {}
-    Box::leak(Box::new(Registered {
+    Registered {
         id,
         down_revisions: parents,
         message: "",
@@ -88,7 +88,7 @@ fn revision(id: &'static str, parents: &'static [&'static str], line: u32) -> &'
         downgrade: Downgrade::Written(noop),
         file: "src/migrations/hand_built.rs",
         line,
-    }))
+    }
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn an_unknown_parent_names_the_revision_and_where_it_is_declared() {
 
 #[test]
 fn the_example_apps_revisions_plus_a_stray_one_are_refused() {
-    let mut all = registry::registered();
+    let mut all: Vec<Registered> = registry::registered().into_iter().cloned().collect();
     all.push(revision("3b8e1f0c9a21", &["27c6a30d7c25"], 12));
     let err = registry::graph_of(&all).unwrap_err();
     assert!(

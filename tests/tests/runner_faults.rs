@@ -320,7 +320,7 @@ async fn people_then(id: &'static str, up: fn(&mut Ops)) -> (TestDb, Database, M
 fn people_revisions(
     id: &'static str,
     up: fn(&mut Ops),
-) -> Vec<&'static migrator_core::registry::Registered> {
+) -> Vec<migrator_core::registry::Registered> {
     vec![
         rev(
             "a1",

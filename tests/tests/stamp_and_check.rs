@@ -26,7 +26,7 @@ const RENAME: &str = "8f3a61d0c2b7";
 
 fn cli_config(
     t: &TestTarget,
-    revisions: Option<Vec<&'static migrator_core::registry::Registered>>,
+    revisions: Option<Vec<migrator_core::registry::Registered>>,
 ) -> (CliConfig, String) {
     (
         CliConfig {

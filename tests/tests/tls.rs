@@ -291,11 +291,7 @@ async fn messages_never_show_the_password() {
     assert!(!message.contains("Sup3rSecretPw"), "{message}");
 }
 
-fn rev(
-    id: &'static str,
-    parents: &'static [&'static str],
-    up: fn(&mut Ops),
-) -> &'static Registered {
+fn rev(id: &'static str, parents: &'static [&'static str], up: fn(&mut Ops)) -> Registered {
     migrator_tests::revisions::revision(id, parents, up, Downgrade::Derived)
 }
 
@@ -312,7 +308,7 @@ fn up_index(op: &mut Ops) {
         .concurrently();
 }
 
-fn revisions() -> Vec<&'static Registered> {
+fn revisions() -> Vec<Registered> {
     vec![rev("a1", &[], up_accounts), rev("b2", &["a1"], up_index)]
 }
 

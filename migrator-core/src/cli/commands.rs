@@ -80,7 +80,7 @@ impl Context<'_> {
         self.with_database(false, || runner.current(&db)).await
     }
 
-    fn registered(&self, id: &str) -> Option<&'static crate::registry::Registered> {
+    fn registered(&self, id: &str) -> Option<&crate::registry::Registered> {
         self.migrations.get(id).ok()
     }
 }

@@ -52,7 +52,7 @@ pub struct CliConfig {
     pub run: RunConfig,
     /// The revisions to work with; `None`: every revision linked into the
     /// binary.
-    pub revisions: Option<Vec<&'static Registered>>,
+    pub revisions: Option<Vec<Registered>>,
     /// The program name shown in usage messages.
     pub program: String,
 }

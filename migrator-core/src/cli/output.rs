@@ -142,10 +142,10 @@ fn file_doc(registered: &Registered) -> Option<String> {
 
 /// `branches`: each branch point, then one `-> child` line per child,
 /// indented under it, as Alembic prints them.
-pub fn branches(
+pub fn branches<'a>(
     graph: &Graph,
     verbose: bool,
-    registered: impl Fn(&str) -> Option<&'static Registered>,
+    registered: impl Fn(&str) -> Option<&'a Registered>,
 ) -> String {
     let mut out = String::new();
     let mut points = graph.branch_points();

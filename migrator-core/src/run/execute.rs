@@ -97,7 +97,7 @@ pub(super) enum Part {
 /// op of the statement that failed.
 pub(super) async fn flush<S: Session>(
     session: &mut S,
-    prepared: &Prepared,
+    prepared: &Prepared<'_>,
     pending: &mut Vec<(&Statement, Part)>,
 ) -> Result<(), Failure> {
     if pending.is_empty() {
@@ -170,7 +170,7 @@ impl Runner<'_> {
     pub(super) async fn run_in<S: Session>(
         &self,
         session: &mut S,
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         at: &BTreeSet<String>,
         with_ops: bool,
         server_clock: bool,
@@ -249,7 +249,7 @@ impl Runner<'_> {
     /// is SQL (a number, or the server's clock).
     pub(super) fn bookkeeping(
         &self,
-        p: &Prepared,
+        p: &Prepared<'_>,
         engine: Engine,
         duration_ms: &str,
     ) -> Vec<String> {
@@ -335,7 +335,7 @@ impl Runner<'_> {
         &self,
         session: &mut S,
         plan: Plan,
-        prepared: &[Prepared],
+        prepared: &[Prepared<'_>],
         at: &BTreeSet<String>,
     ) -> Result<Report, RunError> {
         if let Some(p) = prepared.iter().find(|p| !p.transactional) {
@@ -406,7 +406,7 @@ impl Runner<'_> {
     pub(super) async fn execute<S: Session>(
         &self,
         session: &mut S,
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         at: &BTreeSet<String>,
     ) -> Result<Duration, RunError> {
         let started = Instant::now();
@@ -480,7 +480,7 @@ impl Runner<'_> {
     pub(super) async fn explain<S: Session>(
         &self,
         session: &mut S,
-        prepared: &Prepared,
+        prepared: &Prepared<'_>,
         mut failure: Failure,
     ) -> Failure {
         if !failure.is_lock_timeout::<S>() {
@@ -537,7 +537,7 @@ impl Runner<'_> {
 }
 
 /// The revisions of a plan run in one transaction, for messages.
-pub(super) fn prepared_ids(prepared: &[Prepared]) -> String {
+pub(super) fn prepared_ids(prepared: &[Prepared<'_>]) -> String {
     let ids: Vec<&str> = prepared.iter().map(|p| p.revision.id).collect();
     format!("{} (in one transaction)", ids.join(", "))
 }

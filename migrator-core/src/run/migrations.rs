@@ -12,7 +12,7 @@ use crate::schema::Schema;
 
 /// A checked set of revisions: the graph and each revision's code.
 pub struct Migrations {
-    revisions: BTreeMap<&'static str, &'static Registered>,
+    revisions: BTreeMap<&'static str, Registered>,
     graph: Graph,
 }
 
@@ -29,8 +29,39 @@ impl Migrations {
         Self::new(all)
     }
 
-    /// A given set of revisions, checked as a graph.
-    pub fn new(revisions: Vec<&'static Registered>) -> Result<Self, RegistryError> {
+    /// A given set of revisions (owned, or borrowed from the registry),
+    /// checked as a graph.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::registry::{Downgrade, Registered, Upgrade};
+    /// use migrator_core::run::Migrations;
+    ///
+    /// let users = Registered {
+    ///     id: "a1",
+    ///     down_revisions: &[],
+    ///     message: "create users",
+    ///     branch_labels: &[],
+    ///     depends_on: &[],
+    ///     upgrade: Upgrade::Ops(|op| {
+    ///         op.create_table("users", |t| {
+    ///             t.column::<i64>("id").primary_key();
+    ///         });
+    ///     }),
+    ///     downgrade: Downgrade::Written(|op| {
+    ///         op.drop_table("users");
+    ///     }),
+    ///     file: file!(),
+    ///     line: line!(),
+    /// };
+    /// let migrations = Migrations::new([users]).unwrap();
+    /// assert_eq!(migrations.graph().heads(), ["a1"]);
+    /// assert!(Migrations::new(Vec::<Registered>::new()).is_ok());
+    /// ```
+    pub fn new<R: Into<Registered>>(
+        revisions: impl IntoIterator<Item = R>,
+    ) -> Result<Self, RegistryError> {
+        let revisions: Vec<Registered> = revisions.into_iter().map(Into::into).collect();
         let graph = registry::graph_of(&revisions)?;
         Ok(Self {
             revisions: revisions.into_iter().map(|r| (r.id, r)).collect(),
@@ -44,10 +75,9 @@ impl Migrations {
     }
 
     /// The revision `id`.
-    pub fn get(&self, id: &str) -> Result<&'static Registered, RunError> {
+    pub fn get(&self, id: &str) -> Result<&Registered, RunError> {
         self.revisions
             .get(id)
-            .copied()
             .ok_or_else(|| RunError::Missing(id.to_owned()))
     }
 

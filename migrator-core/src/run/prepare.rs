@@ -77,8 +77,8 @@ pub(super) type Checksums = Vec<(String, checksum::Sum)>;
 pub(super) type Derived = BTreeMap<String, Vec<Op>>;
 
 /// A revision (or its undoing) ready to run.
-pub(super) struct Prepared {
-    pub(super) revision: &'static Registered,
+pub(super) struct Prepared<'m> {
+    pub(super) revision: &'m Registered,
     pub(super) step: Step,
     pub(super) ops: Vec<Op>,
     pub(super) statements: Vec<Vec<Statement>>,
@@ -86,7 +86,7 @@ pub(super) struct Prepared {
     pub(super) checksum: String,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// `("upgrade", "a", "b")`: the words of `Running upgrade a -> b, message`.
     pub(super) fn header(&self) -> (&'static str, String, String) {
         let parents = self.revision.down_revisions.join(", ");
@@ -137,13 +137,13 @@ impl Prepared {
     }
 }
 
-pub(super) fn prepare(
+pub(super) fn prepare<'m>(
     dialect: &dyn Dialect,
-    revision: &'static Registered,
+    revision: &'m Registered,
     step: &Step,
     ops: Vec<Op>,
     schema: &mut Schema,
-) -> Result<Prepared, RunError> {
+) -> Result<Prepared<'m>, RunError> {
     let statements = render(dialect, revision.id, &ops, schema)?;
     check_transaction(dialect, revision.id, [(&ops, &statements)])?;
     let mut outside = None;
@@ -175,7 +175,7 @@ pub(super) fn prepare(
     })
 }
 
-impl Runner<'_> {
+impl<'m> Runner<'m> {
     /// Resolves every step of `plan` to its ops and statements, against the
     /// schema the version table `rows` stands for, before anything runs: a
     /// revision that does not apply, mixes transaction kinds, cannot be
@@ -185,7 +185,7 @@ impl Runner<'_> {
         &self,
         plan: &Plan,
         engine: Engine,
-    ) -> Result<(Vec<Prepared>, Checksums), RunError> {
+    ) -> Result<(Vec<Prepared<'m>>, Checksums), RunError> {
         let applied = self.migrations.graph().applied(&plan.before)?;
         let mut derive = BTreeSet::new();
         for step in &plan.steps {

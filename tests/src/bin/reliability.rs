@@ -92,7 +92,7 @@ const UPGRADES: [fn(&mut Ops); N] = [
     up::<196>, up::<197>, up::<198>, up::<199>,
 ];
 
-fn revisions() -> Vec<&'static Registered> {
+fn revisions() -> Vec<Registered> {
     let ids: Vec<&'static str> = (0..N)
         .map(|i| &*Box::leak(format!("r{i:03}").into_boxed_str()))
         .collect();
@@ -103,7 +103,7 @@ fn revisions() -> Vec<&'static Registered> {
             } else {
                 Box::leak(vec![ids[i - 1]].into_boxed_slice())
             };
-            &*Box::leak(Box::new(Registered {
+            Registered {
                 id: ids[i],
                 down_revisions: parents,
                 message: ids[i],
@@ -113,7 +113,7 @@ fn revisions() -> Vec<&'static Registered> {
                 downgrade: Downgrade::Derived,
                 file: file!(),
                 line: line!(),
-            }))
+            }
         })
         .collect()
 }
