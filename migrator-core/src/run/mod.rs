@@ -38,7 +38,6 @@ mod offline;
 mod redact;
 mod stamp;
 mod tables;
-pub(crate) mod tls;
 mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,13 +46,14 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
+pub use backend::postgres::connect::connect;
+pub(crate) use backend::postgres::conninfo::decoded_password;
 #[doc(hidden)]
 pub use checksum::legacy_fnv;
 pub use config::RunConfig;
 pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError};
 pub use redact::redact;
-pub use tls::connect;
 pub use verify::{Changed, Verification};
 
 /// Which way a plan moves (from the planner; here for `Runner::sql`).
