@@ -6,7 +6,7 @@
 //! `sslrootcert`: [`split`] takes these out of the string before it parses
 //! the rest.
 
-use std::borrow::Cow;
+use percent_encoding::percent_decode_str;
 
 use super::connect::ConnectError;
 
@@ -145,9 +145,13 @@ fn split_url(url: &str, after_scheme: usize, out: &mut Split) {
         let end = query[pos..].find('&').map_or(query.len(), |a| pos + a);
         let param = &query[pos..end];
         let taken = match param.split_once('=') {
-            Some((key, value)) => {
-                out.take(&percent_decode(key), percent_decode(value).into_owned())
-            }
+            // Lossy: bytes that are not UTF-8 become U+FFFD (tokio-postgres
+            // refuses them; a key so decoded is none of ours and is left to
+            // it). A `+` stays a `+`, as in tokio-postgres.
+            Some((key, value)) => out.take(
+                &percent_decode_str(key).decode_utf8_lossy(),
+                percent_decode_str(value).decode_utf8_lossy().into_owned(),
+            ),
             None => false,
         };
         if !taken {
@@ -160,29 +164,6 @@ fn split_url(url: &str, after_scheme: usize, out: &mut Split) {
         out.rest.push('?');
         out.rest.push_str(&kept.join("&"));
     }
-}
-
-fn percent_decode(text: &str) -> Cow<'_, str> {
-    if !text.contains('%') {
-        return Cow::Borrowed(text);
-    }
-    let bytes = text.as_bytes();
-    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.extend(u8::try_from(hi * 16 + lo).ok());
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A `key = value ...` string: values quoted with `'` or running to the
@@ -313,6 +294,14 @@ mod tests {
         assert_eq!(got.sslrootcert.as_deref(), Some("/tmp/my ca.pem"));
         assert_eq!(got.sslmode.as_deref(), Some("verify-ca"));
         assert_eq!(got.rest, "postgres://db/x");
+    }
+
+    #[test]
+    fn url_values_keep_plus_signs_and_stray_percent_signs() {
+        let got = s("postgres://db/x?sslrootcert=/a+b%zz%4&sslsni=%FF%31");
+        assert_eq!(got.sslrootcert.as_deref(), Some("/a+b%zz%4"));
+        // Bytes that are not UTF-8 are replaced, not refused.
+        assert_eq!(got.sslsni.as_deref(), Some("\u{FFFD}1"));
     }
 
     #[test]
