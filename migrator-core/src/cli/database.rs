@@ -2,8 +2,7 @@
 //! output must never show. (Creating a missing database is the backend's:
 //! `run::ensure_database`.)
 
-use crate::run::tls::split;
-use crate::run::{is_sqlite_url, redact};
+use crate::run::{decoded_password, is_sqlite_url, redact};
 
 /// The URL of the database `name` on the local PostgreSQL server.
 pub fn local_postgres_url(name: &str) -> String {
@@ -46,11 +45,8 @@ pub fn note_default(default: &str) {
 /// every message); `redact` covers those where a URL is shown.
 pub fn secrets(url: &str) -> Vec<String> {
     let mut out = Vec::new();
-    // tokio-postgres refuses libpq's TLS parameters: read the rest.
-    if let Ok(config) = split(url).rest.parse::<tokio_postgres::Config>()
-        && let Some(password) = config.get_password()
-    {
-        out.push(String::from_utf8_lossy(password).into_owned());
+    if let Some(password) = decoded_password(url) {
+        out.push(password);
     }
     if let Some(rest) = url.split_once("://").map(|(_, r)| r) {
         let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];

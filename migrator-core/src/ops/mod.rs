@@ -2,7 +2,7 @@
 //!
 //! The [`Ops`] builder (and [`Reversible`], for upgrades whose downgrade is
 //! derived) records [`Op`] values; nothing here talks to a
-//! database. The schema model replays them, [`inverse`] undoes them, and a
+//! database. The schema model replays them, [`invert_all`] undoes them, and a
 //! dialect renders them to SQL.
 
 mod builder;

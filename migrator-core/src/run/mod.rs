@@ -41,11 +41,12 @@ mod prepare;
 mod redact;
 mod stamp;
 mod tables;
-pub(crate) mod tls;
 mod verify;
 
 use std::time::Duration;
 
+pub use backend::postgres::connect::connect;
+pub(crate) use backend::postgres::conninfo::decoded_password;
 #[doc(hidden)]
 pub use checksum::legacy_fnv;
 pub use config::RunConfig;
@@ -53,7 +54,6 @@ pub use database::{Database, Engine, is_sqlite_url};
 pub use error::{DbMessage, RunError};
 pub use migrations::Migrations;
 pub use redact::redact;
-pub use tls::connect;
 pub use verify::{Changed, Verification};
 
 /// Which way a plan moves (from the planner; here for `Runner::sql`).

@@ -1,6 +1,8 @@
 //! Connection strings with their secrets masked, for every message and log
 //! line that shows one.
 
+use percent_encoding::percent_decode_str;
+
 /// A database URL with its password masked, for messages and logs.
 ///
 /// Masked are the password of a URL's user info (from the first `:` of the
@@ -129,8 +131,10 @@ fn query_spans(url: &str) -> Vec<(usize, usize)> {
                 }
             }
             let param = &url[pos..end];
+            // Lossy: a key with bytes that are not UTF-8 is still read, and
+            // masked if it names a secret (when in doubt, more is masked).
             if let Some((key, _)) = param.split_once('=')
-                && secret_key(&percent_decode(key))
+                && secret_key(&percent_decode_str(key).decode_utf8_lossy())
             {
                 spans.push((pos + key.len() + 1, end));
             }
@@ -138,26 +142,6 @@ fn query_spans(url: &str) -> Vec<(usize, usize)> {
         }
     }
     spans
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The values of secret `key = value` parameters of a libpq-style string,
@@ -234,4 +218,21 @@ fn key_value_spans(text: &str) -> Vec<(usize, usize)> {
         }
     }
     spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_keys_are_read_percent_decoded() {
+        for url in [
+            "postgres://db/x?pa%73sword=s3cret&sslmode=disable",
+            "postgres://db/x?%FFpa%73sword=s3cret&sslmode=disable",
+        ] {
+            let shown = redact(url);
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.ends_with("=***&sslmode=disable"), "{shown}");
+        }
+    }
 }

@@ -1,11 +1,18 @@
 //! PostgreSQL: connections, the advisory migration lock, and the run's
-//! session.
+//! session. Connection strings are read in `conninfo.rs`, TLS is set up in
+//! `tls.rs`, and a connection is made (and its failure explained) in
+//! `connect.rs`.
+
+pub(in crate::run) mod connect;
+pub(in crate::run) mod conninfo;
+mod tls;
 
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use self::connect::{ConnectError, Endpoint};
 use super::{Rows, Session, Waiting, history_table_sql, version_table_sql};
 use crate::ident::{QualifiedName, quote_ident, quote_literal};
 use crate::ops::{DataTx, Op};
@@ -14,7 +21,6 @@ use crate::run::config::RunConfig;
 use crate::run::database::{Database, Engine};
 use crate::run::error::{DbMessage, RunError};
 use crate::run::redact::redact;
-use crate::run::tls::{ConnectError, Target};
 use tokio_postgres::config::Host;
 
 /// One connection, owned or borrowed from a pool.
@@ -59,7 +65,7 @@ impl Conn {
 /// Opens a connection to `db`, or takes one from its pool.
 pub(crate) async fn connect(db: &Database) -> Result<Conn, RunError> {
     match db {
-        Database::Url(url) => crate::run::tls::connect(url).await.map(Conn::Direct),
+        Database::Url(url) => self::connect::connect(url).await.map(Conn::Direct),
         Database::Pool(pool) => pool
             .get()
             .await
@@ -738,10 +744,10 @@ fn createdb_command(config: &tokio_postgres::Config, name: &str) -> String {
 /// otherwise the error says which command creates it. Other connection
 /// failures are left to the runner, which reports them.
 pub(crate) async fn ensure_database(url: &str, create: bool) -> Result<(), RunError> {
-    let Ok(target) = Target::parse(url) else {
+    let Ok(endpoint) = Endpoint::parse(url) else {
         return Ok(());
     };
-    let error = match target.connect().await {
+    let error = match endpoint.connect().await {
         Ok((client, task)) => {
             drop(client);
             let _ = task.await;
@@ -752,7 +758,7 @@ pub(crate) async fn ensure_database(url: &str, create: bool) -> Result<(), RunEr
     if error.code().map(|c| c.code()) != Some(NO_DATABASE) {
         return Ok(());
     }
-    let config = &target.config;
+    let config = &endpoint.config;
     let name = config.get_dbname().unwrap_or("postgres").to_owned();
     let how = createdb_command(config, &name);
     if !create {
@@ -763,7 +769,7 @@ pub(crate) async fn ensure_database(url: &str, create: bool) -> Result<(), RunEr
             why: None,
         });
     }
-    let mut admin = target.clone();
+    let mut admin = endpoint.clone();
     admin.config.dbname("postgres");
     let created = async {
         let (client, task) = admin.connect().await?;

@@ -1,0 +1,343 @@
+//! Columns: their types and defaults checked, added, dropped (unless
+//! something still uses them), renamed (everywhere they are named) and
+//! altered.
+
+use super::{E, Result, canon_column, canon_comment, canon_type, column_exists, no_nul};
+use crate::ident::{QualifiedName, check_ident};
+use crate::ops::{
+    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, RenameColumn, TableDef,
+    Using,
+};
+use crate::schema::{Schema, expr};
+use crate::types::{ColumnType, DefaultValue, Literal};
+
+/// Refuses a default whose string or SQL holds a NUL byte.
+fn check_default(default: &DefaultValue, what: impl FnOnce() -> String) -> Result {
+    match default {
+        DefaultValue::Literal(Literal::Str(text)) | DefaultValue::Expr(text) => no_nul(text, what),
+        DefaultValue::Literal(_) => Ok(()),
+    }
+}
+
+impl Schema {
+    fn check_type(&self, table: &QualifiedName, column: &str, ty: &ColumnType) -> Result {
+        let invalid = |reason: &str| E::InvalidColumn {
+            table: table.clone(),
+            column: column.to_owned(),
+            reason: reason.to_owned(),
+        };
+        match ty {
+            ColumnType::Array(element) if element.is_serial() => Err(invalid(
+                "an array of a serial type does not exist; use an integer array",
+            )),
+            ColumnType::Array(element) if matches!(**element, ColumnType::Array(_)) => {
+                Err(invalid(
+                    "write a multi-dimensional array as a one-level array: PostgreSQL does not distinguish them",
+                ))
+            }
+            ColumnType::Custom(sql) if sql.trim().is_empty() => {
+                Err(invalid("custom type is empty"))
+            }
+            ColumnType::Custom(sql) if sql.contains('\0') => Err(E::NulByte {
+                what: format!("type of column {column} of table {table}"),
+            }),
+            ColumnType::Varchar(Some(0)) | ColumnType::Char(0) => {
+                Err(invalid("length must be at least 1"))
+            }
+            ColumnType::Numeric(Some((p, s))) if *p == 0 || *p > 1000 || s > p => Err(invalid(
+                "numeric precision must be 1..=1000 and scale at most the precision",
+            )),
+            _ => match ty.enum_name() {
+                Some(name) if !self.enums.contains_key(&name.key()) => {
+                    Err(E::EnumNotFound(name.clone()))
+                }
+                _ => Ok(()),
+            },
+        }
+    }
+
+    pub(super) fn check_column(&self, table: &QualifiedName, column: &ColumnDef) -> Result {
+        check_ident(&column.name)?;
+        self.check_type(table, &column.name, &column.ty)?;
+        if let Some(comment) = &column.comment {
+            no_nul(comment, || {
+                format!("comment of column {} of table {table}", column.name)
+            })?;
+        }
+        if let Some(default) = &column.default {
+            check_default(default, || {
+                format!("default of column {} of table {table}", column.name)
+            })?;
+        }
+        let invalid = |reason: &str| E::InvalidColumn {
+            table: table.clone(),
+            column: column.name.clone(),
+            reason: reason.to_owned(),
+        };
+        if column.identity.is_some() {
+            if !column.ty.is_integer() {
+                return Err(invalid(
+                    "an identity column must be smallint, integer or bigint",
+                ));
+            }
+            if column.nullable {
+                return Err(invalid("an identity column must be NOT NULL"));
+            }
+            if column.default.is_some() {
+                return Err(invalid("an identity column cannot also have a default"));
+            }
+        }
+        if column.ty.is_serial() && column.default.is_some() {
+            return Err(invalid(
+                "a serial column's default is its sequence; remove the default",
+            ));
+        }
+        Ok(())
+    }
+
+    /// After a type change of `column` of `table` to `ty`, the foreign keys
+    /// on either side of it must still join.
+    fn check_joins(&self, table: &TableDef, column: &str, ty: &ColumnType) -> Result {
+        let mismatch = |fk: &ForeignKey,
+                        col: &str,
+                        col_ty: &ColumnType,
+                        target: &TableDef,
+                        ref_col: &str,
+                        ref_ty: &ColumnType| {
+            E::ForeignKeyType {
+                name: fk.name.clone(),
+                column: col.to_owned(),
+                ty: col_ty.clone(),
+                ref_table: target.name.clone(),
+                ref_column: ref_col.to_owned(),
+                ref_ty: ref_ty.clone(),
+            }
+        };
+        for constraint in &table.constraints {
+            let Constraint::ForeignKey(fk) = constraint else {
+                continue;
+            };
+            let Some(i) = fk.columns.iter().position(|c| c == column) else {
+                continue;
+            };
+            let target = if fk.ref_table.key() == table.name.key() {
+                table
+            } else {
+                self.table_ref(&fk.ref_table)?
+            };
+            if let Some(r) = target.find_column(&fk.ref_columns[i])
+                && !ty.joins_with(&r.ty)
+            {
+                return Err(mismatch(fk, column, ty, target, &r.name, &r.ty));
+            }
+        }
+        for (by, fk) in self.references_to(&table.name) {
+            let Some(i) = fk.ref_columns.iter().position(|c| c == column) else {
+                continue;
+            };
+            if let Some(c) = by.find_column(&fk.columns[i])
+                && !c.ty.joins_with(ty)
+            {
+                return Err(mismatch(fk, &c.name, &c.ty, table, column, ty));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn add_column(&mut self, o: &AddColumn) -> Result {
+        let table = self.table_ref(&o.table)?;
+        if table.find_column(&o.column.name).is_some() {
+            return Err(E::ColumnExists {
+                table: o.table.clone(),
+                column: o.column.name.clone(),
+            });
+        }
+        self.check_column(&o.table, &o.column)?;
+        self.table_mut(&o.table)?
+            .columns
+            .push(canon_column(&o.column));
+        Ok(())
+    }
+
+    /// What still uses `column` of `table`, if anything.
+    fn column_user(&self, table: &TableDef, column: &str) -> Option<String> {
+        for constraint in &table.constraints {
+            let uses = match constraint {
+                Constraint::Check(c) => expr::mentions(&c.expr, column),
+                other => other.columns().iter().any(|c| c == column),
+            };
+            if uses {
+                return Some(format!("{} {}", constraint.kind(), constraint.name()));
+            }
+        }
+        if let Some((by, fk)) = self
+            .references_to(&table.name)
+            .find(|(_, fk)| fk.ref_columns.iter().any(|c| c == column))
+        {
+            return Some(format!("foreign key {} of table {}", fk.name, by.name));
+        }
+        self.indexes_of(&table.name)
+            .find(|i| {
+                i.columns.iter().chain(&i.include).any(|c| c == column)
+                    || i.predicate
+                        .as_deref()
+                        .is_some_and(|p| expr::mentions(p, column))
+            })
+            .map(|i| format!("index {}", i.name))
+    }
+
+    pub(super) fn drop_column(&mut self, o: &DropColumn) -> Result {
+        let table = self.table_ref(&o.table)?;
+        column_exists(table, &o.column)?;
+        if let Some(by) = self.column_user(table, &o.column) {
+            return Err(E::ColumnInUse {
+                table: o.table.clone(),
+                column: o.column.clone(),
+                by,
+            });
+        }
+        self.table_mut(&o.table)?
+            .columns
+            .retain(|c| c.name != o.column);
+        Ok(())
+    }
+
+    pub(super) fn rename_column(&mut self, o: &RenameColumn) -> Result {
+        let table = self.table_ref(&o.table)?;
+        column_exists(table, &o.from)?;
+        check_ident(&o.to)?;
+        if table.find_column(&o.to).is_some() {
+            return Err(E::ColumnExists {
+                table: o.table.clone(),
+                column: o.to.clone(),
+            });
+        }
+        let key = table.name.key();
+        let rename = |names: &mut Vec<String>| {
+            for name in names.iter_mut().filter(|n| **n == o.from) {
+                name.clone_from(&o.to);
+            }
+        };
+        let table = self.table_mut(&o.table)?;
+        for column in table.columns.iter_mut().filter(|c| c.name == o.from) {
+            column.name.clone_from(&o.to);
+        }
+        for constraint in &mut table.constraints {
+            match constraint {
+                Constraint::PrimaryKey(k) => rename(&mut k.columns),
+                Constraint::Unique(u) => rename(&mut u.columns),
+                Constraint::ForeignKey(fk) => rename(&mut fk.columns),
+                Constraint::Check(c) => c.expr = expr::rename(&c.expr, &o.from, &o.to),
+            }
+        }
+        for other in self.tables.values_mut() {
+            for constraint in &mut other.constraints {
+                if let Constraint::ForeignKey(fk) = constraint
+                    && fk.ref_table.key() == key
+                {
+                    rename(&mut fk.ref_columns);
+                }
+            }
+        }
+        for index in self.indexes.values_mut().filter(|i| i.table.key() == key) {
+            rename(&mut index.columns);
+            rename(&mut index.include);
+            if let Some(p) = &index.predicate {
+                index.predicate = Some(expr::rename(p, &o.from, &o.to));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn alter_column(&mut self, o: &AlterColumn) -> Result {
+        let table = self.table_ref(&o.table)?;
+        column_exists(table, &o.column)?;
+        let column = table.find_column(&o.column).expect("checked above");
+        let invalid = |reason: &str| E::InvalidColumn {
+            table: o.table.clone(),
+            column: o.column.clone(),
+            reason: reason.to_owned(),
+        };
+        if o.ty.is_none() && o.nullable.is_none() && o.default.is_none() && o.comment.is_none() {
+            return Err(E::NothingToAlter {
+                table: o.table.clone(),
+                column: o.column.clone(),
+            });
+        }
+        let mut after = column.clone();
+        if let Some(change) = &o.ty {
+            if column.ty.is_serial() {
+                return Err(invalid(
+                    "the type of a serial column cannot be changed here: its sequence would be orphaned; add a new column instead",
+                ));
+            }
+            if change.ty.is_serial() {
+                return Err(invalid(
+                    "serial types exist only for new columns; use an integer type (or an identity column)",
+                ));
+            }
+            self.check_type(&o.table, &o.column, &change.ty)?;
+            if let Some(Using::Sql(using)) = &change.using {
+                no_nul(using, || {
+                    format!(
+                        "USING expression of column {} of table {}",
+                        o.column, o.table
+                    )
+                })?;
+            }
+            after.ty = canon_type(&change.ty);
+            self.check_joins(table, &o.column, &after.ty)?;
+        }
+        if let Some(nullable) = o.nullable {
+            let in_key = table
+                .primary_key_constraint()
+                .is_some_and(|k| k.columns.contains(&o.column));
+            if nullable && in_key {
+                return Err(invalid(
+                    "it is part of the primary key, which must stay NOT NULL",
+                ));
+            }
+            after.nullable = nullable;
+        }
+        if let Some(default) = &o.default {
+            if column.identity.is_some() {
+                return Err(invalid("an identity column has no default to set or drop"));
+            }
+            if column.ty.is_serial() {
+                return Err(invalid(
+                    "a serial column's default is its sequence and cannot be changed here",
+                ));
+            }
+            if let Some(default) = default {
+                check_default(default, || {
+                    format!("default of column {} of table {}", o.column, o.table)
+                })?;
+            }
+            after.default = default.clone();
+        }
+        if let Some(comment) = &o.comment {
+            if let Some(text) = comment {
+                no_nul(text, || {
+                    format!("comment of column {} of table {}", o.column, o.table)
+                })?;
+            }
+            after.comment = canon_comment(comment);
+        }
+        if after.identity.is_some() && o.ty.is_some() && !after.ty.is_integer() {
+            return Err(invalid(
+                "an identity column must be smallint, integer or bigint",
+            ));
+        }
+        if after.identity.is_some() && after.nullable {
+            return Err(invalid("an identity column must be NOT NULL"));
+        }
+        let table = self.table_mut(&o.table)?;
+        let slot = table
+            .columns
+            .iter_mut()
+            .find(|c| c.name == o.column)
+            .expect("checked above");
+        *slot = after;
+        Ok(())
+    }
+}

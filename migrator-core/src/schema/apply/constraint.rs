@@ -1,0 +1,197 @@
+//! Constraints: checked (a foreign key against the key it references),
+//! added, dropped (unless a foreign key depends on it) and validated.
+
+use super::{E, Result, canon_constraint, column_exists, no_duplicates, no_nul, sets_equal};
+use crate::ident::check_ident;
+use crate::ops::{
+    AddConstraint, Constraint, DropConstraint, ForeignKey, TableDef, ValidateConstraint,
+};
+use crate::schema::Schema;
+
+impl Schema {
+    /// Checks a constraint of `table` (which may be a table being created).
+    pub(super) fn check_constraint(&self, table: &TableDef, constraint: &Constraint) -> Result {
+        check_ident(constraint.name())?;
+        let what = || format!("{} {}", constraint.kind(), constraint.name());
+        if let Constraint::Check(check) = constraint {
+            if check.expr.trim().is_empty() {
+                return Err(E::NoColumns { what: what() });
+            }
+            return no_nul(&check.expr, || format!("expression of {}", what()));
+        }
+        let columns = constraint.columns();
+        if columns.is_empty() {
+            return Err(E::NoColumns { what: what() });
+        }
+        no_duplicates(what, columns)?;
+        for column in columns {
+            column_exists(table, column)?;
+        }
+        if let Constraint::ForeignKey(fk) = constraint {
+            self.check_foreign_key(table, fk)?;
+        }
+        Ok(())
+    }
+
+    fn check_foreign_key(&self, table: &TableDef, fk: &ForeignKey) -> Result {
+        if fk.columns.len() != fk.ref_columns.len() {
+            return Err(E::ForeignKeyArity {
+                name: fk.name.clone(),
+                local: fk.columns.len(),
+                referenced: fk.ref_columns.len(),
+            });
+        }
+        let target = if fk.ref_table.key() == table.name.key() {
+            table
+        } else {
+            self.table_ref(&fk.ref_table)?
+        };
+        for column in &fk.ref_columns {
+            column_exists(target, column)?;
+        }
+        let keyed = target.constraints.iter().any(|c| {
+            matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
+                && sets_equal(c.columns(), &fk.ref_columns)
+        });
+        if !keyed {
+            return Err(E::ForeignKeyNoKey {
+                name: fk.name.clone(),
+                ref_table: fk.ref_table.clone(),
+                columns: fk.ref_columns.join(", "),
+            });
+        }
+        for (column, ref_column) in fk.columns.iter().zip(&fk.ref_columns) {
+            let ty = &table.find_column(column).expect("checked above").ty;
+            let ref_ty = &target.find_column(ref_column).expect("checked above").ty;
+            if !ty.joins_with(ref_ty) {
+                return Err(E::ForeignKeyType {
+                    name: fk.name.clone(),
+                    column: column.clone(),
+                    ty: ty.clone(),
+                    ref_table: fk.ref_table.clone(),
+                    ref_column: ref_column.clone(),
+                    ref_ty: ref_ty.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn add_constraint(&mut self, o: &AddConstraint) -> Result {
+        let table = self.table_ref(&o.table)?;
+        let constraint = canon_constraint(&o.constraint);
+        if let (Constraint::PrimaryKey(_), Some(existing)) =
+            (&constraint, table.primary_key_constraint())
+        {
+            return Err(E::PrimaryKeyExists {
+                table: o.table.clone(),
+                name: existing.name.clone(),
+            });
+        }
+        if table.find_constraint(constraint.name()).is_some() {
+            return Err(E::ConstraintExists {
+                table: o.table.clone(),
+                name: constraint.name().to_owned(),
+            });
+        }
+        self.check_constraint(table, &constraint)?;
+        if matches!(
+            constraint,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_)
+        ) && let Some(twin) = table.constraints.iter().find(|c| {
+            matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
+                && sets_equal(c.columns(), constraint.columns())
+        }) {
+            return Err(E::RedundantKey {
+                table: o.table.clone(),
+                name: constraint.name().to_owned(),
+                earlier: twin.name().to_owned(),
+                why: "a second index over them only slows writes, and a foreign key could depend on either",
+            });
+        }
+        match &constraint {
+            Constraint::PrimaryKey(key) => {
+                if let Some(column) = key
+                    .columns
+                    .iter()
+                    .find(|c| table.find_column(c).is_some_and(|c| c.nullable))
+                {
+                    return Err(E::PrimaryKeyNullable {
+                        table: o.table.clone(),
+                        name: key.name.clone(),
+                        column: column.clone(),
+                    });
+                }
+                self.relation_free(table.name.schema_name(), &key.name)?;
+            }
+            Constraint::Unique(unique) => {
+                self.relation_free(table.name.schema_name(), &unique.name)?;
+            }
+            Constraint::Check(_) | Constraint::ForeignKey(_) => {}
+        }
+        self.table_mut(&o.table)?.constraints.push(constraint);
+        Ok(())
+    }
+
+    pub(super) fn drop_constraint(&mut self, o: &DropConstraint) -> Result {
+        let table = self.table_ref(&o.table)?;
+        let constraint = table
+            .find_constraint(&o.name)
+            .ok_or_else(|| E::ConstraintNotFound {
+                table: o.table.clone(),
+                name: o.name.clone(),
+            })?;
+        if matches!(
+            constraint,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_)
+        ) {
+            // A foreign key depends on the index PostgreSQL chose for it: the
+            // oldest key over its columns. Another key over the same columns
+            // may go; that one may not.
+            let columns = constraint.columns();
+            let chosen = table
+                .constraints
+                .iter()
+                .find(|c| {
+                    matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
+                        && sets_equal(c.columns(), columns)
+                })
+                .is_some_and(|c| c.name() == o.name);
+            let user = self
+                .references_to(&table.name)
+                .find(|(_, fk)| chosen && sets_equal(&fk.ref_columns, columns));
+            if let Some((by, fk)) = user {
+                return Err(E::KeyReferenced {
+                    table: o.table.clone(),
+                    name: o.name.clone(),
+                    by_constraint: fk.name.clone(),
+                    by: by.name.clone(),
+                });
+            }
+        }
+        self.table_mut(&o.table)?
+            .constraints
+            .retain(|c| c.name() != o.name);
+        Ok(())
+    }
+
+    pub(super) fn validate_constraint(&mut self, o: &ValidateConstraint) -> Result {
+        let table = self.table_mut(&o.table)?;
+        let slot = table
+            .constraints
+            .iter_mut()
+            .find(|c| c.name() == o.name)
+            .ok_or_else(|| E::ConstraintNotFound {
+                table: o.table.clone(),
+                name: o.name.clone(),
+            })?;
+        if matches!(slot, Constraint::PrimaryKey(_) | Constraint::Unique(_)) {
+            return Err(E::NotValidMisuse {
+                name: o.name.clone(),
+                reason: "only check constraints and foreign keys can be validated",
+            });
+        }
+        *slot = slot.clone().with_not_valid(false);
+        Ok(())
+    }
+}

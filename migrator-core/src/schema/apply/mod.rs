@@ -1,0 +1,243 @@
+//! Replaying one op onto the model: validate everything, then change it.
+//!
+//! Each handler checks before it mutates, so a failed op leaves the schema
+//! unchanged. The handlers live by object kind: `namespace.rs` (schemas),
+//! `table.rs`, `column.rs`, `constraint.rs`, `index.rs` and `enums.rs`;
+//! here are the dispatch over [`Op`] and what they share.
+
+mod column;
+mod constraint;
+mod enums;
+mod index;
+mod namespace;
+mod table;
+
+use std::collections::BTreeSet;
+
+use super::error::ValidationError as E;
+use super::{Key, Schema};
+use crate::ident::QualifiedName;
+use crate::ops::{ColumnDef, Constraint, ForeignKey, Op, TableDef};
+use crate::types::ColumnType;
+
+type Result<T = ()> = std::result::Result<T, E>;
+
+/// The canonical form of a name: `public` left implicit.
+fn canon(name: &QualifiedName) -> QualifiedName {
+    let (schema, name) = name.key();
+    QualifiedName::from_key(&schema, &name)
+}
+
+fn canon_type(ty: &ColumnType) -> ColumnType {
+    match ty {
+        ColumnType::Enum(name) => ColumnType::Enum(canon(name)),
+        ColumnType::Array(element) => ColumnType::array(canon_type(element)),
+        other => other.clone(),
+    }
+}
+
+/// PostgreSQL stores an empty comment as no comment.
+fn canon_comment(comment: &Option<String>) -> Option<String> {
+    comment.clone().filter(|c| !c.is_empty())
+}
+
+fn canon_column(column: &ColumnDef) -> ColumnDef {
+    ColumnDef {
+        ty: canon_type(&column.ty),
+        comment: canon_comment(&column.comment),
+        ..column.clone()
+    }
+}
+
+fn canon_constraint(constraint: &Constraint) -> Constraint {
+    match constraint {
+        Constraint::ForeignKey(fk) => Constraint::ForeignKey(ForeignKey {
+            ref_table: canon(&fk.ref_table),
+            ..fk.clone()
+        }),
+        other => other.clone(),
+    }
+}
+
+fn no_duplicates(what: impl Fn() -> String, columns: &[String]) -> Result {
+    let mut seen = BTreeSet::new();
+    for column in columns {
+        if !seen.insert(column) {
+            return Err(E::DuplicateColumn {
+                what: what(),
+                column: column.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn column_exists(table: &TableDef, column: &str) -> Result {
+    match table.find_column(column) {
+        Some(_) => Ok(()),
+        None => Err(E::ColumnNotFound {
+            table: table.name.clone(),
+            column: column.to_owned(),
+        }),
+    }
+}
+
+/// Refuses text PostgreSQL cannot hold: it stores no NUL byte in text, and
+/// a statement with one cannot even be sent.
+fn no_nul(text: &str, what: impl FnOnce() -> String) -> Result {
+    if text.contains('\0') {
+        Err(E::NulByte { what: what() })
+    } else {
+        Ok(())
+    }
+}
+
+fn sets_equal(a: &[String], b: &[String]) -> bool {
+    a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+}
+
+impl Schema {
+    /// Applies one op: the model changes as the database would, or the op is
+    /// refused with the reason and the model is left unchanged. Raw SQL and
+    /// Rust data steps are opaque to the model and change nothing.
+    pub fn apply(&mut self, op: &Op) -> Result {
+        let result = self.apply_op(op);
+        // Whatever the op changed, even when it failed half way.
+        self.refresh_key_names(op);
+        result
+    }
+
+    fn apply_op(&mut self, op: &Op) -> Result {
+        match op {
+            Op::CreateSchema(o) => self.create_schema(o),
+            Op::DropSchema(o) => self.drop_schema(o),
+            Op::CreateTable(o) => self.create_table(o),
+            Op::DropTable(o) => self.drop_table(o),
+            Op::RenameTable(o) => self.rename_table(o),
+            Op::SetTableComment(o) => self.set_table_comment(o),
+            Op::AddColumn(o) => self.add_column(o),
+            Op::DropColumn(o) => self.drop_column(o),
+            Op::RenameColumn(o) => self.rename_column(o),
+            Op::AlterColumn(o) => self.alter_column(o),
+            Op::CreateIndex(o) => self.create_index(o),
+            Op::DropIndex(o) => self.drop_index(o),
+            Op::AddConstraint(o) => self.add_constraint(o),
+            Op::DropConstraint(o) => self.drop_constraint(o),
+            Op::ValidateConstraint(o) => self.validate_constraint(o),
+            Op::CreateEnum(o) => self.create_enum(o),
+            Op::AddEnumValue(o) => self.add_enum_value(o),
+            Op::RenameEnumValue(o) => self.rename_enum_value(o),
+            Op::DropEnum(o) => self.drop_enum(o),
+            Op::Execute(_) | Op::RunRust(_) => Ok(()),
+        }
+    }
+
+    fn need_schema(&self, schema: &str) -> Result {
+        if self.schemas.contains(schema) {
+            Ok(())
+        } else {
+            Err(E::SchemaNotFound(schema.to_owned()))
+        }
+    }
+
+    pub(super) fn table_ref(&self, name: &QualifiedName) -> Result<&TableDef> {
+        self.tables
+            .get(&name.key())
+            .ok_or_else(|| E::TableNotFound(name.clone()))
+    }
+
+    fn table_mut(&mut self, name: &QualifiedName) -> Result<&mut TableDef> {
+        self.tables
+            .get_mut(&name.key())
+            .ok_or_else(|| E::TableNotFound(name.clone()))
+    }
+
+    /// What holds `name` among the relations of `schema` (tables, indexes and
+    /// the indexes behind primary keys and unique constraints), if anything.
+    fn relation_kind(&self, schema: &str, name: &str) -> Option<&'static str> {
+        let key: Key = (schema.to_owned(), name.to_owned());
+        if self.tables.contains_key(&key) {
+            return Some("table");
+        }
+        if self.indexes.contains_key(&key) {
+            return Some("index");
+        }
+        self.key_names.get(&key).copied()
+    }
+
+    /// Brings the names of key indexes up to date with the tables `op`
+    /// touches.
+    fn refresh_key_names(&mut self, op: &Op) {
+        let touched: Vec<Key> = match op {
+            Op::CreateTable(o) => vec![o.table.name.key()],
+            Op::DropTable(o) => vec![o.name.key()],
+            Op::RenameTable(o) => vec![o.name.key(), o.name.sibling(o.to.clone()).key()],
+            Op::AddColumn(o) => vec![o.table.key()],
+            Op::DropColumn(o) => vec![o.table.key()],
+            Op::RenameColumn(o) => vec![o.table.key()],
+            Op::AlterColumn(o) => vec![o.table.key()],
+            Op::AddConstraint(o) => vec![o.table.key()],
+            Op::DropConstraint(o) => vec![o.table.key()],
+            Op::DropSchema(o) => self
+                .key_names_of
+                .keys()
+                .filter(|(schema, _)| *schema == o.name)
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        for table in touched {
+            for name in self.key_names_of.remove(&table).unwrap_or_default() {
+                self.key_names.remove(&name);
+            }
+            let Some(def) = self.tables.get(&table) else {
+                continue;
+            };
+            let mut names = Vec::new();
+            for c in &def.constraints {
+                let kind = match c {
+                    Constraint::PrimaryKey(_) => "index of primary key",
+                    Constraint::Unique(_) => "index of unique constraint",
+                    _ => continue,
+                };
+                let name = (table.0.clone(), c.name().to_owned());
+                self.key_names.insert(name.clone(), kind);
+                names.push(name);
+            }
+            if !names.is_empty() {
+                // In name order, so that two schemas with the same tables
+                // compare equal whatever order their constraints came in.
+                names.sort();
+                self.key_names_of.insert(table, names);
+            }
+        }
+    }
+
+    fn relation_free(&self, schema: &str, name: &str) -> Result {
+        match self.relation_kind(schema, name) {
+            Some(kind) => Err(E::NameTaken {
+                kind,
+                name: name.to_owned(),
+                schema: schema.to_owned(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Tables and enums share PostgreSQL's type namespace.
+    fn type_free(&self, schema: &str, name: &str) -> Result {
+        let key: Key = (schema.to_owned(), name.to_owned());
+        let kind = if self.enums.contains_key(&key) {
+            "enum"
+        } else if self.tables.contains_key(&key) {
+            "table (and its row type)"
+        } else {
+            return Ok(());
+        };
+        Err(E::NameTaken {
+            kind,
+            name: name.to_owned(),
+            schema: schema.to_owned(),
+        })
+    }
+}
