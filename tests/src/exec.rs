@@ -12,7 +12,7 @@ pub async fn run_op(client: &mut Client, schema: &mut Schema, op: &Op) -> Result
     after
         .apply(op)
         .map_err(|e| format!("{}: {e}", op.describe()))?;
-    if let Op::RunRust(step) = op {
+    if let Op::DataStep(step) = op {
         client
             .batch_execute("BEGIN")
             .await

@@ -84,14 +84,14 @@ variants!(
 
 impl From<DataStep> for Op {
     fn from(v: DataStep) -> Op {
-        Op::RunRust(v)
+        Op::DataStep(v)
     }
 }
 
 impl Variant for DataStep {
     fn get(op: &mut Op) -> Option<&mut Self> {
         match op {
-            Op::RunRust(v) => Some(v),
+            Op::DataStep(v) => Some(v),
             _ => None,
         }
     }

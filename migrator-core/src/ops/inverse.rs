@@ -223,8 +223,8 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 "raw SQL without a reverse; chain .reverse(sql)",
             )),
         },
-        Op::RunRust(o) => match &o.down {
-            Some(down) => one(Op::RunRust(DataStep {
+        Op::DataStep(o) => match &o.down {
+            Some(down) => one(Op::DataStep(DataStep {
                 name: format!("undo {}", o.name),
                 up: down.clone(),
                 down: Some(o.up.clone()),

@@ -70,7 +70,7 @@ pub enum Op {
     /// Raw SQL, with an optional reverse.
     Execute(Execute),
     /// A data step written in Rust.
-    RunRust(DataStep),
+    DataStep(DataStep),
 }
 
 impl Op {
@@ -114,7 +114,7 @@ impl Op {
                 let short: String = first.chars().take(60).collect();
                 format!("execute {short:?}")
             }
-            Op::RunRust(o) => format!("run {:?}", o.name),
+            Op::DataStep(o) => format!("data step {:?}", o.name),
         }
     }
 }

@@ -653,7 +653,7 @@ impl Dialect for Postgres {
                     statement.outside_transaction()
                 })
             }
-            Op::RunRust(_) => Ok(vec![]),
+            Op::DataStep(_) => Ok(vec![]),
         }
     }
 }

@@ -69,7 +69,7 @@
 //! | `rename_enum_value` | `name` qname, `from` str, `to` str |
 //! | `drop_enum` | `name` qname |
 //! | `execute` | `sql` str, `reverse` str?, `transactional` flag |
-//! | `run_rust` | `name` str, `reversible` flag (a function cannot be hashed: its name stands for it) |
+//! | `run_rust` | `name` str, `reversible` flag (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
 //!
 //! Values:
 //!
@@ -426,7 +426,7 @@ impl Encoder {
                 e.opt_text("reverse", reverse.as_deref());
                 e.flag("transactional", *transactional);
             }),
-            Op::RunRust(DataStep { name, up: _, down }) => self.record("run_rust", |e| {
+            Op::DataStep(DataStep { name, up: _, down }) => self.record("run_rust", |e| {
                 e.text("name", name);
                 e.flag("reversible", down.is_some());
             }),
@@ -964,7 +964,8 @@ mod tests {
             (
                 "a data step's name",
                 edited(|ops| {
-                    let Some(Op::RunRust(o)) = ops.iter_mut().find(|o| matches!(o, Op::RunRust(_)))
+                    let Some(Op::DataStep(o)) =
+                        ops.iter_mut().find(|o| matches!(o, Op::DataStep(_)))
                     else {
                         panic!("no data step")
                     };
@@ -974,8 +975,8 @@ mod tests {
             (
                 "whether a data step has a reverse",
                 edited(|ops| {
-                    if let Some(Op::RunRust(o)) =
-                        ops.iter_mut().find(|o| matches!(o, Op::RunRust(_)))
+                    if let Some(Op::DataStep(o)) =
+                        ops.iter_mut().find(|o| matches!(o, Op::DataStep(_)))
                     {
                         o.down = None;
                     }

@@ -192,7 +192,7 @@ impl Runner<'_> {
             &[]
         };
         for (index, (op, statements)) in ops.iter().zip(&prepared.statements).enumerate() {
-            if let Op::RunRust(step) = op {
+            if let Op::DataStep(step) = op {
                 flush(session, prepared, &mut pending).await?;
                 session.settle().await.map_err(|error| Failure::Statement {
                     op: op.describe(),

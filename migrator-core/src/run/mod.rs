@@ -69,12 +69,7 @@ use crate::graph::{Plan, Step, Target};
 /// which command creates it. An SQLite file is made by the run itself, and
 /// other connection failures are left to the runner, which reports them.
 pub async fn ensure_database(db: &Database, create: bool) -> Result<(), RunError> {
-    match db {
-        Database::Url(url) if db.engine() == Engine::Postgres => {
-            backend::postgres::ensure_database(url, create).await
-        }
-        _ => Ok(()),
-    }
+    backend::on_engine!(db.engine(), S => S::ensure_database(db, create).await)
 }
 
 /// What a run did.

@@ -68,7 +68,7 @@ impl Runner<'_> {
             script_line(&mut out, "BEGIN");
         }
         for p in &prepared {
-            if let Some(Op::RunRust(data)) = p.ops.iter().find(|o| matches!(o, Op::RunRust(_))) {
+            if let Some(Op::DataStep(data)) = p.ops.iter().find(|o| matches!(o, Op::DataStep(_))) {
                 return Err(RunError::Offline {
                     revision: p.revision.id.to_owned(),
                     step: data.name.clone(),

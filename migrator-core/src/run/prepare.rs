@@ -149,7 +149,7 @@ pub(super) fn prepare<'m>(
     let mut outside = None;
     let mut inside = None;
     for (op, rendered) in ops.iter().zip(&statements) {
-        let needs_tx = matches!(op, Op::RunRust(_)) || rendered.iter().any(|s| s.transactional);
+        let needs_tx = matches!(op, Op::DataStep(_)) || rendered.iter().any(|s| s.transactional);
         let cannot = rendered.iter().any(|s| !s.transactional);
         if cannot && outside.is_none() {
             outside = Some(op.describe());

@@ -482,7 +482,7 @@ impl Sqlite {
             }
             Op::AddConstraint(o) => rebuild(&o.table),
             Op::DropConstraint(o) => rebuild(&o.table),
-            Op::ValidateConstraint(_) | Op::CreateEnum(_) | Op::DropEnum(_) | Op::RunRust(_) => {
+            Op::ValidateConstraint(_) | Op::CreateEnum(_) | Op::DropEnum(_) | Op::DataStep(_) => {
                 Ok(vec![])
             }
             Op::AddEnumValue(o) => {

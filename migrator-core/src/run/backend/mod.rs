@@ -145,6 +145,14 @@ pub(crate) trait Session: Sized {
     /// What [`check`](Session::check) runs, for messages.
     const CHECK_SQL: &'static str = "";
 
+    /// Makes sure the database `db` names exists, creating it when it does
+    /// not and `create` is set (see [`run::ensure_database`](crate::run::ensure_database));
+    /// an engine whose databases come into being when opened has nothing
+    /// to do.
+    async fn ensure_database(_db: &Database, _create: bool) -> Result<(), RunError> {
+        Ok(())
+    }
+
     /// A session without the migration lock, for reading.
     async fn open(db: &Database, config: &RunConfig) -> Result<Self, RunError>;
 

@@ -37,20 +37,20 @@ use crate::run::error::{DbMessage, RunError};
 
 /// Where an `sqlite:` URL points.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Target {
+pub(crate) enum Location {
     /// `sqlite::memory:`: a database that lives as long as the connection.
     Memory,
     /// A file, created when missing.
     File(PathBuf),
 }
 
-impl Target {
+impl Location {
     /// Reads `sqlite://relative/path.db`, `sqlite:///absolute/path.db`,
     /// `sqlite:path.db` or `sqlite::memory:`.
-    pub(crate) fn parse(url: &str) -> Result<Target, String> {
+    pub(crate) fn parse(url: &str) -> Result<Location, String> {
         let rest = url.get(7..).unwrap_or_default();
         if rest == ":memory:" || rest == "//:memory:" {
-            return Ok(Target::Memory);
+            return Ok(Location::Memory);
         }
         let path = rest.strip_prefix("//").unwrap_or(rest);
         if path.is_empty() {
@@ -59,7 +59,7 @@ impl Target {
         if path.contains('?') {
             return Err("query parameters are not supported in sqlite: URLs".into());
         }
-        Ok(Target::File(PathBuf::from(path)))
+        Ok(Location::File(PathBuf::from(path)))
     }
 }
 
@@ -311,8 +311,8 @@ async fn lock_file(
 /// run), otherwise a missing file is an error (a verb that only reads
 /// never leaves an empty database behind a mistyped path).
 async fn open(db: &Database, config: &RunConfig, create: bool) -> Result<Handle, RunError> {
-    let target = target_of(db)?;
-    if let Target::File(path) = &target
+    let target = location_of(db)?;
+    if let Location::File(path) = &target
         && !create
         && !path.exists()
     {
@@ -325,8 +325,8 @@ async fn open(db: &Database, config: &RunConfig, create: bool) -> Result<Handle,
     let hooks = Arc::clone(&watch);
     let opened = tokio::task::spawn_blocking(move || {
         let conn = match &target {
-            Target::Memory => Connection::open_in_memory(),
-            Target::File(path) => Connection::open(path),
+            Location::Memory => Connection::open_in_memory(),
+            Location::File(path) => Connection::open(path),
         }?;
         conn.busy_timeout(busy)?;
         // A double-quoted name that names nothing must be an error, never
@@ -358,11 +358,11 @@ fn connect_error(db: &Database, message: String) -> RunError {
     }
 }
 
-fn target_of(db: &Database) -> Result<Target, RunError> {
+fn location_of(db: &Database) -> Result<Location, RunError> {
     let Database::Url(url) = db else {
         unreachable!("a pool is always PostgreSQL");
     };
-    Target::parse(url).map_err(|m| connect_error(db, m))
+    Location::parse(url).map_err(|m| connect_error(db, m))
 }
 
 impl SqliteSession {
@@ -519,9 +519,9 @@ impl Session for SqliteSession {
     async fn lock(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
         // An in-memory database is private to its connection: nothing to
         // exclude.
-        let file = match target_of(db)? {
-            Target::Memory => None,
-            Target::File(path) => Some(lock_file(db, &path, config).await?),
+        let file = match location_of(db)? {
+            Location::Memory => None,
+            Location::File(path) => Some(lock_file(db, &path, config).await?),
         };
         let mut session = SqliteSession {
             handle: open(db, config, true).await?,
@@ -699,24 +699,24 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(Target::parse("sqlite::memory:"), Ok(Target::Memory));
+        assert_eq!(Location::parse("sqlite::memory:"), Ok(Location::Memory));
         assert_eq!(
-            Target::parse("sqlite://data/app.db"),
-            Ok(Target::File("data/app.db".into()))
+            Location::parse("sqlite://data/app.db"),
+            Ok(Location::File("data/app.db".into()))
         );
         assert_eq!(
-            Target::parse("sqlite:///var/lib/app.db"),
-            Ok(Target::File("/var/lib/app.db".into()))
+            Location::parse("sqlite:///var/lib/app.db"),
+            Ok(Location::File("/var/lib/app.db".into()))
         );
         assert_eq!(
-            Target::parse("sqlite:app.db"),
-            Ok(Target::File("app.db".into()))
+            Location::parse("sqlite:app.db"),
+            Ok(Location::File("app.db".into()))
         );
         assert!(
-            Target::parse("sqlite://")
+            Location::parse("sqlite://")
                 .unwrap_err()
                 .contains("names no file")
         );
-        assert!(Target::parse("sqlite://a.db?mode=ro").is_err());
+        assert!(Location::parse("sqlite://a.db?mode=ro").is_err());
     }
 }

@@ -128,7 +128,7 @@ impl Schema {
             Op::AddEnumValue(o) => self.add_enum_value(o),
             Op::RenameEnumValue(o) => self.rename_enum_value(o),
             Op::DropEnum(o) => self.drop_enum(o),
-            Op::Execute(_) | Op::RunRust(_) => Ok(()),
+            Op::Execute(_) | Op::DataStep(_) => Ok(()),
         }
     }
 

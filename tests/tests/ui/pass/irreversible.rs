@@ -1,6 +1,7 @@
 // An irreversible revision: the only escape from a downgrade, with a reason
 // the runner quotes. Its upgrade may use ops that have no inverse.
 use migrator_core::prelude::*;
+use migrator_core::schema::Schema;
 use migrator_core::registry::{self, Downgrade, DowngradeError};
 
 #[migration(revision = "1975ea83b712", down_revision = None, message = "create fee status")]

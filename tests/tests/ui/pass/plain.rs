@@ -1,5 +1,6 @@
 // A plain revision: an upgrade and the downgrade written by its author.
 use migrator_core::prelude::*;
+use migrator_core::schema::Schema;
 use migrator_core::registry::{self, Downgrade, Upgrade};
 
 #[migration(revision = "1975ea83b712", down_revision = None, message = "create students")]

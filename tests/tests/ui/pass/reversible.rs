@@ -1,6 +1,8 @@
 // A reversible revision: the upgrade records with `Reversible` and the
 // downgrade is derived from the inverses of its ops.
 use migrator_core::prelude::*;
+use migrator_core::ops::Op;
+use migrator_core::schema::Schema;
 use migrator_core::registry::{self, Downgrade, Upgrade};
 
 #[migration(
@@ -60,7 +62,7 @@ fn main() {
             "create_index ix_fees_student_id on fees",
             "add_column fees.description",
             "execute \"UPDATE fees SET description = 'tuition'\"",
-            "run \"normalise descriptions\"",
+            "data step \"normalise descriptions\"",
         ]
     );
     // The derived downgrade undoes every op, last first.
@@ -68,7 +70,7 @@ fn main() {
     assert_eq!(
         describe(&down),
         [
-            "run \"undo normalise descriptions\"",
+            "data step \"undo normalise descriptions\"",
             "execute \"UPDATE fees SET description = NULL\"",
             "drop_column fees.description",
             "drop_index ix_fees_student_id",

@@ -295,6 +295,14 @@ impl Drop for PgSession {
 impl Session for PgSession {
     const ENGINE: Engine = Engine::Postgres;
 
+    async fn ensure_database(db: &Database, create: bool) -> Result<(), RunError> {
+        match db {
+            Database::Url(url) => ensure_database(url, create).await,
+            // A pool's database is the pool owner's to create.
+            Database::Pool(_) => Ok(()),
+        }
+    }
+
     fn create_tables_sql(config: &RunConfig) -> Vec<String> {
         let mut out = Vec::new();
         for table in [&config.version_table, &config.history_table] {
@@ -743,7 +751,7 @@ fn createdb_command(config: &tokio_postgres::Config, name: &str) -> String {
 /// is set, creates it from the server's `postgres` database and says so;
 /// otherwise the error says which command creates it. Other connection
 /// failures are left to the runner, which reports them.
-pub(crate) async fn ensure_database(url: &str, create: bool) -> Result<(), RunError> {
+async fn ensure_database(url: &str, create: bool) -> Result<(), RunError> {
     let Ok(endpoint) = Endpoint::parse(url) else {
         return Ok(());
     };
