@@ -7,7 +7,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+#[cfg(feature = "sqlite")]
+use std::sync::{Mutex, PoisonError};
 
 /// The error a data step may return; `?` converts any error into it.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -19,11 +21,13 @@ pub type DataFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Se
 pub type DataFn = Arc<dyn for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync>;
 
 /// A call to run on the SQLite connection.
+#[cfg(feature = "sqlite")]
 pub(crate) type SqliteCall = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
 
 /// What a SQLite backend lends a data step: running a call on its
 /// connection, inside the revision's transaction (on a blocking thread,
 /// under the run's statement timeout).
+#[cfg(feature = "sqlite")]
 pub(crate) trait SqliteCalls: Sync {
     /// Runs `call` on the connection and waits for it.
     fn call_boxed(&self, call: SqliteCall) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
@@ -49,19 +53,27 @@ pub struct DataTx<'a> {
 
 #[derive(Clone, Copy)]
 enum Conn<'a> {
+    #[cfg(feature = "postgres")]
     Postgres(&'a tokio_postgres::Client),
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a dyn SqliteCalls),
+    /// A build with neither backend has no transaction to lend.
+    #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+    #[allow(dead_code)]
+    None(std::marker::PhantomData<&'a ()>),
 }
 
 impl<'a> DataTx<'a> {
     /// Wraps a PostgreSQL session inside an open transaction (the runner
     /// does this for each revision).
+    #[cfg(feature = "postgres")]
     pub fn postgres(client: &'a tokio_postgres::Client) -> Self {
         Self {
             conn: Conn::Postgres(client),
         }
     }
 
+    #[cfg(feature = "sqlite")]
     pub(crate) fn sqlite(calls: &'a dyn SqliteCalls) -> Self {
         Self {
             conn: Conn::Sqlite(calls),
@@ -70,10 +82,12 @@ impl<'a> DataTx<'a> {
 
     /// The PostgreSQL session (inside the revision's transaction), for
     /// queries with parameters and rows; `None` on SQLite.
+    #[cfg(feature = "postgres")]
     pub fn as_postgres(&self) -> Option<&'a tokio_postgres::Client> {
         match self.conn {
             Conn::Postgres(client) => Some(client),
-            Conn::Sqlite(_) => None,
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
@@ -90,31 +104,41 @@ impl<'a> DataTx<'a> {
     /// }
     /// # Ok(()) }
     /// ```
+    #[cfg(feature = "sqlite")]
     pub async fn with_sqlite<R, F>(&self, f: F) -> Option<rusqlite::Result<R>>
     where
         R: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
     {
         match self.conn {
-            Conn::Postgres(_) => None,
             Conn::Sqlite(calls) => Some(on_sqlite(calls, move |c| f(c)).await),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 
     /// Runs one SQL statement without parameters; returns the rows it touched.
     pub async fn execute(&self, sql: &str) -> Result<u64, BoxError> {
         match self.conn {
+            #[cfg(feature = "postgres")]
             Conn::Postgres(client) => Ok(client.execute(sql, &[]).await?),
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(calls) => {
                 let sql = sql.to_owned();
                 let n = on_sqlite(calls, move |c| c.execute(&sql, [])).await?;
                 Ok(n as u64)
+            }
+            #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+            Conn::None(_) => {
+                let _ = sql;
+                Err("migrator was built without a database backend".into())
             }
         }
     }
 }
 
 /// Runs `f` through `calls` and gives back what it returned.
+#[cfg(feature = "sqlite")]
 async fn on_sqlite<R, F>(calls: &dyn SqliteCalls, f: F) -> R
 where
     R: Send + 'static,

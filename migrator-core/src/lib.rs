@@ -24,7 +24,12 @@
 //! assert!(schema.table(&"fees".into()).is_some());
 //! ```
 
+#[cfg(all(feature = "cli", any(feature = "postgres", feature = "sqlite")))]
 pub mod cli;
+#[cfg(all(feature = "cli", not(any(feature = "postgres", feature = "sqlite"))))]
+compile_error!(
+    "migrator-core's `cli` feature needs a database backend: enable `postgres`, `sqlite` or both"
+);
 mod data_tx;
 /// The revision graph and its planner (the `migrator-graph` crate, shared
 /// with the macros).
@@ -33,6 +38,8 @@ pub mod ident;
 pub mod ops;
 pub mod registry;
 pub mod render;
+// The runner needs a backend: the `postgres` or `sqlite` feature.
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub mod run;
 pub mod schema;
 pub mod types;

@@ -386,13 +386,27 @@ column_type_of! {
     bool => ColumnType::Boolean,
     String => ColumnType::Text,
     Vec<u8> => ColumnType::Bytea,
+    std::net::IpAddr => ColumnType::Inet,
+}
+
+// The mappings of other crates' types, each behind the feature named after
+// its crate.
+#[cfg(feature = "chrono")]
+column_type_of! {
     chrono::NaiveDate => ColumnType::Date,
     chrono::NaiveTime => ColumnType::Time,
     chrono::NaiveDateTime => ColumnType::Timestamp,
     chrono::DateTime<chrono::Utc> => ColumnType::TimestampTz,
+}
+
+#[cfg(feature = "uuid")]
+column_type_of! {
     uuid::Uuid => ColumnType::Uuid,
+}
+
+#[cfg(feature = "serde_json")]
+column_type_of! {
     serde_json::Value => ColumnType::Jsonb,
-    std::net::IpAddr => ColumnType::Inet,
 }
 
 #[cfg(test)]

@@ -64,16 +64,4 @@ impl RunConfig {
     pub fn read_lock_timeout(&self) -> Duration {
         self.lock_timeout.unwrap_or(Duration::from_secs(5))
     }
-
-    /// `SET` statements for the timeouts of a run's work session.
-    pub(crate) fn timeouts(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(t) = self.lock_timeout {
-            out.push(format!("SET lock_timeout = {}", t.as_millis().max(1)));
-        }
-        if let Some(t) = self.statement_timeout {
-            out.push(format!("SET statement_timeout = {}", t.as_millis().max(1)));
-        }
-        out
-    }
 }

@@ -23,6 +23,7 @@ pub enum Database {
     Url(String),
     /// A deadpool-postgres pool; the runner takes two connections from it
     /// (one holds the lock, one does the work) and gives them back.
+    #[cfg(feature = "postgres")]
     Pool(deadpool_postgres::Pool),
 }
 
@@ -36,6 +37,22 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// Its name, for messages: `PostgreSQL`, `SQLite`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Postgres => "PostgreSQL",
+            Engine::Sqlite => "SQLite",
+        }
+    }
+
+    /// The cargo feature of migrator-core that builds its backend.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgres",
+            Engine::Sqlite => "sqlite",
+        }
+    }
+
     /// The SQL dialect of the engine.
     pub fn dialect(self) -> &'static dyn crate::render::Dialect {
         match self {
@@ -57,6 +74,7 @@ impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Database::Url(url) => write!(f, "Database::Url({})", redact(url)),
+            #[cfg(feature = "postgres")]
             Database::Pool(_) => f.write_str("Database::Pool(..)"),
         }
     }
@@ -74,6 +92,7 @@ impl From<String> for Database {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl From<deadpool_postgres::Pool> for Database {
     fn from(pool: deadpool_postgres::Pool) -> Self {
         Database::Pool(pool)
@@ -85,6 +104,7 @@ impl Database {
     pub fn describe(&self) -> String {
         match self {
             Database::Url(url) => redact(url),
+            #[cfg(feature = "postgres")]
             Database::Pool(_) => "the application's connection pool".to_owned(),
         }
     }
@@ -99,12 +119,14 @@ impl Database {
 }
 
 /// The connection strings migrator reads, for messages.
+#[cfg(feature = "postgres")]
 const FORMS: &str = "`postgres://host/db`, `postgresql://…` or a `key=value` string such as `host=db dbname=app` for PostgreSQL; `sqlite://path/app.db` (relative), `sqlite:///abs/path/app.db` or `sqlite::memory:` for SQLite";
 
 /// What is wrong with `conn` when it names no engine migrator speaks
 /// (`mysql://…`, a bare `app.db`), with the forms that exist; `None` for a
 /// string whose engine is known (a malformed `key=value` string is left to
 /// the PostgreSQL parser).
+#[cfg(feature = "postgres")]
 pub(crate) fn unknown_form(conn: &str) -> Option<String> {
     let conn = conn.trim();
     if conn.is_empty() || is_sqlite_url(conn) {

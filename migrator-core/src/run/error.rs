@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::database::Engine;
 use crate::graph::GraphError;
 use crate::registry::{DowngradeError, RegistryError};
 use crate::render::RenderError;
@@ -69,6 +70,14 @@ fn state_at(rows: &[String]) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RunError {
+    /// The database's engine has no backend in this build: its cargo
+    /// feature (`postgres`, `sqlite`) is off.
+    #[error(
+        "this program was built without migrator's `{feature}` feature, so it cannot work on {name} databases: enable it (migrator-core = {{ features = [\"{feature}\"] }} in Cargo.toml) and build again",
+        feature = .0.feature(),
+        name = .0.name()
+    )]
+    NotBuilt(Engine),
     /// The registered revisions do not form a graph.
     #[error(transparent)]
     Registry(#[from] RegistryError),

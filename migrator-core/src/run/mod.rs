@@ -45,8 +45,8 @@ mod verify;
 
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
 pub use backend::postgres::connect::connect;
-pub(crate) use backend::postgres::conninfo::decoded_password;
 #[doc(hidden)]
 pub use checksum::legacy_fnv;
 pub use config::RunConfig;
@@ -62,6 +62,20 @@ pub use crate::graph::Direction;
 use backend::Session;
 
 use crate::graph::{Plan, Step, Target};
+
+/// The password a PostgreSQL connection string holds, percent-decoded, for
+/// the CLI to mask wherever it could be echoed; `None` when it holds none
+/// (or this build has no PostgreSQL backend to read one).
+#[cfg(feature = "cli")]
+pub(crate) fn decoded_password(conn: &str) -> Option<String> {
+    #[cfg(feature = "postgres")]
+    return backend::postgres::conninfo::decoded_password(conn);
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = conn;
+        None
+    }
+}
 
 /// Makes sure the database `db` names exists, for a command about to run
 /// on it: when it does not and `create` is set, creates it (PostgreSQL: from
@@ -259,4 +273,30 @@ fn changed(
             })
         })
         .collect()
+}
+
+/// A build without the SQLite backend (CI runs these in its PostgreSQL-only
+/// build): an SQLite URL is refused by the feature's name.
+#[cfg(all(test, not(feature = "sqlite")))]
+mod without_sqlite {
+    use super::{Migrations, RunConfig, Runner};
+    use crate::registry::Registered;
+
+    #[test]
+    fn an_sqlite_url_names_the_feature_to_enable() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let m = Migrations::new(Vec::<Registered>::new()).unwrap();
+        let runner = Runner::new(&m, RunConfig::default());
+        let err = rt
+            .block_on(runner.current(&"sqlite::memory:".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("this program was built without migrator's `sqlite` feature, so it cannot work on SQLite databases: enable it"),
+            "{err}"
+        );
+    }
 }

@@ -2,7 +2,9 @@
 //! PostgreSQL and for SQLite. Nothing above this module knows which one it
 //! talks to.
 
+#[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+#[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 
 use std::time::{Duration, Instant};
@@ -65,18 +67,24 @@ impl Waiting {
 
 /// Runs `$body` with `$S` standing for the [`Session`] type of `$engine`:
 /// the one place above the backends where an engine is mapped to its
-/// implementation.
+/// implementation. `$body` gives a `Result<_, RunError>`; an engine whose
+/// backend this build leaves out (its cargo feature is off) gives
+/// [`RunError::NotBuilt`] instead.
 macro_rules! on_engine {
     ($engine:expr, $S:ident => $body:expr) => {
         match $engine {
+            #[cfg(feature = "postgres")]
             $crate::run::Engine::Postgres => {
                 type $S = $crate::run::backend::postgres::PgSession;
                 $body
             }
+            #[cfg(feature = "sqlite")]
             $crate::run::Engine::Sqlite => {
                 type $S = $crate::run::backend::sqlite::SqliteSession;
                 $body
             }
+            #[allow(unreachable_patterns)]
+            engine => Err($crate::run::RunError::NotBuilt(engine)),
         }
     };
 }

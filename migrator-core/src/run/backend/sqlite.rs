@@ -359,10 +359,11 @@ fn connect_error(db: &Database, message: String) -> RunError {
 }
 
 fn location_of(db: &Database) -> Result<Location, RunError> {
-    let Database::Url(url) = db else {
-        unreachable!("a pool is always PostgreSQL");
-    };
-    Location::parse(url).map_err(|m| connect_error(db, m))
+    match db {
+        Database::Url(url) => Location::parse(url).map_err(|m| connect_error(db, m)),
+        #[cfg(feature = "postgres")]
+        Database::Pool(_) => unreachable!("a pool is always PostgreSQL"),
+    }
 }
 
 impl SqliteSession {

@@ -6,15 +6,20 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "tls")]
 use rustls::CertificateError;
 use tokio::task::JoinHandle;
-use tokio_postgres::config::{Host, SslMode as PgSslMode};
+#[cfg(feature = "tls")]
+use tokio_postgres::config::Host;
+use tokio_postgres::config::SslMode as PgSslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
+#[cfg(feature = "tls")]
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::conninfo::{SslMode, split};
-use super::tls::{client_config, resolve};
+use super::conninfo::{SslMode, resolve, split};
+#[cfg(feature = "tls")]
+use super::tls::client_config;
 use crate::run::error::RunError;
 use crate::run::redact::redact;
 
@@ -26,6 +31,7 @@ pub(super) enum ConnectError {
     Config(String),
     #[error("unknown sslmode {0:?}: use disable, allow, prefer, require, verify-ca or verify-full")]
     UnknownMode(String),
+    #[cfg(feature = "tls")]
     #[error("sslsni must be 0 or 1, not {0:?}")]
     Sni(String),
     #[error(
@@ -46,14 +52,24 @@ pub(super) enum ConnectError {
         mode: &'static str,
         default: Option<PathBuf>,
     },
+    #[cfg(feature = "tls")]
     #[error("cannot read the root certificate file {} (sslrootcert): {message}", .path.display())]
     RootCertUnreadable { path: PathBuf, message: String },
+    #[cfg(feature = "tls")]
     #[error("the root certificate file {} (sslrootcert) holds no PEM certificate (-----BEGIN CERTIFICATE-----)", .path.display())]
     RootCertEmpty { path: PathBuf },
+    #[cfg(feature = "tls")]
     #[error("the root certificate file {} (sslrootcert) holds a certificate rustls cannot use as a trust anchor: {message}", .path.display())]
     RootCertInvalid { path: PathBuf, message: String },
+    #[cfg(feature = "tls")]
     #[error("setting up TLS: {0}")]
     Tls(String),
+    /// TLS was asked for and this build has none.
+    #[cfg(not(feature = "tls"))]
+    #[error(
+        "sslmode={0} needs TLS, and this program was built without migrator's `tls` feature: enable it (migrator-core = {{ features = [\"tls\"] }} in Cargo.toml), or use sslmode=disable or prefer"
+    )]
+    TlsNotBuilt(&'static str),
     /// Connecting failed.
     #[error("{}{}", chain(.error), .hint.as_ref().map(|h| format!("\n  HINT: {h}")).unwrap_or_default())]
     Server {
@@ -99,7 +115,9 @@ pub(super) struct Endpoint {
     /// tokio-postgres's settings (without the TLS ones it does not know).
     pub(super) config: Config,
     mode: SslMode,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     root: Option<PathBuf>,
+    #[cfg(feature = "tls")]
     tls: Option<MakeRustlsConnect>,
 }
 
@@ -130,6 +148,15 @@ impl Endpoint {
             ConnectError::Config(redact(text))
         })?;
         let (mode, root, check) = resolve(&split, home, config.get_ssl_mode())?;
+        // Without TLS in the build, as libpq built without SSL: `prefer` and
+        // `allow` connect in the clear, the modes that need TLS are refused.
+        #[cfg(not(feature = "tls"))]
+        if !matches!(mode, SslMode::Disable | SslMode::Allow | SslMode::Prefer) {
+            return Err(ConnectError::TlsNotBuilt(mode.as_str()));
+        }
+        #[cfg(not(feature = "tls"))]
+        let _ = check;
+        #[cfg(feature = "tls")]
         let tls = if mode == SslMode::Disable {
             None
         } else {
@@ -148,12 +175,21 @@ impl Endpoint {
             config,
             mode,
             root,
+            #[cfg(feature = "tls")]
             tls,
         })
     }
 
     /// Connects, as `sslmode` says, and drives the connection on a task of
     /// its own, which ends when the client is dropped.
+    #[cfg(not(feature = "tls"))]
+    pub(super) async fn connect(&self) -> Result<(Client, JoinHandle<()>), ConnectError> {
+        self.plain().await
+    }
+
+    /// Connects, as `sslmode` says, and drives the connection on a task of
+    /// its own, which ends when the client is dropped.
+    #[cfg(feature = "tls")]
     pub(super) async fn connect(&self) -> Result<(Client, JoinHandle<()>), ConnectError> {
         let plain = || self.plain();
         match (self.mode, &self.tls) {
@@ -190,6 +226,7 @@ impl Endpoint {
         Ok((client, tokio::spawn(drive(connection))))
     }
 
+    #[cfg(feature = "tls")]
     async fn secure(
         &self,
         tls: &MakeRustlsConnect,
@@ -207,6 +244,7 @@ impl Endpoint {
     }
 
     /// What to do about a failed TLS connection.
+    #[cfg(feature = "tls")]
     fn hint(&self, error: &tokio_postgres::Error) -> Option<String> {
         let mode = self.mode.as_str();
         let root = self.root.as_ref().map_or_else(
@@ -252,6 +290,7 @@ where
 }
 
 /// The rustls error behind a failed handshake, if that is what it was.
+#[cfg(feature = "tls")]
 fn rustls_error(error: &tokio_postgres::Error) -> Option<&rustls::Error> {
     let mut source = std::error::Error::source(error);
     while let Some(s) = source {
@@ -354,6 +393,33 @@ fn hosts_of(config: &Config) -> String {
 mod tests {
     use super::*;
 
+    /// Built without TLS, as libpq built without SSL: the modes that need
+    /// TLS are refused with the feature to enable; `prefer` (the default)
+    /// connects in the clear. (CI runs this in its PostgreSQL-only build.)
+    #[cfg(not(feature = "tls"))]
+    #[test]
+    fn without_tls_the_modes_that_need_it_are_refused_by_name() {
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let conn = format!("postgres://app@db/app?sslmode={mode}&sslrootcert=/nonexistent");
+            let err = match Endpoint::parse_with_home(&conn, None) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("sslmode={mode} was accepted without TLS"),
+            };
+            assert!(
+                err.contains("built without migrator's `tls` feature"),
+                "{err}"
+            );
+        }
+        let err = Endpoint::parse_with_home("postgres://app@db/app?sslmode=require", None)
+            .err()
+            .expect("require needs TLS")
+            .to_string();
+        assert!(err.starts_with("sslmode=require needs TLS, and this program was built without migrator's `tls` feature"), "{err}");
+        let plain =
+            Endpoint::parse_with_home("postgres://app@db/app", None).expect("prefer is plain");
+        assert_eq!(plain.mode, SslMode::Prefer);
+    }
+
     #[test]
     fn unknown_schemes_and_bare_paths_name_the_forms_that_exist() {
         let err = Endpoint::parse_with_home("mysql://app:hunter22@db/app", None)
@@ -381,6 +447,7 @@ mod tests {
         assert_eq!(err.matches("invalid connection string").count(), 1, "{err}");
     }
 
+    #[cfg(feature = "tls")]
     #[test]
     fn tokio_postgres_gets_a_string_it_accepts() {
         let endpoint = Endpoint::parse_with_home(

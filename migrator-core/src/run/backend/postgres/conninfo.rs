@@ -8,6 +8,10 @@
 
 use percent_encoding::percent_decode_str;
 
+use std::path::{Path, PathBuf};
+
+use tokio_postgres::config::SslMode as PgSslMode;
+
 use super::connect::ConnectError;
 
 /// libpq's `sslmode`.
@@ -118,6 +122,7 @@ pub(super) fn split(conn: &str) -> Split {
 /// The password of a connection string (URL or `key=value`) as
 /// tokio-postgres reads it (percent-decoded in a URL), if it has one; `None`
 /// also for a string it cannot read.
+#[cfg(feature = "cli")]
 pub(crate) fn decoded_password(conn: &str) -> Option<String> {
     // tokio-postgres refuses libpq's TLS parameters: read the rest.
     let config = split(conn).rest.parse::<tokio_postgres::Config>().ok()?;
@@ -249,6 +254,59 @@ fn split_key_values(text: &str, out: &mut Split) {
     }
     rest.push_str(&text[done..]);
     out.rest = rest.trim().to_owned();
+}
+
+/// How the server's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Check {
+    Nothing,
+    Chain,
+    ChainAndHost,
+}
+
+/// Mode, root certificate and check of a split string.
+pub(super) fn resolve(
+    split: &Split,
+    home: Option<&Path>,
+    tokio_mode: PgSslMode,
+) -> Result<(SslMode, Option<PathBuf>, Check), ConnectError> {
+    if !split.unsupported.is_empty() {
+        return Err(ConnectError::Unsupported(split.unsupported.clone()));
+    }
+    let mode = match &split.sslmode {
+        Some(m) => SslMode::parse(m)?,
+        // A sslmode this reader missed but tokio-postgres saw: honour it,
+        // never downgrade.
+        None if tokio_mode == PgSslMode::Require => SslMode::Require,
+        None if tokio_mode == PgSslMode::Disable => SslMode::Disable,
+        None => SslMode::Prefer,
+    };
+    if mode == SslMode::Disable {
+        return Ok((mode, None, Check::Nothing));
+    }
+    let root = match split.sslrootcert.as_deref() {
+        Some("system") => return Err(ConnectError::SystemRoots),
+        Some(path) => Some(PathBuf::from(path)),
+        None => {
+            let default = home.map(|h| h.join(".postgresql").join("root.crt"));
+            match default {
+                Some(path) if path.exists() => Some(path),
+                default if mode.verifies() => {
+                    return Err(ConnectError::NoRootCert {
+                        mode: mode.as_str(),
+                        default,
+                    });
+                }
+                _ => None,
+            }
+        }
+    };
+    let check = match (mode, &root) {
+        (SslMode::VerifyFull, _) => Check::ChainAndHost,
+        (_, Some(_)) => Check::Chain,
+        (_, None) => Check::Nothing,
+    };
+    Ok((mode, root, check))
 }
 
 #[cfg(test)]

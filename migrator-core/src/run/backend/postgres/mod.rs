@@ -5,6 +5,7 @@
 
 pub(in crate::run) mod connect;
 pub(in crate::run) mod conninfo;
+#[cfg(feature = "tls")]
 mod tls;
 
 use std::ops::{Deref, DerefMut};
@@ -365,7 +366,7 @@ impl Session for PgSession {
             (Ok(lock), Ok(conn)) => Ok(PgSession {
                 conn: Some(conn),
                 lock: Some(lock),
-                timeouts_set: !config.timeouts().is_empty(),
+                timeouts_set: !timeouts(config).is_empty(),
                 in_transaction: false,
                 pending_begin: false,
                 lock_wait: config.lock_wait,
@@ -379,7 +380,7 @@ impl Session for PgSession {
     }
 
     fn setup_sql(config: &RunConfig) -> Vec<String> {
-        config.timeouts()
+        timeouts(config)
     }
 
     fn read_setup_sql(config: &RunConfig) -> Vec<String> {
@@ -843,6 +844,18 @@ impl RunError {
             message: DbMessage::of(e),
         }
     }
+}
+
+/// `SET` statements for the timeouts of a run's work session.
+fn timeouts(config: &RunConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = config.lock_timeout {
+        out.push(format!("SET lock_timeout = {}", t.as_millis().max(1)));
+    }
+    if let Some(t) = config.statement_timeout {
+        out.push(format!("SET statement_timeout = {}", t.as_millis().max(1)));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -20,71 +20,16 @@
 //! The parameters come out of the connection string by
 //! [`split`](super::conninfo::split).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
+use super::connect::ConnectError;
+use super::conninfo::Check;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use tokio_postgres::config::SslMode as PgSslMode;
-
-use super::connect::ConnectError;
-use super::conninfo::{Split, SslMode};
-
-/// How the server's certificate is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Check {
-    Nothing,
-    Chain,
-    ChainAndHost,
-}
-
-/// Mode, root certificate and check of a split string.
-pub(super) fn resolve(
-    split: &Split,
-    home: Option<&Path>,
-    tokio_mode: PgSslMode,
-) -> Result<(SslMode, Option<PathBuf>, Check), ConnectError> {
-    if !split.unsupported.is_empty() {
-        return Err(ConnectError::Unsupported(split.unsupported.clone()));
-    }
-    let mode = match &split.sslmode {
-        Some(m) => SslMode::parse(m)?,
-        // A sslmode this reader missed but tokio-postgres saw: honour it,
-        // never downgrade.
-        None if tokio_mode == PgSslMode::Require => SslMode::Require,
-        None if tokio_mode == PgSslMode::Disable => SslMode::Disable,
-        None => SslMode::Prefer,
-    };
-    if mode == SslMode::Disable {
-        return Ok((mode, None, Check::Nothing));
-    }
-    let root = match split.sslrootcert.as_deref() {
-        Some("system") => return Err(ConnectError::SystemRoots),
-        Some(path) => Some(PathBuf::from(path)),
-        None => {
-            let default = home.map(|h| h.join(".postgresql").join("root.crt"));
-            match default {
-                Some(path) if path.exists() => Some(path),
-                default if mode.verifies() => {
-                    return Err(ConnectError::NoRootCert {
-                        mode: mode.as_str(),
-                        default,
-                    });
-                }
-                _ => None,
-            }
-        }
-    };
-    let check = match (mode, &root) {
-        (SslMode::VerifyFull, _) => Check::ChainAndHost,
-        (_, Some(_)) => Check::Chain,
-        (_, None) => Check::Nothing,
-    };
-    Ok((mode, root, check))
-}
 
 fn load_roots(path: &Path) -> Result<RootCertStore, ConnectError> {
     let bytes = std::fs::read(path).map_err(|e| ConnectError::RootCertUnreadable {
@@ -195,10 +140,12 @@ pub(super) fn client_config(
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use tokio_postgres::Config;
 
     use super::super::connect::Endpoint;
-    use super::super::conninfo::split;
+    use super::super::conninfo::{SslMode, resolve, split};
     use super::*;
 
     fn mode_of(
