@@ -9,6 +9,7 @@ use crate::ident::QualifiedName;
 /// (`ColumnType::numeric(10, 2)`, `ColumnType::array(ColumnType::Text)`,
 /// `ColumnType::enumeration("fee_status")`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ColumnType {
     /// `smallint` (2 bytes).
     SmallInt,

@@ -83,6 +83,9 @@ fn expected_affinity(ty: &ColumnType) -> Option<&'static str> {
         ColumnType::Real | ColumnType::Double => "REAL",
         ColumnType::Bytea => "BLOB",
         ColumnType::Array(_) | ColumnType::Custom(_) => return None,
+        other => panic!(
+            "the SQLite catalog comparison does not know {other:?} yet: teach tests/src/sqlite_catalog.rs"
+        ),
     })
 }
 
@@ -102,6 +105,9 @@ fn constraint_word(constraint: &Constraint) -> &'static str {
         Constraint::Unique(_) => "UNIQUE",
         Constraint::Check(_) => "CHECK",
         Constraint::ForeignKey(_) => "FOREIGN",
+        other => panic!(
+            "the SQLite catalog comparison does not know {other:?} yet: teach tests/src/sqlite_catalog.rs"
+        ),
     }
 }
 

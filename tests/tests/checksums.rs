@@ -156,13 +156,7 @@ async fn an_edited_revision_is_caught_with_old_checksums(t: TestTarget) {
 
     // Accepting the change runs; the rows that match become v2, the
     // changed one keeps its old checksum, so it is still reported.
-    let accepting = Runner::new(
-        &edited,
-        RunConfig {
-            accept_changed: true,
-            ..RunConfig::default()
-        },
-    );
+    let accepting = Runner::new(&edited, RunConfig::default().with_accept_changed(true));
     accepting.downgrade(&db, "b2").await.unwrap();
     let rows = t
         .query("SELECT revision, checksum FROM migrator_history WHERE direction = 'up' ORDER BY id")

@@ -218,13 +218,7 @@ async fn a_changed_revision_is_reported_not_rerun(t: TestTarget) {
     assert_eq!(changed.len(), 1);
     assert_eq!(changed[0].revision, "b2");
     // Accepted, the upgrade goes on from where the database is.
-    let accepting = Runner::new(
-        &after,
-        RunConfig {
-            accept_changed: true,
-            ..RunConfig::default()
-        },
-    );
+    let accepting = Runner::new(&after, RunConfig::default().with_accept_changed(true));
     let report = accepting.upgrade(&db, "head").await.unwrap();
     assert_eq!(report.steps.len(), 1);
 }
@@ -451,10 +445,7 @@ async fn on_sqlite_in_wal_mode_eight_runners_apply_each_revision_once() {
 
 async fn single_transaction_mode_is_all_or_nothing(t: TestTarget) {
     let db = t.database();
-    let single = RunConfig {
-        single_transaction: true,
-        ..RunConfig::default()
-    };
+    let single = RunConfig::default().with_single_transaction(true);
     let failing = Migrations::new(vec![
         rev("a1", &[], up_users, Downgrade::Written(down_users)),
         rev("f2", &["a1"], up_failing, Downgrade::Derived),
@@ -498,10 +489,8 @@ async fn a_statement_over_statement_timeout_is_stopped_and_rolled_back(t: TestTa
         rev("s2", &["a1"], up_slow_query, Downgrade::Derived),
     ])
     .unwrap();
-    let config = RunConfig {
-        statement_timeout: Some(std::time::Duration::from_millis(300)),
-        ..RunConfig::default()
-    };
+    let config =
+        RunConfig::default().with_statement_timeout(Some(std::time::Duration::from_millis(300)));
     let err = Runner::new(&m, config)
         .upgrade(&db, "head")
         .await
@@ -606,10 +595,7 @@ async fn on_sqlite_an_idle_application_connection_does_not_block_a_run() {
     let m = chain();
     let runner = Runner::new(
         &m,
-        RunConfig {
-            lock_wait: Some(std::time::Duration::from_secs(10)),
-            ..RunConfig::default()
-        },
+        RunConfig::default().with_lock_wait(Some(std::time::Duration::from_secs(10))),
     );
     runner.upgrade(&t.database(), "head").await.unwrap();
     t.assert_at(&m, &["c3"]).await;

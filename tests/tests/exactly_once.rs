@@ -195,10 +195,7 @@ async fn on_sqlite_one_file_reached_by_two_paths_has_one_lock() {
         }
     });
     wait_for(&ENTERED_LINKED).await;
-    let config = RunConfig {
-        lock_wait: Some(Duration::from_millis(300)),
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default().with_lock_wait(Some(Duration::from_millis(300)));
     let second = Runner::new(m, config)
         .upgrade(
             &Database::Url(format!("sqlite://{}", link.display())),

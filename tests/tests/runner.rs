@@ -156,11 +156,9 @@ async fn a_lock_timeout_is_retried_with_backoff() {
     let m = chain();
     let runner = Runner::new(
         &m,
-        RunConfig {
-            lock_timeout: Some(Duration::from_millis(100)),
-            lock_retries: 5,
-            ..RunConfig::default()
-        },
+        RunConfig::default()
+            .with_lock_timeout(Some(Duration::from_millis(100)))
+            .with_lock_retries(5),
     );
     runner.upgrade(&url, "b2").await.unwrap();
     // Another session holds users in ACCESS EXCLUSIVE mode for 700 ms.
@@ -185,11 +183,9 @@ async fn a_lock_timeout_is_retried_with_backoff() {
     // With no retries left, the error says what PostgreSQL said.
     let strict = Runner::new(
         &m,
-        RunConfig {
-            lock_timeout: Some(Duration::from_millis(50)),
-            lock_retries: 1,
-            ..RunConfig::default()
-        },
+        RunConfig::default()
+            .with_lock_timeout(Some(Duration::from_millis(50)))
+            .with_lock_retries(1),
     );
     let blocker = db.connect().await;
     blocker
@@ -210,10 +206,7 @@ async fn a_second_runner_gives_up_after_lock_wait_unless_there_is_nothing_to_do(
     let db = TestDb::new().await;
     let url: Database = db.url().into();
     let m = chain();
-    let config = RunConfig {
-        lock_wait: Some(Duration::from_millis(300)),
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default().with_lock_wait(Some(Duration::from_millis(300)));
     let holder = db.connect().await;
     holder
         .query_one("SELECT pg_advisory_lock($1)", &[&config.lock_key()])
@@ -328,10 +321,7 @@ fn up_many_tables(op: &mut Ops) {
 async fn single_transaction_mode_knows_its_limits() {
     let db = TestDb::new().await;
     let url: Database = db.url().into();
-    let single = RunConfig {
-        single_transaction: true,
-        ..RunConfig::default()
-    };
+    let single = RunConfig::default().with_single_transaction(true);
     // It refuses a revision that cannot run in a transaction, before running anything.
     let concurrent = Migrations::new(vec![
         rev("a1", &[], up_users, Downgrade::Written(down_users)),

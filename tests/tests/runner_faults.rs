@@ -211,10 +211,7 @@ async fn reading_the_version_table_behind_a_lock_gives_up_after_lock_timeout() {
         .batch_execute("BEGIN; LOCK TABLE migrator_version IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
-    let config = RunConfig {
-        lock_timeout: Some(Duration::from_millis(500)),
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default().with_lock_timeout(Some(Duration::from_millis(500)));
     let runner = Runner::new(&m, config);
     for verb in ["current", "upgrade"] {
         let started = Instant::now();
@@ -258,11 +255,15 @@ async fn an_empty_search_path_is_said_not_taken_for_base() {
     assert!(matches!(err, RunError::NoSchema { .. }), "{err:?}");
     assert!(err.to_string().contains("search_path"), "{err}");
     // With the schema named, it is found.
-    let config = RunConfig {
-        version_table: migrator_core::ident::QualifiedName::new("public", "migrator_version"),
-        history_table: migrator_core::ident::QualifiedName::new("public", "migrator_history"),
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default()
+        .with_version_table(migrator_core::ident::QualifiedName::new(
+            "public",
+            "migrator_version",
+        ))
+        .with_history_table(migrator_core::ident::QualifiedName::new(
+            "public",
+            "migrator_history",
+        ));
     assert_eq!(Runner::new(&m, config).current(&db).await.unwrap(), ["a1"]);
 }
 
@@ -374,10 +375,7 @@ async fn an_index_build_still_running_from_a_killed_run_is_waited_for_not_droppe
     }
     assert!(seen, "the concurrent build never showed up");
 
-    let impatient = RunConfig {
-        lock_wait: Some(Duration::from_millis(600)),
-        ..RunConfig::default()
-    };
+    let impatient = RunConfig::default().with_lock_wait(Some(Duration::from_millis(600)));
     let err = Runner::new(&m, impatient)
         .upgrade(&db, "head")
         .await
@@ -483,10 +481,7 @@ async fn a_new_enum_value_used_in_its_own_revision_is_refused_on_postgres(t: Tes
                 .unwrap();
             t.assert_at(&split, &["e3"]).await;
             // One transaction for both is refused the same way.
-            let single = RunConfig {
-                single_transaction: true,
-                ..RunConfig::default()
-            };
+            let single = RunConfig::default().with_single_transaction(true);
             let err = Runner::new(&split, single)
                 .sql(
                     migrator_core::run::Engine::Postgres,
@@ -519,11 +514,9 @@ async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
     ] {
         holder.batch_execute(sql).await.unwrap();
     }
-    let config = RunConfig {
-        lock_timeout: Some(Duration::from_millis(200)),
-        lock_retries: 1,
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default()
+        .with_lock_timeout(Some(Duration::from_millis(200)))
+        .with_lock_retries(1);
     let err = Runner::new(&m, config)
         .upgrade(&db, "head")
         .await
@@ -570,10 +563,7 @@ async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
 async fn on_sqlite_a_huge_lock_timeout_from_an_application_is_clamped_not_a_panic() {
     let file = SqliteFile::new();
     let m = notes();
-    let config = RunConfig {
-        lock_timeout: Some(Duration::from_secs(3_000_000_000)),
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default().with_lock_timeout(Some(Duration::from_secs(3_000_000_000)));
     let db = Database::Url(file.url());
     Runner::new(&m, config).upgrade(&db, "head").await.unwrap();
     assert_eq!(

@@ -184,10 +184,7 @@ async fn failure<T>(run: impl Future<Output = Result<T, RunError>>) -> RunError 
 #[tokio::test]
 async fn no_error_path_prints_the_password() {
     let migrations = Migrations::new(vec![&REVISION]).expect("a valid graph");
-    let config = RunConfig {
-        lock_wait: Some(Duration::from_secs(1)),
-        ..RunConfig::default()
-    };
+    let config = RunConfig::default().with_lock_wait(Some(Duration::from_secs(1)));
     let runner = Runner::new(&migrations, config);
     for case in CASES {
         let db = Database::Url(case.url.to_owned());

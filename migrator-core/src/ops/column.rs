@@ -7,6 +7,7 @@ use crate::types::{ColumnType, ColumnTypeOf, DefaultValue, Identity, Literal};
 /// Columns are `NOT NULL` unless made nullable, by `Option<T>` in
 /// `column::<Option<T>>` or by [`ColumnOptions::nullable`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ColumnDef {
     /// The column's name.
     pub name: String,

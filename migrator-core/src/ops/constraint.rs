@@ -33,6 +33,7 @@ impl RefAction {
 
 /// A table constraint.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Constraint {
     /// `PRIMARY KEY (…)`.
     PrimaryKey(PrimaryKey),
@@ -118,6 +119,7 @@ variant_mut!(
 
 /// A primary key. Default name: `<table>_pkey`, as PostgreSQL names it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PrimaryKey {
     /// The constraint's name.
     pub name: String,
@@ -143,6 +145,7 @@ impl PrimaryKey {
 
 /// A unique constraint. Default name: `<table>_<columns>_key`, as PostgreSQL names it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Unique {
     /// The constraint's name.
     pub name: String,
@@ -168,6 +171,7 @@ impl Unique {
 
 /// A check constraint; its expression is SQL written by the author.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Check {
     /// The constraint's name (always given by the author).
     pub name: String,
@@ -187,6 +191,7 @@ impl Check {
 
 /// A foreign key. Default name: `<table>_<columns>_fkey`, as PostgreSQL names it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ForeignKey {
     /// The constraint's name.
     pub name: String,

@@ -7,6 +7,7 @@ pub use crate::data_tx::{BoxError, DataFn, DataFuture, DataTx};
 
 /// A named Rust data step and its optional reverse.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct DataStep {
     /// What the step does, shown in logs, `--sql` output and errors.
     pub name: String,

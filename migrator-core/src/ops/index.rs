@@ -33,6 +33,7 @@ impl IndexMethod {
 
 /// An index. Its default name is `ix_<table>_<columns>`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct IndexDef {
     /// The index's name; it lives in its table's schema.
     pub name: String,

@@ -28,6 +28,7 @@ use crate::types::{ColumnType, DefaultValue};
 
 /// One schema or data operation.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Op {
     /// `CREATE SCHEMA`.
     CreateSchema(CreateSchema),
@@ -121,6 +122,7 @@ impl Op {
 
 /// `CREATE SCHEMA name`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateSchema {
     /// The schema's name.
     pub name: String,
@@ -138,6 +140,7 @@ impl CreateSchema {
 
 /// `DROP SCHEMA name` (it must be empty).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DropSchema {
     /// The schema's name.
     pub name: String,
@@ -145,6 +148,7 @@ pub struct DropSchema {
 
 /// `CREATE TABLE`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateTable {
     /// The table to create.
     pub table: TableDef,
@@ -162,6 +166,7 @@ impl CreateTable {
 
 /// `DROP TABLE name`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DropTable {
     /// The table to drop.
     pub name: QualifiedName,
@@ -169,6 +174,7 @@ pub struct DropTable {
 
 /// `ALTER TABLE name RENAME TO to` (same schema).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RenameTable {
     /// The table's current name.
     pub name: QualifiedName,
@@ -178,6 +184,7 @@ pub struct RenameTable {
 
 /// `COMMENT ON TABLE`; `None` removes the comment.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SetTableComment {
     /// The table.
     pub table: QualifiedName,
@@ -187,6 +194,7 @@ pub struct SetTableComment {
 
 /// `ALTER TABLE … ADD COLUMN`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AddColumn {
     /// The table.
     pub table: QualifiedName,
@@ -196,6 +204,7 @@ pub struct AddColumn {
 
 /// `ALTER TABLE … DROP COLUMN`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DropColumn {
     /// The table.
     pub table: QualifiedName,
@@ -205,6 +214,7 @@ pub struct DropColumn {
 
 /// `ALTER TABLE … RENAME COLUMN from TO to`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RenameColumn {
     /// The table.
     pub table: QualifiedName,
@@ -216,6 +226,7 @@ pub struct RenameColumn {
 
 /// A change of column type, with an optional `USING` conversion.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TypeChange {
     /// The new type.
     pub ty: ColumnType,
@@ -232,6 +243,7 @@ pub struct TypeChange {
 /// assert_eq!(Using::from("amount * 100"), Using::Sql("amount * 100".into()));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Using {
     /// An explicit cast of the column itself to the new type: `USING
     /// "col"::type` on PostgreSQL, the value copied as it is on SQLite
@@ -257,6 +269,7 @@ impl From<String> for Using {
 /// `ALTER TABLE … ALTER COLUMN`: any of type, nullability, default and comment.
 /// Fields left `None` are unchanged.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AlterColumn {
     /// The table.
     pub table: QualifiedName,
@@ -328,6 +341,7 @@ impl AlterColumn {
 
 /// `CREATE INDEX`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateIndex {
     /// The index to create.
     pub index: IndexDef,
@@ -387,6 +401,7 @@ impl CreateIndex {
 
 /// `DROP INDEX`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DropIndex {
     /// The index (in its table's schema).
     pub name: QualifiedName,
@@ -404,6 +419,7 @@ impl DropIndex {
 
 /// `ALTER TABLE … ADD CONSTRAINT`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AddConstraint {
     /// The table.
     pub table: QualifiedName,
@@ -413,6 +429,7 @@ pub struct AddConstraint {
 
 /// `ALTER TABLE … DROP CONSTRAINT`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DropConstraint {
     /// The table.
     pub table: QualifiedName,
@@ -422,6 +439,7 @@ pub struct DropConstraint {
 
 /// `ALTER TABLE … VALIDATE CONSTRAINT`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ValidateConstraint {
     /// The table.
     pub table: QualifiedName,
@@ -431,6 +449,7 @@ pub struct ValidateConstraint {
 
 /// `CREATE TYPE name AS ENUM (values)`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateEnum {
     /// The type's name.
     pub name: QualifiedName,
@@ -449,6 +468,7 @@ pub enum EnumPosition {
 
 /// `ALTER TYPE name ADD VALUE`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AddEnumValue {
     /// The enum.
     pub name: QualifiedName,
@@ -482,6 +502,7 @@ impl AddEnumValue {
 
 /// `ALTER TYPE name RENAME VALUE from TO to`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RenameEnumValue {
     /// The enum.
     pub name: QualifiedName,
@@ -493,6 +514,7 @@ pub struct RenameEnumValue {
 
 /// `DROP TYPE name` (an enum no column uses).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct DropEnum {
     /// The enum.
     pub name: QualifiedName,
@@ -501,6 +523,7 @@ pub struct DropEnum {
 /// Raw SQL: opaque to the schema model, for data migrations and what the
 /// builder does not cover.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Execute {
     /// The SQL to run.
     pub sql: String,

@@ -10,6 +10,7 @@ use crate::types::{ColumnType, ColumnTypeOf};
 
 /// A table: its columns in order, its constraints and its comment.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TableDef {
     /// The table's name.
     pub name: QualifiedName,
