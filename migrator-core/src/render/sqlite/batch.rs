@@ -54,7 +54,7 @@ impl CopyExprs {
 }
 
 /// The temporary name the new table is built under (at most 63 bytes).
-pub fn temporary_name(table: &str) -> String {
+pub(crate) fn temporary_name(table: &str) -> String {
     generated_name(&["_migrator_new", table])
 }
 

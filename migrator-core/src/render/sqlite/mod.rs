@@ -5,7 +5,7 @@
 //! ("move and copy", SQLite's documented twelve-step procedure): the table is
 //! created again under a temporary name with its new definition, the rows
 //! are copied, the old table is dropped and the new one renamed in its place,
-//! then its indexes are created again. See [`batch`] for the exact SQL.
+//! then its indexes are created again. `render/sqlite/batch.rs` documents the exact SQL.
 //!
 //! The runner migrates with `PRAGMA foreign_keys = OFF` (it cannot change
 //! inside a transaction), so dropping the old table never cascades to child
@@ -75,7 +75,7 @@
 //! `current_time` become SQLite's `CURRENT_TIMESTAMP`, `CURRENT_DATE`,
 //! `CURRENT_TIME` (UTC text); any other expression is `DEFAULT (expr)`.
 
-pub mod batch;
+pub(crate) mod batch;
 
 use super::{Dialect, Effect, LockLevel, RenderError, Statement, column_list};
 use crate::ident::{QualifiedName, quote_ident};
@@ -203,7 +203,7 @@ pub fn enum_check(column: &str, values: &[String]) -> String {
 
 /// A table's (or index's) name as SQLite SQL: unqualified, or why its schema
 /// cannot be used.
-pub fn table_sql(name: &QualifiedName) -> Result<String, String> {
+pub(crate) fn table_sql(name: &QualifiedName) -> Result<String, String> {
     match name.schema.as_deref() {
         None | Some("public") | Some("main") => Ok(quote_ident(&name.name)),
         Some(schema) => Err(format!(
