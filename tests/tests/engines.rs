@@ -7,7 +7,7 @@
 use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
-use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
+use migrator_core::run::{DataStepError, Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::{
@@ -362,7 +362,7 @@ fn up_failing_step(op: &mut Ops) {
     op.data_step("fails after writing", |tx| {
         Box::pin(async move {
             tx.execute("UPDATE users SET rank = 1").await?;
-            Err("the data step gives up".into())
+            Err(std::io::Error::other("the data step gives up").into())
         })
     });
 }
@@ -390,6 +390,19 @@ async fn a_rust_data_step_runs_in_the_revision_transaction(t: TestTarget) {
         "revision e3: data step \"fails after writing\" failed: the data step gives up\n\
          Nothing of revision e3 was applied; the database is at d2"
     );
+    // The step's own error is kept, as the error's source.
+    let RunError::DataStep {
+        error: DataStepError::Failed(inner),
+        ..
+    } = &err
+    else {
+        panic!("a failing data step is RunError::DataStep: {err:?}");
+    };
+    assert!(
+        inner.downcast_ref::<std::io::Error>().is_some(),
+        "{inner:?}"
+    );
+    assert!(std::error::Error::source(&err).is_some());
     t.assert_at(&m, &["d2"]).await;
     runner.downgrade(&db, "a1").await.unwrap();
     t.assert_at(&m, &["a1"]).await;

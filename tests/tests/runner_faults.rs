@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
-use migrator_core::run::{Database, Migrations, RunConfig, RunError, Runner};
+use migrator_core::run::{DataStepError, Database, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::cli::run_cli;
 use migrator_tests::db::TestDb;
 use migrator_tests::engine::{SqliteFile, TestTarget};
@@ -140,7 +140,7 @@ async fn a_data_step_that_panics_is_rolled_back_and_reported(t: TestTarget) {
     let RunError::DataStep {
         revision,
         step,
-        message,
+        error: DataStepError::Panicked(message),
         at,
     } = &err
     else {
@@ -148,9 +148,12 @@ async fn a_data_step_that_panics_is_rolled_back_and_reported(t: TestTarget) {
     };
     assert_eq!(revision, "p2");
     assert_eq!(step, "panics after writing");
+    assert!(message.starts_with("index out of bounds"), "{message}");
     assert!(
-        message.starts_with("it panicked: index out of bounds"),
-        "{message}"
+        err.to_string().contains(
+            "data step \"panics after writing\" failed: it panicked: index out of bounds"
+        ),
+        "{err}"
     );
     assert_eq!(at, &["p1"]);
     t.assert_at(&m, &["p1"]).await;

@@ -66,6 +66,18 @@ fn state_at(rows: &[String]) -> String {
     }
 }
 
+/// How a Rust data step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataStepError {
+    /// It returned this error (the original, for `downcast_ref`).
+    #[error("{0}")]
+    Failed(crate::ops::BoxError),
+    /// It panicked, with this message.
+    #[error("it panicked: {0}")]
+    Panicked(String),
+}
+
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -225,14 +237,15 @@ pub enum RunError {
         transactional: bool,
     },
     /// A Rust data step failed; the revision was rolled back.
-    #[error("revision {revision}: data step {step:?} failed: {message}\nNothing of revision {revision} was applied; the database is at {}", state_at(.at))]
+    #[error("revision {revision}: data step {step:?} failed: {error}\nNothing of revision {revision} was applied; the database is at {}", state_at(.at))]
     DataStep {
         /// The revision.
         revision: String,
         /// The step's name.
         step: String,
-        /// Its error.
-        message: String,
+        /// What went wrong: the step's own error, kept, or its panic.
+        #[source]
+        error: DataStepError,
         /// The version-table rows the database is left at.
         at: Vec<String>,
     },

@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 
 use super::backend::Session;
 use super::database::Engine;
-use super::error::{DbMessage, RunError};
+use super::error::{DataStepError, DbMessage, RunError};
 use super::prepare::{Prepared, check_transaction};
 use super::{Report, Runner, changed, tables};
 use crate::graph::{Direction, Plan};
@@ -25,7 +25,7 @@ pub(super) enum Failure {
     },
     Data {
         step: String,
-        message: String,
+        error: DataStepError,
     },
     /// The version table no longer holds the rows the step was planned
     /// from: another runner moved the database.
@@ -61,10 +61,10 @@ impl Failure {
                 at,
                 transactional,
             },
-            Failure::Data { step, message } => RunError::DataStep {
+            Failure::Data { step, error } => RunError::DataStep {
                 revision: revision.to_owned(),
                 step,
-                message,
+                error,
                 at,
             },
             Failure::Ended { op, sql } => RunError::TransactionEnded {
@@ -204,15 +204,15 @@ impl Runner<'_> {
                 let ran = AssertUnwindSafe((step.up)(session.data_tx()))
                     .catch_unwind()
                     .await;
-                let message = match ran {
+                let error = match ran {
                     Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e.to_string()),
-                    Err(panic) => Some(format!("it panicked: {}", panic_message(&*panic))),
+                    Ok(Err(e)) => Some(DataStepError::Failed(e)),
+                    Err(panic) => Some(DataStepError::Panicked(panic_message(&*panic))),
                 };
-                if let Some(message) = message {
+                if let Some(error) = error {
                     return Err(Failure::Data {
                         step: step.name.clone(),
-                        message,
+                        error,
                     });
                 }
                 still_in_revision(session, op, "(a Rust data step)").await?;

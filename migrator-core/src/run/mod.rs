@@ -51,7 +51,7 @@ pub use backend::postgres::connect::connect;
 pub use checksum::legacy_fnv;
 pub use config::RunConfig;
 pub use database::{Database, Engine, is_sqlite_url};
-pub use error::{DbMessage, RunError};
+pub use error::{DataStepError, DbMessage, RunError};
 pub use migrations::Migrations;
 pub use redact::redact;
 pub use verify::{Changed, Verification};
