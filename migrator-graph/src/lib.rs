@@ -128,9 +128,10 @@ impl RevisionInfo {
     }
 }
 
-/// Whether `text` (an error message) names `id` as a whole word; used to
-/// say where each revision an error names is declared (by the registry and
-/// the macros).
+/// Whether `text` (an error message) names `id` as a whole word; used by
+/// the macros' `migrations!` check to say in which file each revision an
+/// error names is declared. [`GraphError::revisions`] gives those ids from
+/// the error's fields instead, and is what new code should use.
 #[doc(hidden)]
 pub fn mentions(text: &str, id: &str) -> bool {
     text.match_indices(id).any(|(i, _)| {
