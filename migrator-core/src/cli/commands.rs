@@ -384,7 +384,7 @@ fn create(
             check_name(graph, id, "revision id")?;
             id.to_owned()
         }
-        None => scaffold::fresh_id(|id| graph.get(id).is_some()),
+        None => scaffold::fresh_id(|id| graph.get(id).is_some()).map_err(CliError::RandomId)?,
     };
     for label in labels {
         check_name(graph, label, "branch label")?;

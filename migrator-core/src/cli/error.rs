@@ -105,6 +105,10 @@ pub enum CliError {
         /// Why.
         source: std::io::Error,
     },
+    /// No random revision id could be made (the operating system's random
+    /// source failed).
+    #[error("cannot make a random revision id: {0}; give one with --rev-id")]
+    RandomId(#[source] std::io::Error),
     /// Stdout could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[source] std::io::Error),

@@ -3,7 +3,6 @@
 //! with empty upgrade and downgrade bodies.
 
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,19 +23,16 @@ pub struct NewRevision {
     pub created: String,
 }
 
-/// A fresh revision id: 12 random hex digits, none of `taken`.
-pub fn fresh_id(taken: impl Fn(&str) -> bool) -> String {
+/// A fresh revision id: 12 random hex digits (48 bits from the operating
+/// system's random source), none of `taken`. Fails only when that source
+/// does.
+pub fn fresh_id(taken: impl Fn(&str) -> bool) -> std::io::Result<String> {
     loop {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        hasher.write_u128(now);
-        hasher.write_u32(std::process::id());
-        let id = format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff);
+        let mut bytes = [0u8; 6];
+        getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         if !taken(&id) {
-            return id;
+            return Ok(id);
         }
     }
 }
@@ -260,9 +256,21 @@ impl Revision {
     fn names_and_ids() {
         assert_eq!(slug("Add fee status: 'late'!"), "add_fee_status_late");
         assert_eq!(file_name(&revision(&[])), "0a1b2c3d4e5f_add_paid_column.rs");
-        let id = fresh_id(|_| false);
+        let id = fresh_id(|_| false).unwrap();
         assert_eq!(id.len(), 12);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            id.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')),
+            "{id}"
+        );
+        // Taken ids are skipped: the fourth candidate is the first free one.
+        let tried = std::cell::RefCell::new(Vec::new());
+        let free = fresh_id(|candidate| {
+            tried.borrow_mut().push(candidate.to_owned());
+            tried.borrow().len() < 4
+        })
+        .unwrap();
+        assert_eq!(tried.borrow().len(), 4);
+        assert_eq!(tried.borrow().last(), Some(&free));
         assert_eq!(now().len(), 19);
     }
 }
