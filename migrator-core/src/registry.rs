@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::graph::{Graph, GraphError, RevisionInfo, mentions};
+use crate::graph::{Graph, GraphError, RevisionInfo};
 use crate::ops::{InvertError, invert_all};
 use crate::ops::{Op, Ops, Reversible};
 use crate::schema::Schema;
@@ -272,10 +272,10 @@ pub fn graph_of<R: std::borrow::Borrow<Registered>>(
         if let Some(missing) = missing_extended(&source, &seen) {
             return missing;
         }
-        let text = source.to_string();
+        let named = source.revisions();
         let locations = seen
             .values()
-            .filter(|r| mentions(&text, r.id))
+            .filter(|r| named.contains(&r.id))
             .map(|r| format!("{} at {}", r.id, r.location()))
             .collect();
         RegistryError::Graph { source, locations }
@@ -324,4 +324,51 @@ pub fn get(id: &str) -> Option<&'static Registered> {
     inventory::iter::<Registered>
         .into_iter()
         .find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nothing(_: &mut Ops) {}
+
+    fn revision(
+        id: &'static str,
+        down_revisions: &'static [&'static str],
+        line: u32,
+    ) -> Registered {
+        Registered {
+            id,
+            down_revisions,
+            message: "m",
+            branch_labels: &[],
+            depends_on: &[],
+            upgrade: Upgrade::Ops(nothing),
+            downgrade: Downgrade::Written(nothing),
+            file: "src/migrations/test.rs",
+            line,
+        }
+    }
+
+    #[test]
+    fn graph_errors_say_where_the_revisions_they_name_are_declared() {
+        let (a, b, c) = (
+            revision("a1", &[], 1),
+            revision("b1", &["a2"], 2),
+            revision("be", &[], 3),
+        );
+        let err = graph_of(&[&a, &b, &c]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "revision b1 names a2 as its down_revision, but there is no revision a2 (did you mean `a1`?) (declared: a1 at src/migrations/test.rs:1, b1 at src/migrations/test.rs:2)"
+        );
+        // `be` is a word of this message, not a revision it names.
+        let bad = revision("a b", &[], 4);
+        let err = graph_of(&[&bad, &c]).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("or be one of head, heads, base, current (declared: a b at src/migrations/test.rs:4)"),
+            "{err}"
+        );
+    }
 }

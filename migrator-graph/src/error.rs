@@ -243,6 +243,87 @@ pub enum GraphError {
     },
 }
 
+impl GraphError {
+    /// The revision ids this error names, taken from its fields (not from
+    /// its message), in the order the message names them, each once.
+    ///
+    /// An id may name no revision: a missing parent or dependency, an
+    /// unknown version-table row. Suggestions are included; those of a
+    /// dependency, a target or a version-table row may be branch labels (or,
+    /// for a target, `head`, `heads` or `base`). A branch label is included
+    /// only where it is also a revision id ([`LabelIsRevisionId`]). Targets
+    /// as typed and the prose fields (`reason`, `why`) are not searched, so
+    /// [`Syntax`], [`StepOutOfRange`] and [`NotARange`] name none, and
+    /// [`AmbiguousStep`] none either (its revisions are in its `reason` and
+    /// its `options` are targets).
+    ///
+    /// ```
+    /// use migrator_graph::{Graph, RevisionInfo};
+    ///
+    /// let err = Graph::new([RevisionInfo::new("a1"), RevisionInfo::new("b1").parent("a2")])
+    ///     .unwrap_err();
+    /// assert_eq!(err.revisions(), ["b1", "a2", "a1"]); // a1 is the suggestion
+    /// ```
+    ///
+    /// [`LabelIsRevisionId`]: GraphError::LabelIsRevisionId
+    /// [`Syntax`]: GraphError::Syntax
+    /// [`StepOutOfRange`]: GraphError::StepOutOfRange
+    /// [`NotARange`]: GraphError::NotARange
+    /// [`AmbiguousStep`]: GraphError::AmbiguousStep
+    pub fn revisions(&self) -> Vec<&str> {
+        fn one(s: &String) -> std::slice::Iter<'_, String> {
+            std::slice::from_ref(s).iter()
+        }
+        let ids: Vec<&String> = match self {
+            GraphError::InvalidId { id, .. } | GraphError::DuplicateId(id) => vec![id],
+            GraphError::InvalidLabel { revision, .. } => vec![revision],
+            GraphError::UnknownParent {
+                revision,
+                parent: missing,
+                suggestions,
+            }
+            | GraphError::UnknownDependency {
+                revision,
+                dependency: missing,
+                suggestions,
+            } => one(revision)
+                .chain(one(missing))
+                .chain(suggestions)
+                .collect(),
+            GraphError::ListedTwice {
+                revision, parent, ..
+            } => vec![revision, parent],
+            GraphError::Cycle(ids) => ids.iter().collect(),
+            GraphError::DuplicateLabel { first, second, .. } => vec![first, second],
+            GraphError::LabelIsRevisionId { label, revision } => vec![label, revision],
+            GraphError::Syntax { .. }
+            | GraphError::StepOutOfRange { .. }
+            | GraphError::AmbiguousStep { .. }
+            | GraphError::NotARange(_) => Vec::new(),
+            GraphError::UnknownRevision { suggestions, .. } => suggestions.iter().collect(),
+            GraphError::AmbiguousPrefix { candidates, .. } => candidates.iter().collect(),
+            GraphError::MultipleHeads { heads, .. } => heads.iter().collect(),
+            GraphError::NotABranchLabel { name, .. } => vec![name],
+            GraphError::UnknownCurrent { id, suggestions } => one(id).chain(suggestions).collect(),
+            GraphError::RedundantCurrent {
+                ancestor,
+                descendant,
+            } => vec![ancestor, descendant],
+            GraphError::NotApplied {
+                revision, current, ..
+            } => one(revision).chain(current).collect(),
+            GraphError::Irreversible { revision, .. } => vec![revision],
+        };
+        let mut out: Vec<&str> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !out.contains(&id.as_str()) {
+                out.push(id);
+            }
+        }
+        out
+    }
+}
+
 fn did_you_mean(suggestions: &[String]) -> String {
     if suggestions.is_empty() {
         String::new()
@@ -281,5 +362,257 @@ fn list_or_base(ids: &[String]) -> String {
         "none (the database is at base)".to_owned()
     } else {
         ids.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Graph, RevisionInfo};
+
+    fn strings(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// The variant's name; a new variant does not compile here until it
+    /// has a case in [`cases`].
+    fn variant(e: &GraphError) -> &'static str {
+        match e {
+            GraphError::InvalidId { .. } => "InvalidId",
+            GraphError::InvalidLabel { .. } => "InvalidLabel",
+            GraphError::DuplicateId(_) => "DuplicateId",
+            GraphError::UnknownParent { .. } => "UnknownParent",
+            GraphError::UnknownDependency { .. } => "UnknownDependency",
+            GraphError::ListedTwice { .. } => "ListedTwice",
+            GraphError::Cycle(_) => "Cycle",
+            GraphError::DuplicateLabel { .. } => "DuplicateLabel",
+            GraphError::LabelIsRevisionId { .. } => "LabelIsRevisionId",
+            GraphError::Syntax { .. } => "Syntax",
+            GraphError::UnknownRevision { .. } => "UnknownRevision",
+            GraphError::AmbiguousPrefix { .. } => "AmbiguousPrefix",
+            GraphError::MultipleHeads { .. } => "MultipleHeads",
+            GraphError::AmbiguousStep { .. } => "AmbiguousStep",
+            GraphError::StepOutOfRange { .. } => "StepOutOfRange",
+            GraphError::NotABranchLabel { .. } => "NotABranchLabel",
+            GraphError::NotARange(_) => "NotARange",
+            GraphError::UnknownCurrent { .. } => "UnknownCurrent",
+            GraphError::RedundantCurrent { .. } => "RedundantCurrent",
+            GraphError::NotApplied { .. } => "NotApplied",
+            GraphError::Irreversible { .. } => "Irreversible",
+        }
+    }
+
+    const VARIANTS: usize = 21;
+
+    /// One error of each variant, with the ids it names.
+    fn cases() -> Vec<(GraphError, Vec<&'static str>)> {
+        vec![
+            (
+                GraphError::InvalidId {
+                    id: "a b".into(),
+                    reason: "contains whitespace",
+                },
+                vec!["a b"],
+            ),
+            (
+                GraphError::InvalidLabel {
+                    revision: "a1".into(),
+                    label: "x@y".into(),
+                    reason: "contains `@`",
+                },
+                vec!["a1"],
+            ),
+            (GraphError::DuplicateId("a1".into()), vec!["a1"]),
+            (
+                GraphError::UnknownParent {
+                    revision: "b1".into(),
+                    parent: "a2".into(),
+                    suggestions: strings(&["a1", "a3"]),
+                },
+                vec!["b1", "a2", "a1", "a3"],
+            ),
+            (
+                GraphError::UnknownDependency {
+                    revision: "b1".into(),
+                    dependency: "bill".into(),
+                    suggestions: strings(&["billing"]),
+                },
+                vec!["b1", "bill", "billing"],
+            ),
+            (
+                GraphError::ListedTwice {
+                    revision: "b1".into(),
+                    parent: "a1".into(),
+                    field: "down_revision",
+                },
+                vec!["b1", "a1"],
+            ),
+            (
+                GraphError::Cycle(strings(&["a1", "b1", "c1"])),
+                vec!["a1", "b1", "c1"],
+            ),
+            (
+                GraphError::DuplicateLabel {
+                    label: "billing".into(),
+                    first: "a1".into(),
+                    second: "b1".into(),
+                },
+                vec!["a1", "b1"],
+            ),
+            (
+                GraphError::LabelIsRevisionId {
+                    label: "b1".into(),
+                    revision: "a1".into(),
+                },
+                vec!["b1", "a1"],
+            ),
+            (
+                GraphError::Syntax {
+                    input: "a1::".into(),
+                    reason: "a range has one `:`".into(),
+                },
+                vec![],
+            ),
+            (
+                GraphError::UnknownRevision {
+                    name: "a9".into(),
+                    suggestions: strings(&["a1", "billing"]),
+                },
+                vec!["a1", "billing"],
+            ),
+            (
+                GraphError::AmbiguousPrefix {
+                    prefix: "a".into(),
+                    candidates: strings(&["a1", "a2"]),
+                    total: 2,
+                },
+                vec!["a1", "a2"],
+            ),
+            (
+                GraphError::MultipleHeads {
+                    target: "head".into(),
+                    what: "the graph".into(),
+                    heads: strings(&["b1", "c1"]),
+                    all: "heads".into(),
+                    options: strings(&["b1", "c1"]),
+                },
+                vec!["b1", "c1"],
+            ),
+            (
+                GraphError::AmbiguousStep {
+                    target: "-2".into(),
+                    reason: "d1 is a merge point of b1 and c1".into(),
+                    options: strings(&["b1-1", "c1-1"]),
+                },
+                vec![],
+            ),
+            (
+                GraphError::StepOutOfRange {
+                    target: "+5".into(),
+                    reason: "a1 is 1 step from the head".into(),
+                },
+                vec![],
+            ),
+            (
+                GraphError::NotABranchLabel {
+                    target: "a1@head".into(),
+                    name: "a1".into(),
+                    labels: strings(&["billing"]),
+                },
+                vec!["a1"],
+            ),
+            (GraphError::NotARange("a1".into()), vec![]),
+            (
+                GraphError::UnknownCurrent {
+                    id: "a9".into(),
+                    suggestions: strings(&["a1"]),
+                },
+                vec!["a9", "a1"],
+            ),
+            (
+                GraphError::RedundantCurrent {
+                    ancestor: "a1".into(),
+                    descendant: "b1".into(),
+                },
+                vec!["a1", "b1"],
+            ),
+            (
+                GraphError::NotApplied {
+                    target: "c1".into(),
+                    revision: "c1".into(),
+                    why: "it is on a branch that is not applied".into(),
+                    current: strings(&["b1", "d1"]),
+                },
+                vec!["c1", "b1", "d1"],
+            ),
+            (
+                GraphError::Irreversible {
+                    target: "base".into(),
+                    revision: "b1".into(),
+                    reason: "drops data".into(),
+                    at_current: false,
+                },
+                vec!["b1"],
+            ),
+        ]
+    }
+
+    #[test]
+    fn revisions_of_every_variant() {
+        let cases = cases();
+        let mut names: Vec<&str> = cases.iter().map(|(e, _)| variant(e)).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), VARIANTS, "{names:?}");
+        for (error, want) in &cases {
+            assert_eq!(error.revisions(), *want, "{}: {error}", variant(error));
+            // Each of them is one the message shows.
+            let text = error.to_string();
+            for id in error.revisions() {
+                assert!(text.contains(id), "{id} not in: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_id_once() {
+        let error = GraphError::UnknownParent {
+            revision: "b1".into(),
+            parent: "a2".into(),
+            suggestions: strings(&["b1"]),
+        };
+        assert_eq!(error.revisions(), ["b1", "a2"]);
+    }
+
+    #[test]
+    fn revisions_of_errors_the_graph_makes() {
+        let rev = RevisionInfo::new;
+        let err =
+            Graph::new([rev("a1"), rev("b1").parent("c1"), rev("c1").parent("b1")]).unwrap_err();
+        assert!(matches!(err, GraphError::Cycle(_)), "{err}");
+        let mut ids = err.revisions();
+        ids.sort_unstable();
+        assert_eq!(ids, ["b1", "c1"]);
+
+        let err = Graph::new([rev("a1").label("billing"), rev("b1").label("billing")]).unwrap_err();
+        assert_eq!(err.revisions(), ["a1", "b1"]);
+
+        let graph =
+            Graph::new([rev("a1"), rev("b1").parent("a1"), rev("c1").parent("a1")]).unwrap();
+        let none: [&str; 0] = [];
+        let err = graph.upgrade(none, "head").unwrap_err();
+        assert_eq!(err.revisions(), ["b1", "c1"]);
+        let err = graph.resolve(none, "b2").unwrap_err();
+        assert!(matches!(err, GraphError::UnknownRevision { .. }), "{err}");
+        // A target's suggestions may be target words.
+        assert_eq!(err.revisions(), ["b1", "base"]);
+        let err = Graph::new([rev("a1"), rev("a2")])
+            .unwrap()
+            .resolve(none, "a")
+            .unwrap_err();
+        assert!(matches!(err, GraphError::AmbiguousPrefix { .. }), "{err}");
+        assert_eq!(err.revisions(), ["a1", "a2"]);
+        let err = graph.applied(["zzzzzz"]).unwrap_err();
+        assert_eq!(err.revisions(), ["zzzzzz"]);
     }
 }

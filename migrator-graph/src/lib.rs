@@ -128,19 +128,6 @@ impl RevisionInfo {
     }
 }
 
-/// Whether `text` (an error message) names `id` as a whole word; used to
-/// say where each revision an error names is declared (by the registry and
-/// the macros).
-#[doc(hidden)]
-pub fn mentions(text: &str, id: &str) -> bool {
-    text.match_indices(id).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + id.len()..].chars().next();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(before) && !word(after)
-    })
-}
-
 /// Why `name` cannot be a revision id or label, if it cannot.
 ///
 /// ```

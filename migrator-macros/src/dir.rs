@@ -11,7 +11,7 @@ use syn::punctuated::Punctuated;
 use syn::{LitStr, Token};
 
 use crate::args::{from_attribute, is_migration};
-use crate::graph::{Graph, RevisionInfo, mentions, name_problem};
+use crate::graph::{Graph, RevisionInfo, name_problem};
 
 /// The directory `path` names: relative to the file that invokes the macro,
 /// as `include_str!` resolves paths (or to the crate root where the compiler
@@ -289,9 +289,10 @@ fn check_graph(
     revisions.extend(extends.iter().map(|id| RevisionInfo::new(id.value())));
     if let Err(e) = Graph::new(revisions) {
         let text = e.to_string();
+        let named = e.revisions();
         let involved: Vec<String> = file_of
             .iter()
-            .filter(|(id, _)| mentions(&text, id))
+            .filter(|(id, _)| named.contains(&id.as_str()))
             .map(|(id, file)| format!("{id} in {file}"))
             .collect();
         let place = if involved.is_empty() {

@@ -1,31 +1,17 @@
-//! One function per verb. Each returns the error message to print, or
+//! One function per verb. Each returns why it failed ([`CliError`]), or
 //! nothing; output goes to `out`, progress lines through `tracing`.
 
 use std::io::Write;
 
 use super::args::{Cli, Command, Revision, Stamp};
+use super::error::at;
 use super::output::{self, Marks};
 use super::scaffold::{self, NewRevision};
-use super::{CliConfig, database, input};
+use super::{CliConfig, CliError, database, input};
 use crate::graph::{Direction, Graph, name_problem};
 use crate::run::{Database, Migrations, RunConfig, Runner};
 
-type Result<T = ()> = std::result::Result<T, String>;
-
-/// Why a command stopped.
-pub(super) enum Stop {
-    /// It failed (exit 1).
-    Failed(String),
-    /// The command line asked for something it refuses before doing
-    /// anything (exit 2).
-    Usage(String),
-}
-
-impl From<String> for Stop {
-    fn from(message: String) -> Self {
-        Stop::Failed(message)
-    }
-}
+type Result<T = ()> = std::result::Result<T, CliError>;
 
 /// What every verb works with.
 struct Context<'a> {
@@ -64,12 +50,10 @@ impl Context<'_> {
                 let default = &self.config.default_url;
                 let ours = self.url == default
                     || database::suggested_postgres(default).is_some_and(|p| p == self.url);
-                crate::run::ensure_database(&self.database(), create && ours)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                f().await.map_err(|e| e.to_string())
+                crate::run::ensure_database(&self.database(), create && ours).await?;
+                Ok(f().await?)
             }
-            result => result.map_err(|e| e.to_string()),
+            result => Ok(result?),
         }
     }
 
@@ -86,8 +70,7 @@ impl Context<'_> {
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result {
-    out.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write the output: {e}"))
+    out.write_all(text.as_bytes()).map_err(CliError::Output)
 }
 
 /// Writes text for a person to read (ids, labels and messages from files
@@ -100,7 +83,7 @@ fn write_shown(out: &mut dyn Write, text: &str) -> Result {
 /// Refuses, before anything is read or written, a new revision's id or
 /// branch label that would make a file the compiler refuses or a name
 /// that cannot be typed back.
-fn check_new_names(graph: &Graph, command: &Command) -> std::result::Result<(), Stop> {
+fn check_new_names(graph: &Graph, command: &Command) -> Result {
     let (rev_id, labels) = match command {
         Command::Revision(args) => (args.rev_id.as_deref(), &args.branch_label),
         Command::Merge {
@@ -114,7 +97,7 @@ fn check_new_names(graph: &Graph, command: &Command) -> std::result::Result<(), 
         .and_then(|id| input::id_problem(graph, id))
         .or_else(|| labels.iter().find_map(|l| input::label_problem(l)));
     match problem {
-        Some(problem) => Err(Stop::Usage(problem)),
+        Some(problem) => Err(CliError::Input(problem)),
         None => Ok(()),
     }
 }
@@ -125,7 +108,7 @@ pub(super) async fn dispatch(
     config: &CliConfig,
     url: &str,
     out: &mut dyn Write,
-) -> std::result::Result<(), Stop> {
+) -> Result {
     let migrations = match &config.revisions {
         Some(list) => Migrations::new(list.clone()),
         // The first revision of a project is written with none linked yet.
@@ -133,8 +116,7 @@ pub(super) async fn dispatch(
             Migrations::new(crate::registry::registered())
         }
         None => Migrations::registered(),
-    }
-    .map_err(|e| e.to_string())?;
+    }?;
     let mut run = config.run.clone();
     if cli.lock_wait.is_some() {
         run.lock_wait = cli.lock_wait;
@@ -157,7 +139,7 @@ pub(super) async fn dispatch(
         run,
         url,
     };
-    let result = match &cli.command {
+    match &cli.command {
         Command::Upgrade { target, sql } => migrate(&cx, Direction::Up, target, *sql, out).await,
         Command::Downgrade { target, sql } => {
             migrate(&cx, Direction::Down, target, *sql, out).await
@@ -188,8 +170,7 @@ pub(super) async fn dispatch(
         Command::Check {
             allow_multiple_heads,
         } => check(&cx, *allow_multiple_heads, out).await,
-    };
-    result.map_err(Stop::Failed)
+    }
 }
 
 async fn migrate(
@@ -201,9 +182,7 @@ async fn migrate(
 ) -> Result {
     let runner = cx.runner();
     if sql {
-        let script = runner
-            .sql(cx.database().engine(), direction, target)
-            .map_err(|e| e.to_string())?;
+        let script = runner.sql(cx.database().engine(), direction, target)?;
         return write_out(out, &script);
     }
     let db = cx.database();
@@ -238,15 +217,6 @@ async fn migrate(
     Ok(())
 }
 
-/// `base` or the rows.
-fn at(rows: &[String]) -> String {
-    if rows.is_empty() {
-        "base".to_owned()
-    } else {
-        rows.join(", ")
-    }
-}
-
 async fn current(
     cx: &Context<'_>,
     verbose: bool,
@@ -255,7 +225,7 @@ async fn current(
 ) -> Result {
     let rows = cx.current().await?;
     let graph = cx.graph();
-    graph.applied(&rows).map_err(|e| e.to_string())?;
+    graph.applied(&rows)?;
     let mut text = String::new();
     for id in &rows {
         if verbose {
@@ -274,15 +244,12 @@ async fn current(
     }
     write_shown(out, &text)?;
     if check_heads {
-        let heads = graph
-            .version_rows(graph.heads())
-            .map_err(|e| e.to_string())?;
+        let heads = graph.version_rows(graph.heads())?;
         if rows != heads {
-            return Err(format!(
-                "the database is not at the heads: it is at {}, the heads are {}; run `upgrade heads`",
-                at(&rows),
-                at(&heads)
-            ));
+            return Err(CliError::NotAtHeads {
+                current: rows,
+                heads,
+            });
         }
     }
     Ok(())
@@ -307,10 +274,7 @@ async fn history(
         Vec::new()
     };
     let shown: &[String] = if indicate_current { &rows } else { &[] };
-    let entries = cx
-        .graph()
-        .history(range, &rows)
-        .map_err(|e| e.to_string())?;
+    let entries = cx.graph().history(range, &rows)?;
     let mut text = String::new();
     for entry in entries {
         let id = entry.revision.id.as_str();
@@ -357,9 +321,11 @@ async fn show(cx: &Context<'_>, rev: &str, out: &mut dyn Write) -> Result {
     } else {
         Vec::new()
     };
-    let ids = cx.graph().resolve(&rows, rev).map_err(|e| e.to_string())?;
+    let ids = cx.graph().resolve(&rows, rev)?;
     if ids.is_empty() {
-        return Err(format!("{rev:?} is base, not a revision"));
+        return Err(CliError::ShowBase {
+            target: rev.to_owned(),
+        });
     }
     let mut text = String::new();
     for id in &ids {
@@ -373,9 +339,7 @@ async fn show(cx: &Context<'_>, rev: &str, out: &mut dyn Write) -> Result {
 async fn stamp(cx: &Context<'_>, args: &Stamp, out: &mut dyn Write) -> Result {
     let runner = cx.runner();
     if args.sql {
-        let script = runner
-            .stamp_sql(cx.database().engine(), &args.target, args.purge)
-            .map_err(|e| e.to_string())?;
+        let script = runner.stamp_sql(cx.database().engine(), &args.target, args.purge)?;
         return write_out(out, &script);
     }
     let db = cx.database();
@@ -387,12 +351,19 @@ async fn stamp(cx: &Context<'_>, args: &Stamp, out: &mut dyn Write) -> Result {
 }
 
 /// Checks a new id or label: valid and not taken.
-fn check_name(graph: &Graph, name: &str, what: &str) -> Result {
+fn check_name(graph: &Graph, name: &str, what: &'static str) -> Result {
     if let Some(problem) = name_problem(name) {
-        return Err(format!("{what} {name:?} {problem}"));
+        return Err(CliError::InvalidName {
+            what,
+            name: name.to_owned(),
+            problem,
+        });
     }
     if graph.get(name).is_some() || graph.label_revision(name).is_some() {
-        return Err(format!("{what} {name:?} is already used in the graph"));
+        return Err(CliError::NameTaken {
+            what,
+            name: name.to_owned(),
+        });
     }
     Ok(())
 }
@@ -413,7 +384,7 @@ fn create(
             check_name(graph, id, "revision id")?;
             id.to_owned()
         }
-        None => scaffold::fresh_id(|id| graph.get(id).is_some()),
+        None => scaffold::fresh_id(|id| graph.get(id).is_some()).map_err(CliError::RandomId)?,
     };
     for label in labels {
         check_name(graph, label, "branch label")?;
@@ -427,8 +398,10 @@ fn create(
         created: scaffold::now(),
     };
     let dir = &cx.config.migrations_dir;
-    let path = scaffold::write(dir, &revision)
-        .map_err(|e| format!("cannot write a revision file into {}: {e}", dir.display()))?;
+    let path = scaffold::write(dir, &revision).map_err(|source| CliError::WriteRevision {
+        dir: dir.clone(),
+        source,
+    })?;
     write_out(out, &format!("Generating {} ... done\n", path.display()))
 }
 
@@ -443,33 +416,28 @@ fn merge(
     let none: [&str; 0] = [];
     let mut parents: Vec<String> = Vec::new();
     for rev in revs {
-        for id in cx.graph().resolve(none, rev).map_err(|e| e.to_string())? {
+        for id in cx.graph().resolve(none, rev)? {
             if !parents.contains(&id) {
                 parents.push(id);
             }
         }
     }
     if parents.len() < 2 {
-        return Err(format!(
-            "{} names {}; a merge needs two revisions or more (`merge heads` merges every head)",
-            revs.join(" "),
-            if parents.is_empty() {
-                "no revision".to_owned()
-            } else {
-                format!("only {}", parents.join(", "))
-            }
-        ));
+        return Err(CliError::MergeNeedsTwo {
+            revs: revs.to_vec(),
+            parents,
+        });
     }
     // Revisions some revision already merges would only gain a redundant
     // merge and a second head.
     let graph = cx.graph();
     for candidate in graph.merge_points() {
-        let below = graph.applied([candidate]).map_err(|e| e.to_string())?;
+        let below = graph.applied([candidate])?;
         if !parents.iter().any(|p| p == candidate) && parents.iter().all(|p| below.contains(p)) {
-            return Err(format!(
-                "{} are already merged by revision {candidate}; a second merge would add a redundant revision and a head. Nothing was written (see `history`; `merge heads` merges what is still apart)",
-                parents.join(" and ")
-            ));
+            return Err(CliError::AlreadyMerged {
+                parents,
+                by: candidate.to_owned(),
+            });
         }
     }
     create(cx, parents, message, labels, Vec::new(), rev_id, out)
@@ -481,22 +449,22 @@ fn revision(cx: &Context<'_>, args: &Revision, out: &mut dyn Write) -> Result {
     let parents = if graph.is_empty() && args.head == "head" {
         Vec::new()
     } else {
-        graph.resolve(none, &args.head).map_err(|e| e.to_string())?
+        graph.resolve(none, &args.head)?
     };
     let heads = graph.heads();
     if let Some(inner) = parents.iter().find(|p| !heads.contains(&p.as_str()))
         && !args.splice
     {
-        return Err(format!(
-            "revision {inner} is not a head; pass --splice to start a branch from it"
-        ));
+        return Err(CliError::NotAHead {
+            revision: inner.clone(),
+        });
     }
     let mut depends_on = Vec::new();
     for dep in &args.depends_on {
         if graph.get(dep).is_some() || graph.label_revision(dep).is_some() {
             depends_on.push(dep.clone());
         } else {
-            depends_on.extend(graph.resolve(none, dep).map_err(|e| e.to_string())?);
+            depends_on.extend(graph.resolve(none, dep)?);
         }
     }
     create(
@@ -568,7 +536,7 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
     if let Err(e) = graph.applied(&rows) {
         problems.push(e.to_string());
     } else {
-        let wanted = graph.version_rows(&heads).map_err(|e| e.to_string())?;
+        let wanted = graph.version_rows(&heads)?;
         if rows != wanted {
             problems.push(format!(
                 "the database is at {}, not at the heads ({}); run `upgrade heads`",
@@ -607,9 +575,5 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
             ),
         );
     }
-    Err(format!(
-        "check found {} problem(s):\n  - {}",
-        problems.len(),
-        problems.join("\n  - ")
-    ))
+    Err(CliError::Check(problems))
 }

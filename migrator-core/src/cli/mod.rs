@@ -15,12 +15,13 @@
 //! ```
 //!
 //! Results go to stdout, progress lines and errors to stderr; exit codes are
-//! 0 (success), 1 (failure, with `error: <message>`) and 2 (usage). A
-//! database password never appears in either.
+//! 0 (success), 1 (failure, with `error: <message>`: a [`CliError`]'s
+//! message) and 2 (usage). A database password never appears in either.
 
 pub mod args;
 mod commands;
 pub mod database;
+mod error;
 mod input;
 pub mod output;
 pub mod scaffold;
@@ -31,6 +32,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::{CommandFactory, FromArgMatches};
+
+pub use error::CliError;
 
 use crate::registry::Registered;
 use crate::run::RunConfig;
@@ -252,34 +255,26 @@ fn run_with(args: Vec<String>, config: &CliConfig, out: &mut Stdout<'_>, mut err
         .with_level(false)
         .with_ansi(false)
         .finish();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
-            return 1;
-        }
-    };
-    let result = tracing::subscriber::with_default(subscriber, || {
-        if cli.database_url.is_none() && needs_database(&cli) {
-            database::note_default(&url);
-        }
-        runtime.block_on(commands::dispatch(&cli, config, &url, out))
-    });
+        .map_err(CliError::Runtime)
+        .and_then(|runtime| {
+            tracing::subscriber::with_default(subscriber, || {
+                if cli.database_url.is_none() && needs_database(&cli) {
+                    database::note_default(&url);
+                }
+                runtime.block_on(commands::dispatch(&cli, config, &url, out))
+            })
+        });
     let _ = out.flush();
     match result {
         Ok(()) => 0,
         // The reader of stdout went away: nothing more to say to anyone.
         Err(_) if out.closed => 0,
-        Err(commands::Stop::Failed(message)) => {
-            let _ = writeln!(err, "error: {message}");
-            1
-        }
-        Err(commands::Stop::Usage(message)) => {
-            let _ = writeln!(err, "error: {message}");
-            2
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            e.exit_code()
         }
     }
 }

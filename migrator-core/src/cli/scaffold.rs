@@ -3,7 +3,6 @@
 //! with empty upgrade and downgrade bodies.
 
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,19 +23,16 @@ pub struct NewRevision {
     pub created: String,
 }
 
-/// A fresh revision id: 12 random hex digits, none of `taken`.
-pub fn fresh_id(taken: impl Fn(&str) -> bool) -> String {
+/// A fresh revision id: 12 random hex digits (48 bits from the operating
+/// system's random source), none of `taken`. Fails only when that source
+/// does.
+pub fn fresh_id(taken: impl Fn(&str) -> bool) -> std::io::Result<String> {
     loop {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        hasher.write_u128(now);
-        hasher.write_u32(std::process::id());
-        let id = format!("{:012x}", hasher.finish() & 0xffff_ffff_ffff);
+        let mut bytes = [0u8; 6];
+        getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         if !taken(&id) {
-            return id;
+            return Ok(id);
         }
     }
 }
@@ -86,25 +82,42 @@ fn string_list(items: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// rustfmt's `attr_fn_like_width`: an attribute whose arguments fit in
+/// this many columns goes on one line (rustfmt's default, which a
+/// project's rustfmt.toml may change; the file is in the default's shape).
+const ATTR_FN_LIKE_WIDTH: usize = 70;
+
 /// The file's text. It compiles whatever the message holds: the `//!`
 /// header shows control and direction-changing characters escaped (the
 /// compiler refuses a bare CR or a text-direction override in a comment),
 /// and the string literals escape everything that needs it.
+///
+/// The text is in the shape `rustfmt --edition 2024` leaves as it is, so a
+/// `cargo fmt --check` passes on a new file and no formatter needs to run:
+/// a blank line between the header, the `use` and the revision, no
+/// trailing spaces in the header, and the attribute's arguments one a line
+/// unless rustfmt would put them on one (when they are string literals
+/// that fit in 70 columns, rustfmt's `attr_fn_like_width`).
 pub fn render(revision: &NewRevision) -> String {
-    let doc = |text: &str| super::input::escape(text.trim_end()).into_owned();
     let mut out = String::new();
+    let mut doc = |text: &str| {
+        let text = super::input::escape(text.trim_end());
+        let _ = if text.is_empty() {
+            writeln!(out, "//!")
+        } else {
+            writeln!(out, "//! {text}")
+        };
+    };
     let mut lines = revision.message.lines();
-    let _ = writeln!(out, "//! {}", doc(lines.next().unwrap_or("")));
+    doc(lines.next().unwrap_or(""));
     for line in lines {
-        let _ = writeln!(out, "//! {}", doc(line));
+        doc(line);
     }
-    let _ = write!(
-        out,
-        "//!\n//! Revision ID: {}\n//! Revises: {}\n//! Create Date: {}\n\nuse migrator_core::prelude::*;\n\n",
-        doc(&revision.id),
-        doc(&revision.parents.join(", ")),
-        revision.created
-    );
+    doc("");
+    doc(&format!("Revision ID: {}", revision.id));
+    doc(&format!("Revises: {}", revision.parents.join(", ")));
+    doc(&format!("Create Date: {}", revision.created));
+    out.push_str("\nuse migrator_core::prelude::*;\n\n");
     let mut args = vec![format!("revision = {:?}", revision.id)];
     args.push(match revision.parents.as_slice() {
         [] => "down_revision = None".to_owned(),
@@ -124,8 +137,21 @@ pub fn render(revision: &NewRevision) -> String {
             string_list(&revision.depends_on)
         ));
     }
-    // One argument a line: the shape rustfmt keeps.
-    let _ = writeln!(out, "#[migration(\n    {}\n)]", args.join(",\n    "));
+    // rustfmt reshapes the attribute only when every value is a string
+    // literal (one parent, no labels or dependencies: `None` and lists make
+    // it keep the attribute as written), and puts it on one line when the
+    // arguments fit in ATTR_FN_LIKE_WIDTH columns. A character counts as one
+    // column here; rustfmt counts two for a wide one (CJK, emoji), so a
+    // short message of those may still be reshaped by it.
+    let one_line = args.join(", ");
+    let literals_only = revision.parents.len() == 1
+        && revision.branch_labels.is_empty()
+        && revision.depends_on.is_empty();
+    if literals_only && one_line.chars().count() <= ATTR_FN_LIKE_WIDTH {
+        let _ = writeln!(out, "#[migration({one_line})]");
+    } else {
+        let _ = writeln!(out, "#[migration(\n    {}\n)]", args.join(",\n    "));
+    }
     out.push_str(
         "impl Revision {\n    fn upgrade(_op: &mut Ops) {}\n\n    fn downgrade(_op: &mut Ops) {}\n}\n",
     );
@@ -133,8 +159,9 @@ pub fn render(revision: &NewRevision) -> String {
 }
 
 /// Writes the revision into `dir` (never over an existing file, never
-/// outside `dir`) and formats it with `rustfmt --edition 2024` when rustfmt
-/// is on the PATH. Returns the file's path.
+/// outside `dir`) and returns the file's path. The text is [`render`]'s,
+/// already in the shape rustfmt keeps, so nothing formats it afterwards and
+/// the file is the same on every machine.
 ///
 /// An id that is not ASCII letters, digits and `_` is refused
 /// ([`std::io::ErrorKind::InvalidInput`]): it would name a file elsewhere
@@ -156,21 +183,6 @@ pub fn write(dir: &Path, revision: &NewRevision) -> std::io::Result<PathBuf> {
         .create_new(true)
         .open(&path)?;
     std::io::Write::write_all(&mut file, render(revision).as_bytes())?;
-    drop(file);
-    // Formatting is a courtesy: the file is already in rustfmt's shape.
-    match std::process::Command::new("rustfmt")
-        .args(["--edition", "2024"])
-        .arg(&path)
-        .stdin(std::process::Stdio::null())
-        .output()
-    {
-        Ok(out) if !out.status.success() => tracing::warn!(
-            "rustfmt could not format {}: {}",
-            path.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        _ => {}
-    }
     Ok(path)
 }
 
@@ -244,6 +256,120 @@ impl Revision {
         assert!(!text.contains(['\r', '\0', '\u{202e}']), "{text:?}");
     }
 
+    proptest::proptest! {
+        /// The file parses as Rust whatever the message, labels and
+        /// dependencies hold (nothing formats or checks it after `render`).
+        #[test]
+        fn renders_rust_for_any_text(
+            message in "\\PC*|[\r\n\t\0\u{1b}\u{85}\u{202e}\u{2028}\u{feff}\\\\\"'*/!a ]{0,24}",
+            labels in proptest::collection::vec("\\PC{0,8}", 0..3),
+            depends_on in proptest::collection::vec("\\PC{0,8}", 0..3),
+            parents in 0usize..4,
+        ) {
+            let mut r = revision(&["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"][..parents]);
+            r.message = message;
+            r.branch_labels = labels;
+            r.depends_on = depends_on;
+            let text = render(&r);
+            if let Err(e) = syn::parse_file(&text) {
+                proptest::prop_assert!(false, "{e}:\n{text}");
+            }
+        }
+    }
+
+    /// Revisions of every shape `render` has: base, one parent, a merge;
+    /// short and long messages; labels and dependencies; a short id.
+    fn shapes() -> Vec<NewRevision> {
+        let mut out = Vec::new();
+        let merge = ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"];
+        for parents in [&[][..], &["ae1027a6acf4"][..], &merge[..]] {
+            for message in [
+                "x",
+                "mmmmmmmmmm",
+                "mmmmmmmmmmm",
+                "éééééééééé",
+                "add \"paid\" column",
+                "a long message that goes on well past the width rustfmt gives one line of code",
+                "bare\rcr\u{202e}rlo\0nul\r\nnext\n\n  third  ",
+                "tab\there, trailing space \t ",
+                "\u{feff}bom \u{2028} line separator \u{85} next line",
+                "quotes \" ' \\ backslash */ /* {} # \\u{41}",
+                "",
+            ] {
+                for id in ["0a1b2c3d4e5f", "a"] {
+                    for named in [false, true] {
+                        let mut r = revision(parents);
+                        r.id = id.into();
+                        r.message = message.into();
+                        if named {
+                            r.branch_labels = vec!["billing".into()];
+                            r.depends_on = vec!["payments".into(), "1975ea83b712".into()];
+                        }
+                        out.push(r);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn short_attributes_go_on_one_line_as_rustfmt_puts_them() {
+        let mut r = revision(&["ae1027a6acf4"]);
+        r.id = "a".into();
+        r.message = "mmmmmmmmmm".into();
+        assert!(
+            render(&r).contains(
+                "\n#[migration(revision = \"a\", down_revision = \"ae1027a6acf4\", message = \"mmmmmmmmmm\")]\nimpl"
+            ),
+            "{}",
+            render(&r)
+        );
+        r.message.push('m');
+        assert!(render(&r).contains("\n#[migration(\n    revision"));
+        // A base's `None` makes rustfmt keep the attribute as written.
+        let mut r = revision(&[]);
+        r.id = "a".into();
+        r.message = "m".into();
+        assert!(render(&r).contains("\n#[migration(\n    revision"));
+        assert!(render(&r).contains("\n//! Revises:\n"));
+    }
+
+    /// The files are in the shape rustfmt keeps, so `cargo fmt --check`
+    /// passes on them (checked where rustfmt is installed, as it is wherever
+    /// `cargo fmt` runs).
+    #[test]
+    fn rustfmt_leaves_the_files_as_they_are() {
+        use std::io::Write as _;
+        use std::process::{Command, Stdio};
+        for r in shapes() {
+            let text = render(&r);
+            let child = Command::new("rustfmt")
+                .args(["--edition", "2024", "--emit", "stdout"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn();
+            let Ok(mut child) = child else {
+                eprintln!("rustfmt is not installed: not compared");
+                return;
+            };
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), text);
+        }
+    }
+
     #[test]
     fn files_stay_in_the_directory() {
         let dir = std::env::temp_dir().join(format!("migrator-scaffold-{}", std::process::id()));
@@ -260,9 +386,21 @@ impl Revision {
     fn names_and_ids() {
         assert_eq!(slug("Add fee status: 'late'!"), "add_fee_status_late");
         assert_eq!(file_name(&revision(&[])), "0a1b2c3d4e5f_add_paid_column.rs");
-        let id = fresh_id(|_| false);
+        let id = fresh_id(|_| false).unwrap();
         assert_eq!(id.len(), 12);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            id.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')),
+            "{id}"
+        );
+        // Taken ids are skipped: the fourth candidate is the first free one.
+        let tried = std::cell::RefCell::new(Vec::new());
+        let free = fresh_id(|candidate| {
+            tried.borrow_mut().push(candidate.to_owned());
+            tried.borrow().len() < 4
+        })
+        .unwrap();
+        assert_eq!(tried.borrow().len(), 4);
+        assert_eq!(tried.borrow().last(), Some(&free));
         assert_eq!(now().len(), 19);
     }
 }
