@@ -200,10 +200,10 @@ pub fn generate(paths: &Paths, n: usize, core: &Path, lock: &Path) -> io::Result
         &paths.app.join("src/main.rs"),
         &format!(
             "use migrator_core::cli::{{self, CliConfig}};\nuse {} as _;\n\n\
-             fn main() -> std::process::ExitCode {{\n    cli::main(CliConfig {{\n        \
-             migrations_dir: concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/migrations\").into(),\n        \
-             default_url: \"postgres://postgres@127.0.0.1:5432/migrator_bench_app\".into(),\n        program: \"{name}\".into(),\n        \
-             ..CliConfig::default()\n    }})\n}}\n",
+             fn main() -> std::process::ExitCode {{\n    cli::main(\n        CliConfig::default()\n            \
+             .with_migrations_dir(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/migrations\"))\n            \
+             .with_default_url(\"postgres://postgres@127.0.0.1:5432/migrator_bench_app\")\n            .with_program(\"{name}\"),\n    \
+             )\n}}\n",
             name.replace('-', "_")
         ),
     )?;

@@ -10,10 +10,15 @@ use migrator_core::cli::{self, CliConfig};
 use example_app as _;
 
 fn main() -> ExitCode {
-    cli::main(CliConfig {
-        migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations").into(),
-        default_url: "sqlite://migrator_example.db".into(),
-        program: "example-app".into(),
-        ..CliConfig::default()
-    })
+    cli::main(
+        CliConfig::default()
+            .with_migrations_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
+            .with_default_url(if cfg!(feature = "sqlite") {
+                "sqlite://migrator_example.db"
+            } else {
+                // Built for PostgreSQL only (`--no-default-features --features postgres`).
+                "postgres://postgres@127.0.0.1:5432/migrator_example"
+            })
+            .with_program("example-app"),
+    )
 }

@@ -211,7 +211,7 @@ pub enum RegistryError {
     },
     /// No revision is linked into the binary, and none was expected.
     #[error(
-        "no revisions are linked into this binary, so there is nothing to run or check. If the migrations live in a library crate, the binary must link it: add `use my_app as _;` (the crate's name) to its main.rs; a binary that has none on purpose passes `CliConfig {{ revisions: Some(Vec::new()), .. }}` (or uses `Migrations::new(Vec::<Registered>::new())`). To write the first revision, run `revision -m \"...\"`"
+        "no revisions are linked into this binary, so there is nothing to run or check. If the migrations live in a library crate, the binary must link it: add `use my_app as _;` (the crate's name) to its main.rs; a binary that has none on purpose passes `CliConfig::default().with_revisions(Vec::new())` (or uses `Migrations::new(Vec::<Registered>::new())`). To write the first revision, run `revision -m \"...\"`"
     )]
     Empty,
     /// A revision builds on one of another crate (listed in `extends`)

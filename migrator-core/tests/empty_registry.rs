@@ -40,10 +40,7 @@ fn an_empty_registry_is_an_error_that_names_the_fix() {
 
 #[test]
 fn an_application_that_expects_no_revisions_says_so() {
-    let config = CliConfig {
-        revisions: Some(Vec::new()),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_revisions(Vec::new());
     let out = cli::run(["--database-url", "sqlite::memory:", "upgrade"], &config);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
@@ -51,10 +48,7 @@ fn an_application_that_expects_no_revisions_says_so() {
 #[test]
 fn the_first_revision_is_written_with_none_linked() {
     let dir = std::env::temp_dir().join(format!("migrator_first_{}", std::process::id()));
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_migrations_dir(dir.clone());
     std::fs::create_dir_all(&dir).unwrap();
     let out = cli::run(["revision", "-m", "create users"], &config);
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -44,10 +44,7 @@ fn is_v2(c: &str) -> bool {
 
 /// Runs `check` through the CLI.
 async fn check(t: &TestTarget, revisions: Vec<Registered>) -> cli::Output {
-    let config = CliConfig {
-        revisions: Some(revisions),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_revisions(revisions);
     run_cli(&["--database-url", t.url().as_str(), "check"], &config).await
 }
 

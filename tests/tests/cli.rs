@@ -561,10 +561,7 @@ fn temp_dir() -> PathBuf {
 
 #[test]
 fn irreversible_revisions_show_their_reason_and_stop_a_downgrade() {
-    let env = Env::with(CliConfig {
-        revisions: Some(two_heads()),
-        ..CliConfig::default()
-    });
+    let env = Env::with(CliConfig::default().with_revisions(two_heads()));
     let history = env.ok(&["history"]).stdout;
     assert!(
         history.contains(
@@ -625,10 +622,7 @@ fn check_reports_heads_database_state_and_changed_revisions() {
     assert!(err.contains("--accept-changed"), "{err}");
     env.ok(&["--accept-changed", "upgrade"]);
 
-    let heads = Env::with(CliConfig {
-        revisions: Some(two_heads()),
-        ..CliConfig::default()
-    });
+    let heads = Env::with(CliConfig::default().with_revisions(two_heads()));
     heads.ok(&["upgrade", "heads"]);
     let err = heads.fails(&["check"]);
     assert!(
@@ -687,10 +681,7 @@ fn stamp_sets_the_version_table_and_purge_clears_unknown_rows() {
 #[test]
 fn revision_writes_a_file_in_the_shape_of_the_examples() {
     let dir = temp_dir();
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_migrations_dir(dir.clone());
     let run = |args: &[&str]| cli::run(args.iter().copied(), &config);
     let out = run(&[
         "revision",
@@ -781,11 +772,9 @@ impl Revision {{
 #[test]
 fn merge_writes_a_revision_with_both_parents() {
     let dir = temp_dir();
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        revisions: Some(two_heads()),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default()
+        .with_migrations_dir(dir.clone())
+        .with_revisions(two_heads());
     let out = cli::run(
         [
             "merge",
@@ -892,10 +881,8 @@ fn the_default_database_is_created_when_missing() {
         return;
     }
     let name = format!("migrator_cli_default_{}", std::process::id());
-    let config = CliConfig {
-        default_url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-        ..CliConfig::default()
-    };
+    let config =
+        CliConfig::default().with_default_url(format!("postgres://postgres@127.0.0.1:5432/{name}"));
     let out = cli::run(["current"], &config);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(

@@ -73,10 +73,7 @@ fn a_rev_id_that_is_a_path_is_refused_and_nothing_is_written_outside_the_directo
     let root = temp_dir();
     let dir = root.join("a").join("b").join("migrations");
     std::fs::create_dir_all(&dir).unwrap();
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_migrations_dir(dir.clone());
     let absolute = root.join("abs_target");
     for id in [
         "../../..",
@@ -109,10 +106,7 @@ fn a_rev_id_that_is_a_path_is_refused_and_nothing_is_written_outside_the_directo
 #[test]
 fn a_rev_id_that_is_a_keyword_or_differs_only_in_case_is_refused_up_front() {
     let dir = temp_dir();
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_migrations_dir(dir.clone());
     for id in ["self", "fn", "Self", "SUPER", "gen"] {
         let out = run(&["revision", "-m", "", "--rev-id", id], &config);
         assert_usage(&out, "is a Rust keyword");
@@ -194,11 +188,9 @@ fn generated_revision_files_compile_whatever_the_message_holds() {
     let root = temp_dir();
     let dir = root.join("migrations");
     std::fs::create_dir_all(&dir).unwrap();
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        revisions: Some(Vec::new()),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default()
+        .with_migrations_dir(dir.clone())
+        .with_revisions(Vec::new());
     let mut expected = Vec::new();
     for (i, message) in HOSTILE_MESSAGES.iter().enumerate() {
         let id = format!("hostile{i:02}");
@@ -281,10 +273,7 @@ fn control_characters_are_printed_escaped_in_history_show_and_errors() {
     let rt = runtime();
     let db = rt.block_on(TestTarget::new(Engine::Sqlite));
     let url = db.url();
-    let config = CliConfig {
-        revisions: Some(hostile_graph()),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_revisions(hostile_graph());
     let cli = |args: &[&str]| {
         let mut all = vec!["--database-url", url.as_str()];
         all.extend_from_slice(args);
@@ -454,10 +443,7 @@ fn history_takes_a_range_that_starts_with_a_hyphen() {
 
 #[test]
 fn database_url_help_names_the_sqlite_forms_and_the_real_default() {
-    let config = CliConfig {
-        default_url: "sqlite://school_fees.db".into(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_default_url("sqlite://school_fees.db");
     for flag in ["--help", "-h"] {
         let out = run(&[flag], &config);
         assert_eq!(out.code, 0, "{out:?}");
@@ -476,10 +462,7 @@ fn database_url_help_names_the_sqlite_forms_and_the_real_default() {
         }
         assert!(!out.stdout.contains("local database"), "{}", out.stdout);
     }
-    let config = CliConfig {
-        default_url: "postgres://app:hunter22@db/app".into(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_default_url("postgres://app:hunter22@db/app");
     let out = run(&["upgrade", "--help"], &config);
     assert!(
         out.stdout.contains("Default: postgres://app:"),

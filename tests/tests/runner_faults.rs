@@ -536,10 +536,8 @@ async fn a_lock_timeout_past_its_retries_names_who_holds_the_lock() {
 
     // The CLI takes the retry count.
     let url = test.url();
-    let config = migrator_core::cli::CliConfig {
-        revisions: Some(people_revisions("n2", up_people_nickname)),
-        ..Default::default()
-    };
+    let config = migrator_core::cli::CliConfig::default()
+        .with_revisions(people_revisions("n2", up_people_nickname));
     let out = run_cli(
         &[
             "--database-url",

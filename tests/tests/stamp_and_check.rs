@@ -28,13 +28,9 @@ fn cli_config(
     t: &TestTarget,
     revisions: Option<Vec<migrator_core::registry::Registered>>,
 ) -> (CliConfig, String) {
-    (
-        CliConfig {
-            revisions,
-            ..CliConfig::default()
-        },
-        t.url(),
-    )
+    let mut config = CliConfig::default();
+    config.revisions = revisions;
+    (config, t.url())
 }
 
 async fn stamp_keeps_the_rows_of_other_branches(t: TestTarget) {
@@ -221,10 +217,7 @@ fn an_offline_downgrade_needs_a_range() {
 fn merging_revisions_that_are_already_merged_is_refused() {
     let dir = std::env::temp_dir().join(format!("migrator_merge_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = CliConfig {
-        migrations_dir: dir.clone(),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_migrations_dir(dir.clone());
     let out = cli::run(["merge", "5d2b", "c41e", "-m", "merge"], &config);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(

@@ -363,10 +363,7 @@ fn the_cli_connects_over_verify_full() {
         .unwrap();
     let (db, root) = rt.block_on(setup());
     let (user, port) = server();
-    let config = CliConfig {
-        revisions: Some(revisions()),
-        ..CliConfig::default()
-    };
+    let config = CliConfig::default().with_revisions(revisions());
     let url = |host: &str, name: &str| {
         format!(
             "postgres://{user}:Sup3rSecretPw@{host}:{port}/{name}?sslmode=verify-full&sslrootcert={root}"

@@ -6,11 +6,11 @@
 //! use migrator_core::cli::{self, CliConfig};
 //!
 //! fn main() -> std::process::ExitCode {
-//!     cli::main(CliConfig {
-//!         migrations_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations").into(),
-//!         default_url: "sqlite://my_app.db".into(),
-//!         ..CliConfig::default()
-//!     })
+//!     cli::main(
+//!         CliConfig::default()
+//!             .with_migrations_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations"))
+//!             .with_default_url("sqlite://my_app.db"),
+//!     )
 //! }
 //! ```
 //!
@@ -18,13 +18,13 @@
 //! 0 (success), 1 (failure, with `error: <message>`: a [`CliError`]'s
 //! message) and 2 (usage). A database password never appears in either.
 
-pub mod args;
+mod args;
 mod commands;
-pub mod database;
+mod database;
 mod error;
 mod input;
-pub mod output;
-pub mod scaffold;
+mod output;
+mod scaffold;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -38,15 +38,19 @@ pub use error::CliError;
 use crate::registry::Registered;
 use crate::run::RunConfig;
 
-/// What the application tells the CLI.
+/// What the application tells the CLI: build it from the default and change
+/// what differs (new settings may come in later versions).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct CliConfig {
     /// Where `revision` and `merge` write new revision files.
     pub migrations_dir: PathBuf,
     /// The database used when neither `--database-url` nor `DATABASE_URL`
     /// is given, as a URL. The default, `sqlite://migrator.db`, is an SQLite
     /// file in the working directory: the CLI works with no server at all,
-    /// and says in one line how to point it at PostgreSQL instead. When it
+    /// and says in one line how to point it at PostgreSQL instead. (Built
+    /// without the `sqlite` feature, the default is the local PostgreSQL
+    /// server's database `migrator`.) When it
     /// is a PostgreSQL URL, `upgrade` and `stamp` create the database when
     /// it does not exist.
     pub default_url: String,
@@ -64,11 +68,48 @@ impl Default for CliConfig {
     fn default() -> Self {
         Self {
             migrations_dir: PathBuf::from("migrations"),
-            default_url: "sqlite://migrator.db".to_owned(),
+            default_url: if cfg!(feature = "sqlite") {
+                "sqlite://migrator.db".to_owned()
+            } else {
+                database::local_postgres_url("migrator")
+            },
             run: RunConfig::default(),
             revisions: None,
             program: "migrator".to_owned(),
         }
+    }
+}
+
+impl CliConfig {
+    /// Sets [`migrations_dir`](Self::migrations_dir).
+    pub fn with_migrations_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.migrations_dir = dir.into();
+        self
+    }
+
+    /// Sets [`default_url`](Self::default_url).
+    pub fn with_default_url(mut self, url: impl Into<String>) -> Self {
+        self.default_url = url.into();
+        self
+    }
+
+    /// Sets [`run`](Self::run), the runner's settings.
+    pub fn with_run(mut self, run: RunConfig) -> Self {
+        self.run = run;
+        self
+    }
+
+    /// Works with `revisions` instead of every revision linked into the
+    /// binary (an empty list: none at all, on purpose).
+    pub fn with_revisions(mut self, revisions: Vec<Registered>) -> Self {
+        self.revisions = Some(revisions);
+        self
+    }
+
+    /// Sets [`program`](Self::program), the name usage messages show.
+    pub fn with_program(mut self, program: impl Into<String>) -> Self {
+        self.program = program.into();
+        self
     }
 }
 

@@ -10,13 +10,13 @@ use migrator_core::registry::Downgrade;
 use migrator_tests::revisions::{down_users, revision, up_bio, up_posts, up_users};
 
 fn main() -> ExitCode {
-    cli::main(CliConfig {
-        revisions: Some(vec![
-            revision("a1", &[], up_users, Downgrade::Written(down_users)),
-            revision("b2", &["a1"], up_posts, Downgrade::Derived),
-            revision("c3", &["b2"], up_bio, Downgrade::Derived),
-        ]),
-        program: "chain-cli".into(),
-        ..CliConfig::default()
-    })
+    cli::main(
+        CliConfig::default()
+            .with_revisions(vec![
+                revision("a1", &[], up_users, Downgrade::Written(down_users)),
+                revision("b2", &["a1"], up_posts, Downgrade::Derived),
+                revision("c3", &["b2"], up_bio, Downgrade::Derived),
+            ])
+            .with_program("chain-cli"),
+    )
 }

@@ -119,11 +119,9 @@ fn revisions() -> Vec<Registered> {
 }
 
 fn config() -> CliConfig {
-    CliConfig {
-        revisions: Some(revisions()),
-        program: "reliability child".into(),
-        ..CliConfig::default()
-    }
+    CliConfig::default()
+        .with_revisions(revisions())
+        .with_program("reliability child")
 }
 
 /// The CLI over the generated plan, for the processes the suite starts.
