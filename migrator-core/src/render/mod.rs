@@ -240,7 +240,16 @@ pub fn render_ops(
     ops: &[Op],
     start: &Schema,
 ) -> Result<Vec<Vec<Statement>>, RenderError> {
-    let mut schema = start.clone();
+    render_onto(dialect, ops, &mut start.clone())
+}
+
+/// [`render_ops`] from `schema`, which it moves forward op by op (on an
+/// error, to the op that failed).
+pub(crate) fn render_onto(
+    dialect: &dyn Dialect,
+    ops: &[Op],
+    schema: &mut Schema,
+) -> Result<Vec<Vec<Statement>>, RenderError> {
     let mut out = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
         let invalid = |source| ReplayError {
@@ -250,7 +259,7 @@ pub fn render_ops(
         };
         // Render against the state before the op; an op that does not apply
         // is reported as invalid even when the dialect also refuses it.
-        let rendered = dialect.render(op, &schema);
+        let rendered = dialect.render(op, schema);
         schema.apply(op).map_err(invalid)?;
         out.push(rendered?);
     }

@@ -19,18 +19,10 @@ pub(super) fn render(
     ops: &[Op],
     schema: &mut Schema,
 ) -> Result<Vec<Vec<Statement>>, RunError> {
-    let mut out = Vec::with_capacity(ops.len());
-    for (index, op) in ops.iter().enumerate() {
-        let rendered = dialect.render(op, schema);
-        schema
-            .apply(op)
-            .map_err(|source| invalid(revision, index, op, source))?;
-        out.push(rendered.map_err(|source| RunError::Invalid {
-            revision: revision.to_owned(),
-            source: Box::new(source),
-        })?);
-    }
-    Ok(out)
+    crate::render::render_onto(dialect, ops, schema).map_err(|source| RunError::Invalid {
+        revision: revision.to_owned(),
+        source: Box::new(source),
+    })
 }
 
 /// Checks what will run in one transaction (the ops of one revision, or of

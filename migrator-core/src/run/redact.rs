@@ -144,6 +144,45 @@ fn query_spans(url: &str) -> Vec<(usize, usize)> {
     spans
 }
 
+/// A string read character by character, by index, as the `key=value`
+/// readers here and in the PostgreSQL backend do.
+pub(crate) struct Chars<'a> {
+    text: &'a str,
+    chars: Vec<(usize, char)>,
+}
+
+impl<'a> Chars<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            chars: text.char_indices().collect(),
+        }
+    }
+
+    /// How many characters it has.
+    pub(crate) fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// The `i`th character.
+    pub(crate) fn at(&self, i: usize) -> Option<char> {
+        self.chars.get(i).map(|&(_, c)| c)
+    }
+
+    /// The byte offset of the `i`th character (the text's length past the end).
+    pub(crate) fn offset(&self, i: usize) -> usize {
+        self.chars.get(i).map_or(self.text.len(), |&(o, _)| o)
+    }
+
+    /// The index of the first character at or after `i` that is not white space.
+    pub(crate) fn skip_ws(&self, mut i: usize) -> usize {
+        while self.at(i).is_some_and(char::is_whitespace) {
+            i += 1;
+        }
+        i
+    }
+}
+
 /// The values of secret `key = value` parameters of a libpq-style string,
 /// read the way tokio-postgres reads them: spaces around `=`, a value quoted
 /// with `'` or ending at a space, `\` escaping the next character. An
@@ -151,15 +190,10 @@ fn query_spans(url: &str) -> Vec<(usize, usize)> {
 /// case the password held a raw space. Words that are not parameters are
 /// skipped, so a message that quotes such a string is masked too.
 fn key_value_spans(text: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
-    let offset = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
-    let skip_ws = |mut i: usize| {
-        while at(i).is_some_and(char::is_whitespace) {
-            i += 1;
-        }
-        i
-    };
+    let chars = Chars::new(text);
+    let at = |i: usize| chars.at(i);
+    let offset = |i: usize| chars.offset(i);
+    let skip_ws = |i: usize| chars.skip_ws(i);
     // The end of an unquoted word (escapes included) starting at `i`.
     let word_end = |mut i: usize| {
         while let Some(c) = at(i) {

@@ -15,11 +15,13 @@
 //! ```
 
 mod apply;
+mod diff;
 mod error;
 pub(crate) mod expr;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use diff::{DiffError, diff};
 pub use error::{ReplayError, ValidationError};
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName};

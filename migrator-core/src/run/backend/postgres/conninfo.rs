@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use tokio_postgres::config::SslMode as PgSslMode;
 
 use super::connect::ConnectError;
+use crate::run::redact::Chars;
 
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,15 +176,10 @@ fn split_url(url: &str, after_scheme: usize, out: &mut Split) {
 /// next space, `\` escaping the next character, as tokio-postgres reads
 /// them. Our parameters are cut out with the spaces before them.
 fn split_key_values(text: &str, out: &mut Split) {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let at = |i: usize| chars.get(i).map(|&(_, c)| c);
-    let offset = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
-    let skip_ws = |mut i: usize| {
-        while at(i).is_some_and(char::is_whitespace) {
-            i += 1;
-        }
-        i
-    };
+    let chars = Chars::new(text);
+    let at = |i: usize| chars.at(i);
+    let offset = |i: usize| chars.offset(i);
+    let skip_ws = |i: usize| chars.skip_ws(i);
     let mut cut: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     loop {

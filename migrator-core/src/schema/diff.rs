@@ -1,0 +1,548 @@
+//! The ops that turn one schema model into another: the heart of
+//! autogenerate (issue 14), pure and engine-free.
+//!
+//! [`diff`] compares two [`Schema`]s object by object, by name, and orders
+//! the ops so that they replay onto the first to give the second:
+//!
+//! 1. new schemas, then enums: created, or given their new values at their
+//!    positions (`BEFORE`/`AFTER`);
+//! 2. what goes away: foreign keys first (so nothing still references what
+//!    is dropped next), then indexes, other constraints, tables, columns;
+//! 3. what comes: columns added and altered, table comments, primary keys,
+//!    unique and check constraints, new tables (in foreign-key order; keys
+//!    between new tables that form a cycle added after all of them), foreign
+//!    keys, indexes, constraints validated;
+//! 4. last, the enums and schemas nothing uses any more.
+//!
+//! A constraint or index whose definition changed is dropped and created
+//! again. Column order is not compared (PostgreSQL cannot reorder columns):
+//! the result equals the target in [`Schema::normalized`] form.
+//!
+//! What no op can do is refused, never turned into something lossy: an
+//! enum losing a value or changing the order of its values, a column
+//! becoming or ceasing to be an identity. [`DiffError`] names each such
+//! change and what to write by hand.
+//!
+//! ```
+//! use migrator_core::prelude::*;
+//! use migrator_core::schema::{Schema, diff};
+//!
+//! let mut before = Ops::new();
+//! before.create_table("fees", |t| {
+//!     t.column::<i64>("id").primary_key();
+//! });
+//! let mut after = Ops::new();
+//! after.create_table("fees", |t| {
+//!     t.column::<i64>("id").primary_key();
+//!     t.column::<Option<String>>("note");
+//! });
+//! let (from, to) = (Schema::replay(before.ops()).unwrap(), Schema::replay(after.ops()).unwrap());
+//! let ops = diff(&from, &to).unwrap();
+//! assert_eq!(ops.len(), 1);
+//! assert_eq!(ops[0].describe(), "add_column fees.note");
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Key, Schema};
+use crate::ident::QualifiedName;
+use crate::ops::{
+    AddColumn, AddConstraint, AddEnumValue, AlterColumn, ColumnDef, Constraint, CreateEnum,
+    CreateIndex, CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex,
+    DropSchema, DropTable, EnumPosition, Op, SetTableComment, TableDef, TypeChange, Using,
+    ValidateConstraint,
+};
+
+/// Changes between two schemas that no op makes, each with what to write
+/// by hand.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .changes.join("\n"))]
+pub struct DiffError {
+    /// One line per change: the object, what differs, and the recipe.
+    pub changes: Vec<String>,
+}
+
+/// The ops that turn `from` into `to` (see the [module](self) for their
+/// order), or the changes no op makes.
+pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
+    let mut d = Differ {
+        from,
+        to,
+        ops: Vec::new(),
+        refused: Vec::new(),
+        rebuilt: BTreeSet::new(),
+    };
+    d.run();
+    if d.refused.is_empty() {
+        Ok(d.ops)
+    } else {
+        Err(DiffError { changes: d.refused })
+    }
+}
+
+struct Differ<'a> {
+    from: &'a Schema,
+    to: &'a Schema,
+    ops: Vec<Op>,
+    refused: Vec<String>,
+    /// Unchanged foreign keys dropped because the key they reference is
+    /// dropped or changed, to add again: (table, name).
+    rebuilt: BTreeSet<(Key, String)>,
+}
+
+fn qname(key: &Key) -> QualifiedName {
+    QualifiedName::from_key(&key.0, &key.1)
+}
+
+fn constraint_named<'t>(table: &'t TableDef, name: &str) -> Option<&'t Constraint> {
+    table.constraints.iter().find(|c| c.name() == name)
+}
+
+fn is_foreign_key(c: &Constraint) -> bool {
+    matches!(c, Constraint::ForeignKey(_))
+}
+
+/// Whether `then` becomes `now` by `VALIDATE CONSTRAINT` alone.
+fn validates_to(then: &Constraint, now: &Constraint) -> bool {
+    then.not_valid() && !now.not_valid() && then.clone().with_not_valid(false) == *now
+}
+
+impl Differ<'_> {
+    fn run(&mut self) {
+        self.create_schemas();
+        self.change_enums();
+        self.drop_foreign_keys();
+        self.drop_indexes();
+        self.drop_constraints();
+        self.drop_tables();
+        self.drop_columns();
+        self.add_and_alter_columns();
+        self.add_constraints(false);
+        self.create_tables();
+        self.add_constraints(true);
+        self.create_indexes();
+        self.drop_enums();
+        self.drop_schemas();
+    }
+
+    /// The tables in both schemas: (key, before, after).
+    fn kept_tables(&self) -> Vec<(&Key, &TableDef, &TableDef)> {
+        self.from
+            .tables
+            .iter()
+            .filter_map(|(k, f)| self.to.tables.get(k).map(|t| (k, f, t)))
+            .collect()
+    }
+
+    fn create_schemas(&mut self) {
+        for name in self.to.schemas.difference(&self.from.schemas) {
+            self.ops.push(Op::CreateSchema(CreateSchema {
+                name: name.clone(),
+                if_not_exists: false,
+            }));
+        }
+    }
+
+    fn change_enums(&mut self) {
+        for (key, values) in &self.to.enums {
+            let name = qname(key);
+            let Some(old) = self.from.enums.get(key) else {
+                self.ops.push(Op::CreateEnum(CreateEnum {
+                    name,
+                    values: values.clone(),
+                }));
+                continue;
+            };
+            let lost: Vec<&String> = old.iter().filter(|v| !values.contains(v)).collect();
+            if !lost.is_empty() {
+                self.refused.push(format!(
+                    "enum {name} loses {}: no op removes an enum value. Write it by hand: create a new enum with the values wanted, alter each column that uses {name} to it with set_type_using(.., \"col::text::new_enum\"), then drop {name}",
+                    lost.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+                ));
+                continue;
+            }
+            let kept: Vec<&String> = values.iter().filter(|v| old.contains(v)).collect();
+            if kept.iter().copied().ne(old.iter()) {
+                self.refused.push(format!(
+                    "enum {name} changes the order of its values ({old:?} to {values:?}): PostgreSQL cannot reorder enum values. Write it by hand: a new enum in the new order, columns altered to it, the old one dropped"
+                ));
+                continue;
+            }
+            // Each new value goes after the value before it in the target
+            // (or before the first, for a new first value).
+            let mut now: Vec<&String> = old.iter().collect();
+            for (i, value) in values.iter().enumerate() {
+                if now.contains(&value) {
+                    continue;
+                }
+                let (position, at) = match i.checked_sub(1).map(|p| &values[p]) {
+                    Some(prev) => (
+                        Some(EnumPosition::After(prev.clone())),
+                        now.iter()
+                            .position(|v| *v == prev)
+                            .map_or(now.len(), |p| p + 1),
+                    ),
+                    None => (
+                        now.first()
+                            .map(|first| EnumPosition::Before((*first).clone())),
+                        0,
+                    ),
+                };
+                now.insert(at, value);
+                self.ops.push(Op::AddEnumValue(AddEnumValue {
+                    name: name.clone(),
+                    value: value.clone(),
+                    position,
+                    if_not_exists: false,
+                }));
+            }
+        }
+    }
+
+    /// Foreign keys of kept tables that go or change, and those of dropped
+    /// tables that reference other dropped tables (so the tables drop in
+    /// any order; each drop's inverse recreates its table without them and
+    /// the undo of these drops adds them back).
+    fn drop_foreign_keys(&mut self) {
+        let dropped_keys = self.dropped_keys();
+        let mut out = Vec::new();
+        let mut rebuilt = BTreeSet::new();
+        for (key, f, t) in self.kept_tables() {
+            for c in f.constraints.iter() {
+                let Constraint::ForeignKey(fk) = c else {
+                    continue;
+                };
+                match constraint_named(t, c.name()) {
+                    Some(now) if now == c || validates_to(c, now) => {
+                        // The key it references goes: drop it first, add
+                        // it again once the new key is there.
+                        if self.backing_goes(fk, &dropped_keys) {
+                            out.push((f.name.clone(), c.name().to_owned()));
+                            rebuilt.insert((key.clone(), c.name().to_owned()));
+                        }
+                    }
+                    _ => out.push((f.name.clone(), c.name().to_owned())),
+                }
+            }
+        }
+        self.rebuilt = rebuilt;
+        for (key, f) in &self.from.tables {
+            if self.to.tables.contains_key(key) {
+                continue;
+            }
+            for c in &f.constraints {
+                if let Constraint::ForeignKey(fk) = c {
+                    let target = fk.ref_table.key();
+                    let target_goes = self.from.tables.contains_key(&target)
+                        && !self.to.tables.contains_key(&target);
+                    if (target != *key && target_goes) || self.backing_goes(fk, &dropped_keys) {
+                        out.push((f.name.clone(), c.name().to_owned()));
+                    }
+                }
+            }
+        }
+        for (table, name) in out {
+            self.ops
+                .push(Op::DropConstraint(DropConstraint { table, name }));
+        }
+    }
+
+    fn drop_indexes(&mut self) {
+        for (key, index) in &self.from.indexes {
+            let table_kept = self.to.tables.contains_key(&index.table.key());
+            if table_kept && self.to.indexes.get(key) != Some(index) {
+                self.ops.push(Op::DropIndex(DropIndex {
+                    name: qname(key),
+                    concurrently: false,
+                }));
+            }
+        }
+    }
+
+    /// Whether the key `fk` depends on (the first primary key or unique
+    /// constraint over its referenced columns, as PostgreSQL picks) is among
+    /// `dropped`.
+    fn backing_goes(&self, fk: &crate::ops::ForeignKey, dropped: &BTreeSet<(Key, String)>) -> bool {
+        let target = fk.ref_table.key();
+        let mut wanted = fk.ref_columns.clone();
+        wanted.sort();
+        let backing = self.from.tables.get(&target).and_then(|r| {
+            r.constraints.iter().find(|k| {
+                let mut columns = k.columns().to_vec();
+                columns.sort();
+                matches!(k, Constraint::PrimaryKey(_) | Constraint::Unique(_)) && columns == wanted
+            })
+        });
+        backing.is_some_and(|k| dropped.contains(&(target, k.name().to_owned())))
+    }
+
+    /// The primary keys, unique and check constraints of kept tables that
+    /// go or change: (table, name).
+    fn dropped_keys(&self) -> BTreeSet<(Key, String)> {
+        let mut out = BTreeSet::new();
+        for (key, f, t) in self.kept_tables() {
+            for c in f.constraints.iter().filter(|c| !is_foreign_key(c)) {
+                match constraint_named(t, c.name()) {
+                    Some(now) if now == c || validates_to(c, now) => {}
+                    _ => {
+                        out.insert((key.clone(), c.name().to_owned()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn drop_constraints(&mut self) {
+        for (key, name) in self.dropped_keys() {
+            self.ops.push(Op::DropConstraint(DropConstraint {
+                table: self.from.tables[&key].name.clone(),
+                name,
+            }));
+        }
+    }
+
+    fn drop_tables(&mut self) {
+        for (key, f) in &self.from.tables {
+            if !self.to.tables.contains_key(key) {
+                self.ops.push(Op::DropTable(DropTable {
+                    name: f.name.clone(),
+                }));
+            }
+        }
+    }
+
+    fn drop_columns(&mut self) {
+        let mut out = Vec::new();
+        for (_, f, t) in self.kept_tables() {
+            for c in &f.columns {
+                if t.find_column(&c.name).is_none() {
+                    out.push((f.name.clone(), c.name.clone()));
+                }
+            }
+        }
+        for (table, column) in out {
+            self.ops.push(Op::DropColumn(DropColumn { table, column }));
+        }
+    }
+
+    fn add_and_alter_columns(&mut self) {
+        let mut out = Vec::new();
+        let mut refused = Vec::new();
+        for (_, f, t) in self.kept_tables() {
+            for c in &t.columns {
+                match f.find_column(&c.name) {
+                    None => out.push(Op::AddColumn(AddColumn {
+                        table: t.name.clone(),
+                        column: c.clone(),
+                    })),
+                    Some(old) => match alter(&t.name, old, c) {
+                        Ok(op) => out.extend(op),
+                        Err(why) => refused.push(why),
+                    },
+                }
+            }
+            if f.comment != t.comment {
+                out.push(Op::SetTableComment(SetTableComment {
+                    table: t.name.clone(),
+                    comment: t.comment.clone(),
+                }));
+            }
+        }
+        self.ops.extend(out);
+        self.refused.extend(refused);
+    }
+
+    /// Constraints of kept tables that are new, changed or to validate:
+    /// foreign keys when `foreign` is set, the others when not.
+    fn add_constraints(&mut self, foreign: bool) {
+        let mut out = Vec::new();
+        for (key, f, t) in self.kept_tables() {
+            for c in t
+                .constraints
+                .iter()
+                .filter(|c| is_foreign_key(c) == foreign)
+            {
+                let rebuilt = self.rebuilt.contains(&(key.clone(), c.name().to_owned()));
+                match constraint_named(f, c.name()) {
+                    Some(old) if old == c && !rebuilt => {}
+                    Some(old) if validates_to(old, c) => {
+                        out.push(Op::ValidateConstraint(ValidateConstraint {
+                            table: t.name.clone(),
+                            name: c.name().to_owned(),
+                        }));
+                    }
+                    _ => out.push(Op::AddConstraint(AddConstraint {
+                        table: t.name.clone(),
+                        constraint: c.clone(),
+                    })),
+                }
+            }
+        }
+        if foreign {
+            out.append(&mut self.deferred_keys());
+        }
+        self.ops.extend(out);
+    }
+
+    /// The new tables in an order where each comes after the new tables
+    /// its foreign keys reference, where there is one.
+    fn new_tables_in_order(&self) -> Vec<&TableDef> {
+        let new: BTreeMap<&Key, &TableDef> = self
+            .to
+            .tables
+            .iter()
+            .filter(|(k, _)| !self.from.tables.contains_key(*k))
+            .collect();
+        let mut placed: BTreeSet<Key> = BTreeSet::new();
+        let mut order = Vec::new();
+        while order.len() < new.len() {
+            let ready: Vec<(&Key, &TableDef)> = new
+                .iter()
+                .filter(|(k, _)| !placed.contains(**k))
+                .filter(|(k, t)| {
+                    t.constraints.iter().all(|c| match c {
+                        Constraint::ForeignKey(fk) => {
+                            let target = fk.ref_table.key();
+                            target == ***k || !new.contains_key(&target) || placed.contains(&target)
+                        }
+                        _ => true,
+                    })
+                })
+                .map(|(k, t)| (*k, *t))
+                .collect();
+            // A cycle: take the first remaining table; its keys to tables
+            // not yet created are added after all of them.
+            let ready = if ready.is_empty() {
+                let first = new
+                    .iter()
+                    .find(|(k, _)| !placed.contains(**k))
+                    .map(|(k, t)| (*k, *t));
+                first.into_iter().collect()
+            } else {
+                ready
+            };
+            for (k, t) in ready {
+                placed.insert(k.clone());
+                order.push(t);
+            }
+        }
+        order
+    }
+
+    /// The constraints of new tables that `create_table` cannot hold: a
+    /// foreign key to a new table created after it, and a constraint
+    /// `NOT VALID` (which only `add_constraint` can add).
+    fn late_keys(&self, order: &[&TableDef]) -> Vec<(QualifiedName, Constraint)> {
+        let mut created: BTreeSet<Key> = BTreeSet::new();
+        let mut late = Vec::new();
+        for t in order {
+            let key = t.name.key();
+            for c in &t.constraints {
+                if c.not_valid() {
+                    late.push((t.name.clone(), c.clone()));
+                } else if let Constraint::ForeignKey(fk) = c {
+                    let target = fk.ref_table.key();
+                    let is_new = !self.from.tables.contains_key(&target);
+                    if target != key && is_new && !created.contains(&target) {
+                        late.push((t.name.clone(), c.clone()));
+                    }
+                }
+            }
+            created.insert(key);
+        }
+        late
+    }
+
+    fn create_tables(&mut self) {
+        let order = self.new_tables_in_order();
+        let late = self.late_keys(&order);
+        let mut out = Vec::new();
+        for t in order {
+            let mut table = t.clone();
+            table.constraints.retain(|c| {
+                !late
+                    .iter()
+                    .any(|(n, l)| n.key() == t.name.key() && l.name() == c.name())
+            });
+            out.push(Op::CreateTable(CreateTable {
+                table,
+                if_not_exists: false,
+            }));
+        }
+        self.ops.extend(out);
+    }
+
+    /// The foreign keys [`create_tables`](Self::create_tables) left out.
+    fn deferred_keys(&self) -> Vec<Op> {
+        let order = self.new_tables_in_order();
+        self.late_keys(&order)
+            .into_iter()
+            .map(|(table, constraint)| Op::AddConstraint(AddConstraint { table, constraint }))
+            .collect()
+    }
+
+    fn create_indexes(&mut self) {
+        let mut out = Vec::new();
+        for (key, index) in &self.to.indexes {
+            let table_kept = self.from.tables.contains_key(&index.table.key());
+            if !table_kept || self.from.indexes.get(key) != Some(index) {
+                out.push(Op::CreateIndex(CreateIndex {
+                    index: index.clone(),
+                    concurrently: false,
+                    if_not_exists: false,
+                }));
+            }
+        }
+        self.ops.extend(out);
+    }
+
+    fn drop_enums(&mut self) {
+        for key in self.from.enums.keys() {
+            if !self.to.enums.contains_key(key) {
+                self.ops.push(Op::DropEnum(DropEnum { name: qname(key) }));
+            }
+        }
+    }
+
+    fn drop_schemas(&mut self) {
+        for name in self.from.schemas.difference(&self.to.schemas) {
+            self.ops
+                .push(Op::DropSchema(DropSchema { name: name.clone() }));
+        }
+    }
+}
+
+/// The `alter_column` from `old` to `new`, if they differ; why not, when no
+/// op makes the change.
+fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Option<Op>, String> {
+    if old.identity != new.identity {
+        let what = match (old.identity, new.identity) {
+            (None, Some(_)) => "becomes an identity column",
+            (Some(_), None) => "stops being an identity column",
+            _ => "changes its kind of identity",
+        };
+        return Err(format!(
+            "column {table}.{} {what}: no op changes identity. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … ADD GENERATED … AS IDENTITY\") (or DROP IDENTITY) with its reverse",
+            old.name
+        ));
+    }
+    let ty = (old.ty != new.ty).then(|| TypeChange {
+        ty: new.ty.clone(),
+        using: Some(Using::CastColumn),
+    });
+    let nullable = (old.nullable != new.nullable).then_some(new.nullable);
+    let default = (old.default != new.default).then(|| new.default.clone());
+    let comment = (old.comment != new.comment).then(|| new.comment.clone());
+    if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Op::AlterColumn(AlterColumn {
+        table: table.clone(),
+        column: new.name.clone(),
+        ty,
+        nullable,
+        default,
+        comment,
+    })))
+}

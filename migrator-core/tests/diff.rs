@@ -1,0 +1,219 @@
+//! The schema diff on cases a property test is unlikely to draw: enum
+//! values at their positions, refusals with their recipe, foreign keys that
+//! form a cycle between new tables, constraints validated, type changes.
+
+use migrator_core::ops::{EnumPosition, Op, Using};
+use migrator_core::prelude::*;
+use migrator_core::render::{Postgres, render_ops};
+use migrator_core::schema::{Schema, diff};
+
+fn schema(build: impl FnOnce(&mut Ops)) -> Schema {
+    let mut op = Ops::new();
+    build(&mut op);
+    Schema::replay(op.ops()).expect("a valid schema")
+}
+
+/// The diff, checked: it replays onto `from` to give `to`.
+fn ops(from: &Schema, to: &Schema) -> Vec<Op> {
+    let ops = diff(from, to).expect("a diff");
+    let mut now = from.clone();
+    now.apply_all(&ops).expect("the diff replays");
+    assert_eq!(now.normalized(), to.normalized());
+    ops
+}
+
+fn described(ops: &[Op]) -> Vec<String> {
+    ops.iter().map(Op::describe).collect()
+}
+
+#[test]
+fn new_enum_values_go_at_their_positions() {
+    let from = schema(|op| {
+        op.create_enum("status", ["new", "done"]);
+    });
+    let to = schema(|op| {
+        op.create_enum("status", ["draft", "new", "paid", "done", "archived"]);
+    });
+    let ops = ops(&from, &to);
+    let positions: Vec<(String, Option<EnumPosition>)> = ops
+        .iter()
+        .map(|o| match o {
+            Op::AddEnumValue(a) => (a.value.clone(), a.position.clone()),
+            other => panic!("only values are added: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        positions,
+        [
+            ("draft".into(), Some(EnumPosition::Before("new".into()))),
+            ("paid".into(), Some(EnumPosition::After("new".into()))),
+            ("archived".into(), Some(EnumPosition::After("done".into()))),
+        ]
+    );
+}
+
+#[test]
+fn what_no_op_can_do_is_refused_with_the_recipe() {
+    let from = schema(|op| {
+        op.create_enum("status", ["new", "paid", "done"]);
+        op.create_table("fees", |t| {
+            t.column::<i64>("id").primary_key();
+        });
+    });
+    let to = schema(|op| {
+        op.create_enum("status", ["new", "done"]);
+        op.create_table("fees", |t| {
+            t.column::<i64>("id").identity().primary_key();
+        });
+    });
+    let err = diff(&from, &to).unwrap_err();
+    assert_eq!(err.changes.len(), 2, "{err}");
+    assert!(
+        err.changes[0].starts_with("enum status loses \"paid\": no op removes an enum value. Write it by hand: create a new enum"),
+        "{err}"
+    );
+    assert!(
+        err.changes[1].starts_with(
+            "column fees.id becomes an identity column: no op changes identity. Write it by hand"
+        ),
+        "{err}"
+    );
+    let reordered = schema(|op| {
+        op.create_enum("status", ["done", "paid", "new"]);
+    });
+    let only_enum = schema(|op| {
+        op.create_enum("status", ["new", "paid", "done"]);
+    });
+    let err = diff(&only_enum, &reordered).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot reorder enum values"),
+        "{err}"
+    );
+}
+
+#[test]
+fn new_tables_that_reference_each_other_get_their_keys_after_both() {
+    let to = schema(|op| {
+        op.create_table("teams", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<Option<i64>>("captain_id");
+        });
+        op.create_table("players", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<i64>("team_id").references("teams", "id");
+        });
+        op.add_foreign_key("teams", ["captain_id"], "players", ["id"]);
+    });
+    let ops = ops(&Schema::new(), &to);
+    assert_eq!(
+        described(&ops),
+        [
+            "create_table players",
+            "create_table teams",
+            "add foreign key players_team_id_fkey on players",
+        ],
+        "players is first by name; its key to teams waits for teams (which keeps its own key to players)"
+    );
+}
+
+#[test]
+fn a_constraint_added_not_valid_is_validated_not_rebuilt() {
+    let base = |op: &mut Ops| {
+        op.create_table("fees", |t| {
+            t.column::<i64>("amount");
+        });
+    };
+    let from = schema(|op| {
+        base(op);
+        op.add_check("fees", "fees_amount_positive", "amount > 0")
+            .not_valid();
+    });
+    let to = schema(|op| {
+        base(op);
+        op.add_check("fees", "fees_amount_positive", "amount > 0");
+    });
+    assert_eq!(
+        described(&ops(&from, &to)),
+        ["validate_constraint fees_amount_positive on fees"]
+    );
+    // The other way no op exists; the constraint is added again NOT VALID.
+    assert_eq!(
+        described(&ops(&to, &from)),
+        [
+            "drop_constraint fees_amount_positive on fees",
+            "add check constraint fees_amount_positive on fees"
+        ]
+    );
+}
+
+#[test]
+fn a_type_change_casts_the_column_and_renders_on_postgres() {
+    let from = schema(|op| {
+        op.create_table("fees", |t| {
+            t.column::<String>("state").default("new");
+        });
+    });
+    let to = schema(|op| {
+        op.create_enum("fee_state", ["new", "paid"]);
+        op.create_table("fees", |t| {
+            t.column_as("state", ColumnType::enumeration("fee_state"))
+                .default("new")
+                .comment("where the fee is");
+        });
+    });
+    let ops = ops(&from, &to);
+    assert_eq!(
+        described(&ops),
+        ["create_enum fee_state", "alter_column fees.state"]
+    );
+    let Op::AlterColumn(alter) = &ops[1] else {
+        unreachable!()
+    };
+    assert_eq!(
+        alter.ty.as_ref().and_then(|t| t.using.clone()),
+        Some(Using::CastColumn)
+    );
+    assert!(alter.nullable.is_none() && alter.default.is_none());
+    let sql = render_ops(&Postgres, &ops, &from).unwrap();
+    assert!(
+        sql[1][0]
+            .sql
+            .contains("ALTER COLUMN \"state\" TYPE \"fee_state\" USING \"state\"::\"fee_state\""),
+        "{}",
+        sql[1][0].sql
+    );
+}
+
+#[test]
+fn equal_schemas_give_nothing() {
+    let s = schema(|op| {
+        op.create_schema("billing");
+        op.create_enum(("billing", "status"), ["a", "b"]);
+        op.create_table(("billing", "fees"), |t| {
+            t.column::<i64>("id").identity().primary_key();
+            t.column_as("status", ColumnType::enumeration(("billing", "status")));
+        });
+        op.create_index(("billing", "fees"), ["status"]);
+    });
+    assert_eq!(diff(&s, &s), Ok(vec![]));
+    // And from nothing, everything, in an order that replays.
+    let all = ops(&Schema::new(), &s);
+    assert_eq!(
+        described(&all),
+        [
+            "create_schema billing",
+            "create_enum billing.status",
+            "create_table billing.fees",
+            "create_index ix_fees_status on billing.fees",
+        ]
+    );
+    let none = ops(&s, &Schema::new());
+    assert_eq!(
+        described(&none),
+        [
+            "drop_table billing.fees",
+            "drop_enum billing.status",
+            "drop_schema billing"
+        ]
+    );
+}

@@ -1,0 +1,93 @@
+//! Property: for random pairs of schemas (one reached from the other by
+//! random ops), the diff replays onto the first to give the second — in
+//! both directions, in the model always and on a real PostgreSQL for a
+//! sample; a schema's diff with itself is empty; and what the diff refuses
+//! is only what no op can do, with the recipe to write by hand.
+
+use migrator_core::ops::Op;
+use migrator_core::schema::{Schema, diff};
+use migrator_tests::catalog::assert_matches;
+use migrator_tests::db::TestDb;
+use migrator_tests::exec::run_ops;
+use migrator_tests::random_ops::random_ops;
+use proptest::prelude::*;
+
+/// Two schemas: a random one, and the same after more random ops.
+fn pair(stream: &[u32], base: usize, steps: usize) -> (Vec<Op>, Schema, Schema) {
+    let (head, tail) = stream.split_at(stream.len() / 2);
+    let base_ops = random_ops(head, base, &Schema::new());
+    let first = Schema::replay(&base_ops).expect("generated base is valid");
+    let mut second = first.clone();
+    second
+        .apply_all(&random_ops(tail, steps, &first))
+        .expect("generated ops are valid");
+    (base_ops, first, second)
+}
+
+/// The diff from `from` to `to`, checked in the model; `None` when it
+/// refuses (with reasons no op can express).
+fn checked_diff(from: &Schema, to: &Schema) -> Option<Vec<Op>> {
+    match diff(from, to) {
+        Ok(ops) => {
+            let mut now = from.clone();
+            now.apply_all(&ops).unwrap_or_else(|e| {
+                panic!("the diff does not replay: {e}\nops: {ops:#?}\nfrom: {from:#?}\nto: {to:#?}")
+            });
+            assert_eq!(
+                now.normalized(),
+                to.normalized(),
+                "the diff gives another schema\nops: {ops:#?}"
+            );
+            assert_eq!(diff(&now, to), Ok(vec![]), "a second diff is not empty");
+            Some(ops)
+        }
+        Err(e) => {
+            for change in &e.changes {
+                assert!(
+                    (change.starts_with("enum ") || change.starts_with("column "))
+                        && change.contains("Write it by hand"),
+                    "a refusal that names no recipe: {change}"
+                );
+            }
+            None
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_diff_gives_the_target_both_ways(stream in prop::collection::vec(any::<u32>(), 0..400), base in 0usize..20, steps in 1usize..30) {
+        let (_, first, second) = pair(&stream, base, steps);
+        prop_assert_eq!(diff(&first, &first), Ok(vec![]));
+        checked_diff(&first, &second);
+        checked_diff(&second, &first);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn postgres_reaches_the_target(stream in prop::collection::vec(any::<u32>(), 100..400), base in 0usize..15, steps in 5usize..25) {
+        let (base_ops, first, second) = pair(&stream, base, steps);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            for (from, to) in [(&first, &second), (&second, &first)] {
+                let Some(ops) = checked_diff(from, to) else { continue };
+                let mut db = TestDb::new().await;
+                let mut schema = Schema::new();
+                run_ops(&mut db.client, &mut schema, &base_ops).await.unwrap_or_else(|e| panic!("base: {e}"));
+                if from == &second {
+                    let forward = diff(&first, &second).expect("the forward diff exists");
+                    run_ops(&mut db.client, &mut schema, &forward).await.unwrap_or_else(|e| panic!("forward: {e}"));
+                }
+                run_ops(&mut db.client, &mut schema, &ops)
+                    .await
+                    .unwrap_or_else(|e| panic!("the diff fails on PostgreSQL: {e}\nops: {ops:#?}"));
+                assert_matches(&db.client, to, "after the diff").await;
+            }
+        });
+    }
+}
