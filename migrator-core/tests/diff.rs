@@ -217,3 +217,89 @@ fn equal_schemas_give_nothing() {
         ]
     );
 }
+
+fn guessed(from: &Schema, to: &Schema) -> Vec<String> {
+    migrator_core::schema::guess_renames(from, to)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_table_with_the_same_columns_under_another_name_is_a_guessed_rename() {
+    let fees = |name: &'static str| {
+        move |op: &mut Ops| {
+            op.create_table(name, |t| {
+                t.column::<i64>("id").primary_key();
+                t.column::<Option<String>>("note");
+            });
+        }
+    };
+    let from = schema(fees("fees"));
+    let to = schema(fees("charges"));
+    assert_eq!(guessed(&from, &to), ["table fees to charges"]);
+    let renames = migrator_core::schema::guess_renames(&from, &to);
+    let ops = migrator_core::schema::diff_renaming(&from, &to, &renames).unwrap();
+    let mut now = from.clone();
+    now.apply_all(&ops).unwrap();
+    assert_eq!(now.normalized(), to.normalized());
+    assert_eq!(described(&ops)[0], "rename_table fees to charges");
+    // The primary key keeps its old name through a rename (as in
+    // PostgreSQL), so the diff renames it by dropping and adding it.
+    assert!(described(&ops).contains(&"add primary key charges_pkey on charges".to_owned()));
+
+    // Two tables alike: which one was renamed cannot be told, so no guess.
+    let two = schema(|op| {
+        fees("fees")(op);
+        fees("old_fees")(op);
+    });
+    let two_to = schema(|op| {
+        fees("charges")(op);
+        fees("old_charges")(op);
+    });
+    assert!(guessed(&two, &two_to).is_empty());
+}
+
+#[test]
+fn a_column_with_the_same_definition_at_the_same_place_is_a_guessed_rename() {
+    let from = schema(|op| {
+        op.create_table("fees", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<Option<String>>("note");
+            t.column::<i32>("amount");
+        });
+    });
+    let to = schema(|op| {
+        op.create_table("fees", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<Option<String>>("remark");
+            t.column::<i64>("total");
+        });
+    });
+    // `amount` → `total` changes type too: a drop and an add, not a guess.
+    assert_eq!(guessed(&from, &to), ["column fees.note to fees.remark"]);
+    let renames = migrator_core::schema::guess_renames(&from, &to);
+    let ops = migrator_core::schema::diff_renaming(&from, &to, &renames).unwrap();
+    assert_eq!(
+        described(&ops),
+        [
+            "rename_column fees.note to remark",
+            "drop_column fees.amount",
+            "add_column fees.total"
+        ]
+    );
+    // Without the guess (the author said no), a drop and an add.
+    assert_eq!(
+        described(&ops_of(&from, &to)),
+        [
+            "drop_column fees.note",
+            "drop_column fees.amount",
+            "add_column fees.remark",
+            "add_column fees.total"
+        ]
+    );
+}
+
+fn ops_of(from: &Schema, to: &Schema) -> Vec<Op> {
+    ops(from, to)
+}

@@ -18,11 +18,13 @@ mod apply;
 mod diff;
 mod error;
 pub(crate) mod expr;
+mod renames;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use diff::{DiffError, diff};
 pub use error::{ReplayError, ValidationError};
+pub use renames::{Rename, diff_renaming, guess_renames};
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName};
 use crate::ops::{Constraint, IndexDef, Op, TableDef};
