@@ -12,6 +12,7 @@ mod data;
 mod index;
 mod inverse;
 mod reversible;
+mod source;
 mod table;
 
 pub use builder::{OpBuilder, Ops};
@@ -21,6 +22,7 @@ pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx};
 pub use index::{IndexDef, IndexMethod};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use reversible::Reversible;
+pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
 
 use crate::ident::QualifiedName;

@@ -1,0 +1,444 @@
+//! The Rust source that records ops: the body of a revision's `upgrade`
+//! (or `downgrade`) written with the builder, as an author would write it.
+//! Autogenerate writes what [`diff`](crate::schema::diff) computes through
+//! this; replaying the source gives the same ops back.
+//!
+//! ```
+//! use migrator_core::prelude::*;
+//! use migrator_core::ops::rust_source;
+//!
+//! let mut op = Ops::new();
+//! op.create_table("fees", |t| {
+//!     t.column::<i64>("id").identity().primary_key();
+//!     t.column::<Option<String>>("note").comment("free text");
+//! });
+//! op.create_index("fees", ["note"]).unique();
+//! assert_eq!(
+//!     rust_source(op.ops()).unwrap(),
+//!     r#"op.create_table("fees", |t| {
+//!     t.column_as("id", ColumnType::BigInt).identity();
+//!     t.column_as("note", ColumnType::Text).nullable().comment("free text");
+//!     t.primary_key(["id"]);
+//! });
+//! op.create_index("fees", ["note"]).unique();
+//! "#
+//! );
+//! ```
+
+use std::fmt::Write;
+
+use super::{
+    Check, Constraint, EnumPosition, ForeignKey, IndexDef, IndexMethod, Op, PrimaryKey, RefAction,
+    Unique, Using,
+};
+use crate::ident::QualifiedName;
+use crate::types::{ColumnType, DefaultValue, Identity, Literal};
+
+/// An op the builder cannot write as source: a Rust data step (a function
+/// value has no source to print).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} cannot be written as source: a Rust data step is code, write it by hand")]
+pub struct NoSource(pub String);
+
+/// The builder calls that record `ops`, one statement per op (a table's
+/// columns and constraints inside its `create_table` closure), each line
+/// ending in a newline, for a function whose builder is named `op`.
+pub fn rust_source(ops: &[Op]) -> Result<String, NoSource> {
+    let mut out = String::new();
+    for o in ops {
+        out.push_str(&statement(o)?);
+        out.push_str(";\n");
+    }
+    Ok(out)
+}
+
+fn s(text: &str) -> String {
+    format!("{text:?}")
+}
+
+fn qname(name: &QualifiedName) -> String {
+    match &name.schema {
+        None => s(&name.name),
+        Some(schema) => format!("({}, {})", s(schema), s(&name.name)),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|i| s(i)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn column_type(ty: &ColumnType) -> String {
+    use ColumnType::*;
+    match ty {
+        SmallInt => "ColumnType::SmallInt".into(),
+        Integer => "ColumnType::Integer".into(),
+        BigInt => "ColumnType::BigInt".into(),
+        SmallSerial => "ColumnType::SmallSerial".into(),
+        Serial => "ColumnType::Serial".into(),
+        BigSerial => "ColumnType::BigSerial".into(),
+        Boolean => "ColumnType::Boolean".into(),
+        Text => "ColumnType::Text".into(),
+        Varchar(Some(n)) => format!("ColumnType::varchar({n})"),
+        Varchar(None) => "ColumnType::Varchar(None)".into(),
+        Char(n) => format!("ColumnType::char({n})"),
+        Numeric(Some((p, sc))) => format!("ColumnType::numeric({p}, {sc})"),
+        Numeric(None) => "ColumnType::Numeric(None)".into(),
+        Real => "ColumnType::Real".into(),
+        Double => "ColumnType::Double".into(),
+        Date => "ColumnType::Date".into(),
+        Time => "ColumnType::Time".into(),
+        Timestamp => "ColumnType::Timestamp".into(),
+        TimestampTz => "ColumnType::TimestampTz".into(),
+        Interval => "ColumnType::Interval".into(),
+        Uuid => "ColumnType::Uuid".into(),
+        Json => "ColumnType::Json".into(),
+        Jsonb => "ColumnType::Jsonb".into(),
+        Bytea => "ColumnType::Bytea".into(),
+        Inet => "ColumnType::Inet".into(),
+        Array(element) => format!("ColumnType::array({})", column_type(element)),
+        Enum(name) => format!("ColumnType::enumeration({})", qname(name)),
+        Custom(sql) => format!("ColumnType::custom({})", s(sql)),
+    }
+}
+
+fn literal(value: &Literal) -> String {
+    match value {
+        Literal::Str(text) => s(text),
+        Literal::Int(i) => format!("{i}_i64"),
+        Literal::Float(f) if f.is_nan() => "f64::NAN".into(),
+        Literal::Float(f) if f.is_infinite() && *f > 0.0 => "f64::INFINITY".into(),
+        Literal::Float(f) if f.is_infinite() => "f64::NEG_INFINITY".into(),
+        Literal::Float(f) => format!("{f:?}_f64"),
+        Literal::Bool(b) => b.to_string(),
+    }
+}
+
+fn action(a: RefAction) -> &'static str {
+    match a {
+        RefAction::NoAction => "RefAction::NoAction",
+        RefAction::Restrict => "RefAction::Restrict",
+        RefAction::Cascade => "RefAction::Cascade",
+        RefAction::SetNull => "RefAction::SetNull",
+        RefAction::SetDefault => "RefAction::SetDefault",
+    }
+}
+
+fn method(m: IndexMethod) -> &'static str {
+    match m {
+        IndexMethod::BTree => "IndexMethod::BTree",
+        IndexMethod::Hash => "IndexMethod::Hash",
+        IndexMethod::Gin => "IndexMethod::Gin",
+        IndexMethod::Gist => "IndexMethod::Gist",
+        IndexMethod::Brin => "IndexMethod::Brin",
+    }
+}
+
+/// `.named(…)` when `name` is not the default one.
+fn named(name: &str, default: &str) -> String {
+    if name == default {
+        String::new()
+    } else {
+        format!(".named({})", s(name))
+    }
+}
+
+/// The chained options of a column: nullability, default, identity, comment.
+fn column_options(c: &super::ColumnDef) -> String {
+    let mut out = String::new();
+    if c.nullable {
+        out.push_str(".nullable()");
+    }
+    match &c.default {
+        Some(DefaultValue::Literal(l)) => write!(out, ".default({})", literal(l)).unwrap(),
+        Some(DefaultValue::Expr(e)) => write!(out, ".default_sql({})", s(e)).unwrap(),
+        None => {}
+    }
+    match c.identity {
+        Some(Identity::ByDefault) => out.push_str(".identity()"),
+        Some(Identity::Always) => out.push_str(".identity_always()"),
+        None => {}
+    }
+    if let Some(comment) = &c.comment {
+        write!(out, ".comment({})", s(comment)).unwrap();
+    }
+    out
+}
+
+fn foreign_key_options(fk: &ForeignKey, default: &str) -> String {
+    let mut out = named(&fk.name, default);
+    if fk.on_delete != RefAction::NoAction {
+        write!(out, ".on_delete({})", action(fk.on_delete)).unwrap();
+    }
+    if fk.on_update != RefAction::NoAction {
+        write!(out, ".on_update({})", action(fk.on_update)).unwrap();
+    }
+    if fk.not_valid {
+        out.push_str(".not_valid()");
+    }
+    out
+}
+
+/// A constraint inside `create_table`'s closure (`t.…`).
+fn table_constraint(table: &QualifiedName, c: &Constraint) -> String {
+    let t = &table.name;
+    match c {
+        Constraint::PrimaryKey(PrimaryKey { name, columns, .. }) => format!(
+            "t.primary_key({}){}",
+            list(columns),
+            named(name, &PrimaryKey::new(t, columns.clone()).name)
+        ),
+        Constraint::Unique(Unique { name, columns, .. }) => format!(
+            "t.unique({}){}",
+            list(columns),
+            named(name, &Unique::new(t, columns.clone()).name)
+        ),
+        Constraint::Check(Check { name, expr, .. }) => format!("t.check({}, {})", s(name), s(expr)),
+        Constraint::ForeignKey(fk) => {
+            let default = ForeignKey::new(
+                t,
+                fk.columns.clone(),
+                fk.ref_table.clone(),
+                fk.ref_columns.clone(),
+            )
+            .name;
+            format!(
+                "t.foreign_key({}, {}, {}){}",
+                list(&fk.columns),
+                qname(&fk.ref_table),
+                list(&fk.ref_columns),
+                foreign_key_options(fk, &default)
+            )
+        }
+    }
+}
+
+/// `add_constraint` as an op of its own (`op.add_…`).
+fn add_constraint(table: &QualifiedName, c: &Constraint) -> String {
+    let t = &table.name;
+    let tq = qname(table);
+    match c {
+        Constraint::PrimaryKey(PrimaryKey { name, columns, .. }) => format!(
+            "op.add_primary_key({tq}, {}){}",
+            list(columns),
+            named(name, &PrimaryKey::new(t, columns.clone()).name)
+        ),
+        Constraint::Unique(Unique { name, columns, .. }) => format!(
+            "op.add_unique({tq}, {}){}",
+            list(columns),
+            named(name, &Unique::new(t, columns.clone()).name)
+        ),
+        Constraint::Check(Check {
+            name,
+            expr,
+            not_valid,
+        }) => format!(
+            "op.add_check({tq}, {}, {}){}",
+            s(name),
+            s(expr),
+            if *not_valid { ".not_valid()" } else { "" }
+        ),
+        Constraint::ForeignKey(fk) => {
+            let default = ForeignKey::new(
+                t,
+                fk.columns.clone(),
+                fk.ref_table.clone(),
+                fk.ref_columns.clone(),
+            )
+            .name;
+            format!(
+                "op.add_foreign_key({tq}, {}, {}, {}){}",
+                list(&fk.columns),
+                qname(&fk.ref_table),
+                list(&fk.ref_columns),
+                foreign_key_options(fk, &default)
+            )
+        }
+    }
+}
+
+fn create_index(index: &IndexDef, concurrently: bool, if_not_exists: bool) -> String {
+    let mut out = format!(
+        "op.create_index({}, {}){}",
+        qname(&index.table),
+        list(&index.columns),
+        named(
+            &index.name,
+            &IndexDef::new(index.table.clone(), index.columns.clone()).name
+        )
+    );
+    if index.unique {
+        out.push_str(".unique()");
+    }
+    if index.method != IndexMethod::BTree {
+        write!(out, ".using({})", method(index.method)).unwrap();
+    }
+    if let Some(p) = &index.predicate {
+        write!(out, ".where_sql({})", s(p)).unwrap();
+    }
+    if !index.include.is_empty() {
+        write!(out, ".include({})", list(&index.include)).unwrap();
+    }
+    if concurrently {
+        out.push_str(".concurrently()");
+    }
+    if if_not_exists {
+        out.push_str(".if_not_exists()");
+    }
+    out
+}
+
+fn statement(o: &Op) -> Result<String, NoSource> {
+    Ok(match o {
+        Op::CreateSchema(c) => format!(
+            "op.create_schema({}){}",
+            s(&c.name),
+            if c.if_not_exists {
+                ".if_not_exists()"
+            } else {
+                ""
+            }
+        ),
+        Op::DropSchema(d) => format!("op.drop_schema({})", s(&d.name)),
+        Op::CreateTable(c) => {
+            let t = &c.table;
+            let mut body = String::new();
+            for col in &t.columns {
+                writeln!(
+                    body,
+                    "    t.column_as({}, {}){};",
+                    s(&col.name),
+                    column_type(&col.ty),
+                    column_options(col)
+                )
+                .unwrap();
+            }
+            for k in &t.constraints {
+                writeln!(body, "    {};", table_constraint(&t.name, k)).unwrap();
+            }
+            if let Some(comment) = &t.comment {
+                writeln!(body, "    t.comment({});", s(comment)).unwrap();
+            }
+            format!(
+                "op.create_table({}, |t| {{\n{body}}}){}",
+                qname(&t.name),
+                if c.if_not_exists {
+                    ".if_not_exists()"
+                } else {
+                    ""
+                }
+            )
+        }
+        Op::DropTable(d) => format!("op.drop_table({})", qname(&d.name)),
+        Op::RenameTable(r) => format!("op.rename_table({}, {})", qname(&r.name), s(&r.to)),
+        Op::SetTableComment(c) => match &c.comment {
+            Some(text) => format!("op.set_table_comment({}, {})", qname(&c.table), s(text)),
+            None => format!("op.drop_table_comment({})", qname(&c.table)),
+        },
+        Op::AddColumn(a) => format!(
+            "op.add_column_as({}, {}, {}){}",
+            qname(&a.table),
+            s(&a.column.name),
+            column_type(&a.column.ty),
+            column_options(&a.column)
+        ),
+        Op::DropColumn(d) => format!("op.drop_column({}, {})", qname(&d.table), s(&d.column)),
+        Op::RenameColumn(r) => format!(
+            "op.rename_column({}, {}, {})",
+            qname(&r.table),
+            s(&r.from),
+            s(&r.to)
+        ),
+        Op::AlterColumn(a) => {
+            let mut out = format!("op.alter_column({}, {})", qname(&a.table), s(&a.column));
+            if let Some(change) = &a.ty {
+                match &change.using {
+                    None => write!(out, ".set_type({})", column_type(&change.ty)),
+                    Some(Using::CastColumn) => write!(
+                        out,
+                        ".set_type_using({}, Using::CastColumn)",
+                        column_type(&change.ty)
+                    ),
+                    Some(Using::Sql(sql)) => write!(
+                        out,
+                        ".set_type_using({}, {})",
+                        column_type(&change.ty),
+                        s(sql)
+                    ),
+                }
+                .unwrap();
+            }
+            if let Some(nullable) = a.nullable {
+                write!(out, ".set_nullable({nullable})").unwrap();
+            }
+            match &a.default {
+                Some(Some(DefaultValue::Literal(l))) => {
+                    write!(out, ".set_default({})", literal(l)).unwrap()
+                }
+                Some(Some(DefaultValue::Expr(e))) => {
+                    write!(out, ".set_default_sql({})", s(e)).unwrap()
+                }
+                Some(None) => out.push_str(".drop_default()"),
+                None => {}
+            }
+            match &a.comment {
+                Some(Some(text)) => write!(out, ".set_comment({})", s(text)).unwrap(),
+                Some(None) => out.push_str(".drop_comment()"),
+                None => {}
+            }
+            out
+        }
+        Op::CreateIndex(c) => create_index(&c.index, c.concurrently, c.if_not_exists),
+        Op::DropIndex(d) => format!(
+            "op.drop_index({}){}",
+            qname(&d.name),
+            if d.concurrently {
+                ".concurrently()"
+            } else {
+                ""
+            }
+        ),
+        Op::AddConstraint(a) => add_constraint(&a.table, &a.constraint),
+        Op::DropConstraint(d) => {
+            format!("op.drop_constraint({}, {})", qname(&d.table), s(&d.name))
+        }
+        Op::ValidateConstraint(v) => {
+            format!(
+                "op.validate_constraint({}, {})",
+                qname(&v.table),
+                s(&v.name)
+            )
+        }
+        Op::CreateEnum(c) => format!("op.create_enum({}, {})", qname(&c.name), list(&c.values)),
+        Op::AddEnumValue(a) => {
+            let mut out = format!("op.add_enum_value({}, {})", qname(&a.name), s(&a.value));
+            match &a.position {
+                Some(EnumPosition::Before(v)) => write!(out, ".before({})", s(v)).unwrap(),
+                Some(EnumPosition::After(v)) => write!(out, ".after({})", s(v)).unwrap(),
+                None => {}
+            }
+            if a.if_not_exists {
+                out.push_str(".if_not_exists()");
+            }
+            out
+        }
+        Op::RenameEnumValue(r) => format!(
+            "op.rename_enum_value({}, {}, {})",
+            qname(&r.name),
+            s(&r.from),
+            s(&r.to)
+        ),
+        Op::DropEnum(d) => format!("op.drop_enum({})", qname(&d.name)),
+        Op::Execute(e) => {
+            let mut out = format!("op.execute({})", s(&e.sql));
+            if let Some(reverse) = &e.reverse {
+                write!(out, ".reverse({})", s(reverse)).unwrap();
+            }
+            if !e.transactional {
+                out.push_str(".no_transaction()");
+            }
+            out
+        }
+        Op::DataStep(_) => return Err(NoSource(o.describe())),
+    })
+}
