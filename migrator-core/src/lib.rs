@@ -35,6 +35,7 @@ mod data_tx;
 /// with the macros).
 pub use migrator_graph as graph;
 pub mod ident;
+pub mod models;
 pub mod ops;
 pub mod registry;
 pub mod render;

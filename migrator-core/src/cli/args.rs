@@ -165,6 +165,14 @@ pub struct Revision {
     /// The new revision's id (default: 12 random hex digits).
     #[arg(long)]
     pub rev_id: Option<String>,
+    /// Write the ops that take the migrations' schema (at the parent) to
+    /// the models' (no database needed); "No changes detected" writes nothing.
+    #[arg(long)]
+    pub autogenerate: bool,
+    /// With --autogenerate: never guess that a dropped and an added table
+    /// (or column) are one renamed.
+    #[arg(long, requires = "autogenerate")]
+    pub no_renames: bool,
 }
 
 /// The longest duration the options take: PostgreSQL's `lock_timeout` and

@@ -112,6 +112,18 @@ pub enum CliError {
     /// Stdout could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[source] std::io::Error),
+    /// The models do not make a schema (autogenerate).
+    #[error("{0}")]
+    Models(#[from] crate::models::ModelError),
+    /// The models differ from the migrations in a way no op expresses
+    /// (autogenerate writes no file).
+    #[error("autogenerate cannot write this revision; no file was written:\n  - {}", .0.changes.join("\n  - "))]
+    Diff(#[source] crate::schema::DiffError),
+    /// `revision --autogenerate` with no model linked in.
+    #[error(
+        "no models are linked into this binary, so there is nothing to compare the migrations with: declare them with migrator_core::model! (or pass CliConfig::with_models), and link the crate that holds them"
+    )]
+    NoModels,
     /// The async runtime the commands run on could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),

@@ -62,6 +62,9 @@ pub struct CliConfig {
     pub revisions: Option<Vec<Registered>>,
     /// The program name shown in usage messages.
     pub program: String,
+    /// The models `revision --autogenerate` compares with; `None`: every
+    /// model linked into the binary.
+    pub models: Option<Vec<crate::models::Model>>,
 }
 
 impl Default for CliConfig {
@@ -76,6 +79,7 @@ impl Default for CliConfig {
             run: RunConfig::default(),
             revisions: None,
             program: "migrator".to_owned(),
+            models: None,
         }
     }
 }
@@ -103,6 +107,12 @@ impl CliConfig {
     /// binary (an empty list: none at all, on purpose).
     pub fn with_revisions(mut self, revisions: Vec<Registered>) -> Self {
         self.revisions = Some(revisions);
+        self
+    }
+
+    /// Compares with `models` instead of every model linked into the binary.
+    pub fn with_models(mut self, models: Vec<crate::models::Model>) -> Self {
+        self.models = Some(models);
         self
     }
 

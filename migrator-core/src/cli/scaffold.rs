@@ -21,6 +21,43 @@ pub struct NewRevision {
     pub depends_on: Vec<String>,
     /// When it was written (UTC, `YYYY-MM-DD HH:MM:SS`).
     pub created: String,
+    /// The ops autogenerate wrote, if it did; `None`: empty functions to fill.
+    pub generated: Option<Generated>,
+}
+
+/// What `revision --autogenerate` writes into a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// Lines for the header: what was detected, what to review.
+    pub notes: Vec<String>,
+    /// The upgrade's body (builder calls on `op`).
+    pub upgrade: String,
+    /// How it is undone.
+    pub downgrade: GeneratedDowngrade,
+}
+
+/// The downgrade of a generated revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GeneratedDowngrade {
+    /// Every op has an inverse: `reversible`.
+    Derived,
+    /// The body of a written `downgrade`.
+    Written(String),
+    /// No op undoes it, for this reason: `irreversible = "…"`.
+    Irreversible(String),
+}
+
+/// `body` indented into a function, each line by 8 spaces.
+fn indented(body: &str) -> String {
+    body.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "\n".to_owned()
+            } else {
+                format!("        {l}\n")
+            }
+        })
+        .collect()
 }
 
 /// A fresh revision id: 12 random hex digits (48 bits from the operating
@@ -117,6 +154,12 @@ pub fn render(revision: &NewRevision) -> String {
     doc(&format!("Revision ID: {}", revision.id));
     doc(&format!("Revises: {}", revision.parents.join(", ")));
     doc(&format!("Create Date: {}", revision.created));
+    if let Some(g) = &revision.generated {
+        doc("");
+        for note in &g.notes {
+            doc(note);
+        }
+    }
     out.push_str("\nuse migrator_core::prelude::*;\n\n");
     let mut args = vec![format!("revision = {:?}", revision.id)];
     args.push(match revision.parents.as_slice() {
@@ -137,6 +180,11 @@ pub fn render(revision: &NewRevision) -> String {
             string_list(&revision.depends_on)
         ));
     }
+    match revision.generated.as_ref().map(|g| &g.downgrade) {
+        Some(GeneratedDowngrade::Derived) => args.push("reversible".to_owned()),
+        Some(GeneratedDowngrade::Irreversible(why)) => args.push(format!("irreversible = {why:?}")),
+        _ => {}
+    }
     // rustfmt reshapes the attribute only when every value is a string
     // literal (one parent, no labels or dependencies: `None` and lists make
     // it keep the attribute as written), and puts it on one line when the
@@ -146,15 +194,37 @@ pub fn render(revision: &NewRevision) -> String {
     let one_line = args.join(", ");
     let literals_only = revision.parents.len() == 1
         && revision.branch_labels.is_empty()
-        && revision.depends_on.is_empty();
+        && revision.depends_on.is_empty()
+        && revision.generated.is_none();
     if literals_only && one_line.chars().count() <= ATTR_FN_LIKE_WIDTH {
         let _ = writeln!(out, "#[migration({one_line})]");
     } else {
         let _ = writeln!(out, "#[migration(\n    {}\n)]", args.join(",\n    "));
     }
-    out.push_str(
-        "impl Revision {\n    fn upgrade(_op: &mut Ops) {}\n\n    fn downgrade(_op: &mut Ops) {}\n}\n",
-    );
+    match &revision.generated {
+        None => out.push_str(
+            "impl Revision {\n    fn upgrade(_op: &mut Ops) {}\n\n    fn downgrade(_op: &mut Ops) {}\n}\n",
+        ),
+        Some(g) => {
+            let builder = match g.downgrade {
+                GeneratedDowngrade::Derived => "Reversible",
+                _ => "Ops",
+            };
+            let _ = write!(
+                out,
+                "impl Revision {{\n    fn upgrade(op: &mut {builder}) {{\n{}    }}\n",
+                indented(&g.upgrade)
+            );
+            if let GeneratedDowngrade::Written(body) = &g.downgrade {
+                let _ = write!(
+                    out,
+                    "\n    fn downgrade(op: &mut Ops) {{\n{}    }}\n",
+                    indented(body)
+                );
+            }
+            out.push_str("}\n");
+        }
+    }
     out
 }
 
@@ -198,6 +268,7 @@ mod tests {
             branch_labels: Vec::new(),
             depends_on: Vec::new(),
             created: "2026-11-25 18:00:00".into(),
+            generated: None,
         }
     }
 
