@@ -5,3 +5,7 @@
 pub mod migrations {
     migrator_core::migrations!("migrations");
 }
+
+/// The schema the application wants (`revision --autogenerate` compares
+/// the migrations with it).
+pub mod models;

@@ -333,3 +333,26 @@ migrator_core::model! {
     assert!(file.contains("op.create_schema(\"billing\");"), "{file}");
     trybuild::TestCases::new().pass(&program);
 }
+
+/// The example app's models and its migrations agree: autogenerate, over
+/// the registered models and revisions, writes nothing.
+#[test]
+fn the_example_apps_models_match_its_migrations() {
+    use example_app as _;
+    let dir = temp_dir();
+    let config = CliConfig::default().with_migrations_dir(&dir);
+    let out = cli::run(
+        [
+            "--database-url",
+            "sqlite::memory:",
+            "revision",
+            "--autogenerate",
+            "-m",
+            "nothing",
+        ],
+        &config,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "No changes detected\n");
+    assert!(written(&dir).is_empty());
+}
