@@ -356,3 +356,40 @@ fn the_example_apps_models_match_its_migrations() {
     assert_eq!(out.stdout, "No changes detected\n");
     assert!(written(&dir).is_empty());
 }
+
+/// `check` compares the models with the migrations too: a model change
+/// with no revision fails it, naming the ops autogenerate would write; the
+/// example app, migrated, passes and says its models match.
+#[test]
+fn check_fails_on_models_the_migrations_do_not_reach() {
+    let dir = temp_dir();
+    let out = run(
+        &dir,
+        vec![
+            model("users", users_with_nickname),
+            model("posts", up_posts),
+        ],
+        &["check"],
+    );
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("the models and the migrations disagree; new upgrade operations detected: add_column users.nickname; write them with `revision --autogenerate"),
+        "{out:?}"
+    );
+
+    use example_app as _;
+    let db = dir.join("example.db");
+    let url = format!("sqlite://{}", db.display());
+    let config = CliConfig::default().with_migrations_dir(&dir);
+    let up = cli::run(
+        ["--database-url", url.as_str(), "upgrade", "heads"],
+        &config,
+    );
+    assert_eq!(up.code, 0, "{up:?}");
+    let out = cli::run(["--database-url", url.as_str(), "check"], &config);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("the 4 model(s) match the migrations"),
+        "{out:?}"
+    );
+}

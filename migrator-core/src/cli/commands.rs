@@ -26,6 +26,19 @@ impl Context<'_> {
         self.migrations.graph()
     }
 
+    /// The models `check` compares the migrations with: those given, or
+    /// the registered ones when the revisions are the registered ones too;
+    /// `None` when there are none.
+    fn models_to_compare(&self) -> Option<Vec<crate::models::Model>> {
+        let models: Vec<crate::models::Model> = match (&self.config.models, &self.config.revisions)
+        {
+            (Some(list), _) => list.clone(),
+            (None, None) => crate::models::registered().into_iter().cloned().collect(),
+            (None, Some(_)) => Vec::new(),
+        };
+        (!models.is_empty()).then_some(models)
+    }
+
     fn runner(&self) -> Runner<'_> {
         Runner::new(&self.migrations, self.run.clone())
     }
@@ -685,6 +698,18 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
                 }
                 notes.push(checksum_summary(&v));
             }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if let Some(models) = cx.models_to_compare() {
+        match cx.migrations.compare_models(&models) {
+            Ok(ops) if ops.is_empty() => {
+                notes.push(format!("the {} model(s) match the migrations", models.len()))
+            }
+            Ok(ops) => problems.push(format!(
+                "the models and the migrations disagree; new upgrade operations detected: {}; write them with `revision --autogenerate -m \"…\"`",
+                ops.iter().map(|o| o.describe()).collect::<Vec<_>>().join(", ")
+            )),
             Err(e) => problems.push(e.to_string()),
         }
     }

@@ -90,6 +90,12 @@ pub enum RunError {
         name = .0.name()
     )]
     NotBuilt(Engine),
+    /// The models do not make a schema.
+    #[error(transparent)]
+    Models(#[from] crate::models::ModelError),
+    /// The models differ from the migrations in a way no op expresses.
+    #[error("the models differ from the migrations in a way no op expresses:\n  - {}", .0.changes.join("\n  - "))]
+    ModelsDiffer(crate::schema::DiffError),
     /// The registered revisions do not form a graph.
     #[error(transparent)]
     Registry(#[from] RegistryError),

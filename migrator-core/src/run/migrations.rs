@@ -81,6 +81,41 @@ impl Migrations {
             .ok_or_else(|| RunError::Missing(id.to_owned()))
     }
 
+    /// The ops that take the schema at the heads to the one `models`
+    /// declare: what `revision --autogenerate` would write (renames not
+    /// guessed), empty when the models and the migrations agree. `check`
+    /// fails on a non-empty answer.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::models::Model;
+    /// use migrator_core::registry::Registered;
+    /// use migrator_core::run::Migrations;
+    ///
+    /// let m = Migrations::new(Vec::<Registered>::new()).unwrap();
+    /// let users = Model {
+    ///     name: "users",
+    ///     declare: |op| {
+    ///         op.create_table("users", |t| {
+    ///             t.column::<i64>("id").primary_key();
+    ///         });
+    ///     },
+    ///     file: file!(),
+    ///     line: line!(),
+    /// };
+    /// let ops = m.compare_models(&[users]).unwrap();
+    /// assert_eq!(ops[0].describe(), "create_table users");
+    /// ```
+    pub fn compare_models<M: std::borrow::Borrow<crate::models::Model>>(
+        &self,
+        models: &[M],
+    ) -> Result<Vec<crate::ops::Op>, RunError> {
+        let target = crate::models::target_schema(models)?;
+        let heads = self.graph.heads();
+        let current = self.schema_at(&heads)?;
+        crate::schema::diff(&current, &target).map_err(RunError::ModelsDiffer)
+    }
+
     /// The schema model of a database whose version table holds `rows`.
     pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
         let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
