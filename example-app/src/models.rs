@@ -1,67 +1,91 @@
 //! The schema the application wants, as models: `cargo run -- revision
 //! --autogenerate -m "…"` writes the revision that takes the migrations
-//! there (and says "No changes detected" while they agree, as now).
+//! there (and says "No changes detected" while they agree, as now; `check`
+//! fails when they do not).
+
+use std::time::SystemTime;
 
 use migrator_core::prelude::*;
 
-migrator_core::model! {
-    /// Fees move from pending to paid, or become late.
-    pub fn fee_status(op: &mut Ops) {
-        op.create_enum("fee_status", ["pending", "paid", "late"]);
-    }
+/// Fees move from pending to paid, or become late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, DbEnum)]
+#[db_enum(name = "fee_status")]
+pub enum FeeStatus {
+    /// Not paid yet.
+    Pending,
+    /// Paid in full.
+    Paid,
+    /// Past its due date and not paid.
+    Late,
 }
 
-migrator_core::model! {
-    /// The students.
-    pub fn students(op: &mut Ops) {
-        op.create_table("students", |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<String>("name");
-            t.column::<Option<String>>("email").unique();
-            t.column_as("created_at", ColumnType::TimestampTz)
-                .default_sql("now()");
-        });
-    }
+/// A student.
+#[derive(Debug, Clone, Model)]
+#[model(table = "students")]
+pub struct Student {
+    /// Its key.
+    #[model(primary_key, identity)]
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// Contact address, unique when given.
+    #[model(unique)]
+    pub email: Option<String>,
+    /// When the row was made.
+    #[model(sql_type = "timestamptz", default_sql = "now()")]
+    pub created_at: SystemTime,
 }
 
-migrator_core::model! {
-    /// What each student owes.
-    pub fn fees(op: &mut Ops) {
-        op.create_table("fees", |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<i64>("student_id")
-                .references("students", "id")
-                .on_delete(RefAction::Cascade);
-            t.column_as("amount", ColumnType::numeric(10, 2));
-            t.column_as("status", ColumnType::enumeration("fee_status"))
-                .default("pending");
-            t.column_as("due_date", ColumnType::Date);
-            t.column_as("created_at", ColumnType::TimestampTz)
-                .default_sql("now()");
-            t.column_as("updated_at", ColumnType::TimestampTz)
-                .default_sql("now()");
-            t.column::<Option<String>>("description")
-                .comment("what the fee is for");
-            t.check("fees_amount_positive", "amount > 0");
-        });
-        op.create_index("fees", ["status"]);
-        op.create_index("fees", ["student_id"]);
-    }
+/// What a student owes.
+#[derive(Debug, Clone, Model)]
+#[model(
+    table = "fees",
+    check(name = "fees_amount_positive", expr = "amount > 0")
+)]
+pub struct Fee {
+    /// Its key.
+    #[model(primary_key, identity)]
+    pub id: i64,
+    /// The student who owes it.
+    #[model(references = "students.id", on_delete = "cascade", index)]
+    pub student_id: i64,
+    /// How much, in the currency's units.
+    #[model(sql_type = "numeric(10,2)")]
+    pub amount: f64,
+    /// Where it stands.
+    #[model(default = "pending", index)]
+    pub status: FeeStatus,
+    /// When it is due.
+    #[model(sql_type = "date")]
+    pub due_date: String,
+    /// When the row was made.
+    #[model(sql_type = "timestamptz", default_sql = "now()")]
+    pub created_at: SystemTime,
+    /// When the row last changed.
+    #[model(sql_type = "timestamptz", default_sql = "now()")]
+    pub updated_at: SystemTime,
+    /// What the fee is for.
+    #[model(comment = "what the fee is for")]
+    pub description: Option<String>,
 }
 
-migrator_core::model! {
-    /// Payments against a fee.
-    pub fn payments(op: &mut Ops) {
-        op.create_table("payments", |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<i64>("fee_id")
-                .references("fees", "id")
-                .on_delete(RefAction::Cascade);
-            t.column_as("amount", ColumnType::numeric(10, 2));
-            t.column_as("paid_at", ColumnType::TimestampTz)
-                .default_sql("now()");
-            t.check("payments_amount_positive", "amount > 0");
-        });
-        op.create_index("payments", ["fee_id"]);
-    }
+/// A payment against a fee.
+#[derive(Debug, Clone, Model)]
+#[model(
+    table = "payments",
+    check(name = "payments_amount_positive", expr = "amount > 0")
+)]
+pub struct Payment {
+    /// Its key.
+    #[model(primary_key, identity)]
+    pub id: i64,
+    /// The fee it pays.
+    #[model(references = "fees.id", on_delete = "cascade", index)]
+    pub fee_id: i64,
+    /// How much.
+    #[model(sql_type = "numeric(10,2)")]
+    pub amount: f64,
+    /// When it was paid.
+    #[model(sql_type = "timestamptz", default_sql = "now()")]
+    pub paid_at: SystemTime,
 }

@@ -45,7 +45,7 @@ pub mod run;
 pub mod schema;
 pub mod types;
 
-pub use migrator_macros::{migration, migrations};
+pub use migrator_macros::{DbEnum, Model, migration, migrations};
 
 #[doc(hidden)]
 pub use inventory;
@@ -58,5 +58,5 @@ pub mod prelude {
         BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
     };
     pub use crate::types::ColumnType;
-    pub use crate::{migration, migrations};
+    pub use crate::{DbEnum, Model, migration, migrations};
 }

@@ -116,6 +116,81 @@ impl ColumnType {
         }
     }
 
+    /// The type an SQL spelling names, as PostgreSQL reads it: `integer`,
+    /// `int4`, `varchar(20)`, `character varying`, `numeric(10,2)`,
+    /// `decimal`, `timestamptz`, `timestamp with time zone`, `text[]`, ….
+    /// A spelling it does not know (a domain, `money`, `tsvector`) is
+    /// [`ColumnType::Custom`], written as given.
+    ///
+    /// ```
+    /// use migrator_core::types::ColumnType;
+    /// assert_eq!(ColumnType::from_sql("NUMERIC(10, 2)"), ColumnType::numeric(10, 2));
+    /// assert_eq!(ColumnType::from_sql("character varying(20)"), ColumnType::varchar(20));
+    /// assert_eq!(ColumnType::from_sql("int8[]"), ColumnType::array(ColumnType::BigInt));
+    /// assert_eq!(ColumnType::from_sql("tsvector"), ColumnType::custom("tsvector"));
+    /// ```
+    pub fn from_sql(sql: &str) -> ColumnType {
+        let text = sql.trim();
+        let squashed = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        if let Some(element) = squashed.strip_suffix("[]") {
+            return match Self::from_sql(element) {
+                ColumnType::Custom(_) => ColumnType::Custom(text.to_owned()),
+                element => ColumnType::array(element),
+            };
+        }
+        let (name, args) = match squashed.split_once('(') {
+            Some((name, rest)) => match rest.strip_suffix(')') {
+                Some(args) => (name.trim(), Some(args)),
+                None => return ColumnType::Custom(text.to_owned()),
+            },
+            None => (squashed.as_str(), None),
+        };
+        let numbers: Option<Vec<u32>> = args
+            .map(|a| {
+                a.split(',')
+                    .map(|n| n.trim().parse().ok())
+                    .collect::<Option<Vec<u32>>>()
+            })
+            .unwrap_or(Some(Vec::new()));
+        let Some(numbers) = numbers else {
+            return ColumnType::Custom(text.to_owned());
+        };
+        match (name, numbers.as_slice()) {
+            ("smallint" | "int2", []) => ColumnType::SmallInt,
+            ("integer" | "int" | "int4", []) => ColumnType::Integer,
+            ("bigint" | "int8", []) => ColumnType::BigInt,
+            ("smallserial" | "serial2", []) => ColumnType::SmallSerial,
+            ("serial" | "serial4", []) => ColumnType::Serial,
+            ("bigserial" | "serial8", []) => ColumnType::BigSerial,
+            ("boolean" | "bool", []) => ColumnType::Boolean,
+            ("text", []) => ColumnType::Text,
+            ("varchar" | "character varying", []) => ColumnType::Varchar(None),
+            ("varchar" | "character varying", [n]) => ColumnType::Varchar(Some(*n)),
+            ("char" | "character" | "bpchar", []) => ColumnType::Char(1),
+            ("char" | "character" | "bpchar", [n]) => ColumnType::Char(*n),
+            ("numeric" | "decimal", []) => ColumnType::Numeric(None),
+            ("numeric" | "decimal", [p]) => ColumnType::Numeric(Some((*p, 0))),
+            ("numeric" | "decimal", [p, sc]) => ColumnType::Numeric(Some((*p, *sc))),
+            ("real" | "float4", []) => ColumnType::Real,
+            ("double precision" | "float8" | "float", []) => ColumnType::Double,
+            ("date", []) => ColumnType::Date,
+            ("time" | "time without time zone", []) => ColumnType::Time,
+            ("timestamp" | "timestamp without time zone", []) => ColumnType::Timestamp,
+            ("timestamptz" | "timestamp with time zone", []) => ColumnType::TimestampTz,
+            ("interval", []) => ColumnType::Interval,
+            ("uuid", []) => ColumnType::Uuid,
+            ("json", []) => ColumnType::Json,
+            ("jsonb", []) => ColumnType::Jsonb,
+            ("bytea", []) => ColumnType::Bytea,
+            ("inet", []) => ColumnType::Inet,
+            _ => ColumnType::Custom(text.to_owned()),
+        }
+    }
+
     /// The enum this type names, directly or as an array's element.
     pub fn enum_name(&self) -> Option<&QualifiedName> {
         match self {
@@ -354,6 +429,11 @@ pub enum Identity {
 /// assert!(<Option<String> as ColumnTypeOf>::NULLABLE);
 /// assert!(!<String as ColumnTypeOf>::NULLABLE);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no column type",
+    label = "no column type for `{Self}`",
+    note = "give the field `#[model(sql_type = \"…\")]` (a #[derive(Model)] field may then be any type), use `column_as(name, ColumnType::…)`, derive DbEnum for an enum, or implement ColumnTypeOf for `{Self}`"
+)]
 pub trait ColumnTypeOf {
     /// Whether a column of this Rust type accepts NULL.
     const NULLABLE: bool = false;

@@ -9,6 +9,7 @@
 
 mod args;
 mod dir;
+mod model;
 mod revision;
 
 /// The revision graph's checks, the same crate `migrator-core` uses.
@@ -65,6 +66,52 @@ pub fn migration(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn migrations(input: TokenStream) -> TokenStream {
     dir::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// A struct as a table of the models' schema (see `migrator_core::models`):
+/// each named field is a column, typed by its Rust type as
+/// `t.column::<T>()` types it (`Option<T>`: nullable) or by `sql_type`.
+///
+/// ```ignore
+/// #[derive(Model)]
+/// #[model(table = "fees", index(columns = ["student_id", "status"]),
+///         check(name = "fees_amount_positive", expr = "amount > 0"))]
+/// struct Fee {
+///     #[model(primary_key, identity)]
+///     id: i64,
+///     #[model(references = "students.id", on_delete = "cascade", index)]
+///     student_id: i64,
+///     #[model(sql_type = "numeric(10,2)")]
+///     amount: Decimal,
+///     #[model(default = "pending")]
+///     status: FeeStatus,
+///     note: Option<String>,
+/// }
+/// ```
+///
+/// Table keys: `table` (default: the struct's name in snake case), `schema`,
+/// `comment`, `primary_key = [..]` (composite), `unique(columns, name)`,
+/// `check(name, expr)`, `index(columns, name, unique, method, where,
+/// include)`. Field keys: `column`, `sql_type`, `primary_key`, `identity`,
+/// `identity_always`, `nullable`, `default` (a literal), `default_sql`,
+/// `comment`, `unique`, `index`, `references = "table.column"` with
+/// `on_delete`, `on_update`, `fk_name`, and `skip` (not a column).
+#[proc_macro_derive(Model, attributes(model))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    model::expand_model(syn::parse_macro_input!(input as syn::DeriveInput))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// A fieldless enum as a database enum of the models' schema, and the
+/// column type of fields of its type: `#[db_enum(name = "fee_status",
+/// schema = "billing")]` (default name: the enum's in snake case); each
+/// variant is a value, in snake case unless `#[db_enum(rename = "…")]`.
+#[proc_macro_derive(DbEnum, attributes(db_enum))]
+pub fn derive_db_enum(input: TokenStream) -> TokenStream {
+    model::expand_db_enum(syn::parse_macro_input!(input as syn::DeriveInput))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
