@@ -119,13 +119,15 @@ impl Migrations {
     /// The schema model of a database whose version table holds `rows`.
     pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
         let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
-        Ok(self.replay(&applied)?.0)
+        // Only the schema: no checksums (autogenerate and `check` replay
+        // every revision; hashing each would double the work).
+        Ok(self.walk(&applied, &BTreeSet::new(), false)?.0)
     }
 
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
     pub(super) fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
-        let (schema, sums, _) = self.replay_deriving(applied, &BTreeSet::new())?;
+        let (schema, sums, _) = self.walk(applied, &BTreeSet::new(), true)?;
         Ok((schema, sums))
     }
 
@@ -136,6 +138,17 @@ impl Migrations {
         &self,
         applied: &[String],
         derive: &BTreeSet<&str>,
+    ) -> Result<(Schema, Checksums, Derived), RunError> {
+        self.walk(applied, derive, true)
+    }
+
+    /// Replays `applied`, deriving the downgrades of `derive` on the way,
+    /// and with `checksums` each revision's checksum.
+    fn walk(
+        &self,
+        applied: &[String],
+        derive: &BTreeSet<&str>,
+        checksums: bool,
     ) -> Result<(Schema, Checksums, Derived), RunError> {
         let mut schema = Schema::new();
         let mut sums = Vec::with_capacity(applied.len());
@@ -151,7 +164,9 @@ impl Migrations {
                     .apply(op)
                     .map_err(|source| invalid(id, index, op, source))?;
             }
-            sums.push((id.clone(), checksum::Sum::of(&ops)));
+            if checksums {
+                sums.push((id.clone(), checksum::Sum::of(&ops)));
+            }
         }
         Ok((schema, sums, derived))
     }
