@@ -393,3 +393,55 @@ fn check_fails_on_models_the_migrations_do_not_reach() {
         "{out:?}"
     );
 }
+
+/// A new enum value cannot be undone (PostgreSQL cannot remove one): the
+/// generated revision is `irreversible`, with the reason, and adds the value
+/// at its place.
+#[test]
+fn a_new_enum_value_makes_an_irreversible_revision() {
+    use migrator_core::registry::Downgrade;
+    use migrator_tests::revisions::revision;
+    fn statuses(op: &mut Ops) {
+        op.create_enum("fee_status", ["pending", "paid"]);
+    }
+    fn drop_statuses(op: &mut Ops) {
+        op.drop_enum("fee_status");
+    }
+    fn more_statuses(op: &mut Ops) {
+        op.create_enum("fee_status", ["pending", "late", "paid"]);
+    }
+    let dir = temp_dir();
+    let config = CliConfig::default()
+        .with_revisions(vec![revision(
+            "e1",
+            &[],
+            statuses,
+            Downgrade::Written(drop_statuses),
+        )])
+        .with_migrations_dir(&dir)
+        .with_models(vec![model("fee_status", more_statuses)]);
+    let out = cli::run(
+        [
+            "--database-url",
+            "sqlite::memory:",
+            "revision",
+            "--autogenerate",
+            "-m",
+            "late fees",
+        ],
+        &config,
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let file = &written(&dir)[0];
+    assert!(
+        file.contains(
+            "    irreversible = \"enum fee_status loses \\\"late\\\": no op removes an enum value."
+        ),
+        "{file}"
+    );
+    assert!(
+        file.contains("        op.add_enum_value(\"fee_status\", \"late\").after(\"pending\");\n"),
+        "{file}"
+    );
+    assert!(file.contains("    fn upgrade(op: &mut Ops) {"), "{file}");
+}
