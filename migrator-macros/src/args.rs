@@ -22,7 +22,7 @@ pub(crate) struct Args {
 }
 
 /// `"id"`, `["a", "b"]` or `None`.
-fn string_list(input: ParseStream, key: &str) -> syn::Result<Vec<LitStr>> {
+pub(crate) fn string_list(input: ParseStream, key: &str) -> syn::Result<Vec<LitStr>> {
     let expr: Expr = input.parse()?;
     let item = |e: &Expr| -> syn::Result<LitStr> {
         match e {

@@ -47,21 +47,13 @@ fn string(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
     meta.value()?.parse()
 }
 
+/// `["a", "b"]` (or one string), as `#[migration]` reads its lists.
 fn strings(meta: &ParseNestedMeta) -> syn::Result<Vec<LitStr>> {
-    let array: syn::ExprArray = meta.value()?.parse()?;
-    array
-        .elems
-        .iter()
-        .map(|e| match e {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Ok(s.clone()),
-            other => Err(syn::Error::new_spanned(
-                other,
-                "a list of strings: [\"a\", \"b\"]",
-            )),
-        })
-        .collect()
+    let key = meta
+        .path
+        .get_ident()
+        .map_or_else(String::new, ToString::to_string);
+    crate::args::string_list(meta.value()?, &key)
 }
 
 fn unknown(meta: &ParseNestedMeta, what: &str, keys: &str) -> syn::Error {

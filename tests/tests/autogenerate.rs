@@ -11,6 +11,9 @@ use migrator_core::models::Model;
 use migrator_core::prelude::*;
 use migrator_tests::revisions::{chain_revisions, up_posts};
 
+#[path = "fixtures/billing_models.rs"]
+mod billing_models;
+
 fn temp_dir() -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -224,34 +227,6 @@ fn a_guessed_rename_is_listed_for_review_off_a_terminal() {
 /// derived downgrade back to nothing.
 #[test]
 fn a_generated_revision_compiles_and_replays_to_the_models() {
-    const MODELS: &str = r#"
-migrator_core::model! {
-    fn billing(op: &mut Ops) {
-        op.create_schema("billing");
-        op.create_enum(("billing", "fee_status"), ["pending", "paid", "late"]);
-        op.create_table(("billing", "fees"), |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<i64>("student_id").references("students", "id").on_delete(RefAction::Cascade);
-            t.column_as("amount", ColumnType::numeric(10, 2)).default("0.00");
-            t.column_as("status", ColumnType::enumeration(("billing", "fee_status"))).default("pending");
-            t.column::<Option<String>>("note").comment("it's \"free\" text");
-            t.check("fees_amount_positive", "amount >= 0");
-            t.comment("what students owe");
-        });
-        op.create_index(("billing", "fees"), ["student_id", "status"]).where_sql("status <> 'paid'");
-    }
-}
-
-migrator_core::model! {
-    fn students(op: &mut Ops) {
-        op.create_table("students", |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<String>("name");
-            t.column::<Option<i64>>("mentor_id").references("students", "id");
-        });
-    }
-}
-"#;
     let root = temp_dir();
     let dir = root.join("migrations");
     std::fs::create_dir_all(&dir).unwrap();
@@ -261,10 +236,11 @@ migrator_core::model! {
     std::fs::write(
         &program,
         format!(
-            "use migrator_core::prelude::*;\n\
-             use migrator_core::models;\n\
+            "use migrator_core::models;\n\
              use migrator_core::schema::Schema;\n\n\
-             {MODELS}\n\
+             include!({fixture:?});\n\
+             migrator_core::inventory::submit! {{ models::Model {{ name: \"billing\", declare: billing, file: file!(), line: line!() }} }}\n\
+             migrator_core::inventory::submit! {{ models::Model {{ name: \"students\", declare: students, file: file!(), line: line!() }} }}\n\
              mod migrations {{\n    migrator_core::migrations!({dir:?});\n}}\n\n\
              fn main() {{\n    \
                  let target = models::target_schema(&models::registered()).unwrap();\n    \
@@ -278,42 +254,17 @@ migrator_core::model! {
                  assert_eq!(back, Schema::new());\n\
              }}\n",
             dir = dir.display().to_string(),
+            fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/billing_models.rs"),
         ),
     )
     .unwrap();
-    // Here the models are the same functions, declared in this test.
-    fn billing(op: &mut Ops) {
-        op.create_schema("billing");
-        op.create_enum(("billing", "fee_status"), ["pending", "paid", "late"]);
-        op.create_table(("billing", "fees"), |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<i64>("student_id")
-                .references("students", "id")
-                .on_delete(RefAction::Cascade);
-            t.column_as("amount", ColumnType::numeric(10, 2))
-                .default("0.00");
-            t.column_as("status", ColumnType::enumeration(("billing", "fee_status")))
-                .default("pending");
-            t.column::<Option<String>>("note")
-                .comment("it's \"free\" text");
-            t.check("fees_amount_positive", "amount >= 0");
-            t.comment("what students owe");
-        });
-        op.create_index(("billing", "fees"), ["student_id", "status"])
-            .where_sql("status <> 'paid'");
-    }
-    fn students(op: &mut Ops) {
-        op.create_table("students", |t| {
-            t.column::<i64>("id").identity().primary_key();
-            t.column::<String>("name");
-            t.column::<Option<i64>>("mentor_id")
-                .references("students", "id");
-        });
-    }
     let config = CliConfig::default()
         .with_revisions(Vec::new())
         .with_migrations_dir(&dir)
-        .with_models(vec![model("billing", billing), model("students", students)]);
+        .with_models(vec![
+            model("billing", billing_models::billing),
+            model("students", billing_models::students),
+        ]);
     let out = cli::run(
         [
             "--database-url",

@@ -179,52 +179,28 @@ fn foreign_key_options(fk: &ForeignKey, default: &str) -> String {
     out
 }
 
-/// A constraint inside `create_table`'s closure (`t.…`).
-fn table_constraint(table: &QualifiedName, c: &Constraint) -> String {
+/// A constraint of `table`: inside `create_table`'s closure (`t.check(…)`)
+/// or, when `standalone`, as an op of its own (`op.add_check(table, …)`).
+fn constraint(table: &QualifiedName, c: &Constraint, standalone: bool) -> String {
     let t = &table.name;
-    match c {
-        Constraint::PrimaryKey(PrimaryKey { name, columns, .. }) => format!(
-            "t.primary_key({}){}",
-            list(columns),
-            named(name, &PrimaryKey::new(t, columns.clone()).name)
-        ),
-        Constraint::Unique(Unique { name, columns, .. }) => format!(
-            "t.unique({}){}",
-            list(columns),
-            named(name, &Unique::new(t, columns.clone()).name)
-        ),
-        Constraint::Check(Check { name, expr, .. }) => format!("t.check({}, {})", s(name), s(expr)),
-        Constraint::ForeignKey(fk) => {
-            let default = ForeignKey::new(
-                t,
-                fk.columns.clone(),
-                fk.ref_table.clone(),
-                fk.ref_columns.clone(),
-            )
-            .name;
-            format!(
-                "t.foreign_key({}, {}, {}){}",
-                list(&fk.columns),
-                qname(&fk.ref_table),
-                list(&fk.ref_columns),
-                foreign_key_options(fk, &default)
-            )
+    // `t.unique(` or `op.add_unique("fees", `.
+    let call = |table_form: &str, op_form: &str| {
+        if standalone {
+            format!("op.{op_form}({}, ", qname(table))
+        } else {
+            format!("t.{table_form}(")
         }
-    }
-}
-
-/// `add_constraint` as an op of its own (`op.add_…`).
-fn add_constraint(table: &QualifiedName, c: &Constraint) -> String {
-    let t = &table.name;
-    let tq = qname(table);
+    };
     match c {
         Constraint::PrimaryKey(PrimaryKey { name, columns, .. }) => format!(
-            "op.add_primary_key({tq}, {}){}",
+            "{}{}){}",
+            call("primary_key", "add_primary_key"),
             list(columns),
             named(name, &PrimaryKey::new(t, columns.clone()).name)
         ),
         Constraint::Unique(Unique { name, columns, .. }) => format!(
-            "op.add_unique({tq}, {}){}",
+            "{}{}){}",
+            call("unique", "add_unique"),
             list(columns),
             named(name, &Unique::new(t, columns.clone()).name)
         ),
@@ -233,7 +209,8 @@ fn add_constraint(table: &QualifiedName, c: &Constraint) -> String {
             expr,
             not_valid,
         }) => format!(
-            "op.add_check({tq}, {}, {}){}",
+            "{}{}, {}){}",
+            call("check", "add_check"),
             s(name),
             s(expr),
             if *not_valid { ".not_valid()" } else { "" }
@@ -247,7 +224,8 @@ fn add_constraint(table: &QualifiedName, c: &Constraint) -> String {
             )
             .name;
             format!(
-                "op.add_foreign_key({tq}, {}, {}, {}){}",
+                "{}{}, {}, {}){}",
+                call("foreign_key", "add_foreign_key"),
                 list(&fk.columns),
                 qname(&fk.ref_table),
                 list(&fk.ref_columns),
@@ -314,7 +292,7 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 .unwrap();
             }
             for k in &t.constraints {
-                writeln!(body, "    {};", table_constraint(&t.name, k)).unwrap();
+                writeln!(body, "    {};", constraint(&t.name, k, false)).unwrap();
             }
             if let Some(comment) = &t.comment {
                 writeln!(body, "    t.comment({});", s(comment)).unwrap();
@@ -398,7 +376,7 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 ""
             }
         ),
-        Op::AddConstraint(a) => add_constraint(&a.table, &a.constraint),
+        Op::AddConstraint(a) => constraint(&a.table, &a.constraint, true),
         Op::DropConstraint(d) => {
             format!("op.drop_constraint({}, {})", qname(&d.table), s(&d.name))
         }
