@@ -71,6 +71,7 @@ pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
         ops: Vec::new(),
         refused: Vec::new(),
         rebuilt: BTreeSet::new(),
+        late: Vec::new(),
     };
     d.run();
     if d.refused.is_empty() {
@@ -88,6 +89,9 @@ struct Differ<'a> {
     /// Unchanged foreign keys dropped because the key they reference is
     /// dropped or changed, to add again: (table, name).
     rebuilt: BTreeSet<(Key, String)>,
+    /// The constraints `create_table` could not hold, added after every
+    /// new table exists.
+    late: Vec<(QualifiedName, Constraint)>,
 }
 
 fn qname(key: &Key) -> QualifiedName {
@@ -380,7 +384,11 @@ impl Differ<'_> {
             }
         }
         if foreign {
-            out.append(&mut self.deferred_keys());
+            out.extend(
+                self.late.drain(..).map(|(table, constraint)| {
+                    Op::AddConstraint(AddConstraint { table, constraint })
+                }),
+            );
         }
         self.ops.extend(out);
     }
@@ -471,15 +479,7 @@ impl Differ<'_> {
             }));
         }
         self.ops.extend(out);
-    }
-
-    /// The foreign keys [`create_tables`](Self::create_tables) left out.
-    fn deferred_keys(&self) -> Vec<Op> {
-        let order = self.new_tables_in_order();
-        self.late_keys(&order)
-            .into_iter()
-            .map(|(table, constraint)| Op::AddConstraint(AddConstraint { table, constraint }))
-            .collect()
+        self.late = late;
     }
 
     fn create_indexes(&mut self) {
