@@ -49,19 +49,21 @@ fn string(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
 
 /// `["a", "b"]` (or one string), as `#[migration]` reads its lists.
 fn strings(meta: &ParseNestedMeta) -> syn::Result<Vec<LitStr>> {
-    let key = meta
-        .path
+    crate::args::string_list(meta.value()?, &key(meta))
+}
+
+/// The key a nested attribute names (`index` in `index(…)`), empty for a path.
+fn key(meta: &ParseNestedMeta) -> String {
+    meta.path
         .get_ident()
-        .map_or_else(String::new, ToString::to_string);
-    crate::args::string_list(meta.value()?, &key)
+        .map_or_else(String::new, ToString::to_string)
 }
 
 fn unknown(meta: &ParseNestedMeta, what: &str, keys: &str) -> syn::Error {
-    let key = meta
-        .path
-        .get_ident()
-        .map_or_else(|| "?".to_owned(), ToString::to_string);
-    meta.error(format!("unknown {what} key `{key}`; the keys are: {keys}"))
+    meta.error(format!(
+        "unknown {what} key `{}`; the keys are: {keys}",
+        key(meta)
+    ))
 }
 
 /// `"students.id"` or `"billing.students.id"`: the table (as builder
@@ -142,12 +144,7 @@ fn parse_table(input: &DeriveInput) -> syn::Result<Table> {
     let mut t = Table::default();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            match key.as_str() {
+            match key(&meta).as_str() {
                 "table" => t.table = Some(string(&meta)?),
                 "schema" => t.schema = Some(string(&meta)?),
                 "comment" => t.comment = Some(string(&meta)?),
@@ -155,9 +152,9 @@ fn parse_table(input: &DeriveInput) -> syn::Result<Table> {
                 "unique" => {
                     let (mut columns, mut name) = (Vec::new(), None);
                     meta.parse_nested_meta(|m| {
-                        match m.path.get_ident().map(ToString::to_string).as_deref() {
-                            Some("columns") => columns = strings(&m)?,
-                            Some("name") => name = Some(string(&m)?),
+                        match key(&m).as_str() {
+                            "columns" => columns = strings(&m)?,
+                            "name" => name = Some(string(&m)?),
                             _ => return Err(unknown(&m, "unique", "columns, name")),
                         }
                         Ok(())
@@ -167,9 +164,9 @@ fn parse_table(input: &DeriveInput) -> syn::Result<Table> {
                 "check" => {
                     let (mut name, mut expr) = (None, None);
                     meta.parse_nested_meta(|m| {
-                        match m.path.get_ident().map(ToString::to_string).as_deref() {
-                            Some("name") => name = Some(string(&m)?),
-                            Some("expr") => expr = Some(string(&m)?),
+                        match key(&m).as_str() {
+                            "name" => name = Some(string(&m)?),
+                            "expr" => expr = Some(string(&m)?),
                             _ => return Err(unknown(&m, "check", "name, expr")),
                         }
                         Ok(())
@@ -186,13 +183,13 @@ fn parse_table(input: &DeriveInput) -> syn::Result<Table> {
                 "index" => {
                     let mut index = Index::default();
                     meta.parse_nested_meta(|m| {
-                        match m.path.get_ident().map(ToString::to_string).as_deref() {
-                            Some("columns") => index.columns = strings(&m)?,
-                            Some("name") => index.name = Some(string(&m)?),
-                            Some("unique") => index.unique = true,
-                            Some("method") => index.method = Some(string(&m)?),
-                            Some("where") => index.predicate = Some(string(&m)?),
-                            Some("include") => index.include = strings(&m)?,
+                        match key(&m).as_str() {
+                            "columns" => index.columns = strings(&m)?,
+                            "name" => index.name = Some(string(&m)?),
+                            "unique" => index.unique = true,
+                            "method" => index.method = Some(string(&m)?),
+                            "where" => index.predicate = Some(string(&m)?),
+                            "include" => index.include = strings(&m)?,
                             _ => {
                                 return Err(unknown(
                                     &m,
@@ -220,12 +217,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<Field> {
     let mut f = Field::default();
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("model")) {
         attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            match key.as_str() {
+            match key(&meta).as_str() {
                 "column" => f.column = Some(string(&meta)?),
                 "sql_type" => f.sql_type = Some(string(&meta)?),
                 "primary_key" => f.primary_key = true,
@@ -489,9 +481,9 @@ pub(crate) fn expand_db_enum(input: DeriveInput) -> syn::Result<TokenStream> {
     let (mut name, mut schema) = (None, None);
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("db_enum")) {
         attr.parse_nested_meta(|meta| {
-            match meta.path.get_ident().map(ToString::to_string).as_deref() {
-                Some("name") => name = Some(string(&meta)?),
-                Some("schema") => schema = Some(string(&meta)?),
+            match key(&meta).as_str() {
+                "name" => name = Some(string(&meta)?),
+                "schema" => schema = Some(string(&meta)?),
                 _ => return Err(unknown(&meta, "db_enum", ENUM_KEYS)),
             }
             Ok(())

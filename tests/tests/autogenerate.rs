@@ -66,9 +66,14 @@ fn run(dir: &Path, models: Vec<Model>, args: &[&str]) -> Output {
         .with_revisions(chain_revisions(up_posts))
         .with_migrations_dir(dir)
         .with_models(models);
+    on_memory(&config, args)
+}
+
+/// The CLI over `config`, on an in-memory SQLite database.
+fn on_memory(config: &CliConfig, args: &[&str]) -> Output {
     let mut all = vec!["--database-url", "sqlite::memory:"];
     all.extend_from_slice(args);
-    cli::run(all, &config)
+    cli::run(all, config)
 }
 
 fn written(dir: &Path) -> Vec<String> {
@@ -265,10 +270,9 @@ fn a_generated_revision_compiles_and_replays_to_the_models() {
             model("billing", billing_models::billing),
             model("students", billing_models::students),
         ]);
-    let out = cli::run(
-        [
-            "--database-url",
-            "sqlite::memory:",
+    let out = on_memory(
+        &config,
+        &[
             "revision",
             "--autogenerate",
             "-m",
@@ -276,7 +280,6 @@ fn a_generated_revision_compiles_and_replays_to_the_models() {
             "--rev-id",
             "b1",
         ],
-        &config,
     );
     assert_eq!(out.code, 0, "{out:?}");
     let file = &written(&dir)[0];
@@ -292,17 +295,7 @@ fn the_example_apps_models_match_its_migrations() {
     use example_app as _;
     let dir = temp_dir();
     let config = CliConfig::default().with_migrations_dir(&dir);
-    let out = cli::run(
-        [
-            "--database-url",
-            "sqlite::memory:",
-            "revision",
-            "--autogenerate",
-            "-m",
-            "nothing",
-        ],
-        &config,
-    );
+    let out = on_memory(&config, &["revision", "--autogenerate", "-m", "nothing"]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.stdout, "No changes detected\n");
     assert!(written(&dir).is_empty());
@@ -371,17 +364,7 @@ fn a_new_enum_value_makes_an_irreversible_revision() {
         )])
         .with_migrations_dir(&dir)
         .with_models(vec![model("fee_status", more_statuses)]);
-    let out = cli::run(
-        [
-            "--database-url",
-            "sqlite::memory:",
-            "revision",
-            "--autogenerate",
-            "-m",
-            "late fees",
-        ],
-        &config,
-    );
+    let out = on_memory(&config, &["revision", "--autogenerate", "-m", "late fees"]);
     assert_eq!(out.code, 0, "{out:?}");
     let file = &written(&dir)[0];
     assert!(
