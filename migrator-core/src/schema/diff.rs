@@ -14,7 +14,10 @@
 //!    keys, indexes, constraints validated;
 //! 4. last, the enums and schemas nothing uses any more.
 //!
-//! A constraint or index whose definition changed is dropped and created
+//! SQL is compared by meaning where its spelling can tell (see
+//! [`normalize_sql`](super::normalize_sql)): a default of `now()` in one
+//! and `CURRENT_TIMESTAMP` in the other, or `'x'` and `'x'::text`, is no
+//! change. A constraint or index whose definition changed is dropped and created
 //! again. Column order is not compared (PostgreSQL cannot reorder columns):
 //! the result equals the target in [`Schema::normalized`] form.
 //!
@@ -65,6 +68,7 @@ pub struct DiffError {
 /// The ops that turn `from` into `to` (see the [module](self) for their
 /// order), or the changes no op makes.
 pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
+    let to = &super::align::align(to, &to.spelled(), from, &from.spelled());
     let mut d = Differ {
         from,
         to,

@@ -14,17 +14,20 @@
 //! assert_eq!(err.to_string(), "op #2 (create_index ix_users_email on users): table users has no column email");
 //! ```
 
+pub(crate) mod align;
 mod apply;
 mod diff;
 mod error;
 pub(crate) mod expr;
 mod renames;
+mod spelling;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use diff::{DiffError, diff};
 pub use error::{ReplayError, ValidationError};
 pub use renames::{Rename, diff_renaming, guess_renames};
+pub use spelling::normalize as normalize_sql;
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName};
 use crate::ops::{Constraint, IndexDef, Op, TableDef};

@@ -1,0 +1,156 @@
+//! Comparing two schemas by what they mean, not how they are written.
+//!
+//! Each side of a comparison has a *canonical* form: a copy of it in which
+//! every SQL spelling (defaults, checks, predicates, custom types) is
+//! written one way. Offline that is [`Schema::spelled`], the token-level
+//! [`normalize`](super::spelling::normalize); against a database it is
+//! what the server itself stores for the target, spelled the same way.
+//! [`align`] then takes, item by item, the current side's spelling wherever
+//! the two canonical forms agree, so the diff that follows sees no change
+//! there — and where they disagree, the target keeps the author's words,
+//! which is what a generated revision should say.
+
+use super::Schema;
+use super::spelling::normalize;
+use crate::ops::Constraint;
+use crate::types::{ColumnType, DefaultValue, Literal};
+
+/// A literal as SQL, the same on every engine for the purpose of
+/// comparing spellings.
+fn literal_sql(value: &Literal) -> String {
+    match value {
+        Literal::Str(s) => crate::ident::quote_literal(s),
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(f) if f.is_nan() => "'NaN'".into(),
+        Literal::Float(f) if f.is_infinite() => {
+            if *f > 0.0 { "'Infinity'" } else { "'-Infinity'" }.into()
+        }
+        Literal::Float(f) => format!("{f:?}"),
+        Literal::Bool(b) => b.to_string(),
+    }
+}
+
+/// A default in one spelling.
+fn spelled_default(default: &DefaultValue) -> DefaultValue {
+    DefaultValue::Expr(normalize(&match default {
+        DefaultValue::Literal(value) => literal_sql(value),
+        DefaultValue::Expr(expr) => expr.clone(),
+    }))
+}
+
+fn spelled_type(ty: &ColumnType) -> ColumnType {
+    match ty {
+        ColumnType::Custom(sql) => ColumnType::from_sql(&normalize(sql)),
+        ColumnType::Array(element) => ColumnType::array(spelled_type(element)),
+        other => other.clone(),
+    }
+}
+
+impl Schema {
+    /// This schema with its SQL written in one spelling (see the
+    /// [module](self)): for comparing, never for rendering.
+    pub(crate) fn spelled(&self) -> Schema {
+        let mut schema = self.clone();
+        for table in schema.tables.values_mut() {
+            for column in &mut table.columns {
+                column.ty = spelled_type(&column.ty);
+                column.default = column.default.as_ref().map(spelled_default);
+            }
+            for constraint in &mut table.constraints {
+                if let Constraint::Check(check) = constraint {
+                    check.expr = normalize(&check.expr);
+                }
+            }
+        }
+        for index in schema.indexes.values_mut() {
+            index.predicate = index.predicate.as_deref().map(normalize);
+        }
+        schema
+    }
+}
+
+/// `target`, with each item whose canonical form in `canon_target` equals
+/// the one in `canon_current` written as `current` writes it (see the
+/// [module](self)). Schemas and enums are aligned by presence too, so an
+/// object the current side's engine cannot hold (an enum on SQLite) is
+/// not a difference when its canonical form leaves it out on both sides.
+pub(crate) fn align(
+    target: &Schema,
+    canon_target: &Schema,
+    current: &Schema,
+    canon_current: &Schema,
+) -> Schema {
+    let mut out = target.clone();
+
+    let schema_names: Vec<String> = target.schemas.union(&canon_target.schemas).cloned().collect();
+    for name in schema_names {
+        if canon_target.schemas.contains(&name) == canon_current.schemas.contains(&name) {
+            if current.schemas.contains(&name) {
+                out.schemas.insert(name);
+            } else {
+                out.schemas.remove(&name);
+            }
+        }
+    }
+
+    let enum_keys: Vec<_> = target.enums.keys().chain(canon_target.enums.keys()).cloned().collect();
+    for key in enum_keys {
+        if canon_target.enums.get(&key) == canon_current.enums.get(&key) {
+            match current.enums.get(&key) {
+                Some(values) => out.enums.insert(key, values.clone()),
+                None => out.enums.remove(&key),
+            };
+        }
+    }
+
+    for (key, table) in &mut out.tables {
+        let (Some(ct), Some(cc), Some(cur)) = (
+            canon_target.tables.get(key),
+            canon_current.tables.get(key),
+            current.tables.get(key),
+        ) else {
+            continue;
+        };
+        if ct.comment == cc.comment {
+            table.comment.clone_from(&cur.comment);
+        }
+        for column in &mut table.columns {
+            let (Some(a), Some(b), Some(c)) = (
+                ct.find_column(&column.name),
+                cc.find_column(&column.name),
+                cur.find_column(&column.name),
+            ) else {
+                continue;
+            };
+            if a.ty == b.ty {
+                column.ty = c.ty.clone();
+            }
+            if a.default == b.default {
+                column.default.clone_from(&c.default);
+            }
+        }
+        for constraint in &mut table.constraints {
+            let name = constraint.name().to_owned();
+            let found = |t: &crate::ops::TableDef| {
+                t.constraints.iter().find(|c| c.name() == name).cloned()
+            };
+            if let (Some(a), Some(b), Some(c)) = (found(ct), found(cc), found(cur))
+                && a == b
+            {
+                *constraint = c;
+            }
+        }
+    }
+
+    for (key, index) in &mut out.indexes {
+        if let (Some(a), Some(b), Some(c)) = (
+            canon_target.indexes.get(key),
+            canon_current.indexes.get(key),
+            current.indexes.get(key),
+        ) && a == b
+        {
+            *index = c.clone();
+        }
+    }
+    out
+}
