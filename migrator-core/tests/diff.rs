@@ -69,7 +69,9 @@ fn what_no_op_can_do_is_refused_with_the_recipe() {
     let err = diff(&from, &to).unwrap_err();
     assert_eq!(err.changes.len(), 2, "{err}");
     assert!(
-        err.changes[0].starts_with("enum status loses \"paid\": no op removes an enum value. Write it by hand: create a new enum"),
+        err.changes[0].starts_with(
+            "enum status loses \"paid\": no op removes an enum value. Write it by hand: create a new enum"
+        ) && err.changes[0].contains("If the value was renamed instead"),
         "{err}"
     );
     assert!(
@@ -302,4 +304,32 @@ fn a_column_with_the_same_definition_at_the_same_place_is_a_guessed_rename() {
 
 fn ops_of(from: &Schema, to: &Schema) -> Vec<Op> {
     ops(from, to)
+}
+
+#[test]
+fn an_enum_value_replaced_at_its_position_is_a_guessed_rename() {
+    let status = |values: &'static [&'static str]| {
+        schema(move |op| {
+            op.create_enum("fee_status", values.iter().copied());
+        })
+    };
+    let from = status(&["pending", "paid", "overdue"]);
+    let to = status(&["pending", "paid", "late"]);
+    assert_eq!(
+        guessed(&from, &to),
+        ["value \"overdue\" of enum fee_status to \"late\""]
+    );
+    let renames = migrator_core::schema::guess_renames(&from, &to);
+    let ops = migrator_core::schema::diff_renaming(&from, &to, &renames).unwrap();
+    assert_eq!(
+        described(&ops),
+        ["rename_enum_value fee_status \"overdue\" to \"late\""]
+    );
+    // Not confirmed: no op removes a value, so the diff refuses and says
+    // how to write the rename.
+    let refused = diff(&from, &to).unwrap_err().to_string();
+    assert!(refused.contains("rename_enum_value"), "{refused}");
+    // A value added and another removed elsewhere, or a reorder: no guess.
+    assert!(guessed(&from, &status(&["pending", "paid", "overdue", "late"])).is_empty());
+    assert!(guessed(&from, &status(&["paid", "pending", "overdue"])).is_empty());
 }

@@ -22,9 +22,12 @@ fn literal_sql(value: &Literal) -> String {
         Literal::Str(s) => crate::ident::quote_literal(s),
         Literal::Int(i) => i.to_string(),
         Literal::Float(f) if f.is_nan() => "'NaN'".into(),
-        Literal::Float(f) if f.is_infinite() => {
-            if *f > 0.0 { "'Infinity'" } else { "'-Infinity'" }.into()
+        Literal::Float(f) if f.is_infinite() => if *f > 0.0 {
+            "'Infinity'"
+        } else {
+            "'-Infinity'"
         }
+        .into(),
         Literal::Float(f) => format!("{f:?}"),
         Literal::Bool(b) => b.to_string(),
     }
@@ -82,7 +85,11 @@ pub(crate) fn align(
 ) -> Schema {
     let mut out = target.clone();
 
-    let schema_names: Vec<String> = target.schemas.union(&canon_target.schemas).cloned().collect();
+    let schema_names: Vec<String> = target
+        .schemas
+        .union(&canon_target.schemas)
+        .cloned()
+        .collect();
     for name in schema_names {
         if canon_target.schemas.contains(&name) == canon_current.schemas.contains(&name) {
             if current.schemas.contains(&name) {
@@ -93,7 +100,12 @@ pub(crate) fn align(
         }
     }
 
-    let enum_keys: Vec<_> = target.enums.keys().chain(canon_target.enums.keys()).cloned().collect();
+    let enum_keys: Vec<_> = target
+        .enums
+        .keys()
+        .chain(canon_target.enums.keys())
+        .cloned()
+        .collect();
     for key in enum_keys {
         if canon_target.enums.get(&key) == canon_current.enums.get(&key) {
             match current.enums.get(&key) {
@@ -128,12 +140,19 @@ pub(crate) fn align(
             if a.default == b.default {
                 column.default.clone_from(&c.default);
             }
+            // What an engine cannot hold (SQLite: comments, identity) is
+            // absent from both canonical forms, so no difference.
+            if a.identity == b.identity {
+                column.identity = c.identity;
+            }
+            if a.comment == b.comment {
+                column.comment.clone_from(&c.comment);
+            }
         }
         for constraint in &mut table.constraints {
             let name = constraint.name().to_owned();
-            let found = |t: &crate::ops::TableDef| {
-                t.constraints.iter().find(|c| c.name() == name).cloned()
-            };
+            let found =
+                |t: &crate::ops::TableDef| t.constraints.iter().find(|c| c.name() == name).cloned();
             if let (Some(a), Some(b), Some(c)) = (found(ct), found(cc), found(cur))
                 && a == b
             {

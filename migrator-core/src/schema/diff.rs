@@ -164,7 +164,7 @@ impl Differ<'_> {
             let lost: Vec<&String> = old.iter().filter(|v| !values.contains(v)).collect();
             if !lost.is_empty() {
                 self.refused.push(format!(
-                    "enum {name} loses {}: no op removes an enum value. Write it by hand: create a new enum with the values wanted, alter each column that uses {name} to it with set_type_using(.., \"col::text::new_enum\"), then drop {name}",
+                    "enum {name} loses {}: no op removes an enum value. Write it by hand: create a new enum with the values wanted, alter each column that uses {name} to it with set_type_using(.., \"col::text::new_enum\"), then drop {name}. If the value was renamed instead, confirm the rename autogenerate asks about on a terminal, or write op.rename_enum_value(..)",
                     lost.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
                 ));
                 continue;

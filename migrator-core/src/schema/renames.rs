@@ -1,9 +1,11 @@
 //! Guessed renames: a table (or column) that goes and one that comes which
-//! look like the same object. Alembic guesses none (a rename becomes a drop
-//! and an add, losing the data); Django asks. [`guess_renames`] proposes,
+//! look like the same object, and an enum value replaced by another at the
+//! same position. Alembic guesses none (a rename becomes a drop and an add,
+//! losing the data; an enum change is not seen at all); Django asks. [`guess_renames`] proposes,
 //! the caller confirms (autogenerate asks on a terminal and marks each one
 //! for review in the file), and [`diff_renaming`] writes the accepted ones
-//! as `rename_table`/`rename_column` before the rest of the diff.
+//! as `rename_table`/`rename_column`/`rename_enum_value` before the rest of
+//! the diff.
 //!
 //! ```
 //! use migrator_core::prelude::*;
@@ -31,7 +33,7 @@ use std::fmt;
 
 use super::{DiffError, Schema, diff};
 use crate::ident::QualifiedName;
-use crate::ops::{ColumnDef, Op, RenameColumn, RenameTable, TableDef};
+use crate::ops::{ColumnDef, Op, RenameColumn, RenameEnumValue, RenameTable, TableDef};
 
 /// A rename [`guess_renames`] proposes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,15 @@ pub enum Rename {
         /// Its new name.
         to: String,
     },
+    /// Value `from` of enum `name` became `to`.
+    EnumValue {
+        /// The enum.
+        name: QualifiedName,
+        /// The value as it is.
+        from: String,
+        /// Its new spelling.
+        to: String,
+    },
 }
 
 impl fmt::Display for Rename {
@@ -68,6 +79,9 @@ impl fmt::Display for Rename {
             Rename::Column { table, from, to } => {
                 write!(f, "column {table}.{from} to {table}.{to}")
             }
+            Rename::EnumValue { name, from, to } => {
+                write!(f, "value {from:?} of enum {name} to {to:?}")
+            }
         }
     }
 }
@@ -81,6 +95,11 @@ impl Rename {
             }),
             Rename::Column { table, from, to } => Op::RenameColumn(RenameColumn {
                 table: table.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            }),
+            Rename::EnumValue { name, from, to } => Op::RenameEnumValue(RenameEnumValue {
+                name: name.clone(),
                 from: from.clone(),
                 to: to.clone(),
             }),
@@ -126,7 +145,9 @@ fn one_to_one<'a, T>(
 /// that comes, in the same schema, with the same columns; then, in each
 /// table of both (after those renames), a column that goes and one that
 /// comes with the same definition at the same position. Only one-to-one
-/// matches are proposed.
+/// matches are proposed. Last, in each enum of both with as many values
+/// before as after, a value that goes and one that comes at the same
+/// position (no op removes an enum value, so the diff would refuse it).
 pub fn guess_renames(from: &Schema, to: &Schema) -> Vec<Rename> {
     let gone: Vec<&TableDef> = from
         .tables()
@@ -170,6 +191,23 @@ pub fn guess_renames(from: &Schema, to: &Schema) -> Vec<Rename> {
                 from: g.name.clone(),
                 to: c.name.clone(),
             });
+        }
+    }
+    for (name, values) in to.enums() {
+        let Some(old) = from.enum_values(&name) else {
+            continue;
+        };
+        if old.len() != values.len() {
+            continue;
+        }
+        for (was, now) in old.iter().zip(values) {
+            if was != now && !values.contains(was) && !old.contains(now) {
+                out.push(Rename::EnumValue {
+                    name: name.clone(),
+                    from: was.clone(),
+                    to: now.clone(),
+                });
+            }
         }
     }
     out

@@ -80,7 +80,10 @@ fn lex(sql: &str) -> Vec<Tok> {
             b'"' => {
                 let name;
                 (name, i) = quoted_ident(sql, i);
-                let plain = name.chars().next().is_some_and(|c| c == '_' || c.is_ascii_lowercase())
+                let plain = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c == '_' || c.is_ascii_lowercase())
                     && name
                         .chars()
                         .all(|c| c == '_' || c.is_ascii_lowercase() || c.is_ascii_digit());
@@ -122,7 +125,8 @@ fn lex(sql: &str) -> Vec<Tok> {
 /// The end of the type name starting at `toks[i]` (after a `::`), and
 /// whether it is a numeric type.
 fn type_end(toks: &[Tok], mut i: usize) -> (usize, bool) {
-    let numeric = matches!(toks.get(i), Some(Tok::Word(w, false)) if NUMERIC_TYPES.contains(&w.as_str()));
+    let numeric =
+        matches!(toks.get(i), Some(Tok::Word(w, false)) if NUMERIC_TYPES.contains(&w.as_str()));
     if matches!(toks.get(i), Some(Tok::Word(..))) {
         i += 1;
     }
@@ -170,8 +174,14 @@ fn rewrite(toks: Vec<Tok>) -> Vec<Tok> {
         i += 1;
         match tok {
             // A signed number where an operand starts: `-1`.
-            Tok::Punct(p) if p == "-" && matches!(toks.get(i), Some(Tok::Num(_))) && is_operand_start(out.last()) => {
-                let Some(Tok::Num(n)) = toks.get(i) else { unreachable!() };
+            Tok::Punct(p)
+                if p == "-"
+                    && matches!(toks.get(i), Some(Tok::Num(_)))
+                    && is_operand_start(out.last()) =>
+            {
+                let Some(Tok::Num(n)) = toks.get(i) else {
+                    unreachable!()
+                };
                 out.push(Tok::Num(format!("-{n}")));
                 i += 1;
             }
@@ -222,6 +232,61 @@ fn rewrite(toks: Vec<Tok>) -> Vec<Tok> {
     out
 }
 
+fn is_word(t: Option<&Tok>, words: &[&str]) -> bool {
+    matches!(t, Some(Tok::Word(w, false)) if words.contains(&w.as_str()))
+}
+
+/// The words between which parentheses around a term that holds no `AND`
+/// or `OR` of its own change nothing: every other operator binds tighter.
+const LOGIC: &[&str] = &["and", "or", "not", "when", "then", "else"];
+
+/// `toks` without the parentheses that group one term of an `AND`/`OR`
+/// chain: `(a > 0) AND (b < 1)` is `a > 0 AND b < 1`.
+fn drop_logic_parens(mut toks: Vec<Tok>) -> Vec<Tok> {
+    loop {
+        let mut removed = false;
+        let mut stack: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < toks.len() {
+            match toks[i] {
+                Tok::Open => stack.push(i),
+                Tok::Close => {
+                    if let Some(open) = stack.pop() {
+                        let before = open.checked_sub(1).map(|b| &toks[b]);
+                        let after = toks.get(i + 1);
+                        let opens_term = before.is_none()
+                            || matches!(before, Some(Tok::Open))
+                            || is_word(before, LOGIC);
+                        let closes_term = after.is_none()
+                            || matches!(after, Some(Tok::Close))
+                            || is_word(after, &["and", "or", "then", "else", "end"]);
+                        let mut depth = 0usize;
+                        let plain_inside = toks[open + 1..i].iter().all(|t| {
+                            match t {
+                                Tok::Open => depth += 1,
+                                Tok::Close => depth = depth.saturating_sub(1),
+                                _ => {}
+                            }
+                            !(depth == 0 && is_word(Some(t), &["and", "or"]))
+                        });
+                        if opens_term && closes_term && plain_inside && i > open + 1 {
+                            toks.remove(i);
+                            toks.remove(open);
+                            removed = true;
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        if !removed {
+            return toks;
+        }
+    }
+}
+
 /// `toks` without parentheses wrapping all of it.
 fn unwrap(mut toks: &[Tok]) -> &[Tok] {
     while toks.first() == Some(&Tok::Open) && toks.last() == Some(&Tok::Close) {
@@ -255,7 +320,7 @@ fn unwrap(mut toks: &[Tok]) -> &[Tok] {
 /// assert_ne!(n("\"Amount\" > 0"), n("amount > 0"));
 /// ```
 pub fn normalize(sql: &str) -> String {
-    let toks = rewrite(lex(sql));
+    let toks = drop_logic_parens(rewrite(lex(sql)));
     let toks = unwrap(&toks);
     let mut out = String::with_capacity(sql.len());
     for (n, t) in toks.iter().enumerate() {
@@ -294,6 +359,9 @@ mod tests {
             ("\"amount\" > 0", "amount > 0"),
             ("LOWER(Email)", "lower(email)"),
             ("a  =\n b", "a = b"),
+            ("(a >= 0) AND (n > -10)", "a >= 0 AND n > -10"),
+            ("((a >= 0) AND (n > '-10'::integer))", "a >= 0 AND n > -10"),
+            ("NOT (a = b) OR (c)", "NOT a = b OR c"),
         ] {
             assert_eq!(n(a), n(b), "{a:?} vs {b:?}");
         }
@@ -310,6 +378,10 @@ mod tests {
             ("current_timestamp(3)", "now()"),
             ("lower(x)::text", "lower(x)"),
             ("f(1)", "f 1"),
+            ("(a OR b) AND c", "a OR b AND c"),
+            ("(a + b) * c", "a + b * c"),
+            ("NOT (a AND b)", "NOT a AND b"),
+            ("lower(a) = b", "lower a = b"),
         ] {
             assert_ne!(n(a), n(b), "{a:?} vs {b:?}");
         }
@@ -317,7 +389,9 @@ mod tests {
 
     #[test]
     fn odd_input_never_panics() {
-        for e in ["'", "\"", "$", "$a$", "/*", "--", "::", "(", ")", "-", "'x'::", "é'"] {
+        for e in [
+            "'", "\"", "$", "$a$", "/*", "--", "::", "(", ")", "-", "'x'::", "é'",
+        ] {
             let _ = n(e);
         }
     }
