@@ -342,6 +342,36 @@ fn alter_column_forms() {
     assert_eq!(got[10].effect, Effect::Rewrite);
 }
 
+/// The column cast to its new type (the derived inverse of a type change,
+/// and what autogenerate writes): directly where PostgreSQL has a cast,
+/// through text where it has none (a row that does not convert then fails,
+/// naming its value).
+#[test]
+fn a_column_cast_to_its_new_type_goes_through_text_where_there_is_no_cast() {
+    use migrator_core::ops::Using;
+    let got = render(
+        |op| {
+            users(op);
+            op.add_column::<i32>("users", "score");
+            op.add_column_as("users", "addr", T::Inet);
+        },
+        |op| {
+            op.alter_column("users", "score")
+                .set_type_using(T::BigInt, Using::CastColumn);
+            op.alter_column("users", "addr")
+                .set_type_using(T::BigInt, Using::CastColumn);
+        },
+    );
+    let sql: Vec<&str> = got.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE \"users\" ALTER COLUMN \"score\" TYPE bigint USING \"score\"::bigint",
+            "ALTER TABLE \"users\" ALTER COLUMN \"addr\" TYPE bigint USING \"addr\"::text::bigint",
+        ]
+    );
+}
+
 #[test]
 fn index_ops() {
     let got = render(

@@ -154,6 +154,32 @@ fn column_comment(table: &QualifiedName, column: &str, comment: Option<&str>) ->
     Statement::new(comment_sql(&what, comment)).lock(table, LockLevel::ShareUpdateExclusive)
 }
 
+/// Whether PostgreSQL casts a value of type `from` to `to` with `::`
+/// (explicitly): within the numbers, the times, `json`/`jsonb`, from and
+/// to the strings (input and output), `integer`/`boolean`, and arrays whose
+/// elements cast. A custom type is taken to cast (its author knows).
+fn has_cast(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType as T;
+    let (a, b) = (from.storage(), to.storage());
+    let family = |t: &T| match t {
+        T::SmallInt | T::Integer | T::BigInt | T::Numeric(_) | T::Real | T::Double => 1,
+        T::Text | T::Varchar(_) | T::Char(_) => 2,
+        T::Date | T::Timestamp | T::TimestampTz => 3,
+        T::Time | T::Interval => 4,
+        T::Json | T::Jsonb => 5,
+        _ => 0,
+    };
+    match (&a, &b) {
+        _ if a == b => true,
+        (T::Custom(_), _) | (_, T::Custom(_)) => true,
+        (T::Array(x), T::Array(y)) => has_cast(x, y),
+        _ if family(&a) == 2 || family(&b) == 2 => true,
+        (T::Integer, T::Boolean) | (T::Boolean, T::Integer) => true,
+        (T::Timestamp | T::TimestampTz, T::Time) => true,
+        _ => family(&a) != 0 && family(&a) == family(&b),
+    }
+}
+
 /// Whether changing a column from `old` to `new` (without `USING`) keeps the
 /// stored bytes, so PostgreSQL skips the table rewrite.
 fn binary_compatible(old: &ColumnType, new: &ColumnType) -> bool {
@@ -284,8 +310,16 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
         let mut action = format!("ALTER COLUMN {col} TYPE {}", type_sql(&change.ty));
         match &change.using {
             Some(Using::Sql(using)) => action.push_str(&format!(" USING {using}")),
+            // The column converted to the new type: directly where
+            // PostgreSQL has a cast, otherwise through its text form (which
+            // fails, naming the value, on a row that does not convert).
             Some(Using::CastColumn) => {
-                action.push_str(&format!(" USING {col}::{}", type_sql(&change.ty)))
+                let through_text = old.as_ref().is_some_and(|c| !has_cast(&c.ty, &change.ty));
+                action.push_str(&format!(
+                    " USING {col}{}::{}",
+                    if through_text { "::text" } else { "" },
+                    type_sql(&change.ty)
+                ))
             }
             None => {}
         }
