@@ -1,5 +1,8 @@
-//! Reads the schema back from PostgreSQL's catalog and compares it, item by
-//! item, with what the schema model predicts.
+//! The independent reader: reads the schema back from PostgreSQL's catalog
+//! with code of its own, not the product's, and compares it item by item
+//! with a schema model. It checks the product's catalog reader (see
+//! [`catalog`](crate::catalog)), and the renderer where a test compares the
+//! catalog with the model directly.
 //!
 //! The comparison does not trust the renderer: types are compared with
 //! `format_type` names written out here, literal defaults by evaluating the

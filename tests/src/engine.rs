@@ -186,13 +186,18 @@ impl TestTarget {
             .collect()
     }
 
-    /// How the catalog differs from `model`, the runner's own tables aside.
+    /// How the catalog differs from `model`, the runner's own tables aside:
+    /// what the product's comparison finds, and what the independent
+    /// reader of the engine finds (on SQLite, against the model as the
+    /// dialect renders it; the SQLite reader's own check is in its tests).
     pub async fn differences(&self, model: &Schema) -> Vec<String> {
         match self {
-            TestTarget::Postgres(db) => {
-                crate::catalog::differences_without_runner_tables(&db.client, model).await
+            TestTarget::Postgres(db) => crate::catalog::differences(db, model).await,
+            TestTarget::Sqlite(file) => {
+                let mut out = crate::catalog::product_differences(&self.database(), model).await;
+                out.extend(crate::sqlite_catalog::differences(&file.connect(), model));
+                out
             }
-            TestTarget::Sqlite(file) => crate::sqlite_catalog::differences(&file.connect(), model),
         }
     }
 

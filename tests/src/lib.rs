@@ -3,6 +3,7 @@
 //! schema model.
 
 pub mod catalog;
+pub mod catalog_oracle;
 pub mod cli;
 pub mod db;
 pub mod engine;

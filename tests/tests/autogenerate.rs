@@ -203,7 +203,8 @@ fn a_guessed_rename_is_listed_for_review_off_a_terminal() {
     assert_eq!(out.code, 0, "{out:?}");
     let file = &written(&dir)[0];
     assert!(
-        file.contains("//! - review: column users.bio to users.about may be a rename; written as a drop and an add (losing the data): confirm on a terminal, or write rename_* by hand\n"),
+        // (Wrapped at 100 columns.)
+        file.contains("//! - review: column users.bio to users.about may be a rename; written as a drop and an add (losing\n//!   the data): confirm on a terminal, or write rename_* by hand\n"),
         "{file}"
     );
     assert!(
@@ -369,7 +370,7 @@ fn a_new_enum_value_makes_an_irreversible_revision() {
     let file = &written(&dir)[0];
     assert!(
         file.contains(
-            "    irreversible = \"enum fee_status loses \\\"late\\\": no op removes an enum value."
+            "    irreversible = \"it adds enum value(s) (\\\"late\\\" to fee_status), and PostgreSQL cannot remove a value from an enum"
         ),
         "{file}"
     );

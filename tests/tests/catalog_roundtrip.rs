@@ -222,7 +222,7 @@ async fn every_op_leaves_the_catalog_as_the_model_predicts() {
             .await
             .unwrap_or_else(|e| panic!("op #{} failed: {e}", i + 1));
         assert_matches(
-            &db.client,
+            &db,
             &schema,
             &format!("after op #{} ({})", i + 1, o.describe()),
         )
@@ -273,7 +273,7 @@ async fn derived_inverses_walk_the_database_back_to_empty() {
             .await
             .unwrap_or_else(|e| panic!("inverse op #{} failed: {e}", i + 1));
         assert_matches(
-            &db.client,
+            &db,
             &schema,
             &format!("after inverse op #{} ({})", i + 1, o.describe()),
         )
@@ -339,7 +339,7 @@ async fn the_catalog_comparison_notices_each_kind_of_difference() {
     migrator_tests::exec::run_ops(&mut db.client, &mut schema, op.ops())
         .await
         .unwrap();
-    assert_matches(&db.client, &schema, "for the migration itself").await;
+    assert_matches(&db, &schema, "for the migration itself").await;
     let expected = [
         "enums",
         "t.a: default",
@@ -357,7 +357,7 @@ async fn the_catalog_comparison_notices_each_kind_of_difference() {
         let mut other = Ops::new();
         migration(&mut other, i + 1);
         let model = Schema::replay(other.ops()).unwrap();
-        let diffs = migrator_tests::catalog::differences(&db.client, &model).await;
+        let diffs = migrator_tests::catalog_oracle::differences(&db.client, &model).await;
         assert!(
             diffs.iter().any(|d| d.contains(what)),
             "variant {} should differ at {what:?}, got {diffs:?}",

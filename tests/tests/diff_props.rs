@@ -86,7 +86,7 @@ proptest! {
                 run_ops(&mut db.client, &mut schema, &ops)
                     .await
                     .unwrap_or_else(|e| panic!("the diff fails on PostgreSQL: {e}\nops: {ops:#?}"));
-                assert_matches(&db.client, to, "after the diff").await;
+                assert_matches(&db, to, "after the diff").await;
             }
         });
     }

@@ -554,7 +554,7 @@ proptest! {
             run_ops(&mut db.client, &mut schema, &ops)
                 .await
                 .unwrap_or_else(|e| panic!("a valid hostile migration failed: {e}"));
-            assert_matches(&db.client, &schema, "after the hostile migration").await;
+            assert_matches(&db, &schema, "after the hostile migration").await;
             check_catalog(&mut db.client, &c).await;
         });
     }
@@ -785,7 +785,7 @@ async fn long_names_sharing_63_bytes_stay_distinct() {
     let mut db = TestDb::new().await;
     let mut model = Schema::new();
     run_ops(&mut db.client, &mut model, &ops).await.unwrap();
-    assert_matches(&db.client, &model, "with long generated names").await;
+    assert_matches(&db, &model, "with long generated names").await;
     let mut want: BTreeSet<String> = names.into_iter().collect();
     for t in model.tables() {
         want.insert(t.name.name.clone());
@@ -1010,5 +1010,5 @@ async fn renaming_a_column_named_like_a_keyword() {
     let mut db = TestDb::new().await;
     let mut model = Schema::new();
     run_ops(&mut db.client, &mut model, op.ops()).await.unwrap();
-    assert_matches(&db.client, &model, "after renaming column \"or\"").await;
+    assert_matches(&db, &model, "after renaming column \"or\"").await;
 }

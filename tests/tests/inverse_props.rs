@@ -51,12 +51,12 @@ proptest! {
             run_ops(&mut db.client, &mut schema, &ops)
                 .await
                 .unwrap_or_else(|e| panic!("ops: {e}\nbase:{}\nops:{}", listing(&base_ops), listing(&ops)));
-            assert_matches(&db.client, &schema, "after the ops").await;
+            assert_matches(&db, &schema, "after the ops").await;
             let undo = invert_all(&ops, &start).expect("generated ops are reversible");
             run_ops(&mut db.client, &mut schema, &undo)
                 .await
                 .unwrap_or_else(|e| panic!("undo: {e}\nbase:{}\nops:{}\nundo:{}", listing(&base_ops), listing(&ops), listing(&undo)));
-            assert_matches(&db.client, &start, "after undoing them").await;
+            assert_matches(&db, &start, "after undoing them").await;
         });
     }
 }

@@ -9,7 +9,7 @@ use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
 use migrator_core::run::{Database, Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_core::schema::Schema;
-use migrator_tests::catalog::differences_without_runner_tables;
+use migrator_tests::catalog::differences;
 use migrator_tests::db::TestDb;
 use migrator_tests::revisions::{
     chain, down_people, down_users, revision as rev, up_people, up_users,
@@ -47,7 +47,7 @@ async fn assert_at(db: &TestDb, migrations: &Migrations, heads: &[&str]) {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(rows, heads, "version table");
-    let diffs = differences_without_runner_tables(&db.client, &model_at(migrations, heads)).await;
+    let diffs = differences(db, &model_at(migrations, heads)).await;
     assert!(diffs.is_empty(), "catalog differs at {heads:?}: {diffs:#?}");
 }
 

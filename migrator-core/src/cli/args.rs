@@ -166,13 +166,19 @@ pub struct Revision {
     #[arg(long)]
     pub rev_id: Option<String>,
     /// Write the ops that take the migrations' schema (at the parent) to
-    /// the models' (no database needed); "No changes detected" writes nothing.
+    /// the models' (no database needed; see --from-database); "No changes
+    /// detected" writes nothing.
     #[arg(long)]
     pub autogenerate: bool,
     /// With --autogenerate: never guess that a dropped and an added table
     /// (or column) are one renamed.
     #[arg(long, requires = "autogenerate")]
     pub no_renames: bool,
+    /// With --autogenerate: compare the models with the live database
+    /// (--database-url), which must be at the heads, instead of with the
+    /// schema the migrations give.
+    #[arg(long, requires = "autogenerate")]
+    pub from_database: bool,
 }
 
 /// The longest duration the options take: PostgreSQL's `lock_timeout` and

@@ -124,6 +124,15 @@ pub enum CliError {
         "no models are linked into this binary, so there is nothing to compare the migrations with: declare them with migrator_core::model! (or pass CliConfig::with_models), and link the crate that holds them"
     )]
     NoModels,
+    /// `revision --autogenerate --from-database` on one head of several.
+    #[error(
+        "--from-database compares the models with a database at every head ({}), so the revision must build on all of them: merge the heads first (`merge heads -m \"merge\"`), or leave out --from-database",
+        .heads.join(", ")
+    )]
+    FromDatabaseOnBranch {
+        /// The heads.
+        heads: Vec<String>,
+    },
     /// The async runtime the commands run on could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),

@@ -124,6 +124,27 @@ fn string_list(items: &[String]) -> String {
 /// project's rustfmt.toml may change; the file is in the default's shape).
 const ATTR_FN_LIKE_WIDTH: usize = 70;
 
+/// A generated note as lines of at most 96 columns (100 with `//! `),
+/// broken between words; the lines after the first of a `- ` item are
+/// indented under its text. A word longer than a line stays whole.
+fn wrap(note: &str) -> Vec<String> {
+    const WIDTH: usize = 96;
+    let indent = if note.starts_with("- ") { "  " } else { "" };
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in note.split(' ') {
+        let width = line.chars().count();
+        if width > indent.len() && width + 1 + word.chars().count() > WIDTH {
+            lines.push(std::mem::replace(&mut line, indent.to_owned()));
+        } else if !line.is_empty() && line != indent {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
 /// The file's text. It compiles whatever the message holds: the `//!`
 /// header shows control and direction-changing characters escaped (the
 /// compiler refuses a bare CR or a text-direction override in a comment),
@@ -157,7 +178,9 @@ pub fn render(revision: &NewRevision) -> String {
     if let Some(g) = &revision.generated {
         doc("");
         for note in &g.notes {
-            doc(note);
+            for line in wrap(note) {
+                doc(&line);
+            }
         }
     }
     out.push_str("\nuse migrator_core::prelude::*;\n\n");
@@ -270,6 +293,24 @@ mod tests {
             created: "2026-11-25 18:00:00".into(),
             generated: None,
         }
+    }
+
+    #[test]
+    fn long_notes_are_wrapped_between_words() {
+        let note = format!("- review: {} loses its data", "word ".repeat(40).trim_end());
+        let lines = wrap(&note);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 96), "{lines:?}");
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("  word")),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines.join(" ").split_whitespace().collect::<Vec<_>>(),
+            note.split_whitespace().collect::<Vec<_>>()
+        );
+        assert_eq!(wrap("- short"), ["- short"]);
+        assert_eq!(wrap(""), [""]);
     }
 
     #[test]

@@ -96,6 +96,18 @@ pub enum RunError {
     /// The models differ from the migrations in a way no op expresses.
     #[error("the models differ from the migrations in a way no op expresses:\n  - {}", .0.changes.join("\n  - "))]
     ModelsDiffer(crate::schema::DiffError),
+    /// A command that needs the database at the heads found it elsewhere.
+    #[error(
+        "the database is at {}, not at the heads ({}): it is not up to date. Run `upgrade heads` first, then try again",
+        if .at.is_empty() { "base".to_owned() } else { .at.join(", ") },
+        .heads.join(", ")
+    )]
+    NotAtHeads {
+        /// The version table's rows.
+        at: Vec<String>,
+        /// The heads of the migrations.
+        heads: Vec<String>,
+    },
     /// The registered revisions do not form a graph.
     #[error(transparent)]
     Registry(#[from] RegistryError),

@@ -38,10 +38,10 @@ pub(crate) type Key = (String, String);
 /// The database schema as the model knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
-    schemas: BTreeSet<String>,
-    tables: BTreeMap<Key, TableDef>,
-    indexes: BTreeMap<Key, IndexDef>,
-    enums: BTreeMap<Key, Vec<String>>,
+    pub(crate) schemas: BTreeSet<String>,
+    pub(crate) tables: BTreeMap<Key, TableDef>,
+    pub(crate) indexes: BTreeMap<Key, IndexDef>,
+    pub(crate) enums: BTreeMap<Key, Vec<String>>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.

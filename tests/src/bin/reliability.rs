@@ -18,7 +18,7 @@ use migrator_core::prelude::*;
 use migrator_core::registry::{Downgrade, Registered, Upgrade};
 use migrator_core::run::Migrations;
 use migrator_core::schema::Schema;
-use migrator_tests::catalog::differences_without_runner_tables;
+use migrator_tests::catalog::differences;
 use migrator_tests::db::TestDb;
 
 /// Revisions in the generated plan.
@@ -213,7 +213,7 @@ impl Checker {
             .applied(&rows)
             .map(|a| a.len())
             .unwrap_or(usize::MAX);
-        let mut diffs = differences_without_runner_tables(&db.client, &self.model(&rows)).await;
+        let mut diffs = differences(db, &self.model(&rows)).await;
         if lingering > 0 {
             diffs.push(format!(
                 "{lingering} session(s) of the killed runner still open after 10 s"

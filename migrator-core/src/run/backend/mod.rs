@@ -6,6 +6,8 @@
 pub(crate) mod postgres;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite_catalog;
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +17,8 @@ use super::error::{DbMessage, RunError};
 use crate::ident::QualifiedName;
 use crate::ops::{DataTx, Op};
 use crate::render::Statement;
+use crate::run::Catalog;
+use crate::schema::Schema;
 
 /// A runner waiting for the migration lock, on either engine: tries spaced
 /// from 20 ms up to 1 s, a note when it starts waiting and every 5 s after,
@@ -266,6 +270,16 @@ pub(crate) trait Session: Sized {
     async fn lock_holders(&mut self, _tables: &[&crate::ident::QualifiedName]) -> Vec<String> {
         Vec::new()
     }
+
+    /// What the database holds, read from its catalog into the schema
+    /// model, the runner's own tables left out (see `run::drift`).
+    async fn read_catalog(&mut self, config: &RunConfig) -> Result<Catalog, RunError>;
+
+    /// `schema` as this database would store it and
+    /// [`read_catalog`](Session::read_catalog) read it back: the same
+    /// objects, their SQL in the engine's own spelling, for comparing the
+    /// two. Nothing in the database changes.
+    async fn stored_form(&mut self, schema: &Schema) -> Result<Schema, RunError>;
 
     /// How many locks one transaction may hold, if the engine has a limit.
     async fn lock_capacity(&mut self) -> Result<Option<i64>, RunError> {

@@ -466,6 +466,39 @@ fn run_rebuild(c: &mut Connection, sql: &str, rebuild: &Rebuild) -> rusqlite::Re
 }
 
 impl Session for SqliteSession {
+    async fn read_catalog(&mut self, config: &RunConfig) -> Result<crate::run::Catalog, RunError> {
+        let skip = [
+            config.version_table.name.clone(),
+            config.history_table.name.clone(),
+        ];
+        let (schema, unmodelled) = self
+            .run(move |c| {
+                let skip: Vec<&str> = skip.iter().map(String::as_str).collect();
+                super::sqlite_catalog::read_catalog(c, &skip)
+            })
+            .await
+            .map_err(|message| RunError::Database {
+                context: "reading the database's catalog".into(),
+                message,
+            })?;
+        Ok(crate::run::Catalog { schema, unmodelled })
+    }
+
+    async fn stored_form(
+        &mut self,
+        schema: &crate::schema::Schema,
+    ) -> Result<crate::schema::Schema, RunError> {
+        super::sqlite_catalog::stored_form(schema).map_err(|reason| RunError::Database {
+            context: "spelling the expected schema as SQLite stores it".into(),
+            message: DbMessage {
+                code: String::new(),
+                message: reason,
+                detail: None,
+                hint: None,
+            },
+        })
+    }
+
     const ENGINE: Engine = Engine::Sqlite;
 
     const CHECK_SQL: &'static str = "PRAGMA foreign_key_check";

@@ -3,6 +3,7 @@
 //! `tls.rs`, and a connection is made (and its failure explained) in
 //! `connect.rs`.
 
+mod catalog;
 pub(in crate::run) mod connect;
 pub(in crate::run) mod conninfo;
 #[cfg(feature = "tls")]
@@ -614,6 +615,17 @@ impl Session for PgSession {
             .map_err(|e| RunError::db("reading the lock table's size", &e))?
             .get(0);
         Ok(Some(capacity))
+    }
+
+    async fn read_catalog(&mut self, config: &RunConfig) -> Result<crate::run::Catalog, RunError> {
+        catalog::read(self.conn(), config).await
+    }
+
+    async fn stored_form(
+        &mut self,
+        schema: &crate::schema::Schema,
+    ) -> Result<crate::schema::Schema, RunError> {
+        catalog::stored_form(self.conn(), schema).await
     }
 }
 
