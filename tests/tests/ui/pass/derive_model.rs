@@ -1,6 +1,7 @@
 // #[derive(Model)] and #[derive(DbEnum)] with every key: the schema they
 // declare equals the one written with the builder, and the structs stay
-// ordinary structs other derives share.
+// ordinary structs other derives share (serde's, with its own attributes
+// on the same fields).
 use migrator_core::models;
 use migrator_core::prelude::*;
 use migrator_core::schema::Schema;
@@ -14,7 +15,8 @@ enum State {
     WrittenOff,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Model)]
+#[derive(Debug, Clone, Default, PartialEq, Model, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[model(
     table = "accounts",
     schema = "billing",
@@ -29,10 +31,12 @@ struct Account {
     number: i32,
     email: Option<String>,
     #[model(column = "opened", sql_type = "timestamp with time zone", default_sql = "now()", comment = "when it opened")]
+    #[serde(rename = "openedOn")]
     opened_at: u64,
     #[model(default = true)]
     active: bool,
     #[model(skip)]
+    #[serde(skip)]
     cached_balance: f64,
 }
 
@@ -55,6 +59,9 @@ struct Invoice {
 
 fn main() {
     let _ = Account::default().cached_balance;
+    // The struct stays serde's as well: its attributes and ours side by side.
+    fn is_serde<T: serde::Serialize + for<'de> serde::Deserialize<'de>>() {}
+    is_serde::<Account>();
     let mut op = Ops::new();
     op.create_schema("billing");
     op.create_enum(("billing", "fee_state"), ["open", "settled", "written_off"]);
