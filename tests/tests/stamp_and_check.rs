@@ -120,14 +120,45 @@ async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget)
         "{}",
         out.stderr
     );
+    // The checksum is accepted; what the edit changed in the schema is
+    // still drift: the database has `title`, the edited b2 says `headline`.
     let out = run_cli(
         &["--database-url", url.as_str(), "--accept-changed", "check"],
         &edited_config,
     )
     .await;
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        !out.stderr.contains("has changed since it was applied")
+            && out
+                .stderr
+                .contains("the database differs from its migrations at c3")
+            && out
+                .stderr
+                .contains("column posts.headline is missing from the database")
+            && out
+                .stderr
+                .contains("column posts.title (text) is in the database, not in the migrations"),
+        "{}",
+        out.stderr
+    );
+    // An edit that changes no schema (its message, say) is accepted whole.
+    fn up_posts_reworded(op: &mut migrator_core::prelude::Ops) {
+        up_posts(op);
+        op.execute("SELECT 1").reverse("SELECT 1");
+    }
+    let (reworded, url) = cli_config(&t, Some(chain_revisions(up_posts_reworded)));
+    let out = run_cli(
+        &["--database-url", url.as_str(), "--accept-changed", "check"],
+        &reworded,
+    )
+    .await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.contains("accepted by --accept-changed"),
+        out.stdout.contains("accepted by --accept-changed")
+            && out
+                .stdout
+                .contains("the database's schema matches the migrations"),
         "{}",
         out.stdout
     );
