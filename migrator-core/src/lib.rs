@@ -31,6 +31,7 @@ compile_error!(
     "migrator-core's `cli` feature needs a database backend: enable `postgres`, `sqlite` or both"
 );
 mod data_tx;
+pub mod engine;
 /// The revision graph and its planner (the `migrator-graph` crate, shared
 /// with the macros).
 pub use migrator_graph as graph;
@@ -54,6 +55,7 @@ pub use inventory;
 /// builders and the types their arguments take. Rendering, the schema model
 /// and the runner are in their modules ([`render`], [`schema`], [`run`]).
 pub mod prelude {
+    pub use crate::engine::Engine;
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
     };

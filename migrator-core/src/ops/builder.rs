@@ -80,6 +80,7 @@ variants!(
     RenameEnumValue,
     DropEnum,
     Execute,
+    OnEngine,
 );
 
 impl From<DataStep> for Op {
@@ -171,6 +172,19 @@ impl Ops {
             reverse: None,
             transactional: true,
         })
+    }
+
+    /// The ops `define` records, run on `engine` only (see
+    /// [`OnEngine`](super::OnEngine)): `op.on(Engine::Postgres, |op| {
+    /// op.create_extension("pg_trgm"); })`.
+    pub fn on(
+        &mut self,
+        engine: crate::engine::Engine,
+        define: impl FnOnce(&mut Ops),
+    ) -> &mut OnEngine {
+        let mut inner = Ops::new();
+        define(&mut inner);
+        self.record(OnEngine::new(engine, inner.into_ops()))
     }
 
     /// A data step in Rust, given the revision's open transaction; chain

@@ -233,6 +233,17 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 "a Rust data step without a reverse; chain .reverse(…)",
             )),
         },
+        // A block is undone by a block for the same engine, its ops undone
+        // in reverse order; on a model of another engine it never ran.
+        Op::OnEngine(o) => match before.engine() {
+            Some(engine) if engine != o.engine => Ok(vec![]),
+            _ => {
+                let mut inner = before.clone();
+                inner.set_engine(o.engine);
+                let undo = invert_all(&o.ops, &inner).map_err(|e| irreversible(&e.to_string()))?;
+                one(Op::OnEngine(OnEngine::new(o.engine, undo)))
+            }
+        },
     }
 }
 

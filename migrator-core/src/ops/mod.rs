@@ -11,6 +11,7 @@ mod constraint;
 mod data;
 mod index;
 mod inverse;
+mod on_engine;
 mod reversible;
 mod source;
 mod table;
@@ -21,6 +22,7 @@ pub use constraint::{Check, Constraint, ForeignKey, PrimaryKey, RefAction, Uniqu
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx};
 pub use index::{IndexDef, IndexMethod};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
+pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
@@ -74,6 +76,8 @@ pub enum Op {
     Execute(Execute),
     /// A data step written in Rust.
     DataStep(DataStep),
+    /// Ops that run on one engine only.
+    OnEngine(OnEngine),
 }
 
 impl Op {
@@ -118,6 +122,15 @@ impl Op {
                 format!("execute {short:?}")
             }
             Op::DataStep(o) => format!("data step {:?}", o.name),
+            Op::OnEngine(o) => format!(
+                "on {}: {}",
+                o.engine.name(),
+                o.ops
+                    .iter()
+                    .map(Op::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{DataFuture, DataStep, DataTx, Execute, Op, OpBuilder, Ops};
+use super::{DataFuture, DataStep, DataTx, Execute, OnEngine, Op, OpBuilder, Ops};
 
 /// Records an upgrade that can be undone op by op, so its downgrade is
 /// derived and never written. It has every [`OpBuilder`] op, raw SQL only with
@@ -61,6 +61,18 @@ impl Reversible {
     /// Raw SQL and the SQL that undoes it.
     pub fn execute(&mut self, sql: impl Into<String>, reverse: impl Into<String>) -> &mut Execute {
         self.ops.execute(sql).reverse(reverse)
+    }
+
+    /// The ops `define` records, run on `engine` only; undone on `engine`
+    /// only, op by op, as the rest of the revision is.
+    pub fn on(
+        &mut self,
+        engine: crate::engine::Engine,
+        define: impl FnOnce(&mut Reversible),
+    ) -> &mut OnEngine {
+        let mut inner = Reversible::new();
+        define(&mut inner);
+        self.ops.record(OnEngine::new(engine, inner.into_ops()))
     }
 
     /// A Rust data step and the step that undoes it.

@@ -418,5 +418,10 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             out
         }
         Op::DataStep(_) => return Err(NoSource(o.describe())),
+        Op::OnEngine(b) => format!(
+            "op.on(Engine::{:?}, |op| {{\n{}}})",
+            b.engine,
+            rust_source(&b.ops)?
+        ),
     })
 }

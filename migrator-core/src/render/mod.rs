@@ -178,6 +178,10 @@ pub trait Dialect {
     /// The dialect's name, for messages.
     fn name(&self) -> &'static str;
 
+    /// The engine whose SQL it writes (its blocks of
+    /// [`OnEngine`](crate::ops::OnEngine) ops render; the others' do not).
+    fn engine(&self) -> crate::engine::Engine;
+
     /// The statements of `op`, which must be valid against `before`. A Rust
     /// data step renders to no statement: the runner calls it.
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError>;
@@ -189,6 +193,24 @@ pub trait Dialect {
     fn check_transaction(&self, _ops: &[(&Op, &[Statement])]) -> Result<(), RenderError> {
         Ok(())
     }
+}
+
+/// The statements of a block of ops for one engine: its ops rendered in
+/// order, each against the schema the ones before it leave, when the block
+/// is for `dialect`'s engine; none otherwise.
+pub(crate) fn render_block(
+    dialect: &dyn Dialect,
+    block: &crate::ops::OnEngine,
+    before: &Schema,
+) -> Result<Vec<Statement>, RenderError> {
+    if block.engine != dialect.engine() {
+        return Ok(Vec::new());
+    }
+    let mut schema = before.clone();
+    Ok(render_onto(dialect, &block.ops, &mut schema)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// Identifiers as a comma-separated list: `"a", "b"`.
@@ -250,6 +272,10 @@ pub(crate) fn render_onto(
     ops: &[Op],
     schema: &mut Schema,
 ) -> Result<Vec<Vec<Statement>>, RenderError> {
+    // What is rendered for an engine is replayed as that engine runs it.
+    if schema.engine().is_none() {
+        schema.set_engine(dialect.engine());
+    }
     let mut out = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
         let invalid = |source| ReplayError {

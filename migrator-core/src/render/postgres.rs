@@ -461,6 +461,10 @@ impl Dialect for Postgres {
         "PostgreSQL"
     }
 
+    fn engine(&self) -> crate::engine::Engine {
+        crate::engine::Engine::Postgres
+    }
+
     fn check_transaction(&self, ops: &[(&Op, &[Statement])]) -> Result<(), RenderError> {
         for (i, (op, _)) in ops.iter().enumerate() {
             let Op::AddEnumValue(added) = op else {
@@ -688,6 +692,7 @@ impl Dialect for Postgres {
                 })
             }
             Op::DataStep(_) => Ok(vec![]),
+            Op::OnEngine(block) => super::render_block(self, block, before),
         }
     }
 }

@@ -70,6 +70,7 @@
 //! | `drop_enum` | `name` qname |
 //! | `execute` | `sql` str, `reverse` str?, `transactional` flag |
 //! | `run_rust` | `name` str, `reversible` flag (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
+//! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
 //!
@@ -100,9 +101,9 @@ use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, Check, ColumnDef, Constraint, CreateEnum,
     CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn, DropConstraint, DropEnum,
-    DropIndex, DropSchema, DropTable, EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, Op,
-    PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SetTableComment, TableDef,
-    TypeChange, Unique, Using, ValidateConstraint,
+    DropIndex, DropSchema, DropTable, EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod,
+    OnEngine, Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable,
+    SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -429,6 +430,14 @@ impl Encoder {
             Op::DataStep(DataStep { name, up: _, down }) => self.record("run_rust", |e| {
                 e.text("name", name);
                 e.flag("reversible", down.is_some());
+            }),
+            Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
+                e.text("engine", engine.feature());
+                e.str("ops");
+                e.count(ops.len());
+                for op in ops {
+                    e.op(op);
+                }
             }),
         }
     }
@@ -1076,6 +1085,35 @@ mod tests {
             sum(|_| {}),
             sum(|op| {
                 op.execute("");
+            })
+        );
+        // A block for one engine: its engine and its ops count, and it is
+        // not the same as its ops outside it.
+        use crate::engine::Engine;
+        let on_postgres = sum(|op| {
+            op.on(Engine::Postgres, |op| {
+                op.create_schema("s");
+            });
+        });
+        let on_sqlite = sum(|op| {
+            op.on(Engine::Sqlite, |op| {
+                op.create_schema("s");
+            });
+        });
+        assert_ne!(on_postgres, on_sqlite);
+        assert_ne!(
+            on_postgres,
+            sum(|op| {
+                op.create_schema("s");
+            })
+        );
+        assert_ne!(
+            on_postgres,
+            sum(|op| {
+                op.on(Engine::Postgres, |op| {
+                    op.create_schema("s");
+                    op.create_schema("t");
+                });
             })
         );
     }

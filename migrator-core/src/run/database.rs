@@ -1,6 +1,7 @@
 //! Where the runner connects, and which engine that is.
 
 use super::redact::redact;
+pub use crate::engine::Engine;
 
 /// Where the runner connects: a connection string, or the pool the
 /// application already has.
@@ -25,49 +26,6 @@ pub enum Database {
     /// (one holds the lock, one does the work) and gives them back.
     #[cfg(feature = "postgres")]
     Pool(deadpool_postgres::Pool),
-}
-
-/// The database engines the runner speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Engine {
-    /// PostgreSQL, the primary target.
-    Postgres,
-    /// SQLite (bundled), the embedded default.
-    Sqlite,
-}
-
-impl Engine {
-    /// Its name, for messages: `PostgreSQL`, `SQLite`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Postgres => "PostgreSQL",
-            Engine::Sqlite => "SQLite",
-        }
-    }
-
-    /// The cargo feature of migrator-core that builds its backend.
-    pub fn feature(self) -> &'static str {
-        match self {
-            Engine::Postgres => "postgres",
-            Engine::Sqlite => "sqlite",
-        }
-    }
-
-    /// The SQL dialect of the engine.
-    pub fn dialect(self) -> &'static dyn crate::render::Dialect {
-        match self {
-            Engine::Postgres => &crate::render::Postgres,
-            Engine::Sqlite => &crate::render::Sqlite,
-        }
-    }
-
-    /// A string literal in the engine's SQL.
-    pub(crate) fn literal(self, text: &str) -> String {
-        match self {
-            Engine::Postgres => crate::ident::quote_literal(text),
-            Engine::Sqlite => crate::render::sqlite::quote_literal_sqlite(text),
-        }
-    }
 }
 
 impl std::fmt::Debug for Database {

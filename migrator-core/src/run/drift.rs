@@ -349,7 +349,7 @@ impl Runner<'_> {
 
     async fn drift_in<S: Session>(&self, session: &mut S) -> Result<Drift, RunError> {
         let at = tables::current(session, &self.config).await?;
-        let expected = self.migrations.schema_at(&at)?;
+        let expected = self.migrations.schema_on(S::ENGINE, &at)?;
         self.compare_in(session, at, &expected).await
     }
 

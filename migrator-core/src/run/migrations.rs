@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::checksum;
 use super::error::RunError;
 use super::prepare::{Checksums, Derived, invalid};
+use crate::engine::Engine;
 use crate::graph::Graph;
 use crate::registry::{self, Registered, RegistryError};
 use crate::schema::Schema;
@@ -116,18 +117,29 @@ impl Migrations {
         crate::schema::diff(&current, &target).map_err(RunError::ModelsDiffer)
     }
 
-    /// The schema model of a database whose version table holds `rows`.
+    /// The schema model of a database whose version table holds `rows`,
+    /// engine-neutral: ops for one engine only are left out (what
+    /// autogenerate and `check` compare the models with).
     pub fn schema_at<S: AsRef<str>>(&self, rows: &[S]) -> Result<Schema, RunError> {
         let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
         // Only the schema: no checksums (autogenerate and `check` replay
         // every revision; hashing each would double the work).
-        Ok(self.walk(&applied, &BTreeSet::new(), false)?.0)
+        Ok(self.walk(&applied, &BTreeSet::new(), false, None)?.0)
+    }
+
+    /// [`schema_at`](Self::schema_at) on `engine`: its blocks of ops for
+    /// one engine replayed, the other engine's left out.
+    pub fn schema_on<S: AsRef<str>>(&self, engine: Engine, rows: &[S]) -> Result<Schema, RunError> {
+        let applied = self.graph.applied(rows.iter().map(AsRef::as_ref))?;
+        Ok(self
+            .walk(&applied, &BTreeSet::new(), false, Some(engine))?
+            .0)
     }
 
     /// The schema once the revisions `applied` (in order) have run, with
     /// each one's checksum.
     pub(super) fn replay(&self, applied: &[String]) -> Result<(Schema, Checksums), RunError> {
-        let (schema, sums, _) = self.walk(applied, &BTreeSet::new(), true)?;
+        let (schema, sums, _) = self.walk(applied, &BTreeSet::new(), true, None)?;
         Ok((schema, sums))
     }
 
@@ -138,8 +150,9 @@ impl Migrations {
         &self,
         applied: &[String],
         derive: &BTreeSet<&str>,
+        engine: Engine,
     ) -> Result<(Schema, Checksums, Derived), RunError> {
-        self.walk(applied, derive, true)
+        self.walk(applied, derive, true, Some(engine))
     }
 
     /// Replays `applied`, deriving the downgrades of `derive` on the way,
@@ -149,8 +162,9 @@ impl Migrations {
         applied: &[String],
         derive: &BTreeSet<&str>,
         checksums: bool,
+        engine: Option<Engine>,
     ) -> Result<(Schema, Checksums, Derived), RunError> {
-        let mut schema = Schema::new();
+        let mut schema = engine.map_or_else(Schema::new, Schema::for_engine);
         let mut sums = Vec::with_capacity(applied.len());
         let mut derived = BTreeMap::new();
         for id in applied {

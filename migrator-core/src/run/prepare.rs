@@ -136,6 +136,9 @@ pub(super) fn prepare<'m>(
     ops: Vec<Op>,
     schema: &mut Schema,
 ) -> Result<Prepared<'m>, RunError> {
+    // The checksum covers every engine's blocks; what runs is this engine's.
+    let checksum = checksum::of(&ops);
+    let ops = crate::ops::for_engine(&ops, dialect.engine());
     let statements = render(dialect, revision.id, &ops, schema)?;
     check_transaction(dialect, revision.id, [(&ops, &statements)])?;
     let mut outside = None;
@@ -160,7 +163,7 @@ pub(super) fn prepare<'m>(
     Ok(Prepared {
         revision,
         step: step.clone(),
-        checksum: checksum::of(&ops),
+        checksum,
         transactional: outside.is_none(),
         ops,
         statements,
@@ -187,7 +190,8 @@ impl<'m> Runner<'m> {
                 derive.insert(revision.id);
             }
         }
-        let (mut schema, sums, mut derived) = self.migrations.replay_deriving(&applied, &derive)?;
+        let (mut schema, sums, mut derived) =
+            self.migrations.replay_deriving(&applied, &derive, engine)?;
         let mut prepared = Vec::with_capacity(plan.steps.len());
         for step in &plan.steps {
             let revision = self.migrations.get(&step.revision)?;

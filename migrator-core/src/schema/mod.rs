@@ -36,8 +36,15 @@ use crate::ops::{Constraint, IndexDef, Op, TableDef};
 pub(crate) type Key = (String, String);
 
 /// The database schema as the model knows it.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A schema is engine-neutral ([`Schema::new`]: ops for one engine only are
+/// left out of it) or the schema of one engine ([`Schema::for_engine`]:
+/// that engine's blocks replayed, the others' left out). Two schemas are
+/// equal when they hold the same objects, whichever engine they are for.
+#[derive(Debug, Clone)]
 pub struct Schema {
+    /// The engine whose [`OnEngine`](crate::ops::OnEngine) blocks replay.
+    engine: Option<crate::engine::Engine>,
     pub(crate) schemas: BTreeSet<String>,
     pub(crate) tables: BTreeMap<Key, TableDef>,
     pub(crate) indexes: BTreeMap<Key, IndexDef>,
@@ -47,6 +54,16 @@ pub struct Schema {
     /// each is, and the names each table holds.
     key_names: BTreeMap<Key, &'static str>,
     key_names_of: BTreeMap<Key, Vec<Key>>,
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, other: &Self) -> bool {
+        // The key names are derived from the tables.
+        self.schemas == other.schemas
+            && self.tables == other.tables
+            && self.indexes == other.indexes
+            && self.enums == other.enums
+    }
 }
 
 impl Default for Schema {
@@ -59,6 +76,7 @@ impl Schema {
     /// An empty database: only the `public` schema.
     pub fn new() -> Self {
         Self {
+            engine: None,
             schemas: BTreeSet::from([DEFAULT_SCHEMA.to_owned()]),
             tables: BTreeMap::new(),
             indexes: BTreeMap::new(),
@@ -68,7 +86,40 @@ impl Schema {
         }
     }
 
-    /// Replays `ops` onto an empty database.
+    /// An empty database of `engine`: the ops for `engine` only replay
+    /// onto it, those for other engines do not.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::schema::Schema;
+    ///
+    /// let mut op = Ops::new();
+    /// op.on(Engine::Postgres, |op| {
+    ///     op.create_schema("audit");
+    /// });
+    /// let mut pg = Schema::for_engine(Engine::Postgres);
+    /// pg.apply_all(op.ops()).unwrap();
+    /// assert!(pg.has_schema("audit"));
+    /// assert!(!Schema::replay(op.ops()).unwrap().has_schema("audit"));
+    /// ```
+    pub fn for_engine(engine: crate::engine::Engine) -> Self {
+        Self {
+            engine: Some(engine),
+            ..Self::new()
+        }
+    }
+
+    /// The engine this schema is for; `None` when engine-neutral.
+    pub fn engine(&self) -> Option<crate::engine::Engine> {
+        self.engine
+    }
+
+    /// Makes this the schema of `engine` from now on.
+    pub(crate) fn set_engine(&mut self, engine: crate::engine::Engine) {
+        self.engine = Some(engine);
+    }
+
+    /// Replays `ops` onto an empty database (engine-neutral).
     pub fn replay(ops: &[Op]) -> Result<Schema, ReplayError> {
         let mut schema = Schema::new();
         schema.apply_all(ops)?;

@@ -485,6 +485,8 @@ impl Sqlite {
             Op::ValidateConstraint(_) | Op::CreateEnum(_) | Op::DropEnum(_) | Op::DataStep(_) => {
                 Ok(vec![])
             }
+            // Rendered by `Dialect::render`, before this.
+            Op::OnEngine(_) => Ok(vec![]),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {
                     return Ok(vec![]);
@@ -532,7 +534,14 @@ impl Dialect for Sqlite {
         NAME
     }
 
+    fn engine(&self) -> crate::engine::Engine {
+        crate::engine::Engine::Sqlite
+    }
+
     fn render(&self, op: &Op, before: &Schema) -> Result<Vec<Statement>, RenderError> {
+        if let Op::OnEngine(block) = op {
+            return super::render_block(self, block, before);
+        }
         let mut after = before.clone();
         after
             .apply(op)

@@ -99,7 +99,8 @@ fn sets_equal(a: &[String], b: &[String]) -> bool {
 impl Schema {
     /// Applies one op: the model changes as the database would, or the op is
     /// refused with the reason and the model is left unchanged. Raw SQL and
-    /// Rust data steps are opaque to the model and change nothing.
+    /// Rust data steps are opaque to the model and change nothing; a block
+    /// for one engine replays only on a schema of that engine.
     pub fn apply(&mut self, op: &Op) -> Result {
         let result = self.apply_op(op);
         // Whatever the op changed, even when it failed half way.
@@ -129,6 +130,16 @@ impl Schema {
             Op::RenameEnumValue(o) => self.rename_enum_value(o),
             Op::DropEnum(o) => self.drop_enum(o),
             Op::Execute(_) | Op::DataStep(_) => Ok(()),
+            Op::OnEngine(o) if self.engine == Some(o.engine) => {
+                // All of the block or nothing of it.
+                let mut after = self.clone();
+                for inner in &o.ops {
+                    after.apply(inner)?;
+                }
+                *self = after;
+                Ok(())
+            }
+            Op::OnEngine(_) => Ok(()),
         }
     }
 
