@@ -435,6 +435,16 @@ fn cases() -> Vec<Case> {
         .extra(|op| {
             op.create_schema("audit");
         }),
+        // Extensions: no user table is locked, scanned or rewritten.
+        case("create_extension", |op| {
+            op.create_extension("pg_trgm");
+        }),
+        case("drop_extension", |op| {
+            op.drop_extension("pg_trgm");
+        })
+        .extra(|op| {
+            op.create_extension("pg_trgm");
+        }),
     ]
 }
 

@@ -2,7 +2,8 @@
 //! engines: a block runs on its engine and not on the other, the catalog
 //! is the model of that engine, `--sql` prints what the engine runs, the
 //! derived downgrade undoes the block where it ran, and the checksum is
-//! one per revision whatever the engine.
+//! one per revision whatever the engine. And extensions, which PostgreSQL
+//! installs and SQLite has none of.
 
 use migrator_core::graph::Direction;
 use migrator_core::prelude::*;
@@ -13,7 +14,10 @@ use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::revision;
 
-on_both_engines!(a_block_runs_on_its_engine_only_and_is_undone_there);
+on_both_engines!(
+    a_block_runs_on_its_engine_only_and_is_undone_there,
+    an_extension_is_installed_on_postgres_and_is_nothing_on_sqlite,
+);
 
 fn up_docs(op: &mut Ops) {
     op.create_table("docs", |t| {
@@ -124,4 +128,50 @@ async fn a_block_runs_on_its_engine_only_and_is_undone_there(t: TestTarget) {
     runner.downgrade(&db, "base").await.unwrap();
     let diffs = t.differences(&Schema::new()).await;
     assert!(diffs.is_empty(), "{diffs:#?}");
+}
+
+fn up_trigram(op: &mut Reversible) {
+    op.create_extension("pg_trgm").if_not_exists();
+    op.create_table("words", |t| {
+        t.column::<i64>("id").primary_key();
+        t.column::<String>("word");
+    });
+}
+
+async fn an_extension_is_installed_on_postgres_and_is_nothing_on_sqlite(t: TestTarget) {
+    let m = Migrations::new(vec![revision_reversible("t1", &[], up_trigram)]).unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let db = t.database();
+    runner.upgrade(&db, "heads").await.unwrap();
+    let expected = m.schema_on(t.engine(), &["t1"]).unwrap();
+    assert!(expected.extension("pg_trgm").is_some());
+    let diffs = t.differences(&expected).await;
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    let drift = runner.drift(&db).await.unwrap();
+    assert!(drift.is_empty(), "{drift}");
+    if t.engine() == Engine::Postgres {
+        let installed = t
+            .column("SELECT extname::text FROM pg_extension WHERE extname = 'pg_trgm'")
+            .await;
+        assert_eq!(installed, ["pg_trgm"]);
+        // An extension installed by hand is drift.
+        t.execute("CREATE EXTENSION citext").await;
+        let drift = runner.drift(&db).await.unwrap();
+        assert!(
+            drift.differences.iter().any(
+                |d| d == "extension citext is installed in the database, not by the migrations"
+            ),
+            "{drift}"
+        );
+        t.execute("DROP EXTENSION citext").await;
+    }
+    runner.downgrade(&db, "base").await.unwrap();
+    let diffs = t.differences(&Schema::new()).await;
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    if t.engine() == Engine::Postgres {
+        let left = t
+            .column("SELECT extname::text FROM pg_extension WHERE extname = 'pg_trgm'")
+            .await;
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

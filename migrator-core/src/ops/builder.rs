@@ -81,6 +81,8 @@ variants!(
     DropEnum,
     Execute,
     OnEngine,
+    CreateExtension,
+    DropExtension,
 );
 
 impl From<DataStep> for Op {
@@ -213,6 +215,31 @@ pub trait OpBuilder {
             name: name.into(),
             if_not_exists: false,
         })
+    }
+
+    /// `CREATE EXTENSION name` on PostgreSQL; chain `.if_not_exists()`,
+    /// `.schema(…)`, `.version(…)`. On SQLite there is nothing to do.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, Sqlite, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_extension("pg_trgm").if_not_exists();
+    /// assert_eq!(render_sql(&Postgres, op.ops()).unwrap(), ["CREATE EXTENSION IF NOT EXISTS \"pg_trgm\""]);
+    /// assert!(render_sql(&Sqlite, op.ops()).unwrap().is_empty());
+    /// ```
+    fn create_extension(&mut self, name: impl Into<String>) -> &mut CreateExtension {
+        self.recorder().record(CreateExtension {
+            name: name.into(),
+            schema: None,
+            version: None,
+            if_not_exists: false,
+        })
+    }
+
+    /// `DROP EXTENSION name` on PostgreSQL; nothing on SQLite.
+    fn drop_extension(&mut self, name: impl Into<String>) -> &mut DropExtension {
+        self.recorder().record(DropExtension { name: name.into() })
     }
 
     /// `DROP SCHEMA name`; the schema must be empty.

@@ -233,6 +233,18 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 "a Rust data step without a reverse; chain .reverse(…)",
             )),
         },
+        Op::CreateExtension(o) => {
+            if o.if_not_exists && before.extension(&o.name).is_some() {
+                return Ok(vec![]);
+            }
+            one(Op::DropExtension(DropExtension {
+                name: o.name.clone(),
+            }))
+        }
+        Op::DropExtension(o) => {
+            let def = before.extension(&o.name).ok_or_else(missing)?;
+            one(Op::CreateExtension(def.clone()))
+        }
         // A block is undone by a block for the same engine, its ops undone
         // in reverse order; on a model of another engine it never ran.
         Op::OnEngine(o) => match before.engine() {

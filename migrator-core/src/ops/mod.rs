@@ -78,6 +78,10 @@ pub enum Op {
     DataStep(DataStep),
     /// Ops that run on one engine only.
     OnEngine(OnEngine),
+    /// `CREATE EXTENSION` (PostgreSQL; nothing to do on SQLite).
+    CreateExtension(CreateExtension),
+    /// `DROP EXTENSION` (PostgreSQL; nothing to do on SQLite).
+    DropExtension(DropExtension),
 }
 
 impl Op {
@@ -122,6 +126,8 @@ impl Op {
                 format!("execute {short:?}")
             }
             Op::DataStep(o) => format!("data step {:?}", o.name),
+            Op::CreateExtension(o) => format!("create_extension {}", o.name),
+            Op::DropExtension(o) => format!("drop_extension {}", o.name),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
                 o.engine.name(),
@@ -133,6 +139,52 @@ impl Op {
             ),
         }
     }
+}
+
+/// `CREATE EXTENSION name`: a PostgreSQL extension (`pg_trgm`,
+/// `citext`, …) installed in the database. SQLite has none: there it is
+/// nothing to do, not an error.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateExtension {
+    /// The extension's name.
+    pub name: String,
+    /// `SCHEMA s`: where its objects go (default: the first schema of
+    /// `search_path`).
+    pub schema: Option<String>,
+    /// `VERSION 'v'` (default: the extension's default version).
+    pub version: Option<String>,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+}
+
+impl CreateExtension {
+    /// Adds `IF NOT EXISTS`: an installed extension is left as it is.
+    pub fn if_not_exists(&mut self) -> &mut Self {
+        self.if_not_exists = true;
+        self
+    }
+
+    /// `SCHEMA name`: the schema its objects are created in.
+    pub fn schema(&mut self, name: impl Into<String>) -> &mut Self {
+        self.schema = Some(name.into());
+        self
+    }
+
+    /// `VERSION 'version'`.
+    pub fn version(&mut self, version: impl Into<String>) -> &mut Self {
+        self.version = Some(version.into());
+        self
+    }
+}
+
+/// `DROP EXTENSION name`: refused by PostgreSQL while objects outside it
+/// depend on it (an index using its operator class, say).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DropExtension {
+    /// The extension's name.
+    pub name: String,
 }
 
 /// `CREATE SCHEMA name`.

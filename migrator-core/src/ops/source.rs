@@ -418,6 +418,20 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             out
         }
         Op::DataStep(_) => return Err(NoSource(o.describe())),
+        Op::CreateExtension(c) => {
+            let mut out = format!("op.create_extension({})", s(&c.name));
+            if let Some(schema) = &c.schema {
+                write!(out, ".schema({})", s(schema)).unwrap();
+            }
+            if let Some(version) = &c.version {
+                write!(out, ".version({})", s(version)).unwrap();
+            }
+            if c.if_not_exists {
+                out.push_str(".if_not_exists()");
+            }
+            out
+        }
+        Op::DropExtension(d) => format!("op.drop_extension({})", s(&d.name)),
         Op::OnEngine(b) => format!(
             "op.on(Engine::{:?}, |op| {{\n{}}})",
             b.engine,

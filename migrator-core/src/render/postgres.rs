@@ -693,6 +693,32 @@ impl Dialect for Postgres {
             }
             Op::DataStep(_) => Ok(vec![]),
             Op::OnEngine(block) => super::render_block(self, block, before),
+            // No table is locked: the extension's own objects are created.
+            Op::CreateExtension(o) => {
+                let mut sql = format!(
+                    "CREATE EXTENSION {}{}",
+                    if o.if_not_exists {
+                        "IF NOT EXISTS "
+                    } else {
+                        ""
+                    },
+                    quote_ident(&o.name)
+                );
+                if let Some(schema) = &o.schema {
+                    sql.push_str(&format!(" SCHEMA {}", quote_ident(schema)));
+                }
+                if let Some(version) = &o.version {
+                    sql.push_str(&format!(
+                        " VERSION {}",
+                        crate::ident::quote_literal(version)
+                    ));
+                }
+                one(Statement::new(sql))
+            }
+            Op::DropExtension(o) => one(Statement::new(format!(
+                "DROP EXTENSION {}",
+                quote_ident(&o.name)
+            ))),
         }
     }
 }

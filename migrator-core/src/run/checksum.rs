@@ -70,6 +70,8 @@
 //! | `drop_enum` | `name` qname |
 //! | `execute` | `sql` str, `reverse` str?, `transactional` flag |
 //! | `run_rust` | `name` str, `reversible` flag (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
+//! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
+//! | `drop_extension` | `name` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
@@ -100,10 +102,10 @@ use sha2::{Digest, Sha256};
 use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, Check, ColumnDef, Constraint, CreateEnum,
-    CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn, DropConstraint, DropEnum,
-    DropIndex, DropSchema, DropTable, EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod,
-    OnEngine, Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable,
-    SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
+    CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn, DropConstraint,
+    DropEnum, DropExtension, DropIndex, DropSchema, DropTable, EnumPosition, Execute, ForeignKey,
+    IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue,
+    RenameTable, SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -431,6 +433,20 @@ impl Encoder {
                 e.text("name", name);
                 e.flag("reversible", down.is_some());
             }),
+            Op::CreateExtension(CreateExtension {
+                name,
+                schema,
+                version,
+                if_not_exists,
+            }) => self.record("create_extension", |e| {
+                e.text("name", name);
+                e.opt_text("schema", schema.as_deref());
+                e.opt_text("version", version.as_deref());
+                e.flag("if_not_exists", *if_not_exists);
+            }),
+            Op::DropExtension(DropExtension { name }) => {
+                self.record("drop_extension", |e| e.text("name", name));
+            }
             Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
                 e.text("engine", engine.feature());
                 e.str("ops");

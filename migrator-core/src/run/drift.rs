@@ -193,6 +193,11 @@ fn explain(op: &Op, expected: &Schema, live: &Schema) -> String {
             "enum {} has value {:?} in the database only",
             o.name, o.value
         ),
+        Op::CreateExtension(o) => format!(
+            "extension {} is installed in the database, not by the migrations",
+            o.name
+        ),
+        Op::DropExtension(o) => format!("extension {} is missing from the database", o.name),
         other => other.describe(),
     }
 }

@@ -115,6 +115,33 @@ pub(crate) fn align(
         }
     }
 
+    // An extension whose schema or version one side leaves open is the
+    // same extension whatever the other side says.
+    let names: Vec<String> = target
+        .extensions
+        .keys()
+        .chain(canon_target.extensions.keys())
+        .cloned()
+        .collect();
+    for name in names {
+        let (a, b) = (
+            canon_target.extensions.get(&name),
+            canon_current.extensions.get(&name),
+        );
+        let open = |x: &Option<String>, y: &Option<String>| x.is_none() || y.is_none() || x == y;
+        let same = match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => open(&a.schema, &b.schema) && open(&a.version, &b.version),
+            _ => false,
+        };
+        if same {
+            match current.extensions.get(&name) {
+                Some(ext) => out.extensions.insert(name, ext.clone()),
+                None => out.extensions.remove(&name),
+            };
+        }
+    }
+
     for (key, table) in &mut out.tables {
         let (Some(ct), Some(cc), Some(cur)) = (
             canon_target.tables.get(key),

@@ -51,9 +51,9 @@ use super::{Key, Schema};
 use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, ColumnDef, Constraint, CreateEnum,
-    CreateIndex, CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropIndex,
-    DropSchema, DropTable, EnumPosition, Op, SetTableComment, TableDef, TypeChange, Using,
-    ValidateConstraint,
+    CreateIndex, CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropExtension,
+    DropIndex, DropSchema, DropTable, EnumPosition, Op, SetTableComment, TableDef, TypeChange,
+    Using, ValidateConstraint,
 };
 
 /// Changes between two schemas that no op makes, each with what to write
@@ -118,6 +118,7 @@ fn validates_to(then: &Constraint, now: &Constraint) -> bool {
 impl Differ<'_> {
     fn run(&mut self) {
         self.create_schemas();
+        self.create_extensions();
         self.change_enums();
         self.drop_foreign_keys();
         self.drop_indexes();
@@ -130,6 +131,7 @@ impl Differ<'_> {
         self.add_constraints(true);
         self.create_indexes();
         self.drop_enums();
+        self.drop_extensions();
         self.drop_schemas();
     }
 
@@ -505,6 +507,36 @@ impl Differ<'_> {
         for key in self.from.enums.keys() {
             if !self.to.enums.contains_key(key) {
                 self.ops.push(Op::DropEnum(DropEnum { name: qname(key) }));
+            }
+        }
+    }
+
+    /// Extensions installed, before anything that may use them; one whose
+    /// schema or version both sides name, differently, is refused (a drop
+    /// would take what depends on it along, if PostgreSQL let it).
+    fn create_extensions(&mut self) {
+        for (name, ext) in &self.to.extensions {
+            match self.from.extensions.get(name) {
+                None => self.ops.push(Op::CreateExtension(ext.clone())),
+                Some(old) => {
+                    let differs = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+                    if differs(&old.version, &ext.version) || differs(&old.schema, &ext.schema) {
+                        self.refused.push(format!(
+                            "extension {name} changes its version or schema ({:?}/{:?} to {:?}/{:?}): no op does that. Write it by hand: op.execute(\"ALTER EXTENSION {name} UPDATE TO '…'\") (or SET SCHEMA …) with its reverse",
+                            old.version, old.schema, ext.version, ext.schema
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Extensions removed, once nothing uses them.
+    fn drop_extensions(&mut self) {
+        for name in self.from.extensions.keys() {
+            if !self.to.extensions.contains_key(name) {
+                self.ops
+                    .push(Op::DropExtension(DropExtension { name: name.clone() }));
             }
         }
     }

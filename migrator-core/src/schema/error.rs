@@ -23,6 +23,12 @@ pub enum ValidationError {
     /// A schema that exists already.
     #[error("schema {0} already exists")]
     SchemaExists(String),
+    /// An extension that is installed already.
+    #[error("extension {0} is installed already; chain .if_not_exists() to leave it as it is")]
+    ExtensionExists(String),
+    /// Dropping an extension that is not installed.
+    #[error("extension {0} is not installed")]
+    ExtensionNotFound(String),
     /// Dropping a schema that still holds objects.
     #[error("schema {schema} is not empty: it still holds {holds}; drop it first")]
     SchemaNotEmpty {

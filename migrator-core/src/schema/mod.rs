@@ -49,6 +49,8 @@ pub struct Schema {
     pub(crate) tables: BTreeMap<Key, TableDef>,
     pub(crate) indexes: BTreeMap<Key, IndexDef>,
     pub(crate) enums: BTreeMap<Key, Vec<String>>,
+    /// PostgreSQL extensions, by name (stored without `IF NOT EXISTS`).
+    pub(crate) extensions: BTreeMap<String, crate::ops::CreateExtension>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.
@@ -63,6 +65,7 @@ impl PartialEq for Schema {
             && self.tables == other.tables
             && self.indexes == other.indexes
             && self.enums == other.enums
+            && self.extensions == other.extensions
     }
 }
 
@@ -81,6 +84,7 @@ impl Schema {
             tables: BTreeMap::new(),
             indexes: BTreeMap::new(),
             enums: BTreeMap::new(),
+            extensions: BTreeMap::new(),
             key_names: BTreeMap::new(),
             key_names_of: BTreeMap::new(),
         }
@@ -175,6 +179,16 @@ impl Schema {
     ) -> impl Iterator<Item = &'a IndexDef> {
         let key = table.key();
         self.indexes.values().filter(move |i| i.table.key() == key)
+    }
+
+    /// Every extension created with `create_extension`, by name.
+    pub fn extensions(&self) -> impl Iterator<Item = &crate::ops::CreateExtension> {
+        self.extensions.values()
+    }
+
+    /// The extension `name`, if it is installed.
+    pub fn extension(&self, name: &str) -> Option<&crate::ops::CreateExtension> {
+        self.extensions.get(name)
     }
 
     /// Every enum with its values in order.

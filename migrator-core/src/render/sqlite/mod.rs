@@ -487,6 +487,9 @@ impl Sqlite {
             }
             // Rendered by `Dialect::render`, before this.
             Op::OnEngine(_) => Ok(vec![]),
+            // SQLite has no extensions: nothing to do (the model keeps
+            // them, so a revision runs on both engines unchanged).
+            Op::CreateExtension(_) | Op::DropExtension(_) => Ok(vec![]),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {
                     return Ok(vec![]);

@@ -8,6 +8,7 @@
 mod column;
 mod constraint;
 mod enums;
+mod extension;
 mod index;
 mod namespace;
 mod table;
@@ -140,6 +141,8 @@ impl Schema {
                 Ok(())
             }
             Op::OnEngine(_) => Ok(()),
+            Op::CreateExtension(o) => self.create_extension(o),
+            Op::DropExtension(o) => self.drop_extension(o),
         }
     }
 

@@ -40,6 +40,12 @@ impl Schema {
                     .keys()
                     .find(in_schema)
                     .map(|k| format!("enum {}", k.1))
+            })
+            .or_else(|| {
+                self.extensions
+                    .values()
+                    .find(|e| e.schema.as_deref() == Some(o.name.as_str()))
+                    .map(|e| format!("extension {}", e.name))
             });
         if let Some(holds) = holds {
             return Err(E::SchemaNotEmpty {

@@ -22,9 +22,9 @@ use tokio_postgres::Client;
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
 use crate::ops::{
-    AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateIndex, CreateSchema,
-    CreateTable, DropSchema, ForeignKey, IndexDef, IndexMethod, Op, PrimaryKey, RefAction,
-    TableDef, Unique,
+    AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
+    CreateSchema, CreateTable, DropSchema, ForeignKey, IndexDef, IndexMethod, Op, PrimaryKey,
+    RefAction, TableDef, Unique,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -214,6 +214,17 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                  WHERE {USER_SCHEMAS} AND {} GROUP BY 1, 2 ORDER BY 1, 2",
                 not_extension("t.oid", "pg_type")
             ),
+            &[],
+        )
+        .await
+        .map_err(&err)?;
+
+    // Extensions, but PL/pgSQL, which every database has.
+    let extensions = client
+        .query(
+            "SELECT e.extname::text, n.nspname::text, e.extversion
+             FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+             WHERE e.extname <> 'plpgsql' ORDER BY 1",
             &[],
         )
         .await
@@ -416,7 +427,9 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                           WHERE k.i > ix.indnkeyatts ORDER BY k.i),
                     pg_get_expr(ix.indpred, ix.indrelid), ix.indisvalid,
                     0 = ANY(ix.indkey::int2[]) OR ix.indexprs IS NOT NULL,
-                    EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) o WHERE o <> 0),
+                    EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) o WHERE o <> 0)
+                    OR EXISTS (SELECT 1 FROM unnest(ix.indclass::oid[]) c JOIN pg_opclass oc ON oc.oid = c
+                               WHERE NOT oc.opcdefault),
                     pg_get_indexdef(ix.indexrelid)
              FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam
              WHERE ix.indrelid = ANY($1)
@@ -443,7 +456,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         }
         if row.get::<_, bool>(9) {
             unmodelled.push(format!(
-                "index {name} on {} has ordering options (compared without them): {def}",
+                "index {name} on {} has ordering options or operator classes (compared without them): {def}",
                 table.name
             ));
         }
@@ -492,6 +505,16 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             })
         })
         .collect();
+    ops.extend(extensions.iter().map(|row| {
+        let schema: String = row.get(1);
+        Op::CreateExtension(CreateExtension {
+            name: row.get(0),
+            // An extension in pg_catalog (the model knows no such schema).
+            schema: (schema != "pg_catalog").then_some(schema),
+            version: Some(row.get(2)),
+            if_not_exists: false,
+        })
+    }));
     ops.extend(enums.iter().map(|row| {
         Op::CreateEnum(CreateEnum {
             name: qualified(&row.get::<_, String>(0), &row.get::<_, String>(1)),
