@@ -59,6 +59,6 @@ pub mod prelude {
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
     };
-    pub use crate::types::ColumnType;
+    pub use crate::types::{ColumnType, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};
 }

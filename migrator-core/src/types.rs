@@ -232,6 +232,15 @@ pub enum Literal {
     Float(f64),
     /// A boolean.
     Bool(bool),
+    /// SQL's `NULL` (a row of [`bulk_insert`](crate::ops::Ops::bulk_insert)
+    /// without a value in a column, say). `Option<T>` gives it for `None`.
+    Null,
+}
+
+impl<T: Into<Literal>> From<Option<T>> for Literal {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Literal::Null, Into::into)
+    }
 }
 
 impl PartialEq for Literal {
@@ -241,6 +250,7 @@ impl PartialEq for Literal {
             (Self::Int(a), Self::Int(b)) => a == b,
             (Self::Float(a), Self::Float(b)) => a.to_bits() == b.to_bits(),
             (Self::Bool(a), Self::Bool(b)) => a == b,
+            (Self::Null, Self::Null) => true,
             _ => false,
         }
     }

@@ -122,6 +122,7 @@ fn literal_text(value: &Literal) -> String {
         }
         Literal::Float(f) => f.to_string(),
         Literal::Bool(b) => b.to_string(),
+        Literal::Null => "NULL".into(),
     }
 }
 

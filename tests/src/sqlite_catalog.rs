@@ -96,6 +96,7 @@ fn literal_value(value: &Literal) -> Value {
         Literal::Int(i) => Value::Integer(*i),
         Literal::Float(f) => Value::Real(*f),
         Literal::Bool(b) => Value::Integer(i64::from(*b)),
+        Literal::Null => Value::Null,
     }
 }
 

@@ -83,6 +83,7 @@ variants!(
     OnEngine,
     CreateExtension,
     DropExtension,
+    BulkInsert,
 );
 
 impl From<DataStep> for Op {
@@ -149,6 +150,47 @@ impl Ops {
             value: value.into(),
             position: None,
             if_not_exists: false,
+        })
+    }
+
+    /// Inserts `rows` into `table`, each row a value per column of
+    /// `columns` (`Literal::from(…)`; `None` is NULL), rendered as the
+    /// engine's literals and printed by `--sql`. No inverse.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, Sqlite, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("plans", |t| {
+    ///     t.column::<String>("code").primary_key();
+    ///     t.column::<Option<i32>>("seats");
+    ///     t.column::<bool>("active").default(true);
+    /// });
+    /// op.bulk_insert("plans", ["code", "seats", "active"], [
+    ///     [Literal::from("solo"), Literal::from(1), Literal::from(true)],
+    ///     [Literal::from("team's"), Literal::from(None::<i32>), Literal::from(false)],
+    /// ]);
+    /// assert_eq!(render_sql(&Postgres, op.ops()).unwrap()[1],
+    ///     "INSERT INTO \"plans\" (\"code\", \"seats\", \"active\") VALUES\n  ('solo', 1, TRUE),\n  ('team''s', NULL, FALSE)");
+    /// assert_eq!(render_sql(&Sqlite, op.ops()).unwrap()[1],
+    ///     "INSERT INTO \"plans\" (\"code\", \"seats\", \"active\") VALUES\n  ('solo', 1, 1),\n  ('team''s', NULL, 0)");
+    /// ```
+    pub fn bulk_insert<C, S, R, V>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        columns: C,
+        rows: R,
+    ) -> &mut BulkInsert
+    where
+        C: IntoIterator<Item = S>,
+        S: Into<String>,
+        R: IntoIterator<Item = V>,
+        V: IntoIterator<Item = crate::types::Literal>,
+    {
+        self.record(BulkInsert {
+            table: table.into(),
+            columns: columns.into_iter().map(Into::into).collect(),
+            rows: rows.into_iter().map(|r| r.into_iter().collect()).collect(),
         })
     }
 

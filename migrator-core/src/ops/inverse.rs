@@ -245,6 +245,9 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
             let def = before.extension(&o.name).ok_or_else(missing)?;
             one(Op::CreateExtension(def.clone()))
         }
+        Op::BulkInsert(_) => Err(irreversible(
+            "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",
+        )),
         // A block is undone by a block for the same engine, its ops undone
         // in reverse order; on a model of another engine it never ran.
         Op::OnEngine(o) => match before.engine() {

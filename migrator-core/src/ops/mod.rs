@@ -82,6 +82,8 @@ pub enum Op {
     CreateExtension(CreateExtension),
     /// `DROP EXTENSION` (PostgreSQL; nothing to do on SQLite).
     DropExtension(DropExtension),
+    /// `INSERT INTO … VALUES …`: rows of typed values.
+    BulkInsert(BulkInsert),
 }
 
 impl Op {
@@ -127,6 +129,7 @@ impl Op {
             }
             Op::DataStep(o) => format!("data step {:?}", o.name),
             Op::CreateExtension(o) => format!("create_extension {}", o.name),
+            Op::BulkInsert(o) => format!("bulk_insert {} ({} row(s))", o.table, o.rows.len()),
             Op::DropExtension(o) => format!("drop_extension {}", o.name),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
@@ -139,6 +142,23 @@ impl Op {
             ),
         }
     }
+}
+
+/// `INSERT INTO table (columns) VALUES (…), …`: rows of typed values, each
+/// rendered as a literal of the engine's SQL (Alembic's `op.bulk_insert`).
+/// The model checks the table, the columns and that no row leaves a NOT
+/// NULL column without a value; the rows themselves are data, which the
+/// model does not hold. It has no inverse: which rows to delete again is
+/// the author's to say (raw SQL with its reverse, for one).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BulkInsert {
+    /// The table.
+    pub table: QualifiedName,
+    /// The columns each row gives, in order.
+    pub columns: Vec<String>,
+    /// The rows: one value per column ([`Literal::Null`](crate::types::Literal::Null) for none).
+    pub rows: Vec<Vec<crate::types::Literal>>,
 }
 
 /// `CREATE EXTENSION name`: a PostgreSQL extension (`pg_trgm`,

@@ -31,6 +31,12 @@ use super::{DataFuture, DataStep, DataTx, Execute, OnEngine, Op, OpBuilder, Ops}
 /// let mut op = Reversible::new();
 /// op.add_enum_value("mood", "meh"); // no such method: it has no inverse
 /// ```
+///
+/// ```compile_fail
+/// use migrator_core::prelude::*;
+/// let mut op = Reversible::new();
+/// op.bulk_insert("plans", ["code"], [[Literal::from("solo")]]); // no inverse either
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reversible {
     ops: Ops,

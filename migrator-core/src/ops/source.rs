@@ -111,6 +111,7 @@ fn literal(value: &Literal) -> String {
         Literal::Float(f) if f.is_infinite() => "f64::NEG_INFINITY".into(),
         Literal::Float(f) => format!("{f:?}_f64"),
         Literal::Bool(b) => b.to_string(),
+        Literal::Null => "Literal::Null".into(),
     }
 }
 
@@ -432,6 +433,25 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             out
         }
         Op::DropExtension(d) => format!("op.drop_extension({})", s(&d.name)),
+        Op::BulkInsert(b) => {
+            let rows: Vec<String> = b
+                .rows
+                .iter()
+                .map(|r| {
+                    let cells: Vec<String> = r
+                        .iter()
+                        .map(|v| format!("Literal::from({})", literal(v)))
+                        .collect();
+                    format!("vec![{}]", cells.join(", "))
+                })
+                .collect();
+            format!(
+                "op.bulk_insert({}, {}, [{}])",
+                qname(&b.table),
+                list(&b.columns),
+                rows.join(", ")
+            )
+        }
         Op::OnEngine(b) => format!(
             "op.on(Engine::{:?}, |op| {{\n{}}})",
             b.engine,

@@ -213,6 +213,59 @@ pub(crate) fn render_block(
         .collect())
 }
 
+/// The rows a bulk insert puts in one statement.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// The `INSERT` statements of a bulk insert, `ROWS_PER_INSERT` rows each,
+/// the table written as `table_sql` and each value by `literal`; a
+/// statement claims `ROW EXCLUSIVE` on its table (it neither scans nor
+/// rewrites it) and `ROW SHARE` on each table its foreign keys reference
+/// (the key check locks the rows it finds there).
+pub(crate) fn insert_sql(
+    o: &crate::ops::BulkInsert,
+    before: &Schema,
+    table_sql: &str,
+    literal: impl Fn(&crate::types::Literal) -> Result<String, String>,
+) -> Result<Vec<Statement>, String> {
+    let mut referenced: Vec<QualifiedName> = before
+        .table(&o.table)
+        .map(|t| {
+            t.constraints
+                .iter()
+                .filter_map(|c| match c {
+                    crate::ops::Constraint::ForeignKey(fk)
+                        if fk.ref_table.key() != o.table.key() =>
+                    {
+                        Some(fk.ref_table.clone())
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    referenced.sort_by_key(QualifiedName::key);
+    referenced.dedup_by_key(|t| t.key());
+    let head = format!(
+        "INSERT INTO {table_sql} ({}) VALUES",
+        column_list(&o.columns)
+    );
+    let mut out = Vec::new();
+    for chunk in o.rows.chunks(ROWS_PER_INSERT) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            let values: Result<Vec<String>, String> = row.iter().map(&literal).collect();
+            rows.push(format!("  ({})", values?.join(", ")));
+        }
+        let mut statement = Statement::new(format!("{head}\n{}", rows.join(",\n")))
+            .lock(&o.table, LockLevel::RowExclusive);
+        for table in &referenced {
+            statement = statement.lock(table, LockLevel::RowShare);
+        }
+        out.push(statement);
+    }
+    Ok(out)
+}
+
 /// Identifiers as a comma-separated list: `"a", "b"`.
 pub(crate) fn column_list(columns: &[String]) -> String {
     columns

@@ -82,6 +82,7 @@ pub fn literal_sql(value: &Literal) -> String {
         .into(),
         Literal::Float(f) => format!("{f:?}"),
         Literal::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        Literal::Null => "NULL".into(),
     }
 }
 
@@ -714,6 +715,15 @@ impl Dialect for Postgres {
                     ));
                 }
                 one(Statement::new(sql))
+            }
+            Op::BulkInsert(o) => {
+                super::insert_sql(o, before, &o.table.to_sql(), |v| Ok(literal_sql(v))).map_err(
+                    |reason| RenderError::Unsupported {
+                        op: op.describe(),
+                        dialect: self.name(),
+                        reason,
+                    },
+                )
             }
             Op::DropExtension(o) => one(Statement::new(format!(
                 "DROP EXTENSION {}",

@@ -70,6 +70,7 @@
 //! | `drop_enum` | `name` qname |
 //! | `execute` | `sql` str, `reverse` str?, `transactional` flag |
 //! | `run_rust` | `name` str, `reversible` flag (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
+//! | `bulk_insert` | `table` qname, `columns` str[], `rows` (a count, then each row: a count and its literals) |
 //! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
 //! | `drop_extension` | `name` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
@@ -101,11 +102,12 @@ use sha2::{Digest, Sha256};
 
 use crate::ident::QualifiedName;
 use crate::ops::{
-    AddColumn, AddConstraint, AddEnumValue, AlterColumn, Check, ColumnDef, Constraint, CreateEnum,
-    CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn, DropConstraint,
-    DropEnum, DropExtension, DropIndex, DropSchema, DropTable, EnumPosition, Execute, ForeignKey,
-    IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue,
-    RenameTable, SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
+    AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
+    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn,
+    DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable, EnumPosition,
+    Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction, RenameColumn,
+    RenameEnumValue, RenameTable, SetTableComment, TableDef, TypeChange, Unique, Using,
+    ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -444,6 +446,22 @@ impl Encoder {
                 e.opt_text("version", version.as_deref());
                 e.flag("if_not_exists", *if_not_exists);
             }),
+            Op::BulkInsert(BulkInsert {
+                table,
+                columns,
+                rows,
+            }) => self.record("bulk_insert", |e| {
+                e.qname("table", table);
+                e.texts("columns", columns);
+                e.str("rows");
+                e.count(rows.len());
+                for row in rows {
+                    e.count(row.len());
+                    for value in row {
+                        e.literal(value);
+                    }
+                }
+            }),
             Op::DropExtension(DropExtension { name }) => {
                 self.record("drop_extension", |e| e.text("name", name));
             }
@@ -629,6 +647,7 @@ impl Encoder {
                 e.out.extend_from_slice(&x.to_bits().to_be_bytes());
             }),
             Literal::Bool(b) => self.unit(if *b { "true" } else { "false" }),
+            Literal::Null => self.unit("null"),
         }
     }
 

@@ -30,6 +30,7 @@ fn literal_sql(value: &Literal) -> String {
         .into(),
         Literal::Float(f) => format!("{f:?}"),
         Literal::Bool(b) => b.to_string(),
+        Literal::Null => "NULL".into(),
     }
 }
 

@@ -98,6 +98,16 @@ pub enum ValidationError {
         /// What is wrong.
         reason: String,
     },
+    /// A row of a bulk insert that does not fit its table.
+    #[error("row {row} of the insert into {table}: {reason}")]
+    BadRow {
+        /// The table.
+        table: QualifiedName,
+        /// The row, from 1.
+        row: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// An index, constraint or key with no columns.
     #[error("{what} names no columns")]
     NoColumns {

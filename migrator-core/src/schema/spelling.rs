@@ -196,6 +196,7 @@ fn rewrite(toks: Vec<Tok>) -> Vec<Tok> {
                         i = end;
                     }
                     Some(Tok::Num(_)) => i = end,
+                    Some(Tok::Word(w, false)) if w == "null" => i = end,
                     _ => {
                         out.push(Tok::Punct(p));
                     }

@@ -163,6 +163,7 @@ pub fn literal_sql(value: &Literal) -> Result<String, String> {
         Literal::Float(f) if f.is_infinite() => if *f > 0.0 { "9e999" } else { "-9e999" }.into(),
         Literal::Float(f) => format!("{f:?}"),
         Literal::Bool(b) => if *b { "1" } else { "0" }.into(),
+        Literal::Null => "NULL".into(),
     })
 }
 
@@ -490,6 +491,7 @@ impl Sqlite {
             // SQLite has no extensions: nothing to do (the model keeps
             // them, so a revision runs on both engines unchanged).
             Op::CreateExtension(_) | Op::DropExtension(_) => Ok(vec![]),
+            Op::BulkInsert(o) => super::insert_sql(o, before, &table_sql(&o.table)?, literal_sql),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {
                     return Ok(vec![]);

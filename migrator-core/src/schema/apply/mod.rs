@@ -11,6 +11,7 @@ mod enums;
 mod extension;
 mod index;
 mod namespace;
+mod rows;
 mod table;
 
 use std::collections::BTreeSet;
@@ -142,6 +143,7 @@ impl Schema {
             }
             Op::OnEngine(_) => Ok(()),
             Op::CreateExtension(o) => self.create_extension(o),
+            Op::BulkInsert(o) => self.bulk_insert(o),
             Op::DropExtension(o) => self.drop_extension(o),
         }
     }
