@@ -58,6 +58,7 @@ pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
+        Value,
     };
     pub use crate::types::{ColumnType, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};

@@ -1,9 +1,11 @@
 //! Data as ops, end to end on both engines: `bulk_insert` puts typed rows
 //! in (quotes, NULL, booleans and floats as each engine writes them),
 //! `--sql` prints the same statements, and its lack of an inverse is said
-//! before anything runs.
+//! before anything runs; a Rust data step binds `$1`, `$2`, … and reads
+//! rows the same way on both engines.
 
 use migrator_core::graph::Direction;
+use migrator_core::ops::Value;
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
 use migrator_core::run::{Migrations, RunConfig, RunError, Runner};
@@ -11,7 +13,10 @@ use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::revision;
 
-on_both_engines!(bulk_insert_puts_typed_rows_in_and_sql_prints_them);
+on_both_engines!(
+    bulk_insert_puts_typed_rows_in_and_sql_prints_them,
+    a_data_step_binds_parameters_and_reads_rows_on_both_engines,
+);
 
 fn up_plans(op: &mut Ops) {
     op.create_table("plans", |t| {
@@ -70,4 +75,90 @@ async fn bulk_insert_puts_typed_rows_in_and_sql_prints_them(t: TestTarget) {
         "{err}"
     );
     assert_eq!(t.version_rows().await, ["p1"]);
+}
+
+fn up_people(op: &mut Ops) {
+    op.create_table("people", |t| {
+        t.column::<i64>("id").primary_key();
+        t.column::<Option<String>>("email");
+        t.column::<bool>("active").default(true);
+        t.column::<Option<Vec<u8>>>("avatar");
+    });
+    op.bulk_insert(
+        "people",
+        ["id", "email"],
+        [
+            [Literal::from(1), Literal::from("Ann@X.org")],
+            [Literal::from(2), Literal::from("BOB@x.ORG")],
+            [Literal::from(3), Literal::Null],
+        ],
+    );
+}
+
+fn up_normalise(op: &mut Ops) {
+    op.data_step("lower-case emails", |tx| {
+        Box::pin(async move {
+            // Parameters in any order, a quote in a value, NULL, bytes, a boolean.
+            let rows = tx
+                .query(
+                    "SELECT id, email FROM people WHERE id >= $2 AND id <= $1 ORDER BY id",
+                    &[Value::from(3), Value::from(1)],
+                )
+                .await?;
+            assert_eq!(rows.len(), 3);
+            for row in rows {
+                let id: i64 = row.get("id")?;
+                let email: Option<String> = row.get("email")?;
+                let n = tx
+                    .execute_with(
+                        "UPDATE people SET email = $1, active = $2, avatar = $3 WHERE id = $4",
+                        &[
+                            Value::from(email.map(|e| format!("{}'s", e.to_lowercase()))),
+                            Value::from(id != 3),
+                            Value::from(vec![0u8, 0xff, id as u8]),
+                            Value::from(id),
+                        ],
+                    )
+                    .await?;
+                assert_eq!(n, 1);
+            }
+            let back = tx
+                .query(
+                    "SELECT active, avatar FROM people WHERE id = $1",
+                    &[Value::from(3)],
+                )
+                .await?;
+            assert!(!back[0].get::<bool>("active")?);
+            assert_eq!(back[0].get::<Vec<u8>>("avatar")?, [0, 0xff, 3]);
+            // A mistake names what is wrong.
+            let err = tx
+                .execute_with("UPDATE people SET email = $1", &[])
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("value(s) are given"), "{err}");
+            Ok(())
+        })
+    });
+}
+
+async fn a_data_step_binds_parameters_and_reads_rows_on_both_engines(t: TestTarget) {
+    let m = Migrations::new(vec![
+        revision(
+            "q1",
+            &[],
+            up_people,
+            Downgrade::Written(|op| {
+                op.drop_table("people");
+            }),
+        ),
+        revision("q2", &["q1"], up_normalise, Downgrade::Written(|_| {})),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    runner.upgrade(&t.database(), "heads").await.unwrap();
+    let emails = t
+        .column("SELECT coalesce(email, '-') FROM people ORDER BY id")
+        .await;
+    assert_eq!(emails, ["ann@x.org's", "bob@x.org's", "-"]);
 }

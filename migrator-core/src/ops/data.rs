@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-pub use crate::data_tx::{BoxError, DataFn, DataFuture, DataTx};
+pub use crate::data_tx::{BoxError, DataFn, DataFuture, DataTx, FromValue, Row, Value};
 
 /// A named Rust data step and its optional reverse.
 #[derive(Clone)]

@@ -19,7 +19,7 @@ mod table;
 pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
 pub use constraint::{Check, Constraint, ForeignKey, PrimaryKey, RefAction, Unique};
-pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx};
+pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
 pub use index::{IndexDef, IndexMethod};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use on_engine::{OnEngine, for_engine};

@@ -255,7 +255,7 @@ fn push(
     }
 }
 
-pub(super) fn skip_string(bytes: &[u8], mut i: usize, escape: bool) -> usize {
+pub(crate) fn skip_string(bytes: &[u8], mut i: usize, escape: bool) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' if escape => i += 2,
@@ -267,7 +267,7 @@ pub(super) fn skip_string(bytes: &[u8], mut i: usize, escape: bool) -> usize {
     bytes.len()
 }
 
-pub(super) fn skip_dollar(expr: &str, start: usize) -> usize {
+pub(crate) fn skip_dollar(expr: &str, start: usize) -> usize {
     let rest = &expr[start + 1..];
     let tag_len = rest
         .find(|c: char| !(c == '_' || c.is_alphanumeric()))
@@ -442,7 +442,7 @@ pub(super) fn word_end(bytes: &[u8], mut i: usize) -> usize {
 
 /// The quoted identifier starting at the `"` at byte `i` of `expr`
 /// (doubled quotes inside read as one), and the byte after its closing quote.
-pub(super) fn quoted_ident(expr: &str, mut i: usize) -> (String, usize) {
+pub(crate) fn quoted_ident(expr: &str, mut i: usize) -> (String, usize) {
     let bytes = expr.as_bytes();
     let mut name = String::new();
     i += 1;

@@ -5,6 +5,14 @@
 //! neither. A backend hands its connection over through [`SqliteCalls`]
 //! (SQLite) or as a `tokio_postgres::Client` (PostgreSQL).
 
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod value;
+
+pub use value::{FromValue, Row, Value};
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -131,6 +139,63 @@ impl<'a> DataTx<'a> {
             #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
             Conn::None(_) => {
                 let _ = sql;
+                Err("migrator was built without a database backend".into())
+            }
+        }
+    }
+}
+
+impl DataTx<'_> {
+    /// Runs one statement with `params` bound to its placeholders, written
+    /// `$1`, `$2`, … on both engines; returns the rows it touched.
+    ///
+    /// ```no_run
+    /// # async fn f(tx: migrator_core::ops::DataTx<'_>) -> Result<(), migrator_core::ops::BoxError> {
+    /// use migrator_core::ops::Value;
+    /// let late = tx
+    ///     .execute_with(
+    ///         "UPDATE fees SET status = $1 WHERE due_date < $2 AND status = 'pending'",
+    ///         &[Value::from("late"), Value::from("2026-01-01")],
+    ///     )
+    ///     .await?;
+    /// # let _ = late; Ok(()) }
+    /// ```
+    pub async fn execute_with(&self, sql: &str, params: &[Value]) -> Result<u64, BoxError> {
+        Ok(self.run(sql, params).await?.1)
+    }
+
+    /// Runs a query with `params` bound to `$1`, `$2`, …; returns its rows.
+    /// On SQLite the values are SQLite's (integers, floats, text, blobs);
+    /// on PostgreSQL they come back as text, which [`Row::get`] converts
+    /// (integers, floats, booleans `t`/`f`, `bytea` as `\x…`).
+    ///
+    /// ```no_run
+    /// # async fn f(tx: migrator_core::ops::DataTx<'_>) -> Result<(), migrator_core::ops::BoxError> {
+    /// use migrator_core::ops::Value;
+    /// for row in tx.query("SELECT id, email FROM students WHERE id > $1", &[Value::from(100)]).await? {
+    ///     let id: i64 = row.get("id")?;
+    ///     let email: Option<String> = row.get("email")?;
+    ///     tx.execute_with("UPDATE students SET email = $1 WHERE id = $2",
+    ///         &[Value::from(email.map(|e| e.to_lowercase())), Value::from(id)]).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, BoxError> {
+        Ok(self.run(sql, params).await?.0)
+    }
+
+    async fn run(&self, sql: &str, params: &[Value]) -> Result<(Vec<Row>, u64), BoxError> {
+        match self.conn {
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(client) => postgres::run(client, sql, params).await,
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(calls) => {
+                let (sql, params) = (sql.to_owned(), params.to_vec());
+                Ok(on_sqlite(calls, move |c| sqlite::run(c, &sql, &params)).await?)
+            }
+            #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+            Conn::None(_) => {
+                let _ = (sql, params);
                 Err("migrator was built without a database backend".into())
             }
         }
