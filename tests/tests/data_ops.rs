@@ -16,6 +16,7 @@ use migrator_tests::revisions::revision;
 on_both_engines!(
     bulk_insert_puts_typed_rows_in_and_sql_prints_them,
     a_data_step_binds_parameters_and_reads_rows_on_both_engines,
+    a_data_step_with_declared_sql_is_printed_by_sql_and_one_without_stops_it,
 );
 
 fn up_plans(op: &mut Ops) {
@@ -161,4 +162,84 @@ async fn a_data_step_binds_parameters_and_reads_rows_on_both_engines(t: TestTarg
         .column("SELECT coalesce(email, '-') FROM people ORDER BY id")
         .await;
     assert_eq!(emails, ["ann@x.org's", "bob@x.org's", "-"]);
+}
+
+fn up_flag(op: &mut Reversible) {
+    op.add_column::<bool>("people", "vip").default(false);
+    op.data_step(
+        "flag the first person",
+        |tx| {
+            Box::pin(async move {
+                tx.execute_with(
+                    "UPDATE people SET vip = $1 WHERE id = $2",
+                    &[Value::from(true), Value::from(1)],
+                )
+                .await?;
+                Ok(())
+            })
+        },
+        |tx| {
+            Box::pin(async move {
+                tx.execute("UPDATE people SET vip = false").await?;
+                Ok(())
+            })
+        },
+    )
+    .offline_sql("UPDATE people SET vip = true WHERE id = 1")
+    .offline_reverse_sql("UPDATE people SET vip = false");
+}
+
+async fn a_data_step_with_declared_sql_is_printed_by_sql_and_one_without_stops_it(t: TestTarget) {
+    let flag = migrator_core::registry::Registered {
+        upgrade: migrator_core::registry::Upgrade::Reversible(up_flag),
+        ..revision("q3", &["q1"], |_| {}, Downgrade::Derived)
+    };
+    let m = Migrations::new(vec![
+        revision(
+            "q1",
+            &[],
+            up_people,
+            Downgrade::Written(|op| {
+                op.drop_table("people");
+            }),
+        ),
+        flag,
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let up = runner.sql(t.engine(), Direction::Up, "base:q3").unwrap();
+    assert!(
+        up.contains("-- data step \"flag the first person\", as its author declared it\nUPDATE people SET vip = true WHERE id = 1;"),
+        "{up}"
+    );
+    // The script does what the online run does.
+    t.execute(&up).await;
+    assert_eq!(
+        t.column("SELECT id FROM people WHERE vip ORDER BY id")
+            .await,
+        ["1"]
+    );
+    let down = runner.sql(t.engine(), Direction::Down, "q3:q1").unwrap();
+    assert!(down.contains("UPDATE people SET vip = false;"), "{down}");
+    // A data step without declared SQL stops the script, and says how not to.
+    let m2 = Migrations::new(vec![
+        revision(
+            "q1",
+            &[],
+            up_people,
+            Downgrade::Written(|op| {
+                op.drop_table("people");
+            }),
+        ),
+        revision("q2", &["q1"], up_normalise, Downgrade::Written(|_| {})),
+    ])
+    .unwrap();
+    let err = Runner::new(&m2, RunConfig::default())
+        .sql(t.engine(), Direction::Up, "base:q2")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("declare the SQL it runs with .offline_sql"),
+        "{err}"
+    );
 }

@@ -241,6 +241,8 @@ impl Ops {
             name: name.into(),
             up: Arc::new(f),
             down: None,
+            offline: None,
+            offline_reverse: None,
         })
     }
 }

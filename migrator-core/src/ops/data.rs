@@ -15,6 +15,11 @@ pub struct DataStep {
     pub up: DataFn,
     /// The step that undoes it, if any.
     pub down: Option<DataFn>,
+    /// The SQL `--sql` prints in place of the step (it cannot run Rust),
+    /// declared by its author; without it the offline script stops here.
+    pub offline: Option<String>,
+    /// The SQL `--sql` prints in place of its reverse.
+    pub offline_reverse: Option<String>,
 }
 
 impl DataStep {
@@ -24,6 +29,29 @@ impl DataStep {
         F: for<'a> Fn(DataTx<'a>) -> DataFuture<'a> + Send + Sync + 'static,
     {
         self.down = Some(Arc::new(f));
+        self
+    }
+
+    /// Declares the fixed SQL the step runs, which `--sql` prints in its
+    /// place: the author vouches that it does what the Rust code does.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// let mut op = Ops::new();
+    /// op.data_step("flag old fees", |tx| Box::pin(async move {
+    ///     tx.execute_with("UPDATE fees SET late = $1 WHERE due < $2", &[Value::from(true), Value::from("2026-01-01")]).await?;
+    ///     Ok(())
+    /// }))
+    /// .offline_sql("UPDATE fees SET late = true WHERE due < '2026-01-01'");
+    /// ```
+    pub fn offline_sql(&mut self, sql: impl Into<String>) -> &mut Self {
+        self.offline = Some(sql.into());
+        self
+    }
+
+    /// Declares the SQL `--sql` prints in place of the step's reverse.
+    pub fn offline_reverse_sql(&mut self, sql: impl Into<String>) -> &mut Self {
+        self.offline_reverse = Some(sql.into());
         self
     }
 }
@@ -45,6 +73,10 @@ impl PartialEq for DataStep {
             (None, None) => true,
             _ => false,
         };
-        self.name == other.name && Arc::ptr_eq(&self.up, &other.up) && same_down
+        self.name == other.name
+            && Arc::ptr_eq(&self.up, &other.up)
+            && same_down
+            && self.offline == other.offline
+            && self.offline_reverse == other.offline_reverse
     }
 }

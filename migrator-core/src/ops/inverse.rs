@@ -228,6 +228,8 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 name: format!("undo {}", o.name),
                 up: down.clone(),
                 down: Some(o.up.clone()),
+                offline: o.offline_reverse.clone(),
+                offline_reverse: o.offline.clone(),
             })),
             None => Err(irreversible(
                 "a Rust data step without a reverse; chain .reverse(…)",

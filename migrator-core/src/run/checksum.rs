@@ -69,7 +69,7 @@
 //! | `rename_enum_value` | `name` qname, `from` str, `to` str |
 //! | `drop_enum` | `name` qname |
 //! | `execute` | `sql` str, `reverse` str?, `transactional` flag |
-//! | `run_rust` | `name` str, `reversible` flag (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
+//! | `run_rust` | `name` str, `reversible` flag, `offline` str?, `offline_reverse` str? (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
 //! | `bulk_insert` | `table` qname, `columns` str[], `rows` (a count, then each row: a count and its literals) |
 //! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
 //! | `drop_extension` | `name` str |
@@ -431,9 +431,17 @@ impl Encoder {
                 e.opt_text("reverse", reverse.as_deref());
                 e.flag("transactional", *transactional);
             }),
-            Op::DataStep(DataStep { name, up: _, down }) => self.record("run_rust", |e| {
+            Op::DataStep(DataStep {
+                name,
+                up: _,
+                down,
+                offline,
+                offline_reverse,
+            }) => self.record("run_rust", |e| {
                 e.text("name", name);
                 e.flag("reversible", down.is_some());
+                e.opt_text("offline", offline.as_deref());
+                e.opt_text("offline_reverse", offline_reverse.as_deref());
             }),
             Op::CreateExtension(CreateExtension {
                 name,

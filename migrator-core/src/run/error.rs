@@ -309,7 +309,7 @@ pub enum RunError {
     },
     /// A Rust data step in offline mode.
     #[error(
-        "revision {revision} runs the Rust data step {step:?}, which cannot be written as SQL; run it online"
+        "revision {revision} runs the Rust data step {step:?}, which cannot be written as SQL; run it online, or declare the SQL it runs with .offline_sql(\"…\")"
     )]
     Offline {
         /// The revision.

@@ -68,7 +68,13 @@ impl Runner<'_> {
             script_line(&mut out, "BEGIN");
         }
         for p in &prepared {
-            if let Some(Op::DataStep(data)) = p.ops.iter().find(|o| matches!(o, Op::DataStep(_))) {
+            // A data step prints the SQL its author declared for it, or
+            // the script stops before it.
+            if let Some(Op::DataStep(data)) = p
+                .ops
+                .iter()
+                .find(|o| matches!(o, Op::DataStep(d) if d.offline.is_none()))
+            {
                 return Err(RunError::Offline {
                     revision: p.revision.id.to_owned(),
                     step: data.name.clone(),
@@ -89,8 +95,19 @@ impl Runner<'_> {
             if p.transactional && !single {
                 script_line(&mut out, "BEGIN");
             }
-            for s in p.statements.iter().flatten() {
-                script_line(&mut out, &s.sql);
+            for (op, statements) in p.ops.iter().zip(&p.statements) {
+                if let Op::DataStep(data) = op
+                    && let Some(sql) = &data.offline
+                {
+                    out.push_str(&format!(
+                        "-- data step {:?}, as its author declared it\n",
+                        data.name
+                    ));
+                    script_line(&mut out, sql);
+                }
+                for s in statements {
+                    script_line(&mut out, &s.sql);
+                }
             }
             if !p.transactional {
                 script_line(&mut out, "BEGIN");
