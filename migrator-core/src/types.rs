@@ -237,6 +237,34 @@ pub enum Literal {
     Null,
 }
 
+impl Literal {
+    /// The literal in standard SQL, as PostgreSQL reads it: strings quoted
+    /// and escaped, NaN and the infinities as quoted names, `TRUE`/`FALSE`,
+    /// `NULL`.
+    ///
+    /// ```
+    /// use migrator_core::types::Literal;
+    /// assert_eq!(Literal::from("it's").standard_sql(), "'it''s'");
+    /// assert_eq!(Literal::Float(f64::NEG_INFINITY).standard_sql(), "'-Infinity'");
+    /// ```
+    pub fn standard_sql(&self) -> String {
+        match self {
+            Literal::Str(s) => crate::ident::quote_literal(s),
+            Literal::Int(i) => i.to_string(),
+            Literal::Float(f) if f.is_nan() => "'NaN'".into(),
+            Literal::Float(f) if f.is_infinite() => if *f > 0.0 {
+                "'Infinity'"
+            } else {
+                "'-Infinity'"
+            }
+            .into(),
+            Literal::Float(f) => format!("{f:?}"),
+            Literal::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+            Literal::Null => "NULL".into(),
+        }
+    }
+}
+
 impl<T: Into<Literal>> From<Option<T>> for Literal {
     fn from(v: Option<T>) -> Self {
         v.map_or(Literal::Null, Into::into)

@@ -26,6 +26,19 @@ pub fn revision(
     }
 }
 
+/// A revision `id` with `parents` whose downgrade is derived from its
+/// `Reversible` upgrade `up`.
+pub fn reversible(
+    id: &'static str,
+    parents: &'static [&'static str],
+    up: fn(&mut Reversible),
+) -> Registered {
+    Registered {
+        upgrade: Upgrade::Reversible(up),
+        ..revision(id, parents, |_| {}, Downgrade::Derived)
+    }
+}
+
 /// Creates `users` (identity key, unique email).
 pub fn up_users(op: &mut Ops) {
     op.create_table("users", |t| {

@@ -11,7 +11,7 @@ use migrator_core::registry::Downgrade;
 use migrator_core::run::{Migrations, RunConfig, RunError, Runner};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
-use migrator_tests::revisions::revision;
+use migrator_tests::revisions::{reversible, revision};
 
 on_both_engines!(
     bulk_insert_puts_typed_rows_in_and_sql_prints_them,
@@ -143,8 +143,9 @@ fn up_normalise(op: &mut Ops) {
     });
 }
 
-async fn a_data_step_binds_parameters_and_reads_rows_on_both_engines(t: TestTarget) {
-    let m = Migrations::new(vec![
+/// `people` (q1), then `next`.
+fn people_then(next: migrator_core::registry::Registered) -> Migrations {
+    Migrations::new(vec![
         revision(
             "q1",
             &[],
@@ -153,9 +154,18 @@ async fn a_data_step_binds_parameters_and_reads_rows_on_both_engines(t: TestTarg
                 op.drop_table("people");
             }),
         ),
-        revision("q2", &["q1"], up_normalise, Downgrade::Written(|_| {})),
+        next,
     ])
-    .unwrap();
+    .unwrap()
+}
+
+async fn a_data_step_binds_parameters_and_reads_rows_on_both_engines(t: TestTarget) {
+    let m = people_then(revision(
+        "q2",
+        &["q1"],
+        up_normalise,
+        Downgrade::Written(|_| {}),
+    ));
     let runner = Runner::new(&m, RunConfig::default());
     runner.upgrade(&t.database(), "heads").await.unwrap();
     let emails = t
@@ -190,22 +200,8 @@ fn up_flag(op: &mut Reversible) {
 }
 
 async fn a_data_step_with_declared_sql_is_printed_by_sql_and_one_without_stops_it(t: TestTarget) {
-    let flag = migrator_core::registry::Registered {
-        upgrade: migrator_core::registry::Upgrade::Reversible(up_flag),
-        ..revision("q3", &["q1"], |_| {}, Downgrade::Derived)
-    };
-    let m = Migrations::new(vec![
-        revision(
-            "q1",
-            &[],
-            up_people,
-            Downgrade::Written(|op| {
-                op.drop_table("people");
-            }),
-        ),
-        flag,
-    ])
-    .unwrap();
+    let flag = reversible("q3", &["q1"], up_flag);
+    let m = people_then(flag);
     let runner = Runner::new(&m, RunConfig::default());
     let up = runner.sql(t.engine(), Direction::Up, "base:q3").unwrap();
     assert!(
@@ -222,18 +218,12 @@ async fn a_data_step_with_declared_sql_is_printed_by_sql_and_one_without_stops_i
     let down = runner.sql(t.engine(), Direction::Down, "q3:q1").unwrap();
     assert!(down.contains("UPDATE people SET vip = false;"), "{down}");
     // A data step without declared SQL stops the script, and says how not to.
-    let m2 = Migrations::new(vec![
-        revision(
-            "q1",
-            &[],
-            up_people,
-            Downgrade::Written(|op| {
-                op.drop_table("people");
-            }),
-        ),
-        revision("q2", &["q1"], up_normalise, Downgrade::Written(|_| {})),
-    ])
-    .unwrap();
+    let m2 = people_then(revision(
+        "q2",
+        &["q1"],
+        up_normalise,
+        Downgrade::Written(|_| {}),
+    ));
     let err = Runner::new(&m2, RunConfig::default())
         .sql(t.engine(), Direction::Up, "base:q2")
         .unwrap_err()

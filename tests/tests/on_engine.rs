@@ -12,7 +12,7 @@ use migrator_core::run::{Migrations, RunConfig, Runner};
 use migrator_core::schema::Schema;
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
-use migrator_tests::revisions::revision;
+use migrator_tests::revisions::{reversible, revision};
 
 on_both_engines!(
     a_block_runs_on_its_engine_only_and_is_undone_there,
@@ -51,20 +51,9 @@ fn migrations() -> Migrations {
                 op.drop_table("docs");
             }),
         ),
-        revision_reversible("d2", &["d1"], up_by_engine),
+        reversible("d2", &["d1"], up_by_engine),
     ])
     .unwrap()
-}
-
-fn revision_reversible(
-    id: &'static str,
-    parents: &'static [&'static str],
-    up: fn(&mut Reversible),
-) -> migrator_core::registry::Registered {
-    migrator_core::registry::Registered {
-        upgrade: migrator_core::registry::Upgrade::Reversible(up),
-        ..revision(id, parents, |_| {}, Downgrade::Derived)
-    }
 }
 
 async fn indexes(t: &TestTarget) -> Vec<String> {
@@ -139,7 +128,7 @@ fn up_trigram(op: &mut Reversible) {
 }
 
 async fn an_extension_is_installed_on_postgres_and_is_nothing_on_sqlite(t: TestTarget) {
-    let m = Migrations::new(vec![revision_reversible("t1", &[], up_trigram)]).unwrap();
+    let m = Migrations::new(vec![reversible("t1", &[], up_trigram)]).unwrap();
     let runner = Runner::new(&m, RunConfig::default());
     let db = t.database();
     runner.upgrade(&db, "heads").await.unwrap();

@@ -11,7 +11,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 use super::BoxError;
 use super::value::{Row, Value};
 use crate::ident::quote_literal;
-use crate::schema::expr::{quoted_ident, skip_dollar, skip_string};
+use crate::schema::expr::{comment_end, quoted_ident, skip_dollar, skip_string};
 
 /// `sql` with each placeholder `$n` replaced by `params[n - 1]` as a
 /// literal; placeholders inside strings, quoted names, dollar-quoted bodies
@@ -23,21 +23,13 @@ pub(crate) fn bind(sql: &str, params: &[Value]) -> Result<String, String> {
     let mut used = vec![false; params.len()];
     let (mut i, mut copied) = (0, 0);
     while i < bytes.len() {
+        if let Some(end) = comment_end(bytes, i) {
+            i = end;
+            continue;
+        }
         match bytes[i] {
             b'\'' => i = skip_string(bytes, i + 1, i > 0 && matches!(bytes[i - 1], b'E' | b'e')),
             b'"' => i = quoted_ident(sql, i).1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i = (i + 2).min(bytes.len());
-            }
             b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 let end = i
                     + 1

@@ -70,20 +70,7 @@ pub fn type_sql(ty: &ColumnType) -> String {
 
 /// A literal as PostgreSQL SQL: strings escaped, non-finite floats quoted.
 pub fn literal_sql(value: &Literal) -> String {
-    match value {
-        Literal::Str(s) => quote_literal(s),
-        Literal::Int(i) => i.to_string(),
-        Literal::Float(f) if f.is_nan() => "'NaN'".into(),
-        Literal::Float(f) if f.is_infinite() => if *f > 0.0 {
-            "'Infinity'"
-        } else {
-            "'-Infinity'"
-        }
-        .into(),
-        Literal::Float(f) => format!("{f:?}"),
-        Literal::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
-        Literal::Null => "NULL".into(),
-    }
+    value.standard_sql()
 }
 
 /// A default as PostgreSQL SQL.

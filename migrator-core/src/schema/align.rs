@@ -13,31 +13,12 @@
 use super::Schema;
 use super::spelling::normalize;
 use crate::ops::Constraint;
-use crate::types::{ColumnType, DefaultValue, Literal};
-
-/// A literal as SQL, the same on every engine for the purpose of
-/// comparing spellings.
-fn literal_sql(value: &Literal) -> String {
-    match value {
-        Literal::Str(s) => crate::ident::quote_literal(s),
-        Literal::Int(i) => i.to_string(),
-        Literal::Float(f) if f.is_nan() => "'NaN'".into(),
-        Literal::Float(f) if f.is_infinite() => if *f > 0.0 {
-            "'Infinity'"
-        } else {
-            "'-Infinity'"
-        }
-        .into(),
-        Literal::Float(f) => format!("{f:?}"),
-        Literal::Bool(b) => b.to_string(),
-        Literal::Null => "NULL".into(),
-    }
-}
+use crate::types::{ColumnType, DefaultValue};
 
 /// A default in one spelling.
 fn spelled_default(default: &DefaultValue) -> DefaultValue {
     DefaultValue::Expr(normalize(&match default {
-        DefaultValue::Literal(value) => literal_sql(value),
+        DefaultValue::Literal(value) => value.standard_sql(),
         DefaultValue::Expr(expr) => expr.clone(),
     }))
 }

@@ -160,24 +160,16 @@ fn scan(expr: &str) -> Found {
     let mut i = 0;
     let mut after_cast = false;
     while i < bytes.len() {
+        if let Some(end) = comment_end(bytes, i) {
+            i = end;
+            continue;
+        }
         let b = bytes[i];
         match b {
             b'\'' => {
                 let escape = i > 0 && matches!(bytes[i - 1], b'E' | b'e');
                 i = skip_string(bytes, i + 1, escape);
                 after_cast = false;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i = (i + 2).min(bytes.len());
             }
             b'$' => i = skip_dollar(expr, i),
             b':' if bytes.get(i + 1) == Some(&b':') => {
@@ -426,9 +418,30 @@ pub(crate) fn implies_not_null(expr: &str, column: &str) -> bool {
     })
 }
 
+/// The byte after the comment starting at byte `i` (`-- …` to the end of
+/// its line, `/* … */`), when one starts there.
+pub(crate) fn comment_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+    match (bytes.get(i), bytes.get(i + 1)) {
+        (Some(b'-'), Some(b'-')) => {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            Some(i)
+        }
+        (Some(b'/'), Some(b'*')) => {
+            i += 2;
+            while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                i += 1;
+            }
+            Some((i + 2).min(bytes.len()))
+        }
+        _ => None,
+    }
+}
+
 /// The byte after the unquoted word (identifier or keyword) starting at
 /// byte `i`.
-pub(super) fn word_end(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn word_end(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len()
         && (bytes[i] == b'_'
             || bytes[i] == b'$'

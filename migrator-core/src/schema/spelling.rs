@@ -14,7 +14,7 @@
 //!
 //! [`Session::stored_form`]: crate::run
 
-use super::expr::{quoted_ident, skip_dollar, skip_string, word_end};
+use super::expr::{comment_end, quoted_ident, skip_dollar, skip_string, word_end};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -45,22 +45,14 @@ fn lex(sql: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(end) = comment_end(bytes, i) {
+            i = end;
+            continue;
+        }
         let b = bytes[i];
         let start = i;
         match b {
             _ if b.is_ascii_whitespace() => i += 1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i = (i + 2).min(bytes.len());
-            }
             b'(' => {
                 out.push(Tok::Open);
                 i += 1;

@@ -85,14 +85,7 @@ fn tokenize(sql: &str) -> Result<Vec<Token>, String> {
                 Tok::Ident(sql[start + 1..i - 1].to_owned())
             }
             _ if c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80 => {
-                while i < bytes.len()
-                    && (bytes[i] == b'_'
-                        || bytes[i] == b'$'
-                        || bytes[i].is_ascii_alphanumeric()
-                        || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
+                i = crate::schema::expr::word_end(bytes, i);
                 Tok::Word(sql[start..i].to_owned())
             }
             _ => {
