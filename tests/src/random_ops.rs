@@ -1,7 +1,9 @@
 //! Random sequences of reversible ops, drawn from a stream of choices so that
 //! proptest can generate and shrink them. Each proposal is built from the
 //! current model (existing tables, columns, types) and kept only if the model
-//! accepts it; names come from pools of hostile identifiers.
+//! accepts it; names come from pools of hostile identifiers. Extensions
+//! (`citext`, `hstore`) are drawn too; blocks for one engine and
+//! `bulk_insert` are not (they have tests of their own).
 
 use migrator_core::ident::QualifiedName;
 use migrator_core::ops::{Constraint, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef};
@@ -30,6 +32,7 @@ const COLUMNS: &[&str] = &[
 const ENUMS: &[&str] = &["mood", "Status", "e\"x"];
 const VALUES: &[&str] = &["a", "b'c", "d\\e", "$$", "ünï", "with space", "select"];
 const SCHEMAS: &[&str] = &["s1", "Other Schema"];
+const EXTENSIONS: &[&str] = &["citext", "hstore"];
 const TEXTS: &[&str] = &[
     "",
     "x",
@@ -389,13 +392,26 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                 }
             }
         }
-        15 => {
-            if c.one_in(2) {
+        15 => match c.below(3) {
+            0 => {
                 op.create_schema(c.pick(SCHEMAS)?.to_string());
-            } else {
+            }
+            1 => {
                 op.drop_schema(c.pick(SCHEMAS)?.to_string());
             }
-        }
+            _ => {
+                // Extensions every PostgreSQL build ships (contrib).
+                let name = *c.pick(EXTENSIONS)?;
+                if schema.extension(name).is_some() && c.one_in(2) {
+                    op.drop_extension(name);
+                } else {
+                    let ext = op.create_extension(name);
+                    if c.one_in(2) {
+                        ext.if_not_exists();
+                    }
+                }
+            }
+        },
         _ => {
             if c.one_in(3) {
                 op.execute("SELECT 1").reverse("SELECT 2");
