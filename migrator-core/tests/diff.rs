@@ -333,3 +333,36 @@ fn an_enum_value_replaced_at_its_position_is_a_guessed_rename() {
     assert!(guessed(&from, &status(&["pending", "paid", "overdue", "late"])).is_empty());
     assert!(guessed(&from, &status(&["paid", "pending", "overdue"])).is_empty());
 }
+
+#[test]
+fn a_foreign_key_made_deferrable_is_dropped_and_added_again() {
+    let plain = schema(|op| {
+        op.create_table("nodes", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<Option<i64>>("parent_id")
+                .references("nodes", "id");
+        });
+    });
+    let deferred = schema(|op| {
+        op.create_table("nodes", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<Option<i64>>("parent_id")
+                .references("nodes", "id")
+                .initially_deferred();
+        });
+    });
+    let ops = ops(&plain, &deferred);
+    assert_eq!(
+        described(&ops),
+        [
+            "drop_constraint nodes_parent_id_fkey on nodes",
+            "add foreign key nodes_parent_id_fkey on nodes"
+        ]
+    );
+    assert!(
+        migrator_core::ops::rust_source(&ops)
+            .unwrap()
+            .contains(".initially_deferred()"),
+        "{ops:#?}"
+    );
+}

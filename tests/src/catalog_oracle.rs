@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use migrator_core::ident::{QualifiedName, quote_ident};
-use migrator_core::ops::{Constraint, RefAction};
+use migrator_core::ops::{Constraint, Deferral, RefAction};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Identity, Literal};
 use tokio_postgres::Client;
@@ -42,6 +42,8 @@ struct CatConstraint {
     on_update: String,
     def: String,
     validated: bool,
+    /// `(condeferrable, condeferred)`.
+    deferral: (bool, bool),
 }
 
 /// A non-constraint index as the catalog has it.
@@ -217,7 +219,8 @@ async fn read(
                           WHERE c.oid = co.confrelid),
                         ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(n, i)
                               JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n ORDER BY k.i),
-                        co.confdeltype::text, co.confupdtype::text, pg_get_constraintdef(co.oid), co.convalidated
+                        co.confdeltype::text, co.confupdtype::text, pg_get_constraintdef(co.oid), co.convalidated,
+                        co.condeferrable, co.condeferred
                  FROM pg_constraint co WHERE co.conrelid = $1",
                 &[&oid],
             )
@@ -235,6 +238,7 @@ async fn read(
                         on_update: r.get(6),
                         def: r.get(7),
                         validated: r.get(8),
+                        deferral: (r.get(9), r.get(10)),
                     },
                 )
             })
@@ -603,6 +607,11 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                         &fk.ref_columns,
                         action_code(fk.on_delete),
                         action_code(fk.on_update),
+                        match fk.deferrable {
+                            None => (false, false),
+                            Some(Deferral::Immediate) => (true, false),
+                            Some(Deferral::Deferred) => (true, true),
+                        },
                     );
                     let got = (
                         &cc.columns,
@@ -610,6 +619,7 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                         &cc.ref_columns,
                         cc.on_delete.as_str(),
                         cc.on_update.as_str(),
+                        cc.deferral,
                     );
                     if want != got {
                         diffs.push(format!("{at}: model {want:?}, catalog {got:?}"));

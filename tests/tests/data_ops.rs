@@ -8,7 +8,7 @@ use migrator_core::graph::Direction;
 use migrator_core::ops::Value;
 use migrator_core::prelude::*;
 use migrator_core::registry::Downgrade;
-use migrator_core::run::{Migrations, RunConfig, RunError, Runner};
+use migrator_core::run::{Engine, Migrations, RunConfig, RunError, Runner};
 use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::{reversible, revision};
@@ -17,6 +17,7 @@ on_both_engines!(
     bulk_insert_puts_typed_rows_in_and_sql_prints_them,
     a_data_step_binds_parameters_and_reads_rows_on_both_engines,
     a_data_step_with_declared_sql_is_printed_by_sql_and_one_without_stops_it,
+    a_deferred_foreign_key_is_checked_at_commit,
 );
 
 fn up_plans(op: &mut Ops) {
@@ -232,4 +233,45 @@ async fn a_data_step_with_declared_sql_is_printed_by_sql_and_one_without_stops_i
         err.contains("declare the SQL it runs with .offline_sql"),
         "{err}"
     );
+}
+
+fn up_tree(op: &mut Reversible) {
+    op.create_table("nodes", |t| {
+        t.column::<i64>("id").primary_key();
+        t.column::<Option<i64>>("parent_id")
+            .references("nodes", "id")
+            .initially_deferred();
+        t.column::<Option<i64>>("first_child")
+            .references("nodes", "id")
+            .deferrable();
+    });
+}
+
+async fn a_deferred_foreign_key_is_checked_at_commit(t: TestTarget) {
+    let m = Migrations::new(vec![reversible("n1", &[], up_tree)]).unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let db = t.database();
+    runner.upgrade(&db, "heads").await.unwrap();
+    // The catalog holds the deferral the model says, and no drift is seen.
+    let diffs = t
+        .differences(&m.schema_on(t.engine(), &["n1"]).unwrap())
+        .await;
+    assert!(diffs.is_empty(), "{diffs:#?}");
+    let drift = runner.drift(&db).await.unwrap();
+    assert!(drift.is_empty(), "{drift}");
+    // A child before its parent, in one transaction: checked at commit.
+    let pragma = if t.engine() == Engine::Sqlite {
+        "PRAGMA foreign_keys = ON; "
+    } else {
+        ""
+    };
+    t.execute(&format!(
+        "{pragma}BEGIN; INSERT INTO nodes (id, parent_id) VALUES (2, 1); INSERT INTO nodes (id) VALUES (1); COMMIT"
+    ))
+    .await;
+    assert_eq!(
+        t.column("SELECT id FROM nodes ORDER BY id").await,
+        ["1", "2"]
+    );
+    runner.downgrade(&db, "base").await.unwrap();
 }

@@ -189,6 +189,26 @@ impl Check {
     }
 }
 
+/// When a deferrable constraint is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Deferral {
+    /// `DEFERRABLE INITIALLY IMMEDIATE`: after each statement, unless a
+    /// transaction defers it (`SET CONSTRAINTS … DEFERRED`).
+    Immediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`: at commit.
+    Deferred,
+}
+
+impl Deferral {
+    /// The clause, as both engines write it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Deferral::Immediate => "DEFERRABLE",
+            Deferral::Deferred => "DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+}
+
 /// A foreign key. Default name: `<table>_<columns>_fkey`, as PostgreSQL names it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -207,6 +227,9 @@ pub struct ForeignKey {
     pub on_update: RefAction,
     /// `NOT VALID`: existing rows are not checked until validated.
     pub not_valid: bool,
+    /// `DEFERRABLE [INITIALLY DEFERRED]`; `None`: checked after each
+    /// statement, always.
+    pub deferrable: Option<Deferral>,
 }
 
 impl ForeignKey {
@@ -225,6 +248,7 @@ impl ForeignKey {
             on_delete: RefAction::NoAction,
             on_update: RefAction::NoAction,
             not_valid: false,
+            deferrable: None,
         }
     }
 
@@ -249,6 +273,33 @@ impl ForeignKey {
     /// Adds the constraint `NOT VALID` (only when adding it to an existing table).
     pub fn not_valid(&mut self) -> &mut Self {
         self.not_valid = true;
+        self
+    }
+
+    /// `DEFERRABLE`: a transaction may defer the check to its commit
+    /// (`SET CONSTRAINTS … DEFERRED`).
+    pub fn deferrable(&mut self) -> &mut Self {
+        self.deferrable = Some(Deferral::Immediate);
+        self
+    }
+
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit, so rows that
+    /// reference each other can be inserted in any order.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, Sqlite, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("nodes", |t| {
+    ///     t.column::<i64>("id").primary_key();
+    ///     t.column::<Option<i64>>("parent_id").references("nodes", "id").initially_deferred();
+    /// });
+    /// for sql in [render_sql(&Postgres, op.ops()).unwrap(), render_sql(&Sqlite, op.ops()).unwrap()] {
+    ///     assert!(sql[0].contains("REFERENCES \"nodes\" (\"id\") DEFERRABLE INITIALLY DEFERRED"), "{sql:?}");
+    /// }
+    /// ```
+    pub fn initially_deferred(&mut self) -> &mut Self {
+        self.deferrable = Some(Deferral::Deferred);
         self
     }
 }

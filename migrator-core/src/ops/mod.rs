@@ -18,7 +18,7 @@ mod table;
 
 pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
-pub use constraint::{Check, Constraint, ForeignKey, PrimaryKey, RefAction, Unique};
+pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
 pub use index::{IndexDef, IndexMethod};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};

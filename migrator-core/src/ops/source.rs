@@ -177,6 +177,11 @@ fn foreign_key_options(fk: &ForeignKey, default: &str) -> String {
     if fk.not_valid {
         out.push_str(".not_valid()");
     }
+    match fk.deferrable {
+        Some(crate::ops::Deferral::Immediate) => out.push_str(".deferrable()"),
+        Some(crate::ops::Deferral::Deferred) => out.push_str(".initially_deferred()"),
+        None => {}
+    }
     out
 }
 

@@ -299,6 +299,10 @@ pub(crate) fn constraint_sql(
                     sql.push_str(&format!(" ON {word} {}", action.sql()));
                 }
             }
+            if let Some(deferral) = fk.deferrable {
+                sql.push(' ');
+                sql.push_str(deferral.sql());
+            }
             sql
         }
     };

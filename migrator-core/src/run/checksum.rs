@@ -91,7 +91,7 @@
 //! | identity | `always`, `by_default` |
 //! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
-//! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag) |
+//! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
 //! | action | `no_action`, `restrict`, `cascade`, `set_null`, `set_default` |
 //! | position | `before` (`value` str), `after` (`value` str) |
 //!
@@ -103,11 +103,11 @@ use sha2::{Digest, Sha256};
 use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
-    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, DropColumn,
-    DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable, EnumPosition,
-    Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction, RenameColumn,
-    RenameEnumValue, RenameTable, SetTableComment, TableDef, TypeChange, Unique, Using,
-    ValidateConstraint,
+    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, Deferral,
+    DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable,
+    EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction,
+    RenameColumn, RenameEnumValue, RenameTable, SetTableComment, TableDef, TypeChange, Unique,
+    Using, ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -717,6 +717,7 @@ impl Encoder {
                 on_delete,
                 on_update,
                 not_valid,
+                deferrable,
             }) => self.record("foreign_key", |e| {
                 e.text("name", name);
                 e.texts("columns", columns);
@@ -725,6 +726,15 @@ impl Encoder {
                 e.nested("on_delete", |e| e.action(*on_delete));
                 e.nested("on_update", |e| e.action(*on_update));
                 e.flag("not_valid", *not_valid);
+                if let Some(deferral) = deferrable {
+                    e.text(
+                        "deferrable",
+                        match deferral {
+                            Deferral::Immediate => "immediate",
+                            Deferral::Deferred => "deferred",
+                        },
+                    );
+                }
             }),
         }
     }

@@ -42,7 +42,7 @@
 //! what cannot be applied to the model (a foreign key to a missing table).
 //! Attributes the model has no place for are noted and dropped from what is
 //! read: `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, collations, descending
-//! index columns, `DEFERRABLE` and `MATCH` on foreign keys.
+//! index columns, and `MATCH` on foreign keys.
 //!
 //! [`stored_form`] is the other half of a comparison: what `read_catalog`
 //! reads from a database holding a given schema, found by creating that
@@ -730,7 +730,7 @@ impl Reader<'_> {
                 name,
                 kind: KindText::ForeignKey { deferrable, .. },
             }) => (name, deferrable),
-            _ => (None, false),
+            _ => (None, None),
         };
         let what = match &given {
             Some(name) => format!("foreign key {name} of {table}"),
@@ -753,10 +753,6 @@ impl Reader<'_> {
             stmt.query_map([ref_table], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?
         };
-        if deferrable {
-            self.notes
-                .push(dropped(format!("{what} is DEFERRABLE"), "not deferrable"));
-        }
         if !key.matching.eq_ignore_ascii_case("NONE") {
             self.notes.push(dropped(
                 format!("{what} has MATCH {}", key.matching),
@@ -775,6 +771,7 @@ impl Reader<'_> {
         };
         fk.on_delete = self.action(&what, "DELETE", &key.on_delete);
         fk.on_update = self.action(&what, "UPDATE", &key.on_update);
+        fk.deferrable = deferrable;
         Ok(Some(fk))
     }
 

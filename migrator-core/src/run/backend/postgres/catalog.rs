@@ -23,8 +23,8 @@ use tokio_postgres::Client;
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
-    CreateSchema, CreateTable, DropSchema, ForeignKey, IndexDef, IndexMethod, Op, PrimaryKey,
-    RefAction, TableDef, Unique,
+    CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, Op,
+    PrimaryKey, RefAction, TableDef, Unique,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -345,7 +345,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                     ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(n, i)
                           JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n ORDER BY k.i),
                     co.confdeltype::text, co.confupdtype::text, pg_get_constraintdef(co.oid),
-                    co.convalidated, co.condeferrable
+                    co.convalidated, co.condeferrable, co.condeferred
              FROM pg_constraint co
              LEFT JOIN pg_class rc ON rc.oid = co.confrelid
              LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
@@ -366,7 +366,12 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         let columns: Vec<String> = row.get(3);
         let def: String = row.get(9);
         let not_valid = !row.get::<_, bool>(10);
-        if row.get::<_, bool>(11) {
+        let deferrable = match (row.get::<_, bool>(11), row.get::<_, bool>(12)) {
+            (false, _) => None,
+            (true, false) => Some(Deferral::Immediate),
+            (true, true) => Some(Deferral::Deferred),
+        };
+        if deferrable.is_some() && kind != "f" {
             unmodelled.push(format!(
                 "constraint {name} on {} is DEFERRABLE (compared as not deferrable)",
                 table.name
@@ -397,6 +402,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                         on_delete: action(&row.get::<_, String>(7)),
                         on_update: action(&row.get::<_, String>(8)),
                         not_valid,
+                        deferrable,
                     }),
                 });
                 continue;

@@ -210,8 +210,8 @@ pub(super) enum KindText {
         columns: Vec<String>,
         /// The referenced table, as written.
         table: String,
-        /// Whether it is `DEFERRABLE`.
-        deferrable: bool,
+        /// `DEFERRABLE [INITIALLY DEFERRED]`, if it is deferrable.
+        deferrable: Option<crate::ops::Deferral>,
     },
 }
 
@@ -420,9 +420,10 @@ impl<'a> Clauses<'a> {
 
     /// Skips what may follow `REFERENCES table (columns)`: `ON DELETE|UPDATE
     /// action`, `MATCH name`, `[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]`;
-    /// whether it was `DEFERRABLE`.
-    fn reference_clauses(&mut self) -> bool {
-        let mut deferrable = false;
+    /// when it is deferrable, when it is checked.
+    fn reference_clauses(&mut self) -> Option<crate::ops::Deferral> {
+        use crate::ops::Deferral;
+        let (mut deferrable, mut deferred) = (false, false);
         loop {
             match (self.word(0).as_str(), self.word(1).as_str()) {
                 ("ON", _) => {
@@ -437,8 +438,17 @@ impl<'a> Clauses<'a> {
                     deferrable = true;
                     self.at += 1;
                 }
-                ("INITIALLY", _) => self.at += 2,
-                _ => return deferrable,
+                ("INITIALLY", when) => {
+                    deferred = when == "DEFERRED";
+                    self.at += 2;
+                }
+                _ => {
+                    return deferrable.then_some(if deferred {
+                        Deferral::Deferred
+                    } else {
+                        Deferral::Immediate
+                    });
+                }
             }
         }
     }
@@ -519,7 +529,7 @@ mod tests {
             KindText::ForeignKey {
                 columns: vec!["d".into()],
                 table: "U".into(),
-                deferrable: false
+                deferrable: None
             }
         );
         assert_eq!(
@@ -550,7 +560,7 @@ mod tests {
             KindText::ForeignKey {
                 columns: vec!["c".into()],
                 table: "u".into(),
-                deferrable: true
+                deferrable: Some(crate::ops::Deferral::Deferred)
             }
         );
     }
