@@ -294,26 +294,35 @@ pub(crate) fn rename(expr: &str, from: &str, to: &str) -> String {
     out
 }
 
-/// A token of the coarse lexer behind [`implies_not_null`].
-#[derive(Debug, PartialEq)]
-enum Tok {
-    /// A name or keyword: unquoted ones folded to lower case.
-    Word {
-        name: String,
-        quoted: bool,
-    },
+/// A token of SQL as the comparisons read it (comments and whitespace
+/// dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Tok {
+    /// A name or keyword: unquoted ones folded to lower case; `true` when
+    /// it was written quoted (a quoted word is never a keyword).
+    Word(String, bool),
+    /// A string literal as written, quotes and prefix included.
+    Str(String),
+    /// A number, sign included when it is one.
+    Num(String),
     Open,
     Close,
-    /// Anything else: an operator, a literal, a comment.
-    Other,
+    /// An operator or punctuation, as written.
+    Punct(String),
 }
 
-fn tokens(expr: &str) -> Vec<Tok> {
-    let bytes = expr.as_bytes();
+/// The tokens of `sql`.
+pub(super) fn lex(sql: &str) -> Vec<Tok> {
+    let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(end) = comment_end(bytes, i) {
+            i = end;
+            continue;
+        }
         let b = bytes[i];
+        let start = i;
         match b {
             _ if b.is_ascii_whitespace() => i += 1,
             b'(' => {
@@ -325,32 +334,45 @@ fn tokens(expr: &str) -> Vec<Tok> {
                 i += 1;
             }
             b'\'' => {
-                let escape = i > 0 && matches!(bytes[i - 1], b'E' | b'e');
-                i = skip_string(bytes, i + 1, escape);
-                out.push(Tok::Other);
+                i = skip_string(bytes, i + 1, false);
+                out.push(Tok::Str(sql[start..i].to_owned()));
             }
             b'$' => {
-                i = skip_dollar(expr, i);
-                out.push(Tok::Other);
+                i = skip_dollar(sql, i);
+                out.push(Tok::Str(sql[start..i].to_owned()));
             }
             b'"' => {
                 let name;
-                (name, i) = quoted_ident(expr, i);
-                out.push(Tok::Word { name, quoted: true });
+                (name, i) = quoted_ident(sql, i);
+                out.push(Tok::Word(name, true));
+            }
+            _ if b.is_ascii_digit() => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                    i += 1;
+                }
+                out.push(Tok::Num(sql[start..i].to_owned()));
             }
             _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
-                let start = i;
                 i = word_end(bytes, i);
-                out.push(Tok::Word {
-                    name: expr[start..i].to_lowercase(),
-                    quoted: false,
-                });
+                if bytes.get(i) == Some(&b'\'') {
+                    // E'…', B'…', X'…': one string with its prefix.
+                    let escape = matches!(&sql[start..i], "E" | "e");
+                    i = skip_string(bytes, i + 1, escape);
+                    out.push(Tok::Str(sql[start..i].to_owned()));
+                } else {
+                    out.push(Tok::Word(sql[start..i].to_lowercase(), false));
+                }
+            }
+            _ if b"+-*/<>=~!@#%^&|`?:".contains(&b) => {
+                while i < bytes.len() && b"+-*/<>=~!@#%^&|`?:".contains(&bytes[i]) {
+                    i += 1;
+                }
+                out.push(Tok::Punct(sql[start..i].to_owned()));
             }
             _ => {
-                // Operators, numbers, comments: nothing this lexer needs,
-                // but they keep a conjunct from matching.
-                out.push(Tok::Other);
-                i += expr[i..].chars().next().map_or(1, char::len_utf8);
+                let len = sql[i..].chars().next().map_or(1, char::len_utf8);
+                out.push(Tok::Punct(sql[i..i + len].to_owned()));
+                i += len;
             }
         }
     }
@@ -358,26 +380,20 @@ fn tokens(expr: &str) -> Vec<Tok> {
 }
 
 /// `toks` without parentheses wrapping all of it.
-fn unwrap_parens(mut toks: &[Tok]) -> &[Tok] {
+pub(super) fn unwrap_parens(mut toks: &[Tok]) -> &[Tok] {
     while toks.first() == Some(&Tok::Open) && toks.last() == Some(&Tok::Close) {
-        // The first parenthesis must close at the last token.
         let mut depth = 0usize;
-        let mut closes_at_end = true;
         for (n, t) in toks.iter().enumerate() {
             match t {
                 Tok::Open => depth += 1,
                 Tok::Close => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 && n + 1 < toks.len() {
-                        closes_at_end = false;
-                        break;
+                        return toks;
                     }
                 }
                 _ => {}
             }
-        }
-        if !closes_at_end {
-            break;
         }
         toks = &toks[1..toks.len() - 1];
     }
@@ -390,9 +406,9 @@ fn unwrap_parens(mut toks: &[Tok]) -> &[Tok] {
 /// proofs PostgreSQL might make are not recognised (the caller then
 /// assumes a scan, which is the safe side).
 pub(crate) fn implies_not_null(expr: &str, column: &str) -> bool {
-    let toks = tokens(expr);
+    let toks = lex(expr);
     let toks = unwrap_parens(&toks);
-    let is_word = |t: &Tok, w: &str| matches!(t, Tok::Word { name, quoted: false } if name == w);
+    let is_word = |t: &Tok, w: &str| matches!(t, Tok::Word(name, false) if name == w);
     let mut depth = 0usize;
     let mut terms = Vec::new();
     let mut start = 0;
@@ -411,7 +427,7 @@ pub(crate) fn implies_not_null(expr: &str, column: &str) -> bool {
     }
     terms.push(&toks[start..]);
     terms.into_iter().any(|term| match unwrap_parens(term) {
-        [Tok::Word { name, .. }, is, not, null] => {
+        [Tok::Word(name, _), is, not, null] => {
             name == column && is_word(is, "is") && is_word(not, "not") && is_word(null, "null")
         }
         _ => false,

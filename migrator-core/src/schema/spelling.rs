@@ -14,21 +14,7 @@
 //!
 //! [`Session::stored_form`]: crate::run
 
-use super::expr::{comment_end, quoted_ident, skip_dollar, skip_string, word_end};
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    /// A name or keyword, folded; `quoted` when it must stay quoted.
-    Word(String, bool),
-    /// A string literal as written, quotes and prefix included.
-    Str(String),
-    /// A number, sign included when it is one.
-    Num(String),
-    Open,
-    Close,
-    /// An operator or punctuation, as written.
-    Punct(String),
-}
+use super::expr::{Tok, lex, unwrap_parens};
 
 /// The types whose literals may be written unquoted: `'5'::integer` is `5`.
 const NUMERIC_TYPES: &[&str] = &[
@@ -39,80 +25,6 @@ const NUMERIC_TYPES: &[&str] = &[
 /// The words after the first that a type name may have: `character
 /// varying`, `double precision`, `timestamp with time zone`.
 const TYPE_WORDS: &[&str] = &["precision", "time", "varying", "with", "without", "zone"];
-
-fn lex(sql: &str) -> Vec<Tok> {
-    let bytes = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = comment_end(bytes, i) {
-            i = end;
-            continue;
-        }
-        let b = bytes[i];
-        let start = i;
-        match b {
-            _ if b.is_ascii_whitespace() => i += 1,
-            b'(' => {
-                out.push(Tok::Open);
-                i += 1;
-            }
-            b')' => {
-                out.push(Tok::Close);
-                i += 1;
-            }
-            b'\'' => {
-                i = skip_string(bytes, i + 1, false);
-                out.push(Tok::Str(sql[start..i].to_owned()));
-            }
-            b'$' => {
-                i = skip_dollar(sql, i);
-                out.push(Tok::Str(sql[start..i].to_owned()));
-            }
-            b'"' => {
-                let name;
-                (name, i) = quoted_ident(sql, i);
-                let plain = name
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c == '_' || c.is_ascii_lowercase())
-                    && name
-                        .chars()
-                        .all(|c| c == '_' || c.is_ascii_lowercase() || c.is_ascii_digit());
-                out.push(Tok::Word(name, !plain));
-            }
-            _ if b.is_ascii_digit() => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
-                    i += 1;
-                }
-                out.push(Tok::Num(sql[start..i].to_owned()));
-            }
-            _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
-                i = word_end(bytes, i);
-                if bytes.get(i) == Some(&b'\'') {
-                    // E'…', B'…', X'…': one string with its prefix.
-                    let escape = matches!(&sql[start..i], "E" | "e");
-                    i = skip_string(bytes, i + 1, escape);
-                    out.push(Tok::Str(sql[start..i].to_owned()));
-                } else {
-                    out.push(Tok::Word(sql[start..i].to_lowercase(), false));
-                }
-            }
-            _ if b"+-*/<>=~!@#%^&|`?:".contains(&b) => {
-                while i < bytes.len() && b"+-*/<>=~!@#%^&|`?:".contains(&bytes[i]) {
-                    i += 1;
-                }
-                out.push(Tok::Punct(sql[start..i].to_owned()));
-            }
-            _ => {
-                let len = sql[i..].chars().next().map_or(1, char::len_utf8);
-                out.push(Tok::Punct(sql[i..i + len].to_owned()));
-                i += len;
-            }
-        }
-    }
-    out
-}
 
 /// The end of the type name starting at `toks[i]` (after a `::`), and
 /// whether it is a numeric type.
@@ -280,25 +192,14 @@ fn drop_logic_parens(mut toks: Vec<Tok>) -> Vec<Tok> {
     }
 }
 
-/// `toks` without parentheses wrapping all of it.
-fn unwrap(mut toks: &[Tok]) -> &[Tok] {
-    while toks.first() == Some(&Tok::Open) && toks.last() == Some(&Tok::Close) {
-        let mut depth = 0usize;
-        for (n, t) in toks.iter().enumerate() {
-            match t {
-                Tok::Open => depth += 1,
-                Tok::Close => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 && n + 1 < toks.len() {
-                        return toks;
-                    }
-                }
-                _ => {}
-            }
-        }
-        toks = &toks[1..toks.len() - 1];
-    }
-    toks
+/// Whether `name` reads the same unquoted: lower case, digits, `_`.
+fn plain(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c == '_' || c.is_ascii_lowercase() || c.is_ascii_digit())
 }
 
 /// `sql` in one spelling for every way of writing it that the [module](self)
@@ -314,15 +215,16 @@ fn unwrap(mut toks: &[Tok]) -> &[Tok] {
 /// ```
 pub fn normalize(sql: &str) -> String {
     let toks = drop_logic_parens(rewrite(lex(sql)));
-    let toks = unwrap(&toks);
+    let toks = unwrap_parens(&toks);
     let mut out = String::with_capacity(sql.len());
     for (n, t) in toks.iter().enumerate() {
         if n > 0 {
             out.push(' ');
         }
         match t {
-            Tok::Word(w, true) => out.push_str(&crate::ident::quote_ident(w)),
-            Tok::Word(w, false) | Tok::Str(w) | Tok::Num(w) | Tok::Punct(w) => out.push_str(w),
+            // A quoted name that needs no quotes is the bare name.
+            Tok::Word(w, true) if !plain(w) => out.push_str(&crate::ident::quote_ident(w)),
+            Tok::Word(w, _) | Tok::Str(w) | Tok::Num(w) | Tok::Punct(w) => out.push_str(w),
             Tok::Open => out.push('('),
             Tok::Close => out.push(')'),
         }
