@@ -57,8 +57,8 @@ pub use inventory;
 pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
-        BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
-        Value,
+        BoxError, ColumnOptions, DataTx, IndexKey, IndexMethod, OpBuilder, Ops, RefAction,
+        Reversible, Using, Value,
     };
     pub use crate::types::{ColumnType, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use migrator_core::ident::{QualifiedName, quote_ident};
-use migrator_core::ops::{Constraint, Deferral, RefAction};
+use migrator_core::ops::{Constraint, Deferral, IndexDef, KeyExpr, Nulls, RefAction};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Identity, Literal};
 use tokio_postgres::Client;
@@ -49,11 +49,10 @@ struct CatConstraint {
 /// A non-constraint index as the catalog has it.
 #[derive(Debug, Clone)]
 struct CatIndex {
+    /// `pg_get_indexdef` from `USING` on: method, keys with their
+    /// options, INCLUDE, NULLS NOT DISTINCT, WITH, WHERE.
+    def: String,
     unique: bool,
-    method: String,
-    columns: Vec<String>,
-    include: Vec<String>,
-    predicate: Option<String>,
     valid: bool,
 }
 
@@ -245,15 +244,8 @@ async fn read(
             .collect();
         let indexes = client
             .query(
-                "SELECT i.relname::text, ix.indisunique, am.amname::text,
-                        ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, i)
-                              JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
-                              WHERE k.i <= ix.indnkeyatts ORDER BY k.i),
-                        ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, i)
-                              JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
-                              WHERE k.i > ix.indnkeyatts ORDER BY k.i),
-                        pg_get_expr(ix.indpred, ix.indrelid), ix.indisvalid
-                 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam
+                "SELECT i.relname::text, ix.indisunique, pg_get_indexdef(ix.indexrelid), ix.indisvalid
+                 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
                  WHERE ix.indrelid = $1
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = ix.indexrelid AND co.conrelid = ix.indrelid)",
                 &[&oid],
@@ -265,11 +257,8 @@ async fn read(
                     r.get::<_, String>(0),
                     CatIndex {
                         unique: r.get(1),
-                        method: r.get(2),
-                        columns: r.get(3),
-                        include: r.get(4),
-                        predicate: r.get(5),
-                        valid: r.get(6),
+                        def: from_using(&r.get::<_, String>(2)),
+                        valid: r.get(3),
                     },
                 )
             })
@@ -351,30 +340,74 @@ impl<'a> Scratch<'a> {
         Ok(row.get(0))
     }
 
-    async fn predicate(
-        &self,
-        column: &str,
-        predicate: &str,
-    ) -> Result<Option<String>, tokio_postgres::Error> {
-        self.client
-            .batch_execute(&format!(
-                "CREATE INDEX mig_ix ON pg_temp.mig_scratch ({}) WHERE {predicate}",
-                quote_ident(column)
-            ))
-            .await?;
+    /// What PostgreSQL prints of `index` built on the scratch table, from
+    /// `USING` on (the oracle writes the SQL itself, not the product).
+    async fn index_def(&self, index: &IndexDef) -> Result<String, tokio_postgres::Error> {
+        let keys: Vec<String> = index
+            .keys
+            .iter()
+            .map(|k| {
+                let mut sql = match &k.expr {
+                    KeyExpr::Column(c) => quote_ident(c),
+                    KeyExpr::Expression(e) => format!("({e})"),
+                };
+                if let Some(c) = &k.collation {
+                    sql += &format!(" COLLATE {}", quote_ident(c));
+                }
+                if let Some(c) = &k.opclass {
+                    sql += &format!(" {c}");
+                }
+                if k.descending {
+                    sql += " DESC";
+                }
+                match k.nulls {
+                    Some(Nulls::First) => sql += " NULLS FIRST",
+                    Some(Nulls::Last) => sql += " NULLS LAST",
+                    _ => {}
+                }
+                sql
+            })
+            .collect();
+        let mut sql = format!(
+            "CREATE {}INDEX mig_ix ON pg_temp.mig_scratch USING {} ({})",
+            if index.unique { "UNIQUE " } else { "" },
+            index.method.as_str(),
+            keys.join(", ")
+        );
+        if !index.include.is_empty() {
+            let include: Vec<String> = index.include.iter().map(|c| quote_ident(c)).collect();
+            sql += &format!(" INCLUDE ({})", include.join(", "));
+        }
+        if index.nulls_not_distinct {
+            sql += " NULLS NOT DISTINCT";
+        }
+        if !index.with.is_empty() {
+            let with: Vec<String> = index
+                .with
+                .iter()
+                .map(|(k, v)| format!("{k} = '{v}'"))
+                .collect();
+            sql += &format!(" WITH ({})", with.join(", "));
+        }
+        if let Some(p) = &index.predicate {
+            sql += &format!(" WHERE {p}");
+        }
+        self.client.batch_execute(&sql).await?;
         let row = self
             .client
-            .query_one(
-                "SELECT pg_get_expr(ix.indpred, ix.indrelid) FROM pg_index ix
-                 WHERE ix.indexrelid = 'pg_temp.mig_ix'::regclass",
-                &[],
-            )
+            .query_one("SELECT pg_get_indexdef('pg_temp.mig_ix'::regclass)", &[])
             .await?;
         self.client
             .batch_execute("DROP INDEX pg_temp.mig_ix")
             .await?;
-        Ok(row.get(0))
+        Ok(from_using(&row.get::<_, String>(0)))
     }
+}
+
+/// An index definition from ` USING ` on: what is left once its name and
+/// table are.
+fn from_using(def: &str) -> String {
+    def.find(" USING ").map_or(def, |at| &def[at..]).to_owned()
 }
 
 fn qualified_sql(name: &QualifiedName) -> String {
@@ -653,26 +686,8 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 continue;
             };
             let at = format!("{tkey} index {name}");
-            let want_pred = match &index.predicate {
-                Some(p) => scratch.predicate(&index.columns[0], p).await?,
-                None => None,
-            };
-            let want = (
-                index.unique,
-                index.method.as_str(),
-                &index.columns,
-                &index.include,
-                want_pred,
-                true,
-            );
-            let got = (
-                ci.unique,
-                ci.method.as_str(),
-                &ci.columns,
-                &ci.include,
-                ci.predicate.clone(),
-                ci.valid,
-            );
+            let want = (index.unique, scratch.index_def(index).await?, true);
+            let got = (ci.unique, ci.def.clone(), ci.valid);
             if want != got {
                 diffs.push(format!("{at}: model {want:?}, catalog {got:?}"));
             }

@@ -6,7 +6,7 @@
 //! `bulk_insert` are not (they have tests of their own).
 
 use migrator_core::ident::QualifiedName;
-use migrator_core::ops::{Constraint, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef};
+use migrator_core::ops::{Constraint, IndexKey, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType as T, Literal};
 
@@ -298,7 +298,21 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
             }
             let unique = method == IndexMethod::BTree && c.one_in(3);
             let partial = c.one_in(3);
-            let ix = op.create_index(table?, columns);
+            let mut keys: Vec<IndexKey> = columns.into_iter().map(IndexKey::column).collect();
+            if method == IndexMethod::BTree {
+                // Options both engines have: an expression key, a direction.
+                if matches!(column.ty, T::Text | T::Varchar(_)) && c.one_in(4) {
+                    keys[0] = IndexKey::expr(format!(
+                        "lower({})",
+                        migrator_core::ident::quote_ident(&column.name)
+                    ));
+                }
+                if c.one_in(3) {
+                    let last = keys.len() - 1;
+                    keys[last] = keys[last].clone().desc();
+                }
+            }
+            let ix = op.create_index(table?, keys);
             ix.using(method);
             if unique {
                 ix.unique();

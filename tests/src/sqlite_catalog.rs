@@ -163,9 +163,21 @@ fn index_columns(conn: &Connection, index: &str) -> rusqlite::Result<Vec<String>
     .collect()
 }
 
+/// Each key's `(desc, collation upper-cased)`, as `pragma_index_xinfo` has it.
+fn key_options(conn: &Connection, index: &str) -> rusqlite::Result<Vec<(bool, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT \"desc\", coll FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno",
+    )?;
+    stmt.query_map([index], |r| {
+        Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?.to_uppercase()))
+    })?
+    .collect()
+}
+
 /// An index: name, unique, origin (`c` for CREATE INDEX, `u` for a unique
-/// constraint, `pk`), partial, columns.
-type CatIndex = (String, bool, String, bool, Vec<String>);
+/// constraint, `pk`), partial, columns (`""` for an expression), each
+/// key's direction and collation.
+type CatIndex = (String, bool, String, bool, Vec<String>, Vec<(bool, String)>);
 
 /// The indexes of `table`.
 fn read_indexes(conn: &Connection, table: &str) -> rusqlite::Result<Vec<CatIndex>> {
@@ -185,7 +197,8 @@ fn read_indexes(conn: &Connection, table: &str) -> rusqlite::Result<Vec<CatIndex
     rows.into_iter()
         .map(|(name, unique, origin, partial)| {
             let columns = index_columns(conn, &name)?;
-            Ok((name, unique, origin, partial, columns))
+            let options = key_options(conn, &name)?;
+            Ok((name, unique, origin, partial, columns, options))
         })
         .collect()
 }
@@ -409,17 +422,31 @@ fn compare_table(
             "unique constraints over {cat_unique:?} in SQLite, model says {want_unique:?}"
         ));
     }
-    let cat_indexes: BTreeMap<&str, (bool, &Vec<String>, bool)> = indexes
+    type IndexFacts = (bool, Vec<String>, Vec<(bool, String)>, bool);
+    let cat_indexes: BTreeMap<&str, IndexFacts> = indexes
         .iter()
         .filter(|i| i.2 == "c")
-        .map(|i| (i.0.as_str(), (i.1, &i.4, i.3)))
+        .map(|i| (i.0.as_str(), (i.1, i.4.clone(), i.5.clone(), i.3)))
         .collect();
-    let want_indexes: BTreeMap<&str, (bool, &Vec<String>, bool)> = model
+    let want_indexes: BTreeMap<&str, IndexFacts> = model
         .indexes_of(&table.name)
         .map(|i| {
+            let columns = i
+                .keys
+                .iter()
+                .map(|k| k.column_name().unwrap_or_default().to_owned())
+                .collect();
+            let options = i
+                .keys
+                .iter()
+                .map(|k| {
+                    let collation = k.collation.as_deref().unwrap_or("BINARY");
+                    (k.descending, collation.to_uppercase())
+                })
+                .collect();
             (
                 i.name.as_str(),
-                (i.unique, &i.columns, i.predicate.is_some()),
+                (i.unique, columns, options, i.predicate.is_some()),
             )
         })
         .collect();
@@ -427,7 +454,7 @@ fn compare_table(
         match want_indexes.get(n) {
             None => diff(format!("index {n} is in SQLite, not in the model")),
             Some(want) if want != got => diff(format!(
-                "index {n}: (unique, columns, partial) {got:?}, model says {want:?}"
+                "index {n}: (unique, columns, (desc, collation), partial) {got:?}, model says {want:?}"
             )),
             Some(_) => {}
         }

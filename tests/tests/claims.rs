@@ -326,6 +326,27 @@ fn cases() -> Vec<Case> {
         case("create_index gin", |op| {
             op.create_index("users", ["data"]).using(IndexMethod::Gin);
         }),
+        case("create_index on expressions with key options", |op| {
+            op.create_index(
+                "users",
+                [
+                    IndexKey::expr("lower(name)").collate("C"),
+                    IndexKey::column("nick").opclass("varchar_pattern_ops"),
+                    IndexKey::column("score").desc().nulls_last(),
+                ],
+            )
+            .unique()
+            .nulls_not_distinct()
+            .with("fillfactor", "70");
+        }),
+        case("create_index gin with an operator class", |op| {
+            op.create_index(
+                "users",
+                [IndexKey::column("data").opclass("jsonb_path_ops")],
+            )
+            .using(IndexMethod::Gin)
+            .with("fastupdate", "off");
+        }),
         case("create_index hash", |op| {
             op.create_index("users", ["nick"]).using(IndexMethod::Hash);
         }),

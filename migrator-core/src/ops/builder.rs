@@ -471,17 +471,13 @@ pub trait OpBuilder {
     ///     (\"email\") INCLUDE (\"name\") WHERE name IS NOT NULL");
     /// assert!(!index.transactional);
     /// ```
-    fn create_index<I, S>(
-        &mut self,
-        table: impl Into<QualifiedName>,
-        columns: I,
-    ) -> &mut CreateIndex
+    fn create_index<I, K>(&mut self, table: impl Into<QualifiedName>, keys: I) -> &mut CreateIndex
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = K>,
+        K: Into<IndexKey>,
     {
         self.recorder().record(CreateIndex {
-            index: IndexDef::new(table.into(), names(columns)),
+            index: IndexDef::new(table.into(), keys.into_iter().map(Into::into).collect()),
             concurrently: false,
             if_not_exists: false,
         })

@@ -20,7 +20,7 @@ pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
 pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
-pub use index::{IndexDef, IndexMethod};
+pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
@@ -482,6 +482,20 @@ impl CreateIndex {
     /// `IF NOT EXISTS`.
     pub fn if_not_exists(&mut self) -> &mut Self {
         self.if_not_exists = true;
+        self
+    }
+
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15): a unique index in which two
+    /// NULLs count as equal.
+    pub fn nulls_not_distinct(&mut self) -> &mut Self {
+        self.index.nulls_not_distinct = true;
+        self
+    }
+
+    /// `WITH (name = value)`: a storage parameter (`fillfactor`,
+    /// `fastupdate`, `pages_per_range`, …); called again, it adds another.
+    pub fn with(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.index.with.push((name.into(), value.into()));
         self
     }
 }

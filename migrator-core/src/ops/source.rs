@@ -28,8 +28,8 @@
 use std::fmt::Write;
 
 use super::{
-    Check, Constraint, EnumPosition, ForeignKey, IndexDef, IndexMethod, Op, PrimaryKey, RefAction,
-    Unique, Using,
+    Check, Constraint, EnumPosition, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls,
+    Op, PrimaryKey, RefAction, Unique, Using,
 };
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
@@ -245,10 +245,10 @@ fn create_index(index: &IndexDef, concurrently: bool, if_not_exists: bool) -> St
     let mut out = format!(
         "op.create_index({}, {}){}",
         qname(&index.table),
-        list(&index.columns),
+        keys(&index.keys),
         named(
             &index.name,
-            &IndexDef::new(index.table.clone(), index.columns.clone()).name
+            &IndexDef::new(index.table.clone(), index.keys.clone()).name
         )
     );
     if index.unique {
@@ -263,6 +263,12 @@ fn create_index(index: &IndexDef, concurrently: bool, if_not_exists: bool) -> St
     if !index.include.is_empty() {
         write!(out, ".include({})", list(&index.include)).unwrap();
     }
+    if index.nulls_not_distinct {
+        out.push_str(".nulls_not_distinct()");
+    }
+    for (name, value) in &index.with {
+        write!(out, ".with({}, {})", s(name), s(value)).unwrap();
+    }
     if concurrently {
         out.push_str(".concurrently()");
     }
@@ -270,6 +276,44 @@ fn create_index(index: &IndexDef, concurrently: bool, if_not_exists: bool) -> St
         out.push_str(".if_not_exists()");
     }
     out
+}
+
+/// An index's keys: a list of names when all are bare columns, else a
+/// list of `IndexKey` values.
+fn keys(keys: &[IndexKey]) -> String {
+    if keys.iter().all(IndexKey::is_plain_column) {
+        let names: Vec<String> = keys
+            .iter()
+            .filter_map(IndexKey::column_name)
+            .map(str::to_owned)
+            .collect();
+        return list(&names);
+    }
+    let items: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let mut out = match &k.expr {
+                KeyExpr::Column(c) => format!("IndexKey::column({})", s(c)),
+                KeyExpr::Expression(e) => format!("IndexKey::expr({})", s(e)),
+            };
+            if let Some(c) = &k.collation {
+                write!(out, ".collate({})", s(c)).unwrap();
+            }
+            if let Some(c) = &k.opclass {
+                write!(out, ".opclass({})", s(c)).unwrap();
+            }
+            if k.descending {
+                out.push_str(".desc()");
+            }
+            match k.nulls {
+                Some(Nulls::First) => out.push_str(".nulls_first()"),
+                Some(Nulls::Last) => out.push_str(".nulls_last()"),
+                None => {}
+            }
+            out
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
 }
 
 fn statement(o: &Op) -> Result<String, NoSource> {

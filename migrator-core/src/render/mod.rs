@@ -275,6 +275,45 @@ pub(crate) fn column_list(columns: &[String]) -> String {
         .join(", ")
 }
 
+/// An index's keys as both dialects write them: a column quoted, an
+/// expression in parentheses, then `COLLATE`, the operator class, `DESC`
+/// and `NULLS FIRST|LAST` where given. A dialect refuses beforehand what
+/// it lacks.
+pub(crate) fn key_list(keys: &[crate::ops::IndexKey]) -> String {
+    use crate::ops::{KeyExpr, Nulls};
+    let dotted = |name: &str| {
+        name.split('.')
+            .map(crate::ident::quote_ident)
+            .collect::<Vec<_>>()
+            .join(".")
+    };
+    keys.iter()
+        .map(|key| {
+            let mut sql = match &key.expr {
+                KeyExpr::Column(c) => crate::ident::quote_ident(c),
+                KeyExpr::Expression(e) => format!("({e})"),
+            };
+            if let Some(c) = &key.collation {
+                sql.push_str(&format!(" COLLATE {}", dotted(c)));
+            }
+            if let Some(c) = &key.opclass {
+                sql.push(' ');
+                sql.push_str(&dotted(c));
+            }
+            if key.descending {
+                sql.push_str(" DESC");
+            }
+            match key.nulls {
+                Some(Nulls::First) => sql.push_str(" NULLS FIRST"),
+                Some(Nulls::Last) => sql.push_str(" NULLS LAST"),
+                None => {}
+            }
+            sql
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `CONSTRAINT "name" …` of a table constraint, in the SQL both dialects
 /// share; `ref_table` is a foreign key's referenced table as the dialect
 /// writes it.

@@ -381,6 +381,21 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
     statements
 }
 
+/// A storage parameter's value: a number or a plain word as it is, any
+/// other text as a string literal.
+fn param_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && (value.parse::<f64>().is_ok()
+            || value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+    if plain {
+        value.to_owned()
+    } else {
+        crate::types::Literal::Str(value.to_owned()).standard_sql()
+    }
+}
+
 fn create_index(o: &CreateIndex, before: &Schema) -> Statement {
     let index = &o.index;
     let mut sql = String::from("CREATE ");
@@ -402,9 +417,20 @@ fn create_index(o: &CreateIndex, before: &Schema) -> Statement {
     if index.method != IndexMethod::BTree {
         sql.push_str(&format!(" USING {}", index.method.as_str()));
     }
-    sql.push_str(&format!(" ({})", column_list(&index.columns)));
+    sql.push_str(&format!(" ({})", super::key_list(&index.keys)));
     if !index.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", column_list(&index.include)));
+    }
+    if index.nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
+    }
+    if !index.with.is_empty() {
+        let params: Vec<String> = index
+            .with
+            .iter()
+            .map(|(name, value)| format!("{} = {}", quote_ident(name), param_value(value)))
+            .collect();
+        sql.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     if let Some(predicate) = &index.predicate {
         sql.push_str(&format!(" WHERE {predicate}"));

@@ -89,7 +89,9 @@
 //! | bool | `true`, `false` |
 //! | change(T) | `set` (`value` T), `drop` |
 //! | identity | `always`, `by_default` |
-//! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
+//! | index | `index`: `name` str, `table` qname, `columns` str[] (when every key is a bare column with no option) or `keys` key[] (otherwise), `unique` flag, `method` method, `where` str?, `include` str[], `nulls_not_distinct` flag, `with` param[] |
+//! | key | `key`: `column` str or `expr` str, `collation` str?, `opclass` str?, `desc` flag, `nulls` str? (`first`, `last`) |
+//! | param | `param`: `name` str, `value` str (a storage parameter) |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
 //! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
 //! | action | `no_action`, `restrict`, `cascade`, `set_null`, `set_default` |
@@ -105,9 +107,9 @@ use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
     CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, Deferral,
     DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable,
-    EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction,
-    RenameColumn, RenameEnumValue, RenameTable, SetTableComment, TableDef, TypeChange, Unique,
-    Using, ValidateConstraint,
+    EnumPosition, Execute, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls, OnEngine,
+    Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SetTableComment,
+    TableDef, TypeChange, Unique, Using, ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -663,16 +665,27 @@ impl Encoder {
         let IndexDef {
             name,
             table,
-            columns,
+            keys,
             unique,
             method,
             predicate,
             include,
+            nulls_not_distinct,
+            with,
         } = index;
         self.record("index", |e| {
             e.text("name", name);
             e.qname("table", table);
-            e.texts("columns", columns);
+            if index.plain_keys() {
+                let columns: Vec<String> = index.key_columns().map(str::to_owned).collect();
+                e.texts("columns", &columns);
+            } else {
+                e.str("keys");
+                e.count(keys.len());
+                for key in keys {
+                    e.index_key(key);
+                }
+            }
             e.flag("unique", *unique);
             e.nested("method", |e| {
                 e.unit(match method {
@@ -685,6 +698,43 @@ impl Encoder {
             });
             e.opt_text("where", predicate.as_deref());
             e.texts("include", include);
+            e.flag("nulls_not_distinct", *nulls_not_distinct);
+            if !with.is_empty() {
+                e.str("with");
+                e.count(with.len());
+                for (name, value) in with {
+                    e.record("param", |e| {
+                        e.text("name", name);
+                        e.text("value", value);
+                    });
+                }
+            }
+        });
+    }
+
+    fn index_key(&mut self, key: &IndexKey) {
+        let IndexKey {
+            expr,
+            collation,
+            opclass,
+            descending,
+            nulls,
+        } = key;
+        self.record("key", |e| {
+            match expr {
+                KeyExpr::Column(c) => e.text("column", c),
+                KeyExpr::Expression(sql) => e.text("expr", sql),
+            }
+            e.opt_text("collation", collation.as_deref());
+            e.opt_text("opclass", opclass.as_deref());
+            e.flag("desc", *descending);
+            e.opt_text(
+                "nulls",
+                nulls.map(|n| match n {
+                    Nulls::First => "first",
+                    Nulls::Last => "last",
+                }),
+            );
         });
     }
 
@@ -836,6 +886,16 @@ mod tests {
         op.into_ops()
     }
 
+    /// The first index the golden revision creates.
+    fn index_of(ops: &mut [Op]) -> &mut IndexDef {
+        ops.iter_mut()
+            .find_map(|o| match o {
+                Op::CreateIndex(c) => Some(&mut c.index),
+                _ => None,
+            })
+            .expect("an index")
+    }
+
     /// The golden revision's checksum with one edit.
     fn edited(edit: impl FnOnce(&mut Vec<Op>)) -> String {
         let mut ops = golden();
@@ -959,6 +1019,34 @@ mod tests {
                     };
                     o.index.predicate = Some("age >= 0".into());
                 }),
+            ),
+            (
+                "an index key's direction",
+                edited(|ops| index_of(ops).keys[0].descending = true),
+            ),
+            (
+                "an index key's NULLS",
+                edited(|ops| index_of(ops).keys[0].nulls = Some(crate::ops::Nulls::First)),
+            ),
+            (
+                "an index key's collation",
+                edited(|ops| index_of(ops).keys[0].collation = Some("C".into())),
+            ),
+            (
+                "an index key's operator class",
+                edited(|ops| index_of(ops).keys[0].opclass = Some("text_pattern_ops".into())),
+            ),
+            (
+                "an index key made an expression",
+                edited(|ops| index_of(ops).keys[0].expr = KeyExpr::Expression("email".into())),
+            ),
+            (
+                "an index's NULLS NOT DISTINCT",
+                edited(|ops| index_of(ops).nulls_not_distinct = true),
+            ),
+            (
+                "an index's storage parameter",
+                edited(|ops| index_of(ops).with.push(("fillfactor".into(), "70".into()))),
             ),
             (
                 "an index's method",

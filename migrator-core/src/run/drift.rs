@@ -227,10 +227,17 @@ fn index_text(i: &crate::ops::IndexDef) -> String {
         "{}{} ({})",
         if i.unique { "UNIQUE " } else { "" },
         i.method.as_str(),
-        i.columns.join(", ")
+        crate::render::key_list(&i.keys)
     );
     if !i.include.is_empty() {
         text.push_str(&format!(" INCLUDE ({})", i.include.join(", ")));
+    }
+    if i.nulls_not_distinct {
+        text.push_str(" NULLS NOT DISTINCT");
+    }
+    if !i.with.is_empty() {
+        let params: Vec<String> = i.with.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        text.push_str(&format!(" WITH ({})", params.join(", ")));
     }
     if let Some(p) = &i.predicate {
         text.push_str(&format!(" WHERE {p}"));

@@ -12,7 +12,7 @@
 
 use super::Schema;
 use super::spelling::normalize;
-use crate::ops::Constraint;
+use crate::ops::{Constraint, KeyExpr};
 use crate::types::{ColumnType, DefaultValue};
 
 /// A default in one spelling.
@@ -49,6 +49,11 @@ impl Schema {
         }
         for index in schema.indexes.values_mut() {
             index.predicate = index.predicate.as_deref().map(normalize);
+            for key in &mut index.keys {
+                if let KeyExpr::Expression(sql) = &mut key.expr {
+                    *sql = normalize(sql);
+                }
+            }
         }
         schema
     }

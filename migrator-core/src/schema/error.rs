@@ -122,6 +122,16 @@ pub enum ValidationError {
         /// The column.
         column: String,
     },
+    /// An index whose definition PostgreSQL refuses.
+    #[error("index {index} on {table}: {reason}")]
+    InvalidIndex {
+        /// The index.
+        index: String,
+        /// Its table.
+        table: QualifiedName,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// An index that does not exist.
     #[error("index {0} does not exist")]
     IndexNotFound(QualifiedName),

@@ -190,7 +190,7 @@ fn scan(expr: &str) -> Found {
                     continue;
                 }
                 let name = expr[start..i].to_lowercase();
-                if KEYWORDS.binary_search(&name.as_str()).is_ok() {
+                if is_keyword(&name) {
                     // PostgreSQL never reads an unquoted keyword as a column.
                     after_cast = false;
                     continue;
@@ -297,7 +297,7 @@ pub(crate) fn rename(expr: &str, from: &str, to: &str) -> String {
 /// A token of SQL as the comparisons read it (comments and whitespace
 /// dropped).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Tok {
+pub(crate) enum Tok {
     /// A name or keyword: unquoted ones folded to lower case; `true` when
     /// it was written quoted (a quoted word is never a keyword).
     Word(String, bool),
@@ -312,7 +312,7 @@ pub(super) enum Tok {
 }
 
 /// The tokens of `sql`.
-pub(super) fn lex(sql: &str) -> Vec<Tok> {
+pub(crate) fn lex(sql: &str) -> Vec<Tok> {
     let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -455,6 +455,85 @@ pub(crate) fn comment_end(bytes: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
+/// The byte after the string, quoted name, dollar-quoted text or comment
+/// starting at byte `i` of `sql`, when one starts there.
+fn atom_end(sql: &str, i: usize) -> Option<usize> {
+    let bytes = sql.as_bytes();
+    if let Some(end) = comment_end(bytes, i) {
+        return Some(end);
+    }
+    match bytes[i] {
+        b'\'' => {
+            let escape = i > 0 && matches!(bytes[i - 1], b'E' | b'e');
+            Some(skip_string(bytes, i + 1, escape))
+        }
+        b'"' => Some(quoted_ident(sql, i).1),
+        b'$' => Some(skip_dollar(sql, i)),
+        _ => None,
+    }
+}
+
+/// The comma-separated items of the parenthesized list whose `(` is at
+/// byte `open` of `sql` (trimmed; nested parentheses, strings and quoted
+/// names kept whole), and the byte after its `)`; `None` when it does not
+/// close.
+pub(crate) fn list_items(sql: &str, open: usize) -> Option<(Vec<&str>, usize)> {
+    let bytes = sql.as_bytes();
+    if bytes.get(open) != Some(&b'(') {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut start = open + 1;
+    let mut i = open;
+    while i < bytes.len() {
+        if let Some(end) = atom_end(sql, i) {
+            i = end;
+            continue;
+        }
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    items.push(sql[start..i].trim());
+                    return Some((items, i + 1));
+                }
+            }
+            b',' if depth == 1 => {
+                items.push(sql[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `sql` without the parentheses that wrap all of it: `((a + 1))` is
+/// `a + 1`, `(a) + (b)` stays as it is.
+pub(crate) fn strip_parens(mut sql: &str) -> &str {
+    loop {
+        sql = sql.trim();
+        if !sql.starts_with('(') {
+            return sql;
+        }
+        match list_items(sql, 0) {
+            Some((items, end)) if end == sql.len() && items.len() == 1 => {
+                sql = &sql[1..sql.len() - 1];
+            }
+            _ => return sql,
+        }
+    }
+}
+
+/// Whether the folded word `name` is a keyword PostgreSQL never reads as
+/// a column.
+pub(crate) fn is_keyword(name: &str) -> bool {
+    KEYWORDS.binary_search(&name).is_ok()
+}
+
 /// The byte after the unquoted word (identifier or keyword) starting at
 /// byte `i`.
 pub(crate) fn word_end(bytes: &[u8], mut i: usize) -> usize {
@@ -569,6 +648,19 @@ mod tests {
     }
 
     #[test]
+    fn lists_and_parentheses() {
+        let sql = "x (lower(a) COLLATE \"C,\" DESC, 'a,b', (b + 1)) WHERE c";
+        let (items, end) = list_items(sql, 2).unwrap();
+        assert_eq!(items, ["lower(a) COLLATE \"C,\" DESC", "'a,b'", "(b + 1)"]);
+        assert_eq!(&sql[end..], " WHERE c");
+        assert_eq!(list_items("(a, (b", 0), None);
+        assert_eq!(strip_parens("((a + 1))"), "a + 1");
+        assert_eq!(strip_parens(" (a) + (b) "), "(a) + (b)");
+        assert_eq!(strip_parens("(a, b)"), "(a, b)");
+        assert_eq!(strip_parens("lower(a)"), "lower(a)");
+    }
+
+    #[test]
     fn never_panics_on_odd_input() {
         for e in [
             "'", "\"", "$", "$a", "$a$", "/*", "--", "é'", "E'\\", "::", "\"é",
@@ -576,6 +668,8 @@ mod tests {
             let _ = identifiers(e);
             let _ = calls(e);
             let _ = implies_not_null(e, "a");
+            let _ = strip_parens(e);
+            let _ = list_items(&format!("({e}"), 0);
         }
     }
 }

@@ -77,7 +77,7 @@
 
 pub(crate) mod batch;
 
-use super::{Dialect, Effect, LockLevel, RenderError, Statement, column_list};
+use super::{Dialect, Effect, LockLevel, RenderError, Statement};
 use crate::ident::{QualifiedName, quote_ident};
 use crate::ops::*;
 use crate::schema::Schema;
@@ -311,6 +311,35 @@ pub(crate) fn create_index_sql(index: &IndexDef, if_not_exists: bool) -> Result<
                 .into(),
         );
     }
+    if let Some(key) = index.keys.iter().find(|k| k.opclass.is_some()) {
+        return Err(format!(
+            "SQLite has no operator classes: drop .opclass({:?}) or put the index in \
+             op.on(Engine::Postgres, …)",
+            key.opclass.as_deref().unwrap_or_default()
+        ));
+    }
+    if index.keys.iter().any(|k| k.nulls.is_some()) {
+        return Err(
+            "SQLite index keys have no NULLS FIRST/LAST (NULLs sort first ascending, last \
+             descending); drop .nulls_first()/.nulls_last() or put the index in \
+             op.on(Engine::Postgres, …)"
+                .into(),
+        );
+    }
+    if index.nulls_not_distinct {
+        return Err(
+            "SQLite has no NULLS NOT DISTINCT (its unique indexes count NULLs as distinct); \
+             drop .nulls_not_distinct() or put the index in op.on(Engine::Postgres, …)"
+                .into(),
+        );
+    }
+    if !index.with.is_empty() {
+        return Err(format!(
+            "SQLite indexes have no storage parameters; drop .with({:?}, …) or put the index \
+             in op.on(Engine::Postgres, …)",
+            index.with[0].0
+        ));
+    }
     let mut sql = String::from("CREATE ");
     if index.unique {
         sql.push_str("UNIQUE ");
@@ -323,7 +352,7 @@ pub(crate) fn create_index_sql(index: &IndexDef, if_not_exists: bool) -> Result<
         "{} ON {} ({})",
         quote_ident(&index.name),
         table_sql(&index.table)?,
-        column_list(&index.columns)
+        crate::render::key_list(&index.keys)
     ));
     if let Some(predicate) = &index.predicate {
         sql.push_str(&format!(" WHERE {predicate}"));
@@ -364,10 +393,7 @@ fn column_used(before: &Schema, table: &TableDef, column: &str) -> bool {
     }) || before
         .references_to(&table.name)
         .any(|(_, fk)| fk.ref_columns.iter().any(|c| c == column))
-        || before.indexes_of(&table.name).any(|i| {
-            i.columns.iter().chain(&i.include).any(|c| c == column)
-                || i.predicate.as_deref().is_some_and(mentions)
-        })
+        || before.indexes_of(&table.name).any(|i| i.uses(column))
 }
 
 /// The tables with a column of enum `name`.

@@ -38,11 +38,14 @@
 //!
 //! What the model cannot describe is left out of the schema and named in
 //! the notes [`read_catalog`] returns, one line each: views, triggers,
-//! virtual and shadow tables, generated columns, expression indexes, and
-//! what cannot be applied to the model (a foreign key to a missing table).
-//! Attributes the model has no place for are noted and dropped from what is
-//! read: `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, collations, descending
-//! index columns, and `MATCH` on foreign keys.
+//! virtual and shadow tables, generated columns, and what cannot be
+//! applied to the model (a foreign key to a missing table). Attributes the
+//! model has no place for are noted and dropped from what is read:
+//! `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, column collations, the
+//! direction and collation of a unique constraint's columns, and `MATCH`
+//! on foreign keys. An index made by `CREATE INDEX` is read whole: its
+//! keys (columns or expressions, `COLLATE` as written, `DESC`) and its
+//! predicate.
 //!
 //! [`stored_form`] is the other half of a comparison: what `read_catalog`
 //! reads from a database holding a given schema, found by creating that
@@ -60,7 +63,7 @@ use self::parse::{ConstraintText, KindText, TableText};
 use crate::ident::{QualifiedName, generated_name};
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateIndex, CreateTable, ForeignKey, IndexDef,
-    Op, PrimaryKey, RefAction, TableDef, Unique,
+    IndexKey, Op, PrimaryKey, RefAction, TableDef, Unique,
 };
 use crate::render::sqlite::{Sqlite, column_type, enum_check};
 use crate::schema::Schema;
@@ -633,40 +636,60 @@ impl Reader<'_> {
         Ok(Some(out))
     }
 
-    /// The indexes of `table` made by `CREATE INDEX`, as ops.
+    /// The indexes of `table` made by `CREATE INDEX`, as ops: the keys
+    /// from `pragma_index_xinfo` (which are columns, which expressions)
+    /// and the text (the expressions, `COLLATE` as written, `DESC`, the
+    /// predicate).
     fn indexes(&mut self, table: &str) -> rusqlite::Result<Vec<Op>> {
         let mut ops = Vec::new();
         let mut list = self.index_list(table, "c")?;
         list.sort();
-        for (name, unique, partial) in list {
-            let Some(columns) = self.index_columns(table, &name, &BTreeMap::new(), "index")? else {
-                continue;
+        for (name, unique, _) in list {
+            let sql: Option<String> = self.conn.query_row(
+                "SELECT sql FROM main.sqlite_schema WHERE type = 'index' AND name = ?1",
+                [&name],
+                |r| r.get(0),
+            )?;
+            let columns: Vec<Option<String>> = self
+                .conn
+                .prepare(
+                    "SELECT name FROM pragma_index_xinfo(?1, 'main') WHERE key = 1 ORDER BY seqno",
+                )?
+                .query_map([&name], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let text = match sql.as_deref().map(parse::create_index) {
+                Some(Ok(text)) if text.keys.len() == columns.len() => Ok(text),
+                Some(Ok(_)) => Err("its keys do not match the pragma's".to_owned()),
+                Some(Err(e)) => Err(e),
+                None => Err("no CREATE INDEX text".to_owned()),
             };
-            let mut index = IndexDef::new(QualifiedName::bare(table), columns);
+            let text = match text {
+                Ok(text) => text,
+                Err(e) => {
+                    self.notes.push(ignored(format!(
+                        "index {name} on {table}, whose CREATE INDEX text cannot be read ({e})"
+                    )));
+                    continue;
+                }
+            };
+            let keys = text
+                .keys
+                .into_iter()
+                .zip(columns)
+                .map(|(key, column)| {
+                    let mut out = match column {
+                        Some(c) => IndexKey::column(c),
+                        None => IndexKey::expr(key.expr),
+                    };
+                    out.collation = key.collate;
+                    out.descending = key.desc;
+                    out
+                })
+                .collect();
+            let mut index = IndexDef::new(QualifiedName::bare(table), keys);
             index.name.clone_from(&name);
             index.unique = unique;
-            if partial {
-                let sql: Option<String> = self.conn.query_row(
-                    "SELECT sql FROM main.sqlite_schema WHERE type = 'index' AND name = ?1",
-                    [&name],
-                    |r| r.get(0),
-                )?;
-                match sql.as_deref().map(parse::index_predicate) {
-                    Some(Ok(Some(predicate))) => index.predicate = Some(predicate),
-                    Some(Err(e)) => {
-                        self.notes.push(ignored(format!(
-                            "partial index {name} on {table}, whose CREATE INDEX text cannot be read ({e})"
-                        )));
-                        continue;
-                    }
-                    Some(Ok(None)) | None => {
-                        self.notes.push(ignored(format!(
-                            "partial index {name} on {table}, whose predicate is not in its CREATE INDEX text"
-                        )));
-                        continue;
-                    }
-                }
-            }
+            index.predicate = text.predicate;
             ops.push(Op::CreateIndex(CreateIndex {
                 index,
                 concurrently: false,
@@ -1156,7 +1179,6 @@ mod tests {
             notes,
             [
                 "table gen is STRICT (not described by the schema model; read as an ordinary table)",
-                "index ix_lower on fee_notes, which indexes an expression (not described by the schema model; ignored)",
                 "column gen.b, a generated column (not described by the schema model; ignored)",
                 "trigger fees_touch on fees (not described by the schema model; ignored)",
                 "view v_fees (not described by the schema model; ignored)",
@@ -1164,6 +1186,10 @@ mod tests {
         );
         assert!(live.table(&"migrator_history".into()).is_none());
         assert!(live.table(&"v_fees".into()).is_none());
+        assert_eq!(
+            live.index(&"ix_lower".into()).unwrap().keys,
+            [crate::ops::IndexKey::expr("lower(body)")]
+        );
         let gen_columns: Vec<&str> = live
             .table(&"gen".into())
             .unwrap()
@@ -1172,7 +1198,10 @@ mod tests {
             .map(|c| c.name.as_str())
             .collect();
         assert_eq!(gen_columns, ["a"]);
-        assert_eq!(db.drift(&expected), ["drop_table gen"]);
+        assert_eq!(
+            db.drift(&expected),
+            ["drop_index ix_lower", "drop_table gen"]
+        );
     }
 
     /// The reader checked against SQL written here, not by the renderer:
@@ -1281,14 +1310,15 @@ mod tests {
                 "column t.name has COLLATE NOCASE (not described by the schema model; read as the default collation)",
                 "column t.anything has no declared type (not described by the schema model; read as bytea (BLOB affinity))",
                 "foreign key of t (other), which references missing, a table that is not read (not described by the schema model; ignored)",
-                "index t_name_desc on t has name DESC (not described by the schema model; read as ascending)",
-                "index t_name_desc on t has name COLLATE NOCASE (not described by the schema model; read as the column's collation)",
                 "add unique constraint r_b_a_key on r (the schema model refuses it: r_b_a_key on table r covers the same columns as r_pkey; leave it out (a second index over them only slows writes, and a foreign key could depend on either); ignored)",
             ]
         );
         let t = live.table(&"t".into()).unwrap();
         assert_eq!(t.find_column("anything").unwrap().ty, ColumnType::Bytea);
-        assert!(live.index(&"t_name_desc".into()).is_some());
+        assert_eq!(
+            live.index(&"t_name_desc".into()).unwrap().keys,
+            [crate::ops::IndexKey::column("name").desc()]
+        );
         assert!(live.table(&"w".into()).is_some());
         let r = live.table(&"r".into()).unwrap();
         assert_eq!(r.constraints.len(), 1);

@@ -5,8 +5,8 @@
 use super::{E, Result, canon_column, canon_comment, canon_type, column_exists, no_nul};
 use crate::ident::{QualifiedName, check_ident};
 use crate::ops::{
-    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, RenameColumn, TableDef,
-    Using,
+    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, KeyExpr, RenameColumn,
+    TableDef, Using,
 };
 use crate::schema::{Schema, expr};
 use crate::types::{ColumnType, DefaultValue, Literal};
@@ -177,12 +177,7 @@ impl Schema {
             return Some(format!("foreign key {} of table {}", fk.name, by.name));
         }
         self.indexes_of(&table.name)
-            .find(|i| {
-                i.columns.iter().chain(&i.include).any(|c| c == column)
-                    || i.predicate
-                        .as_deref()
-                        .is_some_and(|p| expr::mentions(p, column))
-            })
+            .find(|i| i.uses(column))
             .map(|i| format!("index {}", i.name))
     }
 
@@ -240,7 +235,15 @@ impl Schema {
             }
         }
         for index in self.indexes.values_mut().filter(|i| i.table.key() == key) {
-            rename(&mut index.columns);
+            for k in &mut index.keys {
+                k.expr = match &k.expr {
+                    KeyExpr::Column(c) if *c == o.from => KeyExpr::Column(o.to.clone()),
+                    KeyExpr::Expression(sql) => {
+                        KeyExpr::Expression(expr::rename(sql, &o.from, &o.to))
+                    }
+                    other => other.clone(),
+                };
+            }
             rename(&mut index.include);
             if let Some(p) = &index.predicate {
                 index.predicate = Some(expr::rename(p, &o.from, &o.to));

@@ -3,12 +3,21 @@
 
 use super::{E, Result, column_exists, no_duplicates, no_nul};
 use crate::ident::check_ident;
-use crate::ops::{Constraint, CreateIndex, DropIndex, IndexDef};
+use crate::ops::{Constraint, CreateIndex, DropIndex, IndexDef, IndexKey, IndexMethod, KeyExpr};
 use crate::schema::Schema;
 
 impl Schema {
     pub(super) fn create_index(&mut self, o: &CreateIndex) -> Result {
-        let index = &o.index;
+        let index = &IndexDef {
+            keys: o
+                .index
+                .keys
+                .iter()
+                .cloned()
+                .map(IndexKey::canonical)
+                .collect(),
+            ..o.index.clone()
+        };
         let table = self.table_ref(&index.table)?;
         check_ident(&index.name)?;
         let schema = table.name.schema_name().to_owned();
@@ -17,12 +26,41 @@ impl Schema {
         }
         self.relation_free(&schema, &index.name)?;
         let what = || format!("index {}", index.name);
-        if index.columns.is_empty() {
+        if index.keys.is_empty() {
             return Err(E::NoColumns { what: what() });
         }
-        no_duplicates(what, &index.columns)?;
-        for column in index.columns.iter().chain(&index.include) {
+        let columns: Vec<String> = index.key_columns().map(str::to_owned).collect();
+        no_duplicates(what, &columns)?;
+        for column in columns.iter().chain(&index.include) {
             column_exists(table, column)?;
+        }
+        let invalid = |reason: String| E::InvalidIndex {
+            index: index.name.clone(),
+            table: table.name.clone(),
+            reason,
+        };
+        for key in &index.keys {
+            if let KeyExpr::Expression(sql) = &key.expr {
+                no_nul(sql, || format!("key of index {}", index.name))?;
+                if sql.trim().is_empty() {
+                    return Err(invalid("a key expression is empty".into()));
+                }
+            }
+            for name in key.collation.iter().chain(&key.opclass) {
+                no_nul(name, || format!("key of index {}", index.name))?;
+                if name.trim().is_empty() {
+                    return Err(invalid(
+                        "a key's collation or operator class is empty".into(),
+                    ));
+                }
+            }
+        }
+        method_allows(index).map_err(invalid)?;
+        for (name, value) in &index.with {
+            check_ident(name)?;
+            no_nul(value, || {
+                format!("storage parameter {name} of index {}", index.name)
+            })?;
         }
         if let Some(predicate) = &index.predicate {
             no_nul(predicate, || format!("predicate of index {}", index.name))?;
@@ -59,4 +97,32 @@ impl Schema {
             None => E::IndexNotFound(o.name.clone()),
         })
     }
+}
+
+/// What PostgreSQL's access method refuses of `index`, with its words.
+fn method_allows(index: &IndexDef) -> std::result::Result<(), String> {
+    let method = index.method;
+    let name = method.as_str();
+    let btree = method == IndexMethod::BTree;
+    if index.unique && !btree {
+        return Err(format!(
+            "access method \"{name}\" does not support unique indexes"
+        ));
+    }
+    if !index.include.is_empty() && !matches!(method, IndexMethod::BTree | IndexMethod::Gist) {
+        return Err(format!(
+            "access method \"{name}\" does not support included columns"
+        ));
+    }
+    if !btree && index.keys.iter().any(|k| k.descending || k.nulls.is_some()) {
+        return Err(format!(
+            "access method \"{name}\" does not support ASC/DESC options"
+        ));
+    }
+    if method == IndexMethod::Hash && index.keys.len() > 1 {
+        return Err(format!(
+            "access method \"{name}\" does not support multicolumn indexes"
+        ));
+    }
+    Ok(())
 }

@@ -2,19 +2,22 @@
 //! a model the way this server stores it, so the two can be compared.
 //!
 //! [`read`] reads `pg_catalog` (schemas, enums, tables, columns, defaults,
-//! identity, comments, keys, checks, foreign keys, indexes) in a handful of
+//! identity, comments, keys, checks, foreign keys, indexes with their
+//! keys' expressions and options) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
 //! cannot describe — views, functions, triggers, sequences no column owns,
-//! exclusion constraints, expression indexes, ordering options — is left
+//! exclusion constraints, operator classes with parameters — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
 //!
 //! [`stored_form`] gives the other side of a comparison: the same model with
-//! each piece of author-written SQL (defaults, checks, partial-index
+//! each piece of author-written SQL (defaults, checks, index expressions and
 //! predicates, custom types) as this server would store and print it, found
 //! by creating it on temporary tables in a transaction that is rolled back.
 //! Nothing in the database changes.
+
+mod index_keys;
 
 use std::collections::BTreeMap;
 
@@ -23,8 +26,8 @@ use tokio_postgres::Client;
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
-    CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, Op,
-    PrimaryKey, RefAction, TableDef, Unique,
+    CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, KeyExpr,
+    Op, PrimaryKey, RefAction, TableDef, Unique,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -426,16 +429,16 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         .query(
             "SELECT ix.indrelid, i.relname::text, ix.indisunique, am.amname::text,
                     ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, i)
-                          JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
+                          LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
                           WHERE k.i <= ix.indnkeyatts ORDER BY k.i),
                     ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, i)
                           JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
                           WHERE k.i > ix.indnkeyatts ORDER BY k.i),
                     pg_get_expr(ix.indpred, ix.indrelid), ix.indisvalid,
-                    0 = ANY(ix.indkey::int2[]) OR ix.indexprs IS NOT NULL,
-                    EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) o WHERE o <> 0)
-                    OR EXISTS (SELECT 1 FROM unnest(ix.indclass::oid[]) c JOIN pg_opclass oc ON oc.oid = c
-                               WHERE NOT oc.opcdefault),
+                    ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, false)
+                          FROM generate_series(1, ix.indnkeyatts::int) k ORDER BY k),
+                    coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::bool, false),
+                    coalesce(i.reloptions, '{}'),
                     pg_get_indexdef(ix.indexrelid)
              FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam
              WHERE ix.indrelid = ANY($1)
@@ -451,33 +454,49 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             continue;
         };
         let name: String = row.get(1);
-        let def: String = row.get(10);
+        let def: String = row.get(11);
         let Some(method) = method(&row.get::<_, String>(3)) else {
             unmodelled.push(format!("index {name} on {} ({def})", table.name));
             continue;
         };
-        if row.get::<_, bool>(8) {
-            unmodelled.push(format!("expression index {name} on {} ({def})", table.name));
-            continue;
-        }
-        if row.get::<_, bool>(9) {
-            unmodelled.push(format!(
-                "index {name} on {} has ordering options or operator classes (compared without them): {def}",
-                table.name
-            ));
-        }
+        let columns: Vec<Option<String>> = row.get(4);
+        let texts: Vec<String> = row.get(8);
+        let key_texts: Vec<index_keys::KeyText> = columns
+            .into_iter()
+            .zip(texts)
+            .map(|(column, text)| index_keys::KeyText { column, text })
+            .collect();
+        let keys = match index_keys::read(&def, &key_texts) {
+            Ok(keys) => keys,
+            Err(why) => {
+                unmodelled.push(format!(
+                    "index {name} on {}, whose keys cannot be read ({why}): {def}",
+                    table.name
+                ));
+                continue;
+            }
+        };
         if !row.get::<_, bool>(7) {
             unmodelled.push(format!(
                 "index {name} on {} is INVALID (a failed CREATE INDEX CONCURRENTLY?)",
                 table.name
             ));
         }
-        let mut index = IndexDef::new(table.name.clone(), row.get(4));
+        let mut index = IndexDef::new(table.name.clone(), keys);
         index.name = name;
         index.unique = row.get(2);
         index.method = method;
         index.include = row.get(5);
         index.predicate = row.get(6);
+        index.nulls_not_distinct = row.get(9);
+        index.with = row
+            .get::<_, Vec<String>>(10)
+            .into_iter()
+            .map(|option| match option.split_once('=') {
+                Some((k, v)) => (k.to_owned(), v.to_owned()),
+                None => (option, String::new()),
+            })
+            .collect();
         indexes.push(index);
     }
 
@@ -677,16 +696,27 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
                 ));
             }
         }
-        let predicates: Vec<&IndexDef> = expected
+        // Indexes with SQL of the author's (a predicate, key expressions),
+        // built the same way on the scratch table.
+        let authored: Vec<&IndexDef> = expected
             .indexes_of(&table.name)
-            .filter(|i| i.predicate.is_some() && !i.columns.is_empty())
+            .filter(|i| {
+                i.predicate.is_some()
+                    || i.keys
+                        .iter()
+                        .any(|k| matches!(k.expr, KeyExpr::Expression(_)))
+            })
             .collect();
-        for (k, index) in predicates.iter().enumerate() {
-            changes.push(format!(
-                "CREATE INDEX migrator_spelling_{n}_{k} ON {scratch} ({}) WHERE {}",
-                quote_ident(&index.columns[0]),
-                index.predicate.as_deref().unwrap_or_default()
-            ));
+        for (k, index) in authored.iter().enumerate() {
+            let mut sql = format!(
+                "CREATE INDEX migrator_spelling_{n}_{k} ON {scratch} USING {} ({})",
+                index.method.as_str(),
+                crate::render::key_list(&index.keys)
+            );
+            if let Some(predicate) = &index.predicate {
+                sql.push_str(&format!(" WHERE {predicate}"));
+            }
+            changes.push(sql);
         }
         // All at once; where that fails, one at a time.
         if !try_sql(client, &changes.join(";\n")).await? {
@@ -722,16 +752,19 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
             .iter()
             .map(|r| (r.get(0), check_expr(&r.get::<_, String>(1))))
             .collect();
-        let preds: BTreeMap<String, Option<String>> = client
+        let spelled_indexes: BTreeMap<String, (Option<String>, Vec<String>)> = client
             .query(
-                "SELECT i.relname::text, pg_get_expr(ix.indpred, ix.indrelid) FROM pg_index ix
+                "SELECT i.relname::text, pg_get_expr(ix.indpred, ix.indrelid),
+                        ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, false)
+                              FROM generate_series(1, ix.indnkeyatts::int) k ORDER BY k)
+                 FROM pg_index ix
                  JOIN pg_class i ON i.oid = ix.indexrelid WHERE ix.indrelid = $1::text::regclass",
                 &[&scratch],
             )
             .await
             .map_err(&err)?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
+            .map(|r| (r.get(0), (r.get(1), r.get(2))))
             .collect();
 
         let key = table.name.key();
@@ -757,13 +790,24 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
                 }
             }
         }
-        for (k, index) in predicates.iter().enumerate() {
-            if let Some(Some(pred)) = preds.get(&format!("migrator_spelling_{n}_{k}"))
-                && let Some(target) = out
-                    .indexes
-                    .get_mut(&(table.name.schema_name().to_owned(), index.name.clone()))
-            {
+        for (k, index) in authored.iter().enumerate() {
+            let Some((pred, keys)) = spelled_indexes.get(&format!("migrator_spelling_{n}_{k}"))
+            else {
+                continue;
+            };
+            let Some(target) = out
+                .indexes
+                .get_mut(&(table.name.schema_name().to_owned(), index.name.clone()))
+            else {
+                continue;
+            };
+            if let Some(pred) = pred {
                 target.predicate = Some(pred.clone());
+            }
+            for (key, text) in target.keys.iter_mut().zip(keys) {
+                if let KeyExpr::Expression(e) = &mut key.expr {
+                    *e = crate::schema::expr::strip_parens(text).to_owned();
+                }
             }
         }
     }

@@ -454,9 +454,28 @@ impl<'a> Clauses<'a> {
     }
 }
 
-/// The `WHERE` predicate of a `CREATE INDEX` statement, if it has one: the
-/// text after the `WHERE` that follows the column list, trimmed.
-pub(super) fn index_predicate(sql: &str) -> Result<Option<String>, String> {
+/// One key of a `CREATE INDEX` text: what it indexes (the text, outer
+/// parentheses removed), its `COLLATE` and whether it is `DESC`.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct KeyText {
+    /// The column's name (unquoted) or the expression's text.
+    pub(super) expr: String,
+    /// `COLLATE name`, if given.
+    pub(super) collate: Option<String>,
+    /// `DESC`.
+    pub(super) desc: bool,
+}
+
+/// What a `CREATE INDEX` text says: its keys and the `WHERE` predicate
+/// that follows them, if any (trimmed).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct IndexText {
+    pub(super) keys: Vec<KeyText>,
+    pub(super) predicate: Option<String>,
+}
+
+/// Reads a `CREATE INDEX` text.
+pub(super) fn create_index(sql: &str) -> Result<IndexText, String> {
     let tokens = tokenize(sql)?;
     let on = tokens
         .iter()
@@ -467,12 +486,46 @@ pub(super) fn index_predicate(sql: &str) -> Result<Option<String>, String> {
             .iter()
             .position(|t| t.tok == Tok::Punct('('))
             .ok_or("no column list")?;
-    let close = closing(&tokens, open)?;
-    match tokens.get(close + 1) {
-        None => Ok(None),
-        Some(t) if keyword(Some(t)) == "WHERE" => Ok(Some(sql[t.end..].trim().to_owned())),
-        Some(_) => Err("text after the column list that is not WHERE".into()),
-    }
+    let (items, close) = items(&tokens, open)?;
+    let keys = items
+        .into_iter()
+        .map(|mut item| {
+            let mut desc = false;
+            match keyword(item.last()).as_str() {
+                "DESC" => {
+                    desc = true;
+                    item = &item[..item.len() - 1];
+                }
+                "ASC" => item = &item[..item.len() - 1],
+                _ => {}
+            }
+            let mut collate = None;
+            if item.len() >= 2 && keyword(item.get(item.len() - 2)) == "COLLATE" {
+                collate = Some(name(item.last())?);
+                item = &item[..item.len() - 2];
+            }
+            let (first, last) = match (item.first(), item.last()) {
+                (Some(first), Some(last)) => (first, last),
+                _ => return Err("an empty key".to_owned()),
+            };
+            let expr = if item.len() == 1 {
+                name(Some(first))?
+            } else {
+                crate::schema::expr::strip_parens(&sql[first.start..last.end]).to_owned()
+            };
+            Ok(KeyText {
+                expr,
+                collate,
+                desc,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let predicate = match tokens.get(close + 1) {
+        None => None,
+        Some(t) if keyword(Some(t)) == "WHERE" => Some(sql[t.end..].trim().to_owned()),
+        Some(_) => return Err("text after the column list that is not WHERE".into()),
+    };
+    Ok(IndexText { keys, predicate })
 }
 
 /// `"col" IN ('a', 'b')` read as the column and the values, if that is all
@@ -574,23 +627,42 @@ mod tests {
     }
 
     #[test]
-    fn index_predicates() {
+    fn index_texts() {
+        let key = |expr: &str, collate: Option<&str>, desc| KeyText {
+            expr: expr.into(),
+            collate: collate.map(str::to_owned),
+            desc,
+        };
         assert_eq!(
-            index_predicate("CREATE INDEX \"i\" ON \"t\" (\"a\", \"b\")").unwrap(),
-            None
+            create_index("CREATE INDEX \"i\" ON \"t\" (\"a\", \"b\")").unwrap(),
+            IndexText {
+                keys: vec![key("a", None, false), key("b", None, false)],
+                predicate: None
+            }
         );
         assert_eq!(
-            index_predicate("CREATE UNIQUE INDEX i ON t (a) WHERE a IS NOT NULL AND (b > 0)")
+            create_index("CREATE UNIQUE INDEX i ON t (a) WHERE a IS NOT NULL AND (b > 0)")
                 .unwrap()
+                .predicate
                 .as_deref(),
             Some("a IS NOT NULL AND (b > 0)")
         );
         assert_eq!(
-            index_predicate("CREATE INDEX \"on (x)\" ON \"t (\" (lower(a)) WHERE 'WHERE' = a")
-                .unwrap()
-                .as_deref(),
-            Some("'WHERE' = a")
+            create_index(
+                "CREATE INDEX \"on (x)\" ON \"t (\" ((lower(a)) COLLATE \"NOCASE\" DESC, \
+                 b ASC, (a || ',')) WHERE 'WHERE' = a"
+            )
+            .unwrap(),
+            IndexText {
+                keys: vec![
+                    key("lower(a)", Some("NOCASE"), true),
+                    key("b", None, false),
+                    key("a || ','", None, false),
+                ],
+                predicate: Some("'WHERE' = a".into())
+            }
         );
+        assert!(create_index("CREATE INDEX i ON t (a) junk").is_err());
     }
 
     #[test]
