@@ -58,7 +58,7 @@ pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexKey, IndexMethod, OpBuilder, Ops, RefAction,
-        Reversible, Using, Value,
+        Reversible, TriggerEvent, TriggerTiming, Using, Value, Volatility,
     };
     pub use crate::types::{ColumnType, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};

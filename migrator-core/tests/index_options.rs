@@ -88,7 +88,8 @@ fn sqlite_renders_expressions_collations_and_direction_and_refuses_the_rest_by_n
             .unwrap_err()
             .to_string()
     };
-    let cases: [(fn(&mut Ops), &str); 4] = [
+    type Case = (fn(&mut Ops), &'static str);
+    let cases: [Case; 4] = [
         (
             |op| {
                 op.create_index(

@@ -13,7 +13,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use migrator_core::ident::{QualifiedName, quote_ident};
-use migrator_core::ops::{Constraint, Deferral, IndexDef, KeyExpr, Nulls, RefAction};
+use migrator_core::ops::{
+    Constraint, Deferral, IndexDef, KeyExpr, Nulls, RefAction, TriggerAction, TriggerEvent,
+    TriggerTiming, Volatility,
+};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Identity, Literal};
 use tokio_postgres::Client;
@@ -693,10 +696,211 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
             }
         }
     }
+    routines(client, model, &mut diffs).await?;
     client
         .batch_execute("DROP TABLE IF EXISTS pg_temp.mig_scratch")
         .await?;
     Ok(diffs)
+}
+
+/// Functions and triggers: each function's source, language, options,
+/// result and arguments as PostgreSQL resolves the model's type names;
+/// each trigger's definition as PostgreSQL prints it, against the same
+/// trigger (written here) on a scratch copy of its table.
+async fn routines(
+    client: &Client,
+    model: &Schema,
+    diffs: &mut Vec<String>,
+) -> Result<(), tokio_postgres::Error> {
+    let user = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'";
+    let rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text || '.' || p.proname::text, p.prosrc, l.lanname::text,
+                        p.provolatile::text, p.proisstrict, p.prosecdef,
+                        pg_get_function_result(p.oid), pg_get_function_identity_arguments(p.oid)
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                 JOIN pg_language l ON l.oid = p.prolang
+                 WHERE {user} AND NOT EXISTS (SELECT 1 FROM pg_depend x
+                       WHERE x.classid = 'pg_proc'::regclass AND x.objid = p.oid AND x.deptype = 'e')"
+            ),
+            &[],
+        )
+        .await?;
+    type Facts = (String, String, String, bool, bool, Option<String>, String);
+    let catalog: BTreeMap<String, Facts> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                (
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                    r.get(7),
+                ),
+            )
+        })
+        .collect();
+    let resolve = |ty: String| async move {
+        client
+            .query_one(
+                "SELECT coalesce(format_type(to_regtype($1), NULL), $1)",
+                &[&ty],
+            )
+            .await
+            .map(|r| r.get::<_, String>(0))
+    };
+    let mut names = BTreeSet::new();
+    for f in model.functions() {
+        let k = key(&f.name);
+        names.insert(k.clone());
+        let mut args = Vec::new();
+        for a in &f.args {
+            let ty = resolve(a.ty.clone()).await?;
+            args.push(match &a.name {
+                Some(n) => format!("{} {ty}", quote_ident_if_needed(n)),
+                None => ty,
+            });
+        }
+        let want: Facts = (
+            f.body.clone(),
+            f.language.to_lowercase(),
+            match f.volatility {
+                Volatility::Immutable => "i",
+                Volatility::Stable => "s",
+                _ => "v",
+            }
+            .to_owned(),
+            f.strict,
+            f.security_definer,
+            Some(resolve(f.returns.clone()).await?),
+            args.join(", "),
+        );
+        match catalog.get(&k) {
+            None => diffs.push(format!("function {k}: in the model, not in the catalog")),
+            Some(got) if *got != want => {
+                diffs.push(format!("function {k}: model {want:?}, catalog {got:?}"));
+            }
+            Some(_) => {}
+        }
+    }
+    for k in catalog.keys().filter(|k| !names.contains(*k)) {
+        diffs.push(format!("function {k}: in the catalog, not in the model"));
+    }
+
+    let rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text || '.' || c.relname::text, t.tgname::text, pg_get_triggerdef(t.oid)
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE NOT t.tgisinternal AND {user}
+                   AND c.relname NOT IN ('migrator_version', 'migrator_history')"
+            ),
+            &[],
+        )
+        .await?;
+    let catalog: BTreeMap<(String, String), String> = rows
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), trigger_shape(&r.get::<_, String>(2))))
+        .collect();
+    let mut names = BTreeSet::new();
+    for t in model.triggers() {
+        let k = (key(&t.table), t.name.clone());
+        names.insert(k.clone());
+        let TriggerAction::Function { name, args } = &t.action else {
+            diffs.push(format!(
+                "trigger {k:?}: runs statements, which PostgreSQL cannot"
+            ));
+            continue;
+        };
+        let events: Vec<String> = t
+            .events
+            .iter()
+            .map(|e| match e {
+                TriggerEvent::Insert => "INSERT".to_owned(),
+                TriggerEvent::Update(c) if c.is_empty() => "UPDATE".to_owned(),
+                TriggerEvent::Update(c) => format!(
+                    "UPDATE OF {}",
+                    c.iter()
+                        .map(|c| quote_ident(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                TriggerEvent::Delete => "DELETE".to_owned(),
+                TriggerEvent::Truncate => "TRUNCATE".to_owned(),
+            })
+            .collect();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| format!("'{}'", a.replace('\'', "''")))
+            .collect();
+        let sql = format!(
+            "CREATE TRIGGER {} {} {} ON pg_temp.mig_scratch {} {} EXECUTE FUNCTION {}({})",
+            quote_ident(&t.name),
+            match t.timing {
+                TriggerTiming::Before => "BEFORE",
+                TriggerTiming::After => "AFTER",
+                TriggerTiming::InsteadOf => "INSTEAD OF",
+            },
+            events.join(" OR "),
+            if t.for_each_row {
+                "FOR EACH ROW"
+            } else {
+                "FOR EACH STATEMENT"
+            },
+            t.when
+                .as_ref()
+                .map(|w| format!("WHEN ({w})"))
+                .unwrap_or_default(),
+            qualified_sql(name),
+            args.join(", ")
+        );
+        Scratch::new(client, Some(&t.table)).await?;
+        client.batch_execute(&sql).await?;
+        let want = client
+            .query_one(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'pg_temp.mig_scratch'::regclass",
+                &[],
+            )
+            .await
+            .map(|r| trigger_shape(&r.get::<_, String>(0)))?;
+        match catalog.get(&k) {
+            None => diffs.push(format!("trigger {k:?}: in the model, not in the catalog")),
+            Some(got) if *got != want => {
+                diffs.push(format!("trigger {k:?}: model {want:?}, catalog {got:?}"));
+            }
+            Some(_) => {}
+        }
+    }
+    for k in catalog.keys().filter(|k| !names.contains(*k)) {
+        diffs.push(format!("trigger {k:?}: in the catalog, not in the model"));
+    }
+    Ok(())
+}
+
+/// A trigger definition without its table: what precedes ` ON ` and what
+/// follows ` FOR EACH `.
+fn trigger_shape(def: &str) -> String {
+    let head = def.find(" ON ").map_or(def, |at| &def[..at]);
+    let tail = def.find(" FOR EACH ").map_or("", |at| &def[at..]);
+    format!("{head}{tail}")
+}
+
+/// A name as `pg_get_function_identity_arguments` prints it.
+fn quote_ident_if_needed(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_owned()
+    } else {
+        quote_ident(name)
+    }
 }
 
 /// [`differences`], leaving out the runner's own `migrator_version` and

@@ -6,7 +6,9 @@
 //! `bulk_insert` are not (they have tests of their own).
 
 use migrator_core::ident::QualifiedName;
-use migrator_core::ops::{Constraint, IndexKey, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef};
+use migrator_core::ops::{
+    Constraint, IndexKey, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef,
+};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType as T, Literal};
 

@@ -263,7 +263,65 @@ fn compare(conn: &Connection, model: &Schema) -> rusqlite::Result<Vec<String>> {
         }
         compare_table(conn, model, table, &mut diffs)?;
     }
+    compare_triggers(conn, model, &mut diffs)?;
     Ok(diffs)
+}
+
+/// Triggers: the same names on the same tables, each trigger's text
+/// holding the model's timing, event and statements (the oracle reads the
+/// text with plain string search, not the product's parser).
+fn compare_triggers(
+    conn: &Connection,
+    model: &Schema,
+    diffs: &mut Vec<String>,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY 1, 2",
+    )?;
+    let catalog: BTreeMap<(String, String), String> = stmt
+        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let want: BTreeMap<(String, String), &migrator_core::ops::TriggerDef> = model
+        .triggers()
+        .map(|t| ((t.table.name.clone(), t.name.clone()), t))
+        .collect();
+    let names = |m: Vec<&(String, String)>| m.into_iter().cloned().collect::<Vec<_>>();
+    if names(catalog.keys().collect()) != names(want.keys().collect()) {
+        diffs.push(format!(
+            "triggers {:?} in SQLite, model says {:?}",
+            catalog.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>()
+        ));
+        return Ok(());
+    }
+    for (k, t) in want {
+        let sql = catalog[&k].to_uppercase();
+        let timing = match t.timing {
+            migrator_core::ops::TriggerTiming::Before => "BEFORE",
+            migrator_core::ops::TriggerTiming::After => "AFTER",
+            migrator_core::ops::TriggerTiming::InsteadOf => "INSTEAD OF",
+        };
+        let event = match t.events.first() {
+            Some(migrator_core::ops::TriggerEvent::Insert) => "INSERT",
+            Some(migrator_core::ops::TriggerEvent::Delete) => "DELETE",
+            _ => "UPDATE",
+        };
+        let body = match &t.action {
+            migrator_core::ops::TriggerAction::Statements(body) => body.to_uppercase(),
+            other => format!("{other:?}"),
+        };
+        let when_ok = t
+            .when
+            .as_ref()
+            .is_none_or(|w| sql.contains(&w.to_uppercase()));
+        if !(sql.contains(timing) && sql.contains(event) && sql.contains(&body) && when_ok) {
+            diffs.push(format!(
+                "trigger {k:?}: SQLite has {:?}, model says {timing} {event} … WHEN {:?} BEGIN {body} END",
+                catalog[&k], t.when
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn compare_table(

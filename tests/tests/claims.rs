@@ -347,6 +347,43 @@ fn cases() -> Vec<Case> {
             .using(IndexMethod::Gin)
             .with("fastupdate", "off");
         }),
+        // Functions and triggers.
+        case("create_function", |op| {
+            op.create_function("touch", "trigger", "BEGIN RETURN NEW; END;");
+        }),
+        case("drop_function", |op| {
+            op.drop_function("touch");
+        })
+        .extra(|op| {
+            op.create_function("touch", "trigger", "BEGIN RETURN NEW; END;");
+        }),
+        case("create_trigger", |op| {
+            op.create_trigger(
+                "users",
+                "users_touch",
+                TriggerTiming::Before,
+                [TriggerEvent::UPDATE],
+                "touch",
+            )
+            .for_each_row()
+            .when_sql("OLD.name IS DISTINCT FROM NEW.name");
+        })
+        .extra(|op| {
+            op.create_function("touch", "trigger", "BEGIN RETURN NEW; END;");
+        }),
+        case("drop_trigger", |op| {
+            op.drop_trigger("users", "users_touch");
+        })
+        .extra(|op| {
+            op.create_function("touch", "trigger", "BEGIN RETURN NEW; END;");
+            op.create_trigger(
+                "users",
+                "users_touch",
+                TriggerTiming::After,
+                [TriggerEvent::Insert],
+                "touch",
+            );
+        }),
         case("create_index hash", |op| {
             op.create_index("users", ["nick"]).using(IndexMethod::Hash);
         }),

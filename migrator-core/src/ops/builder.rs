@@ -84,6 +84,10 @@ variants!(
     CreateExtension,
     DropExtension,
     BulkInsert,
+    CreateFunction,
+    DropFunction,
+    CreateTrigger,
+    DropTrigger,
 );
 
 impl From<DataStep> for Op {
@@ -284,6 +288,135 @@ pub trait OpBuilder {
     /// `DROP EXTENSION name` on PostgreSQL; nothing on SQLite.
     fn drop_extension(&mut self, name: impl Into<String>) -> &mut DropExtension {
         self.recorder().record(DropExtension { name: name.into() })
+    }
+
+    /// `CREATE FUNCTION name() RETURNS returns LANGUAGE plpgsql AS $$body$$`
+    /// (PostgreSQL; SQLite has no stored functions and refuses it by name).
+    /// Chain `.arg(name, type)`, `.language("sql")`, `.volatility(…)`,
+    /// `.strict()`, `.security_definer()`, `.or_replace()`. Reversible: the
+    /// model keeps what it replaces.
+    ///
+    /// The `updated_at` trigger every application has, on PostgreSQL:
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| {
+    ///     t.column::<i64>("id").primary_key();
+    ///     t.column_as("updated_at", ColumnType::TimestampTz).default_sql("now()");
+    /// });
+    /// op.create_function("set_updated_at", "trigger", "BEGIN NEW.updated_at := now(); RETURN NEW; END;");
+    /// op.create_trigger("users", "users_updated_at", TriggerTiming::Before, [TriggerEvent::UPDATE], "set_updated_at")
+    ///     .for_each_row();
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert_eq!(sql[1], "CREATE FUNCTION \"set_updated_at\"() RETURNS trigger LANGUAGE plpgsql \
+    ///     AS $body$BEGIN NEW.updated_at := now(); RETURN NEW; END;$body$");
+    /// assert_eq!(sql[2], "CREATE TRIGGER \"users_updated_at\" BEFORE UPDATE ON \"users\" \
+    ///     FOR EACH ROW EXECUTE FUNCTION \"set_updated_at\"()");
+    /// ```
+    fn create_function(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        returns: impl Into<String>,
+        body: impl Into<String>,
+    ) -> &mut CreateFunction {
+        self.recorder().record(CreateFunction {
+            function: FunctionDef::new(name.into(), returns, body),
+            or_replace: false,
+        })
+    }
+
+    /// `DROP FUNCTION name(argument types)`. Reversible: the model knows
+    /// the definition; refused while a trigger runs the function.
+    fn drop_function(&mut self, name: impl Into<QualifiedName>) -> &mut DropFunction {
+        self.recorder().record(DropFunction { name: name.into() })
+    }
+
+    /// `CREATE TRIGGER name timing events ON table EXECUTE FUNCTION
+    /// function()` (PostgreSQL). Chain `.for_each_row()` (else `FOR EACH
+    /// STATEMENT`), `.when_sql(…)`, `.args([…])`. On SQLite, where a
+    /// trigger runs statements, write it with
+    /// [`create_sqlite_trigger`](Self::create_sqlite_trigger) in an
+    /// `op.on(Engine::Sqlite, …)` block.
+    fn create_trigger<I>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+        timing: TriggerTiming,
+        events: I,
+        function: impl Into<QualifiedName>,
+    ) -> &mut CreateTrigger
+    where
+        I: IntoIterator<Item = TriggerEvent>,
+    {
+        self.recorder().record(CreateTrigger {
+            trigger: TriggerDef {
+                name: name.into(),
+                table: table.into(),
+                timing,
+                events: events.into_iter().collect(),
+                for_each_row: false,
+                when: None,
+                action: TriggerAction::Function {
+                    name: function.into(),
+                    args: Vec::new(),
+                },
+            },
+        })
+    }
+
+    /// `CREATE TRIGGER name timing event ON table FOR EACH ROW BEGIN
+    /// statements END`: a trigger as SQLite writes one (PostgreSQL refuses
+    /// it by name: put it in an `op.on(Engine::Sqlite, …)` block). Chain
+    /// `.when_sql(…)`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Sqlite, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("users", |t| {
+    ///     t.column::<i64>("id").primary_key();
+    ///     t.column_as("updated_at", ColumnType::TimestampTz).default_sql("now()");
+    /// });
+    /// op.create_sqlite_trigger("users", "users_updated_at", TriggerTiming::After, TriggerEvent::UPDATE,
+    ///     "UPDATE users SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;");
+    /// assert_eq!(render_sql(&Sqlite, op.ops()).unwrap()[1],
+    ///     "CREATE TRIGGER \"users_updated_at\" AFTER UPDATE ON \"users\" FOR EACH ROW \
+    ///      BEGIN UPDATE users SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id; END");
+    /// ```
+    fn create_sqlite_trigger(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+        timing: TriggerTiming,
+        event: TriggerEvent,
+        statements: impl Into<String>,
+    ) -> &mut CreateTrigger {
+        self.recorder().record(CreateTrigger {
+            trigger: TriggerDef {
+                name: name.into(),
+                table: table.into(),
+                timing,
+                events: vec![event],
+                for_each_row: true,
+                when: None,
+                action: TriggerAction::Statements(statements.into()),
+            },
+        })
+    }
+
+    /// `DROP TRIGGER name ON table`. Reversible: the model knows the
+    /// definition.
+    fn drop_trigger(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+    ) -> &mut DropTrigger {
+        self.recorder().record(DropTrigger {
+            table: table.into(),
+            name: name.into(),
+        })
     }
 
     /// `DROP SCHEMA name`; the schema must be empty.

@@ -101,6 +101,11 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     if_not_exists: false,
                 })
             }));
+            ops.extend(before.triggers_of(&table.name).map(|trigger| {
+                Op::CreateTrigger(CreateTrigger {
+                    trigger: trigger.clone(),
+                })
+            }));
             Ok(ops)
         }
         Op::RenameTable(o) => one(Op::RenameTable(RenameTable {
@@ -246,6 +251,33 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         Op::DropExtension(o) => {
             let def = before.extension(&o.name).ok_or_else(missing)?;
             one(Op::CreateExtension(def.clone()))
+        }
+        Op::CreateFunction(o) => match before.function(&o.function.name) {
+            // OR REPLACE of a function the model knows: put the old one back.
+            Some(old) if o.or_replace => one(Op::CreateFunction(CreateFunction {
+                function: old.clone(),
+                or_replace: true,
+            })),
+            _ => one(Op::DropFunction(DropFunction {
+                name: o.function.name.clone(),
+            })),
+        },
+        Op::DropFunction(o) => {
+            let def = before.function(&o.name).ok_or_else(missing)?;
+            one(Op::CreateFunction(CreateFunction {
+                function: def.clone(),
+                or_replace: false,
+            }))
+        }
+        Op::CreateTrigger(o) => one(Op::DropTrigger(DropTrigger {
+            table: o.trigger.table.clone(),
+            name: o.trigger.name.clone(),
+        })),
+        Op::DropTrigger(o) => {
+            let def = before.trigger(&o.table, &o.name).ok_or_else(missing)?;
+            one(Op::CreateTrigger(CreateTrigger {
+                trigger: def.clone(),
+            }))
         }
         Op::BulkInsert(_) => Err(irreversible(
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",

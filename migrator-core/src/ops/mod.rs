@@ -9,23 +9,29 @@ mod builder;
 mod column;
 mod constraint;
 mod data;
+mod function;
 mod index;
 mod inverse;
 mod on_engine;
 mod reversible;
 mod source;
 mod table;
+mod trigger;
 
 pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
 pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
+pub use function::{CreateFunction, DropFunction, FunctionArg, FunctionDef, Volatility};
 pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
+pub use trigger::{
+    CreateTrigger, DropTrigger, TriggerAction, TriggerDef, TriggerEvent, TriggerTiming,
+};
 
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, DefaultValue};
@@ -84,6 +90,14 @@ pub enum Op {
     DropExtension(DropExtension),
     /// `INSERT INTO … VALUES …`: rows of typed values.
     BulkInsert(BulkInsert),
+    /// `CREATE [OR REPLACE] FUNCTION` (PostgreSQL).
+    CreateFunction(CreateFunction),
+    /// `DROP FUNCTION` (PostgreSQL).
+    DropFunction(DropFunction),
+    /// `CREATE TRIGGER`.
+    CreateTrigger(CreateTrigger),
+    /// `DROP TRIGGER`.
+    DropTrigger(DropTrigger),
 }
 
 impl Op {
@@ -131,6 +145,12 @@ impl Op {
             Op::CreateExtension(o) => format!("create_extension {}", o.name),
             Op::BulkInsert(o) => format!("bulk_insert {} ({} row(s))", o.table, o.rows.len()),
             Op::DropExtension(o) => format!("drop_extension {}", o.name),
+            Op::CreateFunction(o) => format!("create_function {}", o.function.name),
+            Op::DropFunction(o) => format!("drop_function {}", o.name),
+            Op::CreateTrigger(o) => {
+                format!("create_trigger {} on {}", o.trigger.name, o.trigger.table)
+            }
+            Op::DropTrigger(o) => format!("drop_trigger {} on {}", o.name, o.table),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
                 o.engine.name(),

@@ -31,6 +31,7 @@ use super::{
     Check, Constraint, EnumPosition, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls,
     Op, PrimaryKey, RefAction, Unique, Using,
 };
+use super::{FunctionDef, TriggerAction, TriggerDef, TriggerEvent, TriggerTiming, Volatility};
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -316,6 +317,84 @@ fn keys(keys: &[IndexKey]) -> String {
     format!("[{}]", items.join(", "))
 }
 
+fn create_function(f: &FunctionDef, or_replace: bool) -> String {
+    let mut out = format!(
+        "op.create_function({}, {}, {})",
+        qname(&f.name),
+        s(&f.returns),
+        s(&f.body)
+    );
+    for arg in &f.args {
+        match &arg.name {
+            Some(name) => write!(out, ".arg({}, {})", s(name), s(&arg.ty)).unwrap(),
+            None => write!(out, ".arg(\"\", {})", s(&arg.ty)).unwrap(),
+        }
+    }
+    if f.language != "plpgsql" {
+        write!(out, ".language({})", s(&f.language)).unwrap();
+    }
+    match f.volatility {
+        Volatility::Volatile => {}
+        Volatility::Stable => out.push_str(".volatility(Volatility::Stable)"),
+        Volatility::Immutable => out.push_str(".volatility(Volatility::Immutable)"),
+    }
+    if f.strict {
+        out.push_str(".strict()");
+    }
+    if f.security_definer {
+        out.push_str(".security_definer()");
+    }
+    if or_replace {
+        out.push_str(".or_replace()");
+    }
+    out
+}
+
+fn create_trigger(t: &TriggerDef) -> String {
+    let timing = match t.timing {
+        TriggerTiming::Before => "TriggerTiming::Before",
+        TriggerTiming::After => "TriggerTiming::After",
+        TriggerTiming::InsteadOf => "TriggerTiming::InsteadOf",
+    };
+    let event = |e: &TriggerEvent| match e {
+        TriggerEvent::Insert => "TriggerEvent::Insert".to_owned(),
+        TriggerEvent::Update(c) if c.is_empty() => "TriggerEvent::UPDATE".to_owned(),
+        TriggerEvent::Update(c) => format!("TriggerEvent::update_of({})", list(c)),
+        TriggerEvent::Delete => "TriggerEvent::Delete".to_owned(),
+        TriggerEvent::Truncate => "TriggerEvent::Truncate".to_owned(),
+    };
+    let mut out = match &t.action {
+        TriggerAction::Function { name, args } => {
+            let events: Vec<String> = t.events.iter().map(event).collect();
+            let mut out = format!(
+                "op.create_trigger({}, {}, {timing}, [{}], {})",
+                qname(&t.table),
+                s(&t.name),
+                events.join(", "),
+                qname(name)
+            );
+            if t.for_each_row {
+                out.push_str(".for_each_row()");
+            }
+            if !args.is_empty() {
+                write!(out, ".args({})", list(args)).unwrap();
+            }
+            out
+        }
+        TriggerAction::Statements(body) => format!(
+            "op.create_sqlite_trigger({}, {}, {timing}, {}, {})",
+            qname(&t.table),
+            s(&t.name),
+            t.events.first().map(event).unwrap_or_default(),
+            s(body)
+        ),
+    };
+    if let Some(when) = &t.when {
+        write!(out, ".when_sql({})", s(when)).unwrap();
+    }
+    out
+}
+
 fn statement(o: &Op) -> Result<String, NoSource> {
     Ok(match o {
         Op::CreateSchema(c) => format!(
@@ -482,6 +561,10 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             out
         }
         Op::DropExtension(d) => format!("op.drop_extension({})", s(&d.name)),
+        Op::CreateFunction(c) => create_function(&c.function, c.or_replace),
+        Op::DropFunction(d) => format!("op.drop_function({})", qname(&d.name)),
+        Op::CreateTrigger(c) => create_trigger(&c.trigger),
+        Op::DropTrigger(d) => format!("op.drop_trigger({}, {})", qname(&d.table), s(&d.name)),
         Op::BulkInsert(b) => {
             let rows: Vec<String> = b
                 .rows

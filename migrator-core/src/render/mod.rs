@@ -99,6 +99,9 @@ pub struct Rebuild {
     pub columns: Vec<String>,
     /// Its indexes, which the rebuild creates again.
     pub indexes: Vec<String>,
+    /// The triggers the model knows on it, which the rebuild creates again
+    /// (the runner saves and recreates only the others).
+    pub triggers: Vec<String>,
 }
 
 impl Statement {
@@ -312,6 +315,37 @@ pub(crate) fn key_list(keys: &[crate::ops::IndexKey]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `CREATE TRIGGER "name" timing events ON table [FOR EACH ROW] [WHEN
+/// (condition)]`: the part of a trigger both dialects write alike; each
+/// adds what it runs.
+pub(crate) fn trigger_head(trigger: &crate::ops::TriggerDef, table: &str) -> String {
+    use crate::ops::TriggerEvent;
+    let events: Vec<String> = trigger
+        .events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Insert => "INSERT".to_owned(),
+            TriggerEvent::Update(columns) if columns.is_empty() => "UPDATE".to_owned(),
+            TriggerEvent::Update(columns) => format!("UPDATE OF {}", column_list(columns)),
+            TriggerEvent::Delete => "DELETE".to_owned(),
+            TriggerEvent::Truncate => "TRUNCATE".to_owned(),
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE TRIGGER {} {} {} ON {table}",
+        crate::ident::quote_ident(&trigger.name),
+        trigger.timing.as_sql(),
+        events.join(" OR ")
+    );
+    if trigger.for_each_row {
+        sql.push_str(" FOR EACH ROW");
+    }
+    if let Some(when) = &trigger.when {
+        sql.push_str(&format!(" WHEN ({when})"));
+    }
+    sql
 }
 
 /// `CONSTRAINT "name" …` of a table constraint, in the SQL both dialects

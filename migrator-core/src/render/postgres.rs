@@ -742,8 +742,95 @@ impl Dialect for Postgres {
                 "DROP EXTENSION {}",
                 quote_ident(&o.name)
             ))),
+            // A function locks no table; its body is not run or checked
+            // against tables here (plpgsql reads them when it runs).
+            Op::CreateFunction(o) => one(Statement::new(function_sql(&o.function, o.or_replace))),
+            Op::DropFunction(o) => {
+                let signature = before
+                    .function(&o.name)
+                    .map(|f| arg_types(&f.args))
+                    .unwrap_or_default();
+                one(Statement::new(format!(
+                    "DROP FUNCTION {}({signature})",
+                    o.name.to_sql()
+                )))
+            }
+            Op::CreateTrigger(o) => {
+                let t = &o.trigger;
+                let crate::ops::TriggerAction::Function { name, args } = &t.action else {
+                    return Err(RenderError::Unsupported {
+                        op: op.describe(),
+                        dialect: self.name(),
+                        reason: "this trigger runs SQLite statements; a PostgreSQL trigger runs a function: put create_sqlite_trigger in op.on(Engine::Sqlite, …) and write PostgreSQL's with create_trigger in op.on(Engine::Postgres, …)".into(),
+                    });
+                };
+                let args: Vec<String> = args
+                    .iter()
+                    .map(|a| crate::ident::quote_literal(a))
+                    .collect();
+                let sql = format!(
+                    "{} EXECUTE FUNCTION {}({})",
+                    super::trigger_head(t, &t.table.to_sql()),
+                    name.to_sql(),
+                    args.join(", ")
+                );
+                one(Statement::new(sql).lock(&t.table, LockLevel::ShareRowExclusive))
+            }
+            Op::DropTrigger(o) => one(Statement::new(format!(
+                "DROP TRIGGER {} ON {}",
+                quote_ident(&o.name),
+                o.table.to_sql()
+            ))
+            .lock(&o.table, LockLevel::AccessExclusive)),
         }
     }
+}
+
+/// The argument types of a function, as `DROP FUNCTION` names them.
+fn arg_types(args: &[crate::ops::FunctionArg]) -> String {
+    args.iter()
+        .map(|a| a.ty.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE [OR REPLACE] FUNCTION …`, the body dollar-quoted with a tag it
+/// does not contain.
+pub(crate) fn function_sql(f: &crate::ops::FunctionDef, or_replace: bool) -> String {
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .map(|a| match &a.name {
+            Some(name) => format!("{} {}", quote_ident(name), a.ty),
+            None => a.ty.clone(),
+        })
+        .collect();
+    let mut tag = "$body$".to_owned();
+    let mut n = 0;
+    while f.body.contains(&tag) {
+        n += 1;
+        tag = format!("$body_{n}$");
+    }
+    let mut sql = format!(
+        "CREATE {}FUNCTION {}({}) RETURNS {} LANGUAGE {}",
+        if or_replace { "OR REPLACE " } else { "" },
+        f.name.to_sql(),
+        args.join(", "),
+        f.returns,
+        f.language
+    );
+    if f.volatility != crate::ops::Volatility::Volatile {
+        sql.push(' ');
+        sql.push_str(f.volatility.as_sql());
+    }
+    if f.strict {
+        sql.push_str(" STRICT");
+    }
+    if f.security_definer {
+        sql.push_str(" SECURITY DEFINER");
+    }
+    sql.push_str(&format!(" AS {tag}{}{tag}", f.body));
+    sql
 }
 
 #[cfg(test)]

@@ -73,6 +73,10 @@
 //! | `bulk_insert` | `table` qname, `columns` str[], `rows` (a count, then each row: a count and its literals) |
 //! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
 //! | `drop_extension` | `name` str |
+//! | `create_function` | `function` function, `or_replace` flag |
+//! | `drop_function` | `name` qname |
+//! | `create_trigger` | `trigger` trigger |
+//! | `drop_trigger` | `table` qname, `name` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
@@ -94,6 +98,8 @@
 //! | param | `param`: `name` str, `value` str (a storage parameter) |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
 //! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
+//! | function | `function`: `name` qname, `args` arg[] (`arg`: `name` str?, `type` str), `returns` str, `language` str, `body` str, `volatility` str? (`stable`, `immutable`), `strict` flag, `security_definer` flag |
+//! | trigger | `trigger`: `name` str, `table` qname, `timing` str (`before`, `after`, `instead_of`), `events` (a count, then `insert`, `update` (`columns` str[]), `delete`, `truncate`), `for_each_row` flag, `when` str?, `action` (`function` (`name` qname, `args` str[]) or `statements` (`sql` str)) |
 //! | action | `no_action`, `restrict`, `cascade`, `set_null`, `set_default` |
 //! | position | `before` (`value` str), `after` (`value` str) |
 //!
@@ -110,6 +116,10 @@ use crate::ops::{
     EnumPosition, Execute, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls, OnEngine,
     Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SetTableComment,
     TableDef, TypeChange, Unique, Using, ValidateConstraint,
+};
+use crate::ops::{
+    CreateFunction, CreateTrigger, DropFunction, DropTrigger, FunctionArg, FunctionDef,
+    TriggerAction, TriggerDef, TriggerEvent, TriggerTiming, Volatility,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -483,7 +493,116 @@ impl Encoder {
                     e.op(op);
                 }
             }),
+            Op::CreateFunction(CreateFunction {
+                function,
+                or_replace,
+            }) => self.record("create_function", |e| {
+                e.nested("function", |e| e.function(function));
+                e.flag("or_replace", *or_replace);
+            }),
+            Op::DropFunction(DropFunction { name }) => {
+                self.record("drop_function", |e| e.qname("name", name));
+            }
+            Op::CreateTrigger(CreateTrigger { trigger }) => self.record("create_trigger", |e| {
+                e.nested("trigger", |e| e.trigger(trigger));
+            }),
+            Op::DropTrigger(DropTrigger { table, name }) => self.record("drop_trigger", |e| {
+                e.qname("table", table);
+                e.text("name", name);
+            }),
         }
+    }
+
+    fn function(&mut self, function: &FunctionDef) {
+        let FunctionDef {
+            name,
+            args,
+            returns,
+            language,
+            body,
+            volatility,
+            strict,
+            security_definer,
+        } = function;
+        self.record("function", |e| {
+            e.qname("name", name);
+            if !args.is_empty() {
+                e.str("args");
+                e.count(args.len());
+                for FunctionArg { name, ty } in args {
+                    e.record("arg", |e| {
+                        e.opt_text("name", name.as_deref());
+                        e.text("type", ty);
+                    });
+                }
+            }
+            e.text("returns", returns);
+            e.text("language", language);
+            e.text("body", body);
+            e.opt_text(
+                "volatility",
+                match volatility {
+                    Volatility::Volatile => None,
+                    Volatility::Stable => Some("stable"),
+                    Volatility::Immutable => Some("immutable"),
+                },
+            );
+            e.flag("strict", *strict);
+            e.flag("security_definer", *security_definer);
+        });
+    }
+
+    fn trigger(&mut self, trigger: &TriggerDef) {
+        let TriggerDef {
+            name,
+            table,
+            timing,
+            events,
+            for_each_row,
+            when,
+            action,
+        } = trigger;
+        self.record("trigger", |e| {
+            e.text("name", name);
+            e.qname("table", table);
+            e.text(
+                "timing",
+                match timing {
+                    TriggerTiming::Before => "before",
+                    TriggerTiming::After => "after",
+                    TriggerTiming::InsteadOf => "instead_of",
+                },
+            );
+            e.str("events");
+            e.count(events.len());
+            for event in events {
+                match event {
+                    TriggerEvent::Insert => e.unit("insert"),
+                    TriggerEvent::Update(columns) => {
+                        e.record("update", |e| e.texts("columns", columns));
+                    }
+                    TriggerEvent::Delete => e.unit("delete"),
+                    TriggerEvent::Truncate => e.unit("truncate"),
+                }
+            }
+            e.flag("for_each_row", *for_each_row);
+            e.opt_text("when", when.as_deref());
+            match action {
+                TriggerAction::Function { name, args } => {
+                    e.nested("action", |e| {
+                        e.record("function", |e| {
+                            e.qname("name", name);
+                            e.texts("args", args);
+                        });
+                    });
+                }
+                TriggerAction::Statements(body) => {
+                    e.nested("action", |e| {
+                        e.record("statements", |e| e.text("sql", body))
+                    });
+                }
+            }
+        });
     }
 
     fn alter_column(&mut self, o: &AlterColumn) {
@@ -1170,6 +1289,110 @@ mod tests {
         for (what, sum) in &edits {
             assert_ne!(*sum, base, "changing {what} left the checksum as it was");
             assert!(seen.insert(sum.clone()), "{what}: the same as another edit");
+        }
+    }
+
+    #[test]
+    fn every_field_of_functions_and_triggers_is_in_the_checksum() {
+        use crate::ops::{TriggerAction, TriggerEvent, TriggerTiming, Volatility};
+        let base = || {
+            let mut op = Ops::new();
+            op.create_function("f", "trigger", "BEGIN RETURN NEW; END;")
+                .arg("a", "integer");
+            op.create_trigger(
+                "t",
+                "tr",
+                TriggerTiming::Before,
+                [TriggerEvent::UPDATE],
+                "f",
+            )
+            .for_each_row()
+            .when_sql("NEW.a > 0")
+            .args(["x"]);
+            op.into_ops()
+        };
+        fn function(ops: &mut [Op]) -> &mut crate::ops::CreateFunction {
+            match &mut ops[0] {
+                Op::CreateFunction(c) => c,
+                _ => unreachable!(),
+            }
+        }
+        fn trigger(ops: &mut [Op]) -> &mut crate::ops::TriggerDef {
+            match &mut ops[1] {
+                Op::CreateTrigger(c) => &mut c.trigger,
+                _ => unreachable!(),
+            }
+        }
+        type Edit = Box<dyn Fn(&mut Vec<Op>)>;
+        let edits: Vec<(&str, Edit)> = vec![
+            ("or replace", Box::new(|o| function(o).or_replace = true)),
+            (
+                "an argument's type",
+                Box::new(|o| function(o).function.args[0].ty = "bigint".into()),
+            ),
+            (
+                "an argument's name",
+                Box::new(|o| function(o).function.args[0].name = None),
+            ),
+            (
+                "the result",
+                Box::new(|o| function(o).function.returns = "void".into()),
+            ),
+            (
+                "the language",
+                Box::new(|o| function(o).function.language = "sql".into()),
+            ),
+            (
+                "the body",
+                Box::new(|o| function(o).function.body = "BEGIN END;".into()),
+            ),
+            (
+                "volatility",
+                Box::new(|o| function(o).function.volatility = Volatility::Stable),
+            ),
+            ("strict", Box::new(|o| function(o).function.strict = true)),
+            (
+                "security definer",
+                Box::new(|o| function(o).function.security_definer = true),
+            ),
+            ("trigger name", Box::new(|o| trigger(o).name = "tr2".into())),
+            ("trigger table", Box::new(|o| trigger(o).table = "u".into())),
+            (
+                "timing",
+                Box::new(|o| trigger(o).timing = TriggerTiming::After),
+            ),
+            (
+                "events",
+                Box::new(|o| trigger(o).events.push(TriggerEvent::Insert)),
+            ),
+            (
+                "update of",
+                Box::new(|o| trigger(o).events[0] = TriggerEvent::update_of(["a"])),
+            ),
+            (
+                "for each row",
+                Box::new(|o| trigger(o).for_each_row = false),
+            ),
+            ("when", Box::new(|o| trigger(o).when = None)),
+            (
+                "function args",
+                Box::new(|o| {
+                    trigger(o).action = TriggerAction::Function {
+                        name: "f".into(),
+                        args: vec![],
+                    }
+                }),
+            ),
+            (
+                "statements",
+                Box::new(|o| trigger(o).action = TriggerAction::Statements("SELECT 1;".into())),
+            ),
+        ];
+        let mut seen = std::collections::BTreeSet::from([of(&base())]);
+        for (what, edit) in edits {
+            let mut ops = base();
+            edit(&mut ops);
+            assert!(seen.insert(of(&ops)), "{what} did not change the checksum");
         }
     }
 

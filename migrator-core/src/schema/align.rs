@@ -55,6 +55,18 @@ impl Schema {
                 }
             }
         }
+        // A type named two ways (`int`, `integer`) is one type.
+        let type_text = |sql: &str| format!("{:?}", spelled_type(&ColumnType::from_sql(sql)));
+        for function in schema.functions.values_mut() {
+            function.returns = type_text(&function.returns);
+            for arg in &mut function.args {
+                arg.ty = type_text(&arg.ty);
+            }
+            function.language = function.language.to_lowercase();
+        }
+        for trigger in schema.triggers.values_mut() {
+            trigger.when = trigger.when.as_deref().map(normalize);
+        }
         schema
     }
 }
@@ -175,15 +187,43 @@ pub(crate) fn align(
         }
     }
 
-    for (key, index) in &mut out.indexes {
+    take_current(
+        &mut out.indexes,
+        &canon_target.indexes,
+        &canon_current.indexes,
+        &current.indexes,
+    );
+    take_current(
+        &mut out.functions,
+        &canon_target.functions,
+        &canon_current.functions,
+        &current.functions,
+    );
+    take_current(
+        &mut out.triggers,
+        &canon_target.triggers,
+        &canon_current.triggers,
+        &current.triggers,
+    );
+    out
+}
+
+/// Each object of `out` whose canonical forms agree (`canon_target`,
+/// `canon_current`) replaced by `current`'s spelling of it.
+fn take_current<K: Ord, V: PartialEq + Clone>(
+    out: &mut std::collections::BTreeMap<K, V>,
+    canon_target: &std::collections::BTreeMap<K, V>,
+    canon_current: &std::collections::BTreeMap<K, V>,
+    current: &std::collections::BTreeMap<K, V>,
+) {
+    for (key, value) in out.iter_mut() {
         if let (Some(a), Some(b), Some(c)) = (
-            canon_target.indexes.get(key),
-            canon_current.indexes.get(key),
-            current.indexes.get(key),
+            canon_target.get(key),
+            canon_current.get(key),
+            current.get(key),
         ) && a == b
         {
-            *index = c.clone();
+            *value = c.clone();
         }
     }
-    out
 }

@@ -12,7 +12,12 @@
 //!    unique and check constraints, new tables (in foreign-key order; keys
 //!    between new tables that form a cycle added after all of them), foreign
 //!    keys, indexes, constraints validated;
-//! 4. last, the enums and schemas nothing uses any more.
+//! 4. functions (new, replaced in place, or created again) and triggers;
+//! 5. last, the enums and schemas nothing uses any more.
+//!
+//! Triggers that go or change are dropped first, then functions that go
+//! (or change their arguments or result: those triggers that run them are
+//! dropped and created again around them).
 //!
 //! SQL is compared by meaning where its spelling can tell (see
 //! [`normalize_sql`](super::normalize_sql)): a default of `now()` in one
@@ -44,6 +49,8 @@
 //! assert_eq!(ops.len(), 1);
 //! assert_eq!(ops[0].describe(), "add_column fees.note");
 //! ```
+
+mod routines;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -120,6 +127,8 @@ impl Differ<'_> {
         self.create_schemas();
         self.create_extensions();
         self.change_enums();
+        self.drop_triggers();
+        self.drop_functions();
         self.drop_foreign_keys();
         self.drop_indexes();
         self.drop_constraints();
@@ -130,6 +139,8 @@ impl Differ<'_> {
         self.create_tables();
         self.add_constraints(true);
         self.create_indexes();
+        self.create_functions();
+        self.create_triggers();
         self.drop_enums();
         self.drop_extensions();
         self.drop_schemas();

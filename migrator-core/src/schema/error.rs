@@ -122,6 +122,48 @@ pub enum ValidationError {
         /// The column.
         column: String,
     },
+    /// A function whose definition PostgreSQL refuses.
+    #[error("function {function}: {reason}")]
+    InvalidFunction {
+        /// The function.
+        function: QualifiedName,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+    /// A function that exists already.
+    #[error("function {0} exists already; chain .or_replace() to replace it")]
+    FunctionExists(QualifiedName),
+    /// A function that does not exist.
+    #[error("function {0} does not exist")]
+    FunctionNotFound(QualifiedName),
+    /// Dropping a function a trigger runs.
+    #[error("function {function} is run by trigger {trigger} on {table}; drop that trigger first")]
+    FunctionInUse {
+        /// The function.
+        function: QualifiedName,
+        /// The trigger.
+        trigger: String,
+        /// The trigger's table.
+        table: QualifiedName,
+    },
+    /// A trigger whose definition PostgreSQL (or SQLite) refuses.
+    #[error("trigger {trigger} on {table}: {reason}")]
+    InvalidTrigger {
+        /// The trigger.
+        trigger: String,
+        /// Its table.
+        table: QualifiedName,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+    /// A trigger that does not exist.
+    #[error("trigger {trigger} on {table} does not exist")]
+    TriggerNotFound {
+        /// The trigger.
+        trigger: String,
+        /// Its table.
+        table: QualifiedName,
+    },
     /// An index whose definition PostgreSQL refuses.
     #[error("index {index} on {table}: {reason}")]
     InvalidIndex {

@@ -51,6 +51,10 @@ pub struct Schema {
     pub(crate) enums: BTreeMap<Key, Vec<String>>,
     /// PostgreSQL extensions, by name (stored without `IF NOT EXISTS`).
     pub(crate) extensions: BTreeMap<String, crate::ops::CreateExtension>,
+    /// Functions, by name (one per name: overloads are not modelled).
+    pub(crate) functions: BTreeMap<Key, crate::ops::FunctionDef>,
+    /// Triggers, by their table and name.
+    pub(crate) triggers: BTreeMap<(Key, String), crate::ops::TriggerDef>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.
@@ -66,6 +70,8 @@ impl PartialEq for Schema {
             && self.indexes == other.indexes
             && self.enums == other.enums
             && self.extensions == other.extensions
+            && self.functions == other.functions
+            && self.triggers == other.triggers
     }
 }
 
@@ -85,6 +91,8 @@ impl Schema {
             indexes: BTreeMap::new(),
             enums: BTreeMap::new(),
             extensions: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            triggers: BTreeMap::new(),
             key_names: BTreeMap::new(),
             key_names_of: BTreeMap::new(),
         }
@@ -189,6 +197,38 @@ impl Schema {
     /// The extension `name`, if it is installed.
     pub fn extension(&self, name: &str) -> Option<&crate::ops::CreateExtension> {
         self.extensions.get(name)
+    }
+
+    /// Every function created with `create_function`, by schema and name.
+    pub fn functions(&self) -> impl Iterator<Item = &crate::ops::FunctionDef> {
+        self.functions.values()
+    }
+
+    /// The function `name`.
+    pub fn function(&self, name: &QualifiedName) -> Option<&crate::ops::FunctionDef> {
+        self.functions.get(&name.key())
+    }
+
+    /// Every trigger, by table and name.
+    pub fn triggers(&self) -> impl Iterator<Item = &crate::ops::TriggerDef> {
+        self.triggers.values()
+    }
+
+    /// The triggers of `table`, by name.
+    pub fn triggers_of<'a>(
+        &'a self,
+        table: &'a QualifiedName,
+    ) -> impl Iterator<Item = &'a crate::ops::TriggerDef> {
+        let key = table.key();
+        self.triggers
+            .iter()
+            .filter(move |((t, _), _)| *t == key)
+            .map(|(_, trigger)| trigger)
+    }
+
+    /// The trigger `name` on `table`.
+    pub fn trigger(&self, table: &QualifiedName, name: &str) -> Option<&crate::ops::TriggerDef> {
+        self.triggers.get(&(table.key(), name.to_owned()))
     }
 
     /// Every enum with its values in order.

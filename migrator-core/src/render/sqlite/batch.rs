@@ -11,6 +11,7 @@
 //! ALTER TABLE "_migrator_new_t" RENAME TO "t";
 //! PRAGMA legacy_alter_table = OFF;
 //! CREATE INDEX … (every index of the table after the op)
+//! CREATE TRIGGER … (every trigger of the table the model knows)
 //! ```
 //!
 //! - It must run with `PRAGMA foreign_keys = OFF` (the runner's setting):
@@ -24,9 +25,10 @@
 //!   because `"t"` is gone at that moment. With it on the rename changes
 //!   only the renamed table (foreign keys elsewhere name `"t"`, not the
 //!   temporary name, so nothing else needs rewriting).
-//! - Triggers on the table go with `DROP TABLE`; the model does not know
-//!   them, so the statement carries `Statement::rebuilds` and the runner
-//!   saves and recreates them.
+//! - Triggers on the table go with `DROP TABLE`: those the model knows are
+//!   created again at the end (`CREATE TRIGGER …`); the others are not, so
+//!   the statement carries `Statement::rebuilds` and the runner saves and
+//!   recreates them.
 //! - A column that exists before and after is copied by name unless the op
 //!   gives an expression (`Copy::set`); a new column gets its default.
 //!   Values pass through the new column's affinity and constraints: a new
@@ -136,6 +138,9 @@ pub(crate) fn rebuild(
     for index in after.indexes_of(table) {
         parts.push(create_index_sql(index, false)?);
     }
+    for trigger in after.triggers_of(table) {
+        parts.push(super::create_trigger_sql(trigger)?);
+    }
     Ok(Statement::new(parts.join(";\n"))
         .lock(table, LockLevel::AccessExclusive)
         .effect(Effect::Rewrite)
@@ -143,6 +148,7 @@ pub(crate) fn rebuild(
             table: table.clone(),
             columns: old.columns.iter().map(|c| c.name.clone()).collect(),
             indexes: before.indexes_of(table).map(|i| i.name.clone()).collect(),
+            triggers: before.triggers_of(table).map(|t| t.name.clone()).collect(),
         }))
 }
 

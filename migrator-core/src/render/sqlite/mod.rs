@@ -297,6 +297,23 @@ pub(crate) fn create_table_sql(
     ))
 }
 
+/// `CREATE TRIGGER … BEGIN statements END`, or why SQLite cannot hold it.
+pub(crate) fn create_trigger_sql(trigger: &crate::ops::TriggerDef) -> Result<String, String> {
+    let crate::ops::TriggerAction::Statements(body) = &trigger.action else {
+        return Err(
+            "SQLite triggers run statements, not functions: put create_trigger in \
+             op.on(Engine::Postgres, …) and write SQLite's with create_sqlite_trigger in \
+             op.on(Engine::Sqlite, …)"
+                .into(),
+        );
+    };
+    Ok(format!(
+        "{} BEGIN {} END",
+        crate::render::trigger_head(trigger, &table_sql(&trigger.table)?),
+        body.trim()
+    ))
+}
+
 /// `CREATE [UNIQUE] INDEX`, or why SQLite cannot build it.
 pub(crate) fn create_index_sql(index: &IndexDef, if_not_exists: bool) -> Result<String, String> {
     if index.method != IndexMethod::BTree {
@@ -517,6 +534,16 @@ impl Sqlite {
             // SQLite has no extensions: nothing to do (the model keeps
             // them, so a revision runs on both engines unchanged).
             Op::CreateExtension(_) | Op::DropExtension(_) => Ok(vec![]),
+            Op::CreateFunction(_) | Op::DropFunction(_) => Err(
+                "SQLite has no stored functions; put the function in op.on(Engine::Postgres, …) \
+                 (an SQLite trigger runs its statements itself: create_sqlite_trigger)"
+                    .into(),
+            ),
+            Op::CreateTrigger(o) => one(Statement::new(create_trigger_sql(&o.trigger)?)),
+            Op::DropTrigger(o) => one(Statement::new(format!(
+                "DROP TRIGGER {}",
+                quote_ident(&o.name)
+            ))),
             Op::BulkInsert(o) => super::insert_sql(o, before, &table_sql(&o.table)?, literal_sql),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {

@@ -410,8 +410,8 @@ impl SqliteSession {
 /// Runs a batch rebuild of `rebuild.table`, after checking that the table
 /// holds nothing the model does not know (the copy would lose it) and that
 /// foreign keys are not enforced (dropping the old table would cascade);
-/// the table's triggers, which the model does not know, are read before and
-/// created again after.
+/// the table's triggers the model does not know are read before and created
+/// again after (the rebuild itself recreates those it knows).
 fn run_rebuild(c: &mut Connection, sql: &str, rebuild: &Rebuild) -> rusqlite::Result<()> {
     let table = &rebuild.table.name;
     let refuse = |message: String| {
@@ -452,11 +452,15 @@ fn run_rebuild(c: &mut Connection, sql: &str, rebuild: &Rebuild) -> rusqlite::Re
     }
     let triggers: Vec<String> = query(
         c,
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE AND sql IS NOT NULL ORDER BY name",
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 COLLATE NOCASE AND sql IS NOT NULL ORDER BY name",
         [table],
     )?
     .into_iter()
-    .filter_map(|mut row| row.pop().flatten())
+    .filter_map(|mut row| {
+        let sql = row.pop().flatten()?;
+        let name = row.pop().flatten()?;
+        (!known(&rebuild.triggers, &name)).then_some(sql)
+    })
     .collect();
     c.execute_batch(sql)?;
     for trigger in triggers {

@@ -176,6 +176,7 @@ pub(crate) fn read_catalog(
     ops.extend(foreign_keys);
     ops.extend(indexes);
     let mut notes = reader.notes;
+    ops.extend(triggers(conn, &tables, &mut notes)?);
 
     let schema = replay(&ops, &mut notes);
 
@@ -195,11 +196,58 @@ pub(crate) fn read_catalog(
     for (kind, name, table) in objects {
         if kind == "view" && !skipped(&name) {
             notes.push(ignored(format!("view {name}")));
-        } else if kind == "trigger" && !skipped(&table) {
+        } else if kind == "trigger" && !skipped(&table) && !tables.contains(&table) {
             notes.push(ignored(format!("trigger {name} on {table}")));
         }
     }
     Ok((schema, notes))
+}
+
+/// The triggers on `tables`, as ops; one whose text cannot be read is
+/// noted.
+fn triggers(
+    conn: &Connection,
+    tables: &[String],
+    notes: &mut Vec<String>,
+) -> rusqlite::Result<Vec<Op>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, tbl_name, sql FROM main.sqlite_schema WHERE type = 'trigger' ORDER BY tbl_name, name",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut ops = Vec::new();
+    for (name, table, sql) in rows {
+        if !tables.contains(&table) {
+            continue;
+        }
+        match sql.as_deref().map(parse::create_trigger) {
+            Some(Ok(text)) => ops.push(Op::CreateTrigger(crate::ops::CreateTrigger {
+                trigger: crate::ops::TriggerDef {
+                    name,
+                    table: QualifiedName::bare(&table),
+                    timing: text.timing,
+                    events: vec![text.event],
+                    for_each_row: true,
+                    when: text.when,
+                    action: crate::ops::TriggerAction::Statements(text.body),
+                },
+            })),
+            Some(Err(e)) => notes.push(ignored(format!(
+                "trigger {name} on {table}, whose CREATE TRIGGER text cannot be read ({e})"
+            ))),
+            None => notes.push(ignored(format!(
+                "trigger {name} on {table}, without its text"
+            ))),
+        }
+    }
+    Ok(ops)
 }
 
 /// Replays `ops` onto an empty schema op by op, noting and leaving out
@@ -226,6 +274,7 @@ fn replay(ops: &[Op], notes: &mut Vec<String>) -> Schema {
             Op::CreateTable(o) => &o.table.name,
             Op::AddConstraint(o) => &o.table,
             Op::CreateIndex(o) => &o.index.table,
+            Op::CreateTrigger(o) => &o.trigger.table,
             _ => continue,
         };
         if refused.contains(&table.key()) {
@@ -1163,7 +1212,7 @@ mod tests {
     }
 
     #[test]
-    fn views_triggers_and_skipped_tables_are_left_out() {
+    fn views_and_skipped_tables_are_left_out_and_hand_made_objects_are_drift() {
         let db = TempDb::new("objects");
         let expected = db.migrate(rich().ops());
         db.sql(
@@ -1180,7 +1229,6 @@ mod tests {
             [
                 "table gen is STRICT (not described by the schema model; read as an ordinary table)",
                 "column gen.b, a generated column (not described by the schema model; ignored)",
-                "trigger fees_touch on fees (not described by the schema model; ignored)",
                 "view v_fees (not described by the schema model; ignored)",
             ]
         );
@@ -1199,8 +1247,16 @@ mod tests {
             .collect();
         assert_eq!(gen_columns, ["a"]);
         assert_eq!(
+            live.trigger(&"fees".into(), "fees_touch").map(|t| t.timing),
+            Some(crate::ops::TriggerTiming::After)
+        );
+        assert_eq!(
             db.drift(&expected),
-            ["drop_index ix_lower", "drop_table gen"]
+            [
+                "drop_trigger fees_touch on fees",
+                "drop_index ix_lower",
+                "drop_table gen"
+            ]
         );
     }
 

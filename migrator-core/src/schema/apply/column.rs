@@ -176,9 +176,12 @@ impl Schema {
         {
             return Some(format!("foreign key {} of table {}", fk.name, by.name));
         }
-        self.indexes_of(&table.name)
-            .find(|i| i.uses(column))
-            .map(|i| format!("index {}", i.name))
+        if let Some(i) = self.indexes_of(&table.name).find(|i| i.uses(column)) {
+            return Some(format!("index {}", i.name));
+        }
+        self.triggers_of(&table.name)
+            .find(|t| t.uses(column))
+            .map(|t| format!("trigger {}", t.name))
     }
 
     pub(super) fn drop_column(&mut self, o: &DropColumn) -> Result {
@@ -233,6 +236,9 @@ impl Schema {
                     rename(&mut fk.ref_columns);
                 }
             }
+        }
+        for trigger in self.triggers.values_mut().filter(|t| t.table.key() == key) {
+            trigger.rename_column(&o.from, &o.to);
         }
         for index in self.indexes.values_mut().filter(|i| i.table.key() == key) {
             for k in &mut index.keys {

@@ -9,10 +9,12 @@ mod column;
 mod constraint;
 mod enums;
 mod extension;
+mod function;
 mod index;
 mod namespace;
 mod rows;
 mod table;
+mod trigger;
 
 use std::collections::BTreeSet;
 
@@ -145,6 +147,10 @@ impl Schema {
             Op::CreateExtension(o) => self.create_extension(o),
             Op::BulkInsert(o) => self.bulk_insert(o),
             Op::DropExtension(o) => self.drop_extension(o),
+            Op::CreateFunction(o) => self.create_function(o),
+            Op::DropFunction(o) => self.drop_function(o),
+            Op::CreateTrigger(o) => self.create_trigger(o),
+            Op::DropTrigger(o) => self.drop_trigger(o),
         }
     }
 

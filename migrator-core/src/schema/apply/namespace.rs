@@ -42,6 +42,12 @@ impl Schema {
                     .map(|k| format!("enum {}", k.1))
             })
             .or_else(|| {
+                self.functions
+                    .keys()
+                    .find(in_schema)
+                    .map(|k| format!("function {}", k.1))
+            })
+            .or_else(|| {
                 self.extensions
                     .values()
                     .find(|e| e.schema.as_deref() == Some(o.name.as_str()))

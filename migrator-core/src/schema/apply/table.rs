@@ -148,6 +148,7 @@ impl Schema {
         }
         self.tables.remove(&key);
         self.indexes.retain(|_, i| i.table.key() != key);
+        self.triggers.retain(|(t, _), _| *t != key);
         Ok(())
     }
 
@@ -165,6 +166,17 @@ impl Schema {
             if index.table.key() == old.key() {
                 index.table = new.clone();
             }
+        }
+        let moved: Vec<_> = self
+            .triggers
+            .keys()
+            .filter(|(t, _)| *t == old.key())
+            .cloned()
+            .collect();
+        for key in moved {
+            let mut trigger = self.triggers.remove(&key).expect("listed above");
+            trigger.table = new.clone();
+            self.triggers.insert((new.key(), key.1), trigger);
         }
         for table in self.tables.values_mut() {
             for constraint in &mut table.constraints {

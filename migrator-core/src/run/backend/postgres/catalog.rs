@@ -18,6 +18,7 @@
 //! Nothing in the database changes.
 
 mod index_keys;
+mod routines;
 
 use std::collections::BTreeMap;
 
@@ -500,24 +501,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         indexes.push(index);
     }
 
-    let others = client
-        .query(
-            &format!(
-                "SELECT 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
-                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                 WHERE {USER_SCHEMAS} AND {}
-                 UNION ALL
-                 SELECT 'trigger ' || t.tgname || ' on ' || n.nspname || '.' || c.relname
-                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE NOT t.tgisinternal AND {USER_SCHEMAS}
-                 ORDER BY 1",
-                not_extension("p.oid", "pg_proc")
-            ),
-            &[],
-        )
-        .await
-        .map_err(&err)?;
-    unmodelled.extend(others.iter().map(|r| r.get::<_, String>(0)));
+    let functions = routines::functions(client, &mut unmodelled).await?;
+    let triggers = routines::triggers(client, &tables, &mut unmodelled).await?;
 
     // The model, built by replaying what was read.
     let mut ops: Vec<Op> = schemas
@@ -560,6 +545,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             if_not_exists: false,
         })
     }));
+    ops.extend(functions);
+    ops.extend(triggers);
     if !schemas.iter().any(|s| s == DEFAULT_SCHEMA) {
         ops.push(Op::DropSchema(DropSchema {
             name: DEFAULT_SCHEMA.to_owned(),

@@ -528,6 +528,72 @@ pub(super) fn create_index(sql: &str) -> Result<IndexText, String> {
     Ok(IndexText { keys, predicate })
 }
 
+/// What a `CREATE TRIGGER` text says.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct TriggerText {
+    /// `BEFORE` (also when none is written), `AFTER`, `INSTEAD OF`.
+    pub(super) timing: crate::ops::TriggerTiming,
+    /// The one event, `UPDATE OF` columns included.
+    pub(super) event: crate::ops::TriggerEvent,
+    /// `WHEN` condition, without wrapping parentheses.
+    pub(super) when: Option<String>,
+    /// The statements between `BEGIN` and `END`, trimmed.
+    pub(super) body: String,
+}
+
+/// Reads a `CREATE TRIGGER` text.
+pub(super) fn create_trigger(sql: &str) -> Result<TriggerText, String> {
+    use crate::ops::{TriggerEvent, TriggerTiming};
+    let tokens = tokenize(sql)?;
+    let at = |word: &str| tokens.iter().position(|t| keyword(Some(t)) == word);
+    let on = at("ON").ok_or("no ON")?;
+    let begin = at("BEGIN").ok_or("no BEGIN")?;
+    let end = tokens
+        .iter()
+        .rposition(|t| keyword(Some(t)) == "END")
+        .filter(|e| *e > begin)
+        .ok_or("no END")?;
+    let head: Vec<String> = tokens[..on].iter().map(|t| keyword(Some(t))).collect();
+    let has = |w: &str| head.iter().any(|h| h == w);
+    let timing = if has("INSTEAD") {
+        TriggerTiming::InsteadOf
+    } else if has("AFTER") {
+        TriggerTiming::After
+    } else {
+        TriggerTiming::Before
+    };
+    let event = if has("INSERT") {
+        TriggerEvent::Insert
+    } else if has("DELETE") {
+        TriggerEvent::Delete
+    } else if let Some(update) = head.iter().position(|h| h == "UPDATE") {
+        let mut columns = Vec::new();
+        if head.get(update + 1).map(String::as_str) == Some("OF") {
+            for t in &tokens[update + 2..on] {
+                if !is_punct(Some(t), ',') {
+                    columns.push(name(Some(t))?);
+                }
+            }
+        }
+        TriggerEvent::Update(columns)
+    } else {
+        return Err("no INSERT, UPDATE or DELETE".into());
+    };
+    let when = tokens[on..begin]
+        .iter()
+        .position(|t| keyword(Some(t)) == "WHEN")
+        .map(|w| {
+            let start = tokens[on + w].end;
+            crate::schema::expr::strip_parens(&sql[start..tokens[begin].start]).to_owned()
+        });
+    Ok(TriggerText {
+        timing,
+        event,
+        when,
+        body: sql[tokens[begin].end..tokens[end].start].trim().to_owned(),
+    })
+}
+
 /// `"col" IN ('a', 'b')` read as the column and the values, if that is all
 /// `expr` is (any quoting and spacing: the caller compares the exact text).
 pub(super) fn in_list(expr: &str) -> Option<(String, Vec<String>)> {
@@ -663,6 +729,30 @@ mod tests {
             }
         );
         assert!(create_index("CREATE INDEX i ON t (a) junk").is_err());
+    }
+
+    #[test]
+    fn trigger_texts() {
+        use crate::ops::{TriggerEvent, TriggerTiming};
+        assert_eq!(
+            create_trigger(
+                "CREATE TRIGGER \"t end\" AFTER UPDATE OF \"a\", b ON \"u\" FOR EACH ROW WHEN (NEW.a <> 'END') \
+                 BEGIN UPDATE u SET b = 1 WHERE rowid = NEW.rowid; END"
+            )
+            .unwrap(),
+            TriggerText {
+                timing: TriggerTiming::After,
+                event: TriggerEvent::update_of(["a", "b"]),
+                when: Some("NEW.a <> 'END'".into()),
+                body: "UPDATE u SET b = 1 WHERE rowid = NEW.rowid;".into(),
+            }
+        );
+        let t = create_trigger("CREATE TRIGGER t DELETE ON u BEGIN SELECT 1; END").unwrap();
+        assert_eq!(
+            (t.timing, t.event, t.when),
+            (TriggerTiming::Before, TriggerEvent::Delete, None)
+        );
+        assert!(create_trigger("CREATE TRIGGER t AFTER INSERT ON u").is_err());
     }
 
     #[test]
