@@ -366,3 +366,62 @@ fn a_foreign_key_made_deferrable_is_dropped_and_added_again() {
         "{ops:#?}"
     );
 }
+
+#[test]
+fn deferrable_keys_render_on_postgres_are_refused_by_sqlite_and_cannot_be_referenced() {
+    use migrator_core::render::{Sqlite, render_sql};
+    let mut op = Ops::new();
+    op.create_table("slots", |t| {
+        t.column::<i64>("id");
+        t.column::<i32>("pos");
+        t.primary_key(["id"]).deferrable();
+        t.unique(["pos"]).initially_deferred();
+    });
+    let sql = render_sql(&Postgres, op.ops()).unwrap();
+    assert!(
+        sql[0].contains("CONSTRAINT \"slots_pkey\" PRIMARY KEY (\"id\") DEFERRABLE,")
+            && sql[0].contains(
+                "CONSTRAINT \"slots_pos_key\" UNIQUE (\"pos\") DEFERRABLE INITIALLY DEFERRED"
+            ),
+        "{sql:?}"
+    );
+    let err = render_sql(&Sqlite, op.ops()).unwrap_err().to_string();
+    assert!(
+        err.contains("SQLite cannot defer a primary key (only foreign keys): drop .deferrable()/.initially_deferred() from slots_pkey, or put it in op.on(Engine::Postgres, …)"),
+        "{err}"
+    );
+    // A foreign key cannot reference a deferrable key, as PostgreSQL says.
+    op.create_table("moves", |t| {
+        t.column::<i64>("slot_id").references("slots", "id");
+    });
+    let err = Schema::replay(op.ops()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "op #2 (create_table moves): foreign key moves_slot_id_fkey references slots_pkey of table slots, which is deferrable; PostgreSQL cannot use a deferrable key for a foreign key: make slots_pkey not deferrable"
+    );
+    // Written back, and a key made deferrable is dropped and added again.
+    let plain = schema(|op| {
+        op.create_table("slots", |t| {
+            t.column::<i32>("pos");
+            t.unique(["pos"]);
+        });
+    });
+    let deferred = schema(|op| {
+        op.create_table("slots", |t| {
+            t.column::<i32>("pos");
+            t.unique(["pos"]).initially_deferred();
+        });
+    });
+    let change = ops(&plain, &deferred);
+    assert_eq!(
+        described(&change),
+        [
+            "drop_constraint slots_pos_key on slots",
+            "add unique constraint slots_pos_key on slots"
+        ]
+    );
+    assert_eq!(
+        migrator_core::ops::rust_source(&change).unwrap(),
+        "op.drop_constraint(\"slots\", \"slots_pos_key\");\nop.add_unique(\"slots\", [\"pos\"]).initially_deferred();\n"
+    );
+}

@@ -616,6 +616,17 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 diffs.push(format!("{at}: kind model {kind}, catalog {}", cc.kind));
                 continue;
             }
+            let deferral = match constraint.deferrable() {
+                None => (false, false),
+                Some(Deferral::Immediate) => (true, false),
+                Some(Deferral::Deferred) => (true, true),
+            };
+            if deferral != cc.deferral {
+                diffs.push(format!(
+                    "{at}: (deferrable, initially deferred) model {deferral:?}, catalog {:?}",
+                    cc.deferral
+                ));
+            }
             if constraint.not_valid() == cc.validated {
                 diffs.push(format!(
                     "{at}: model not_valid={}, catalog validated={}",

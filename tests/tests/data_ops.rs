@@ -245,6 +245,10 @@ fn up_tree(op: &mut Reversible) {
             .references("nodes", "id")
             .deferrable();
     });
+    op.on(Engine::Postgres, |op| {
+        op.add_column::<Option<i32>>("nodes", "pos");
+        op.add_unique("nodes", ["pos"]).initially_deferred();
+    });
 }
 
 async fn a_deferred_foreign_key_is_checked_at_commit(t: TestTarget) {
@@ -273,5 +277,17 @@ async fn a_deferred_foreign_key_is_checked_at_commit(t: TestTarget) {
         t.column("SELECT id FROM nodes ORDER BY id").await,
         ["1", "2"]
     );
+    if t.engine() == Engine::Postgres {
+        // A deferred unique key: two rows swap places in one transaction.
+        t.execute("UPDATE nodes SET pos = id").await;
+        t.execute(
+            "BEGIN; UPDATE nodes SET pos = 2 WHERE id = 1; UPDATE nodes SET pos = 1 WHERE id = 2; COMMIT",
+        )
+        .await;
+        assert_eq!(
+            t.column("SELECT pos::text FROM nodes ORDER BY id").await,
+            ["2", "1"]
+        );
+    }
     runner.downgrade(&db, "base").await.unwrap();
 }

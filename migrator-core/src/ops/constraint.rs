@@ -67,6 +67,17 @@ impl Constraint {
         }
     }
 
+    /// `DEFERRABLE [INITIALLY DEFERRED]`, if the constraint is deferrable
+    /// (a check never is).
+    pub fn deferrable(&self) -> Option<Deferral> {
+        match self {
+            Self::PrimaryKey(c) => c.deferrable,
+            Self::Unique(c) => c.deferrable,
+            Self::ForeignKey(c) => c.deferrable,
+            Self::Check(_) => None,
+        }
+    }
+
     /// Whether it was added `NOT VALID` and not validated since.
     pub fn not_valid(&self) -> bool {
         match self {
@@ -125,6 +136,9 @@ pub struct PrimaryKey {
     pub name: String,
     /// The key's columns, in order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE [INITIALLY DEFERRED]` (PostgreSQL); `None`: checked
+    /// after each statement, always.
+    pub deferrable: Option<Deferral>,
 }
 
 impl PrimaryKey {
@@ -133,6 +147,7 @@ impl PrimaryKey {
         Self {
             name: generated_name(&[table, "pkey"]),
             columns,
+            deferrable: None,
         }
     }
 
@@ -151,6 +166,9 @@ pub struct Unique {
     pub name: String,
     /// Its columns, in order.
     pub columns: Vec<String>,
+    /// `DEFERRABLE [INITIALLY DEFERRED]` (PostgreSQL); `None`: checked
+    /// after each statement, always.
+    pub deferrable: Option<Deferral>,
 }
 
 impl Unique {
@@ -159,6 +177,7 @@ impl Unique {
         Self {
             name: column_name(table, &columns, "key"),
             columns,
+            deferrable: None,
         }
     }
 
@@ -210,6 +229,19 @@ impl Deferral {
 }
 
 /// A foreign key. Default name: `<table>_<columns>_fkey`, as PostgreSQL names it.
+///
+/// ```
+/// use migrator_core::prelude::*;
+/// use migrator_core::render::{Postgres, Sqlite, render_sql};
+/// let mut op = Ops::new();
+/// op.create_table("nodes", |t| {
+///     t.column::<i64>("id").primary_key();
+///     t.column::<Option<i64>>("parent_id").references("nodes", "id").initially_deferred();
+/// });
+/// for sql in [render_sql(&Postgres, op.ops()).unwrap(), render_sql(&Sqlite, op.ops()).unwrap()] {
+///     assert!(sql[0].contains("REFERENCES \"nodes\" (\"id\") DEFERRABLE INITIALLY DEFERRED"), "{sql:?}");
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ForeignKey {
@@ -275,34 +307,30 @@ impl ForeignKey {
         self.not_valid = true;
         self
     }
-
-    /// `DEFERRABLE`: a transaction may defer the check to its commit
-    /// (`SET CONSTRAINTS … DEFERRED`).
-    pub fn deferrable(&mut self) -> &mut Self {
-        self.deferrable = Some(Deferral::Immediate);
-        self
-    }
-
-    /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit, so rows that
-    /// reference each other can be inserted in any order.
-    ///
-    /// ```
-    /// use migrator_core::prelude::*;
-    /// use migrator_core::render::{Postgres, Sqlite, render_sql};
-    /// let mut op = Ops::new();
-    /// op.create_table("nodes", |t| {
-    ///     t.column::<i64>("id").primary_key();
-    ///     t.column::<Option<i64>>("parent_id").references("nodes", "id").initially_deferred();
-    /// });
-    /// for sql in [render_sql(&Postgres, op.ops()).unwrap(), render_sql(&Sqlite, op.ops()).unwrap()] {
-    ///     assert!(sql[0].contains("REFERENCES \"nodes\" (\"id\") DEFERRABLE INITIALLY DEFERRED"), "{sql:?}");
-    /// }
-    /// ```
-    pub fn initially_deferred(&mut self) -> &mut Self {
-        self.deferrable = Some(Deferral::Deferred);
-        self
-    }
 }
+
+macro_rules! deferrable {
+    ($($ty:ident),*) => {$(
+        impl $ty {
+            /// `DEFERRABLE`: a transaction may defer the check to its commit
+            /// (`SET CONSTRAINTS … DEFERRED`).
+            pub fn deferrable(&mut self) -> &mut Self {
+                self.deferrable = Some(Deferral::Immediate);
+                self
+            }
+
+            /// `DEFERRABLE INITIALLY DEFERRED`: checked at commit, so rows
+            /// can break it in between (swapped keys, rows that reference
+            /// each other inserted in any order).
+            pub fn initially_deferred(&mut self) -> &mut Self {
+                self.deferrable = Some(Deferral::Deferred);
+                self
+            }
+        }
+    )*};
+}
+
+deferrable!(PrimaryKey, Unique, ForeignKey);
 
 fn column_name(table: &str, columns: &[String], suffix: &str) -> String {
     let mut parts: Vec<&str> = vec![table];

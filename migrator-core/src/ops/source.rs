@@ -178,12 +178,16 @@ fn foreign_key_options(fk: &ForeignKey, default: &str) -> String {
     if fk.not_valid {
         out.push_str(".not_valid()");
     }
-    match fk.deferrable {
-        Some(crate::ops::Deferral::Immediate) => out.push_str(".deferrable()"),
-        Some(crate::ops::Deferral::Deferred) => out.push_str(".initially_deferred()"),
-        None => {}
-    }
+    out.push_str(deferral(fk.deferrable));
     out
+}
+
+fn deferral(deferrable: Option<crate::ops::Deferral>) -> &'static str {
+    match deferrable {
+        Some(crate::ops::Deferral::Immediate) => ".deferrable()",
+        Some(crate::ops::Deferral::Deferred) => ".initially_deferred()",
+        None => "",
+    }
 }
 
 /// A constraint of `table`: inside `create_table`'s closure (`t.check(…)`)
@@ -199,17 +203,27 @@ fn constraint(table: &QualifiedName, c: &Constraint, standalone: bool) -> String
         }
     };
     match c {
-        Constraint::PrimaryKey(PrimaryKey { name, columns, .. }) => format!(
-            "{}{}){}",
+        Constraint::PrimaryKey(PrimaryKey {
+            name,
+            columns,
+            deferrable,
+        }) => format!(
+            "{}{}){}{}",
             call("primary_key", "add_primary_key"),
             list(columns),
-            named(name, &PrimaryKey::new(t, columns.clone()).name)
+            named(name, &PrimaryKey::new(t, columns.clone()).name),
+            deferral(*deferrable)
         ),
-        Constraint::Unique(Unique { name, columns, .. }) => format!(
-            "{}{}){}",
+        Constraint::Unique(Unique {
+            name,
+            columns,
+            deferrable,
+        }) => format!(
+            "{}{}){}{}",
             call("unique", "add_unique"),
             list(columns),
-            named(name, &Unique::new(t, columns.clone()).name)
+            named(name, &Unique::new(t, columns.clone()).name),
+            deferral(*deferrable)
         ),
         Constraint::Check(Check {
             name,

@@ -372,12 +372,12 @@ pub(crate) fn constraint_sql(
                     sql.push_str(&format!(" ON {word} {}", action.sql()));
                 }
             }
-            if let Some(deferral) = fk.deferrable {
-                sql.push(' ');
-                sql.push_str(deferral.sql());
-            }
             sql
         }
+    };
+    let body = match constraint.deferrable() {
+        Some(deferral) => format!("{body} {}", deferral.sql()),
+        None => body,
     };
     format!(
         "CONSTRAINT {} {body}",

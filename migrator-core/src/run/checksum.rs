@@ -97,7 +97,7 @@
 //! | key | `key`: `column` str or `expr` str, `collation` str?, `opclass` str?, `desc` flag, `nulls` str? (`first`, `last`) |
 //! | param | `param`: `name` str, `value` str (a storage parameter) |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
-//! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
+//! | constraint | `primary_key` (`name` str, `columns` str[], `deferrable` str?), `unique` (`name` str, `columns` str[], `deferrable` str?), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
 //! | function | `function`: `name` qname, `args` arg[] (`arg`: `name` str?, `type` str), `returns` str, `language` str, `body` str, `volatility` str? (`stable`, `immutable`), `strict` flag, `security_definer` flag |
 //! | trigger | `trigger`: `name` str, `table` qname, `timing` str (`before`, `after`, `instead_of`), `events` (a count, then `insert`, `update` (`columns` str[]), `delete`, `truncate`), `for_each_row` flag, `when` str?, `action` (`function` (`name` qname, `args` str[]) or `statements` (`sql` str)) |
 //! | action | `no_action`, `restrict`, `cascade`, `set_null`, `set_default` |
@@ -859,15 +859,25 @@ impl Encoder {
 
     fn constraint(&mut self, constraint: &Constraint) {
         match constraint {
-            Constraint::PrimaryKey(PrimaryKey { name, columns }) => {
+            Constraint::PrimaryKey(PrimaryKey {
+                name,
+                columns,
+                deferrable,
+            }) => {
                 self.record("primary_key", |e| {
                     e.text("name", name);
                     e.texts("columns", columns);
+                    e.deferral(*deferrable);
                 });
             }
-            Constraint::Unique(Unique { name, columns }) => self.record("unique", |e| {
+            Constraint::Unique(Unique {
+                name,
+                columns,
+                deferrable,
+            }) => self.record("unique", |e| {
                 e.text("name", name);
                 e.texts("columns", columns);
+                e.deferral(*deferrable);
             }),
             Constraint::Check(Check {
                 name,
@@ -895,16 +905,21 @@ impl Encoder {
                 e.nested("on_delete", |e| e.action(*on_delete));
                 e.nested("on_update", |e| e.action(*on_update));
                 e.flag("not_valid", *not_valid);
-                if let Some(deferral) = deferrable {
-                    e.text(
-                        "deferrable",
-                        match deferral {
-                            Deferral::Immediate => "immediate",
-                            Deferral::Deferred => "deferred",
-                        },
-                    );
-                }
+                e.deferral(*deferrable);
             }),
+        }
+    }
+
+    /// The `deferrable` field, left out when the constraint is not.
+    fn deferral(&mut self, deferrable: Option<Deferral>) {
+        if let Some(deferral) = deferrable {
+            self.text(
+                "deferrable",
+                match deferral {
+                    Deferral::Immediate => "immediate",
+                    Deferral::Deferred => "deferred",
+                },
+            );
         }
     }
 
@@ -1137,6 +1152,30 @@ mod tests {
                         panic!("no partial index")
                     };
                     o.index.predicate = Some("age >= 0".into());
+                }),
+            ),
+            (
+                "a primary key made deferrable",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    for c in &mut t.constraints {
+                        if let Constraint::PrimaryKey(k) = c {
+                            k.deferrable = Some(Deferral::Deferred);
+                        }
+                    }
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "a unique constraint made deferrable",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    for c in &mut t.constraints {
+                        if let Constraint::Unique(u) = c {
+                            u.deferrable = Some(Deferral::Immediate);
+                        }
+                    }
+                    set_table(ops, t);
                 }),
             ),
             (

@@ -164,6 +164,18 @@ pub enum ValidationError {
         /// Its table.
         table: QualifiedName,
     },
+    /// A foreign key whose referenced key is deferrable.
+    #[error(
+        "foreign key {name} references {key} of table {ref_table}, which is deferrable; PostgreSQL cannot use a deferrable key for a foreign key: make {key} not deferrable"
+    )]
+    ForeignKeyDeferrableKey {
+        /// The foreign key.
+        name: String,
+        /// The referenced table.
+        ref_table: QualifiedName,
+        /// The deferrable key.
+        key: String,
+    },
     /// An index whose definition PostgreSQL refuses.
     #[error("index {index} on {table}: {reason}")]
     InvalidIndex {

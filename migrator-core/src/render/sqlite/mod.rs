@@ -257,6 +257,13 @@ pub(crate) fn column_sql(column: &ColumnDef, schema: &Schema) -> Result<String, 
 
 /// A table constraint, named; `NOT VALID` is dropped (see the module docs).
 fn constraint_sql(constraint: &Constraint) -> Result<String, String> {
+    if constraint.deferrable().is_some() && !matches!(constraint, Constraint::ForeignKey(_)) {
+        return Err(format!(
+            "SQLite cannot defer a {} (only foreign keys): drop .deferrable()/.initially_deferred() from {}, or put it in op.on(Engine::Postgres, …)",
+            constraint.kind(),
+            constraint.name()
+        ));
+    }
     let ref_table = match constraint {
         Constraint::ForeignKey(fk) => Some(table_sql(&fk.ref_table)?),
         _ => None,

@@ -49,11 +49,18 @@ impl Schema {
         for column in &fk.ref_columns {
             column_exists(target, column)?;
         }
-        let keyed = target.constraints.iter().any(|c| {
+        let key = target.constraints.iter().find(|c| {
             matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
                 && sets_equal(c.columns(), &fk.ref_columns)
         });
-        if !keyed {
+        if let Some(key) = key.filter(|k| k.deferrable().is_some()) {
+            return Err(E::ForeignKeyDeferrableKey {
+                name: fk.name.clone(),
+                ref_table: fk.ref_table.clone(),
+                key: key.name().to_owned(),
+            });
+        }
+        if key.is_none() {
             return Err(E::ForeignKeyNoKey {
                 name: fk.name.clone(),
                 ref_table: fk.ref_table.clone(),

@@ -375,15 +375,17 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             (true, false) => Some(Deferral::Immediate),
             (true, true) => Some(Deferral::Deferred),
         };
-        if deferrable.is_some() && kind != "f" {
-            unmodelled.push(format!(
-                "constraint {name} on {} is DEFERRABLE (compared as not deferrable)",
-                table.name
-            ));
-        }
         let constraint = match kind.as_str() {
-            "p" => Constraint::PrimaryKey(PrimaryKey { name, columns }),
-            "u" => Constraint::Unique(Unique { name, columns }),
+            "p" => Constraint::PrimaryKey(PrimaryKey {
+                name,
+                columns,
+                deferrable,
+            }),
+            "u" => Constraint::Unique(Unique {
+                name,
+                columns,
+                deferrable,
+            }),
             "c" => Constraint::Check(Check {
                 name,
                 expr: check_expr(&def),
