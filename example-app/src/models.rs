@@ -89,3 +89,14 @@ pub struct Payment {
     #[model(sql_type = "timestamptz", default_sql = "now()")]
     pub paid_at: SystemTime,
 }
+
+migrator_core::model! {
+    /// Students are found by e-mail address whatever its case. (The trigram
+    /// index and the `updated_at` trigger are each engine's own: they live
+    /// in the migrations' `op.on` blocks, which the engine-neutral models
+    /// leave out.)
+    pub fn student_search(op: &mut Ops) {
+        op.create_index("students", [IndexKey::expr("lower(email)")])
+            .named("ix_students_lower_email");
+    }
+}

@@ -84,7 +84,7 @@ pub fn registered() -> Vec<&'static Model> {
 pub enum ModelError {
     /// A model records an op that does not declare an object.
     #[error(
-        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_enum, create_table, create_index, add_* constraints); changes belong in revisions"
+        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_extension, create_enum, create_table, create_index, add_* constraints, create_function, create_trigger, op.on blocks); changes belong in revisions"
     )]
     NotADeclaration {
         /// The model.
@@ -114,20 +114,21 @@ pub enum ModelError {
     },
 }
 
-/// The schema `models` declare together: schemas first, then enums, then
-/// tables (their foreign keys held back), then every constraint added on
-/// its own and the foreign keys, then indexes, so that a model may name a
-/// table another declares. An op that is not a declaration, or one that
+/// The schema `models` declare together: schemas and extensions first,
+/// then enums, then tables (their foreign keys held back), then every
+/// constraint added on its own and the foreign keys, then indexes, then
+/// functions, then triggers and blocks for one engine, so that a model may
+/// name a table another declares. An op that is not a declaration, or one that
 /// does not apply, is an error naming its model.
 pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelError> {
-    let mut phases: [Vec<(&Model, Op)>; 5] = Default::default();
+    let mut phases: [Vec<(&Model, Op)>; 7] = Default::default();
     for m in models {
         let m = m.borrow();
         let mut op = Ops::new();
         (m.declare)(&mut op);
         for o in op.into_ops() {
             let phase = match &o {
-                Op::CreateSchema(_) => 0,
+                Op::CreateSchema(_) | Op::CreateExtension(_) => 0,
                 Op::CreateEnum(_) => 1,
                 Op::CreateTable(c) => {
                     let mut c = c.clone();
@@ -151,6 +152,10 @@ pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelErro
                 }
                 Op::AddConstraint(_) => 3,
                 Op::CreateIndex(_) => 4,
+                Op::CreateFunction(_) => 5,
+                // A block for one engine: the target schema is engine-neutral
+                // and leaves it out, as it leaves out the migrations' blocks.
+                Op::CreateTrigger(_) | Op::OnEngine(_) => 6,
                 other => {
                     return Err(ModelError::NotADeclaration {
                         model: m.name.to_owned(),

@@ -211,10 +211,12 @@ impl TestTarget {
     }
 
     /// Asserts that the version table holds `heads` and that the catalog is
-    /// the model of `migrations` at them.
+    /// the model of `migrations` at them, on this engine.
     pub async fn assert_at(&self, migrations: &Migrations, heads: &[&str]) {
         assert_eq!(self.version_rows().await, heads, "version table");
-        let model = migrations.schema_at(heads).expect("the model at the heads");
+        let model = migrations
+            .schema_on(self.engine(), heads)
+            .expect("the model at the heads");
         let diffs = self.differences(&model).await;
         assert!(
             diffs.is_empty(),

@@ -334,7 +334,7 @@ fn check_fails_on_models_the_migrations_do_not_reach() {
     let out = cli::run(["--database-url", url.as_str(), "check"], &config);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
-        out.stdout.contains("the 4 model(s) match the migrations"),
+        out.stdout.contains("the 5 model(s) match the migrations"),
         "{out:?}"
     );
 }

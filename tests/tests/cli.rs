@@ -23,9 +23,11 @@ const PAYMENTS: &str = "5d2be4c1a9f0";
 const LATE: &str = "8f3a61d0c2b7";
 const MARK_LATE: &str = "c41e7a9b3d25";
 const MERGE: &str = "e7b94f2a6c18";
+const HEAD: &str = "3f8a2c61d9e4";
 
 const HISTORY: &str = "\
-5d2be4c1a9f0, c41e7a9b3d25 -> e7b94f2a6c18 (head) (mergepoint), merge payments and late fees
+e7b94f2a6c18 -> 3f8a2c61d9e4 (head), search students, touch fees, describe old fees
+5d2be4c1a9f0, c41e7a9b3d25 -> e7b94f2a6c18 (mergepoint), merge payments and late fees
 27c6a30d7c24 -> 5d2be4c1a9f0 (payments), create payments
 8f3a61d0c2b7 -> c41e7a9b3d25, mark past-due pending fees late
 27c6a30d7c24 -> 8f3a61d0c2b7, rename fee status overdue to late
@@ -117,7 +119,10 @@ impl Env {
     /// revisions the database is at.
     fn assert_catalog(&self, context: &str) {
         let rows = self.current();
-        let model = Migrations::registered().unwrap().schema_at(&rows).unwrap();
+        let model = Migrations::registered()
+            .unwrap()
+            .schema_on(self.db.engine(), &rows)
+            .unwrap();
         let diffs = self.rt.block_on(self.db.differences(&model));
         assert!(
             diffs.is_empty(),
@@ -147,22 +152,22 @@ fn upgrade_and_downgrade_take_every_target_form_on_sqlite() {
 fn every_target_form(engine: Engine) {
     let env = Env::on(engine, CliConfig::default());
     let steps: &[(&[&str], &[&str])] = &[
-        (&["upgrade", STUDENTS], &[STUDENTS]),     // full id
-        (&["upgrade", "+1"], &[FEES]),             // +N
-        (&["upgrade", "ae10+1"], &[DESCRIPTION]),  // rev+N
-        (&["upgrade", "5d2b"], &[PAYMENTS]),       // prefix
-        (&["upgrade", "payments@head"], &[MERGE]), // label@head
+        (&["upgrade", STUDENTS], &[STUDENTS]),    // full id
+        (&["upgrade", "+1"], &[FEES]),            // +N
+        (&["upgrade", "ae10+1"], &[DESCRIPTION]), // rev+N
+        (&["upgrade", "5d2b"], &[PAYMENTS]),      // prefix
+        (&["upgrade", "payments@head"], &[HEAD]), // label@head
         (&["downgrade", "payments@base"], &[MARK_LATE]),
         (&["downgrade", "-1"], &[LATE]), // -N
         (&["downgrade", DESCRIPTION], &[DESCRIPTION]),
         (&["downgrade", "ae1"], &[FEES]),
         (&["downgrade", "base"], &[]),
-        (&["upgrade"], &[MERGE]), // head, the default
+        (&["upgrade"], &[HEAD]), // head, the default
         (&["downgrade", "c41e-1"], &[PAYMENTS, LATE]),
-        (&["upgrade", "heads"], &[MERGE]),
+        (&["upgrade", "heads"], &[HEAD]),
         (&["downgrade", "8f3a+1"], &[PAYMENTS, MARK_LATE]),
         (&["downgrade", "base"], &[]),
-        (&["upgrade", "head"], &[MERGE]),
+        (&["upgrade", "head"], &[HEAD]),
         (&["downgrade", "base"], &[]),
     ];
     for (args, at) in steps {
@@ -201,6 +206,8 @@ fn every_target_form(engine: Engine) {
     );
     // Ambiguous and unknown targets fail with a hint.
     env.ok(&["upgrade"]);
+    env.ok(&["downgrade", "-1"]);
+    assert_eq!(env.current(), [MERGE]);
     let err = env.fails(&["downgrade", "-1"]);
     assert!(err.contains("`-1` is ambiguous"), "{err}");
     assert!(err.contains("type one of"), "{err}");
@@ -223,7 +230,7 @@ fn one_revision_at_a_time(engine: Engine) {
     let env = Env::on(engine, CliConfig::default());
     let graph = registry::graph().unwrap();
     let order = graph.applied(graph.heads()).unwrap();
-    assert_eq!(order.len(), 7);
+    assert_eq!(order.len(), 8);
     if engine == Engine::Sqlite {
         // A verb that only reads creates no database file.
         let stderr = env.fails(&["current"]);
@@ -344,7 +351,7 @@ fn the_offline_upgrade_script_gives_the_same_schema_as_an_online_upgrade() {
     );
     let rows = "SELECT version_num FROM migrator_version ORDER BY 1";
     assert_eq!(online.query(rows), offline.query(rows));
-    assert_eq!(offline.current(), [MERGE]);
+    assert_eq!(offline.current(), [HEAD]);
     // The online CLI agrees the offline database is at head.
     offline.ok(&["check"]);
 }
@@ -356,11 +363,15 @@ fn sql_scripts_take_ranges_and_options() {
     assert!(!part.contains("CREATE TABLE \"students\""), "{part}");
     assert!(part.contains("CREATE TABLE \"payments\""), "{part}");
     assert!(
-        part.contains("UPDATE \"migrator_version\" SET version_num = 'e7b94f2a6c18'"),
+        part.contains("UPDATE \"migrator_version\" SET version_num = '3f8a2c61d9e4'"),
         "{part}"
     );
 
     let down = env.ok(&["downgrade", "--sql", "heads:27c6"]).stdout;
+    assert!(
+        down.contains("-- Running downgrade 3f8a2c61d9e4 -> e7b94f2a6c18"),
+        "{down}"
+    );
     assert!(
         down.contains("-- Running downgrade e7b94f2a6c18 -> 5d2be4c1a9f0, c41e7a9b3d25"),
         "{down}"
@@ -386,7 +397,7 @@ fn sql_scripts_take_ranges_and_options() {
         "{stamp}"
     );
     assert!(
-        stamp.contains("INSERT INTO \"migrator_version\" (version_num) VALUES ('e7b94f2a6c18');"),
+        stamp.contains("INSERT INTO \"migrator_version\" (version_num) VALUES ('3f8a2c61d9e4');"),
         "{stamp}"
     );
     let moved = env.ok(&["stamp", "--sql", "27c6:heads"]).stdout;
@@ -401,7 +412,7 @@ fn sql_scripts_take_ranges_and_options() {
 
     // The stamp script works on a database.
     psql(&env.pg().url(), &stamp);
-    assert_eq!(env.current(), [MERGE]);
+    assert_eq!(env.current(), [HEAD]);
     // None of it connected: an unreachable URL is fine offline.
     let out = cli::run(
         [
@@ -422,7 +433,7 @@ fn current_check_heads_exits_1_until_the_database_is_at_the_heads() {
     assert_eq!(out.stdout, "");
     let err = env.fails(&["current", "--check-heads"]);
     assert!(
-        err.contains("not at the heads: it is at base, the heads are e7b94f2a6c18"),
+        err.contains("not at the heads: it is at base, the heads are 3f8a2c61d9e4"),
         "{err}"
     );
     env.ok(&["upgrade", DESCRIPTION]);
@@ -430,11 +441,13 @@ fn current_check_heads_exits_1_until_the_database_is_at_the_heads() {
     assert_eq!(env.cli(&["current", "--check-heads"]).code, 1);
     env.ok(&["upgrade"]);
     let out = env.ok(&["current", "--check-heads"]);
-    assert_eq!(out.stdout, "e7b94f2a6c18 (head) (mergepoint)\n");
+    assert_eq!(out.stdout, "3f8a2c61d9e4 (head)\n");
+    env.ok(&["downgrade", "-1"]);
+    assert_eq!(env.ok(&["current"]).stdout, "e7b94f2a6c18 (mergepoint)\n");
     let verbose = env.ok(&["current", "--verbose"]).stdout;
     assert!(
         verbose.starts_with(
-            "Rev: e7b94f2a6c18 (head) (mergepoint) (current)\nMerges: 5d2be4c1a9f0, c41e7a9b3d25\n"
+            "Rev: e7b94f2a6c18 (mergepoint) (current)\nMerges: 5d2be4c1a9f0, c41e7a9b3d25\n"
         ),
         "{verbose}"
     );
@@ -459,16 +472,15 @@ fn history_heads_branches_and_show_print_alembics_formats() {
     );
     assert_eq!(
         env.ok(&["history", "-r", "current:"]).stdout,
-        "5d2be4c1a9f0, c41e7a9b3d25 -> e7b94f2a6c18 (head) (mergepoint), merge payments and late fees\n\
+        "e7b94f2a6c18 -> 3f8a2c61d9e4 (head), search students, touch fees, describe old fees\n\
+         5d2be4c1a9f0, c41e7a9b3d25 -> e7b94f2a6c18 (mergepoint), merge payments and late fees\n\
          27c6a30d7c24 -> 5d2be4c1a9f0 (payments), create payments\n\
          8f3a61d0c2b7 -> c41e7a9b3d25, mark past-due pending fees late\n\
          27c6a30d7c24 -> 8f3a61d0c2b7, rename fee status overdue to late\n"
     );
     let verbose = env.ok(&["history", "--verbose"]).stdout;
     assert!(
-        verbose.starts_with(
-            "Rev: e7b94f2a6c18 (head) (mergepoint)\nMerges: 5d2be4c1a9f0, c41e7a9b3d25\nPath: "
-        ),
+        verbose.starts_with("Rev: 3f8a2c61d9e4 (head)\nParent: e7b94f2a6c18\nPath: "),
         "{verbose}"
     );
     assert!(
@@ -482,7 +494,7 @@ fn history_heads_branches_and_show_print_alembics_formats() {
         "{verbose}"
     );
 
-    assert_eq!(env.ok(&["heads"]).stdout, "e7b94f2a6c18 (head)\n");
+    assert_eq!(env.ok(&["heads"]).stdout, "3f8a2c61d9e4 (head)\n");
     assert_eq!(
         env.ok(&["branches"]).stdout,
         "27c6a30d7c24 (branchpoint)\n             -> 5d2be4c1a9f0 (payments)\n             -> 8f3a61d0c2b7\n\n"
@@ -500,7 +512,7 @@ fn history_heads_branches_and_show_print_alembics_formats() {
     assert!(
         env.ok(&["show", "head"])
             .stdout
-            .starts_with("Rev: e7b94f2a6c18 (head)")
+            .starts_with("Rev: 3f8a2c61d9e4 (head)")
     );
     assert!(
         env.ok(&["show", "current"])
@@ -598,7 +610,7 @@ fn check_reports_heads_database_state_and_changed_revisions() {
     assert!(err.contains("check found 1 problem(s)"), "{err}");
     assert!(
         err.contains(
-            "the database is at base, not at the heads (e7b94f2a6c18); run `upgrade heads`"
+            "the database is at base, not at the heads (3f8a2c61d9e4); run `upgrade heads`"
         ),
         "{err}"
     );
@@ -636,7 +648,7 @@ fn check_reports_heads_database_state_and_changed_revisions() {
 fn stamp_sets_the_version_table_and_purge_clears_unknown_rows() {
     let env = Env::new();
     env.ok(&["stamp", "heads"]);
-    assert_eq!(env.current(), [MERGE]);
+    assert_eq!(env.current(), [HEAD]);
     // Nothing ran.
     assert!(
         env.query("SELECT relname::text FROM pg_class WHERE relname = 'students'")
@@ -667,6 +679,8 @@ fn stamp_sets_the_version_table_and_purge_clears_unknown_rows() {
             "stamp 8f3a61d0c2b7",
             "stamp c41e7a9b3d25",
             "stamp e7b94f2a6c18",
+            "stamp 3f8a2c61d9e4",
+            "unstamp 3f8a2c61d9e4",
             "unstamp e7b94f2a6c18",
             "unstamp c41e7a9b3d25",
             "unstamp 8f3a61d0c2b7",
@@ -709,14 +723,14 @@ fn revision_writes_a_file_in_the_shape_of_the_examples() {
             r#"//! add fee reminders
 //!
 //! Revision ID: 0a1b2c3d4e5f
-//! Revises: e7b94f2a6c18
+//! Revises: 3f8a2c61d9e4
 //! Create Date: {date}
 
 use migrator_core::prelude::*;
 
 #[migration(
     revision = "0a1b2c3d4e5f",
-    down_revision = "e7b94f2a6c18",
+    down_revision = "3f8a2c61d9e4",
     message = "add fee reminders"
 )]
 impl Revision {{
@@ -954,7 +968,7 @@ fn global_options_reach_the_runner() {
             .unwrap();
     });
     env.ok(&["--lock-wait", "5", "upgrade"]);
-    assert_eq!(env.current(), [MERGE]);
+    assert_eq!(env.current(), [HEAD]);
     // Usage errors exit 2.
     assert_eq!(env.cli(&["upgrade", "--bogus"]).code, 2);
     assert_eq!(env.cli(&["downgrade"]).code, 2);
@@ -997,5 +1011,5 @@ fn on_sqlite_a_second_runner_waits_for_the_lock_and_an_application_write_is_wait
     });
     env.ok(&["--lock-timeout", "10s", "upgrade"]);
     release.join().unwrap();
-    assert_eq!(env.current(), [MERGE]);
+    assert_eq!(env.current(), [HEAD]);
 }

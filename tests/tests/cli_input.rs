@@ -490,7 +490,7 @@ fn single_transaction_prints_one_duration_for_the_run() {
     assert_eq!(timed.len(), 1, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("Applied 7 revision(s); the database is at"),
+            .contains("Applied 8 revision(s); the database is at"),
         "{}",
         out.stderr
     );

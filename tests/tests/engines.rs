@@ -74,6 +74,7 @@ const DESCRIPTION: &str = "27c6a30d7c24";
 const PAYMENTS: &str = "5d2be4c1a9f0";
 const MARK_LATE: &str = "c41e7a9b3d25";
 const MERGE: &str = "e7b94f2a6c18";
+const HEAD: &str = "3f8a2c61d9e4";
 
 /// The example application's revisions (linked into this test binary).
 fn example() -> Migrations {
@@ -112,12 +113,30 @@ async fn the_example_takes_every_target_form_and_keeps_its_rows(t: TestTarget) {
         "renamed, then marked"
     );
     up("heads").await;
-    t.assert_at(&m, &[MERGE]).await;
+    t.assert_at(&m, &[HEAD]).await;
+    // The data migration with a parameter described every fee.
+    let described = t.column("SELECT DISTINCT description FROM fees").await;
+    assert_eq!(described, ["tuition (before descriptions)"]);
+    // And the updated_at trigger runs on this engine.
+    t.execute("UPDATE fees SET updated_at = '2000-01-01' WHERE id = 1")
+        .await;
+    t.execute("UPDATE fees SET status = status WHERE id = 1")
+        .await;
+    let touched = t
+        .column("SELECT CASE WHEN updated_at > '2001-01-01' THEN 'yes' ELSE 'no' END FROM fees WHERE id = 1")
+        .await;
+    assert_eq!(touched, ["yes"]);
     let down = |target: &'static str| {
         let runner = &runner;
         let db = &db;
         async move { runner.downgrade(db, target).await.unwrap() }
     };
+    down(MERGE).await;
+    t.assert_at(&m, &[MERGE]).await;
+    let described = t
+        .column("SELECT count(*) FROM fees WHERE description IS NULL")
+        .await;
+    assert_eq!(described, ["3"], "the data migration's reverse");
     down(MARK_LATE).await; // a full id: undoes the merge, two heads again
     t.assert_at(&m, &[PAYMENTS, MARK_LATE]).await;
     down("c41e7a9b3d25-2").await; // relative to a revision: walks its own line

@@ -16,6 +16,11 @@ fn lists_exactly_the_example_apps_revisions_with_their_parents() {
         [
             ("1975ea83b712", &[][..], "create students"),
             ("27c6a30d7c24", &["ae1027a6acf4"][..], "add fee description"),
+            (
+                "3f8a2c61d9e4",
+                &["e7b94f2a6c18"][..],
+                "search students, touch fees, describe old fees"
+            ),
             ("5d2be4c1a9f0", &["27c6a30d7c24"][..], "create payments"),
             (
                 "8f3a61d0c2b7",
@@ -66,10 +71,10 @@ fn records_how_each_example_revision_is_written() {
 }
 
 #[test]
-fn the_example_apps_revisions_form_one_branch_and_its_merge() {
+fn the_example_apps_revisions_form_one_branch_its_merge_and_a_revision_after() {
     let graph = registry::graph().unwrap();
-    assert_eq!(graph.len(), 7);
-    assert_eq!(graph.heads(), ["e7b94f2a6c18"]);
+    assert_eq!(graph.len(), 8);
+    assert_eq!(graph.heads(), ["3f8a2c61d9e4"]);
     assert_eq!(graph.branch_points(), ["27c6a30d7c24"]);
     assert_eq!(graph.merge_points(), ["e7b94f2a6c18"]);
     assert_eq!(graph.bases(), ["1975ea83b712"]);

@@ -55,7 +55,7 @@ async fn stamp_keeps_the_rows_of_other_branches(t: TestTarget) {
         .iter()
         .map(|(s, _)| s.revision.as_str())
         .collect();
-    assert_eq!(ran, [MARK_LATE, "e7b94f2a6c18"]);
+    assert_eq!(ran, [MARK_LATE, "e7b94f2a6c18", "3f8a2c61d9e4"]);
 }
 
 async fn a_stamp_records_checksums_that_check_holds_edits_against(t: TestTarget) {
