@@ -118,3 +118,45 @@ fn a_block_is_written_back_as_builder_calls() {
         "op.on(Engine::Sqlite, |op| {\nop.create_schema(\"x\");\n});\n"
     );
 }
+
+#[test]
+fn raw_sql_declares_what_it_makes() {
+    let mut op = Ops::new();
+    op.execute("CREATE TABLE t AS SELECT 1 AS n")
+        .reverse("DROP TABLE t")
+        .declares(|op| {
+            op.create_table("t", |t| {
+                t.column::<Option<i32>>("n");
+            });
+        });
+    let schema = Schema::replay(op.ops()).unwrap();
+    assert!(schema.table(&"t".into()).is_some());
+    // Undone by the reverse SQL, which takes the declared table away too.
+    let undo = invert_all(op.ops(), &Schema::new()).unwrap();
+    let mut back = schema.clone();
+    back.apply_all(&undo).unwrap();
+    assert_eq!(back, Schema::new());
+    assert_eq!(
+        rust_source(op.ops()).unwrap(),
+        "op.execute(\"CREATE TABLE t AS SELECT 1 AS n\").reverse(\"DROP TABLE t\").declares(|op| {\n\
+         op.create_table(\"t\", |t| {\n    t.column_as(\"n\", ColumnType::Integer).nullable();\n});\n});\n"
+    );
+    // Only schema ops are declarations.
+    let mut bad = Ops::new();
+    bad.execute("UPDATE x SET a = 1").declares(|op| {
+        op.execute("SELECT 1");
+    });
+    assert_eq!(
+        Schema::replay(bad.ops()).unwrap_err().to_string(),
+        "op #1 (execute \"UPDATE x SET a = 1\"): raw SQL declares execute \"SELECT 1\", which changes no schema; .declares(…) takes schema ops only"
+    );
+    // What it declares must apply, as any op must.
+    let mut wrong = Ops::new();
+    wrong.execute("DROP TABLE nope").declares(|op| {
+        op.drop_table("nope");
+    });
+    assert_eq!(
+        Schema::replay(wrong.ops()).unwrap_err().to_string(),
+        "op #1 (execute \"DROP TABLE nope\"): table nope does not exist"
+    );
+}

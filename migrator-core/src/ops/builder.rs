@@ -219,6 +219,7 @@ impl Ops {
             sql: sql.into(),
             reverse: None,
             transactional: true,
+            declares: Vec::new(),
         })
     }
 

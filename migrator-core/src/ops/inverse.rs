@@ -223,6 +223,11 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 sql: reverse.clone(),
                 reverse: Some(o.sql.clone()),
                 transactional: o.transactional,
+                // What the SQL declared, undone in the model as the reverse
+                // SQL undoes it on the server.
+                declares: invert_all(&o.declares, before).map_err(|e| {
+                    irreversible(&format!("what it declares cannot be undone: {e}"))
+                })?,
             })),
             None => Err(irreversible(
                 "raw SQL without a reverse; chain .reverse(sql)",

@@ -641,8 +641,9 @@ pub struct DropEnum {
     pub name: QualifiedName,
 }
 
-/// Raw SQL: opaque to the schema model, for data migrations and what the
-/// builder does not cover.
+/// Raw SQL: for data migrations and what the builder does not cover.
+/// Opaque to the schema model unless it declares what it makes
+/// ([`declares`](Execute::declares)).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Execute {
@@ -652,6 +653,10 @@ pub struct Execute {
     pub reverse: Option<String>,
     /// Whether it may run inside a transaction (false for `VACUUM`, …).
     pub transactional: bool,
+    /// What the SQL does to the schema, as the ops that would do the same:
+    /// replayed by the model (never rendered: the SQL runs instead), so
+    /// later ops, `drop_*` and SQLite's rebuilds know the objects it makes.
+    pub declares: Vec<Op>,
 }
 
 impl Execute {
@@ -664,6 +669,35 @@ impl Execute {
     /// Marks the SQL as unable to run in a transaction (`VACUUM`, …).
     pub fn no_transaction(&mut self) -> &mut Self {
         self.transactional = false;
+        self
+    }
+
+    /// Says what the SQL makes (or drops, or changes) with the ops that
+    /// would do the same: the model replays them in the SQL's place, so the
+    /// objects are known to what follows, and the derived inverse undoes
+    /// them with the reverse SQL. Only schema ops: no raw SQL, data step or
+    /// rows inside.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// use migrator_core::schema::Schema;
+    /// let mut op = Ops::new();
+    /// op.create_table("fees", |t| { t.column::<i64>("id").primary_key(); });
+    /// op.execute("CREATE TABLE fees_2020 AS SELECT * FROM fees")
+    ///     .declares(|op| {
+    ///         op.create_table("fees_2020", |t| { t.column::<Option<i64>>("id"); });
+    ///     });
+    /// op.drop_table("fees_2020"); // the model knows the table: reversible
+    /// let schema = Schema::replay(op.ops()).unwrap();
+    /// assert!(schema.table(&"fees_2020".into()).is_none());
+    /// assert_eq!(render_sql(&Postgres, op.ops()).unwrap()[1],
+    ///     "CREATE TABLE fees_2020 AS SELECT * FROM fees");
+    /// ```
+    pub fn declares(&mut self, define: impl FnOnce(&mut Ops)) -> &mut Self {
+        let mut ops = Ops::new();
+        define(&mut ops);
+        self.declares.extend(ops.into_ops());
         self
     }
 }

@@ -558,6 +558,9 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             if !e.transactional {
                 out.push_str(".no_transaction()");
             }
+            if !e.declares.is_empty() {
+                write!(out, ".declares(|op| {{\n{}}})", rust_source(&e.declares)?).unwrap();
+            }
             out
         }
         Op::DataStep(_) => return Err(NoSource(o.describe())),

@@ -68,7 +68,7 @@
 //! | `add_enum_value` | `name` qname, `value` str, `position` position?, `if_not_exists` flag |
 //! | `rename_enum_value` | `name` qname, `from` str, `to` str |
 //! | `drop_enum` | `name` qname |
-//! | `execute` | `sql` str, `reverse` str?, `transactional` flag |
+//! | `execute` | `sql` str, `reverse` str?, `transactional` flag, `declares` op[] |
 //! | `run_rust` | `name` str, `reversible` flag, `offline` str?, `offline_reverse` str? (an [`Op::DataStep`]; a function cannot be hashed: its name stands for it) |
 //! | `bulk_insert` | `table` qname, `columns` str[], `rows` (a count, then each row: a count and its literals) |
 //! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
@@ -438,10 +438,18 @@ impl Encoder {
                 sql,
                 reverse,
                 transactional,
+                declares,
             }) => self.record("execute", |e| {
                 e.text("sql", sql);
                 e.opt_text("reverse", reverse.as_deref());
                 e.flag("transactional", *transactional);
+                if !declares.is_empty() {
+                    e.str("declares");
+                    e.count(declares.len());
+                    for op in declares {
+                        e.op(op);
+                    }
+                }
             }),
             Op::DataStep(DataStep {
                 name,
@@ -1266,6 +1274,18 @@ mod tests {
                         ops.iter_mut().find(|o| matches!(o, Op::Execute(_)))
                     {
                         o.reverse = None;
+                    }
+                }),
+            ),
+            (
+                "what raw SQL declares",
+                edited(|ops| {
+                    if let Some(Op::Execute(o)) =
+                        ops.iter_mut().find(|o| matches!(o, Op::Execute(_)))
+                    {
+                        o.declares(|op| {
+                            op.drop_table("users");
+                        });
                     }
                 }),
             ),

@@ -122,6 +122,9 @@ pub enum ValidationError {
         /// The column.
         column: String,
     },
+    /// Raw SQL that declares an op which is not a schema change.
+    #[error("raw SQL declares {0}, which changes no schema; .declares(…) takes schema ops only")]
+    NotADeclaration(String),
     /// A function whose definition PostgreSQL refuses.
     #[error("function {function}: {reason}")]
     InvalidFunction {

@@ -133,7 +133,20 @@ impl Schema {
             Op::AddEnumValue(o) => self.add_enum_value(o),
             Op::RenameEnumValue(o) => self.rename_enum_value(o),
             Op::DropEnum(o) => self.drop_enum(o),
-            Op::Execute(_) | Op::DataStep(_) => Ok(()),
+            Op::Execute(o) if o.declares.is_empty() => Ok(()),
+            Op::Execute(o) => {
+                // All of what it declares or nothing of it.
+                let mut after = self.clone();
+                for inner in &o.declares {
+                    if matches!(inner, Op::Execute(_) | Op::DataStep(_) | Op::BulkInsert(_)) {
+                        return Err(E::NotADeclaration(inner.describe()));
+                    }
+                    after.apply(inner)?;
+                }
+                *self = after;
+                Ok(())
+            }
+            Op::DataStep(_) => Ok(()),
             Op::OnEngine(o) if self.engine == Some(o.engine) => {
                 // All of the block or nothing of it.
                 let mut after = self.clone();
