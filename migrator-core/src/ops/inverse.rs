@@ -250,6 +250,56 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         Op::BulkInsert(_) => Err(irreversible(
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",
         )),
+        Op::CreateView(o) => {
+            let drop = Op::DropView(DropView {
+                name: o.view.name.clone(),
+                materialized: o.view.materialized,
+            });
+            match before.view(&o.view.name) {
+                Some(old) if o.or_replace => {
+                    let back = |or_replace| {
+                        Op::CreateView(CreateView {
+                            view: old.clone(),
+                            or_replace,
+                            with_no_data: false,
+                        })
+                    };
+                    // OR REPLACE cannot take columns away: back to fewer
+                    // columns is a drop and a create.
+                    let columns = crate::schema::views::output_columns;
+                    if columns(&old.sql).is_some_and(|c| columns(&o.view.sql) == Some(c)) {
+                        one(back(true))
+                    } else {
+                        Ok(vec![drop, back(false)])
+                    }
+                }
+                _ => one(drop),
+            }
+        }
+        Op::DropView(o) => {
+            let view = before.view(&o.name).ok_or_else(missing)?;
+            let mut ops = vec![Op::CreateView(CreateView {
+                view: view.clone(),
+                or_replace: false,
+                with_no_data: false,
+            })];
+            // A materialized view's indexes went with it.
+            ops.extend(before.indexes_of(&view.name).map(|index| {
+                Op::CreateIndex(CreateIndex {
+                    index: index.clone(),
+                    concurrently: false,
+                    if_not_exists: false,
+                })
+            }));
+            Ok(ops)
+        }
+        Op::RenameView(o) => one(Op::RenameView(RenameView {
+            name: o.name.sibling(o.to.clone()),
+            to: o.name.name.clone(),
+            materialized: o.materialized,
+        })),
+        // The schema does not change; the rows before are not restored.
+        Op::RefreshMaterializedView(_) => Ok(vec![]),
         // A block is undone by a block for the same engine, its ops undone
         // in reverse order; on a model of another engine it never ran.
         Op::OnEngine(o) => match before.engine() {

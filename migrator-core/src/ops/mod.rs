@@ -15,6 +15,7 @@ mod on_engine;
 mod reversible;
 mod source;
 mod table;
+mod view;
 
 pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
@@ -26,6 +27,7 @@ pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
+pub use view::{CreateView, DropView, RefreshMaterializedView, RenameView, ViewDef};
 
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, DefaultValue};
@@ -84,6 +86,14 @@ pub enum Op {
     DropExtension(DropExtension),
     /// `INSERT INTO … VALUES …`: rows of typed values.
     BulkInsert(BulkInsert),
+    /// `CREATE [OR REPLACE] VIEW`, `CREATE MATERIALIZED VIEW`.
+    CreateView(CreateView),
+    /// `DROP VIEW`, `DROP MATERIALIZED VIEW`.
+    DropView(DropView),
+    /// `ALTER [MATERIALIZED] VIEW … RENAME TO`.
+    RenameView(RenameView),
+    /// `REFRESH MATERIALIZED VIEW`.
+    RefreshMaterializedView(RefreshMaterializedView),
 }
 
 impl Op {
@@ -131,6 +141,14 @@ impl Op {
             Op::CreateExtension(o) => format!("create_extension {}", o.name),
             Op::BulkInsert(o) => format!("bulk_insert {} ({} row(s))", o.table, o.rows.len()),
             Op::DropExtension(o) => format!("drop_extension {}", o.name),
+            Op::CreateView(o) if o.view.materialized => {
+                format!("create_materialized_view {}", o.view.name)
+            }
+            Op::CreateView(o) => format!("create_view {}", o.view.name),
+            Op::DropView(o) if o.materialized => format!("drop_materialized_view {}", o.name),
+            Op::DropView(o) => format!("drop_view {}", o.name),
+            Op::RenameView(o) => format!("rename_view {} to {}", o.name, o.to),
+            Op::RefreshMaterializedView(o) => format!("refresh_materialized_view {}", o.name),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
                 o.engine.name(),

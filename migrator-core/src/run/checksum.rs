@@ -73,6 +73,10 @@
 //! | `bulk_insert` | `table` qname, `columns` str[], `rows` (a count, then each row: a count and its literals) |
 //! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
 //! | `drop_extension` | `name` str |
+//! | `create_view` | `view` view, `or_replace` flag, `with_no_data` flag |
+//! | `drop_view` | `name` qname, `materialized` flag |
+//! | `rename_view` | `name` qname, `to` str, `materialized` flag |
+//! | `refresh_materialized_view` | `name` qname, `concurrently` flag |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
@@ -90,6 +94,7 @@
 //! | change(T) | `set` (`value` T), `drop` |
 //! | identity | `always`, `by_default` |
 //! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
+//! | view | `view`: `name` qname, `sql` str, `materialized` flag |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
 //! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
 //! | action | `no_action`, `restrict`, `cascade`, `set_null`, `set_default` |
@@ -103,11 +108,11 @@ use sha2::{Digest, Sha256};
 use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
-    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, Deferral,
-    DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable,
-    EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction,
-    RenameColumn, RenameEnumValue, RenameTable, SetTableComment, TableDef, TypeChange, Unique,
-    Using, ValidateConstraint,
+    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, CreateView, DataStep,
+    Deferral, DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema,
+    DropTable, DropView, EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op,
+    PrimaryKey, RefAction, RefreshMaterializedView, RenameColumn, RenameEnumValue, RenameTable,
+    RenameView, SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint, ViewDef,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -473,6 +478,44 @@ impl Encoder {
             Op::DropExtension(DropExtension { name }) => {
                 self.record("drop_extension", |e| e.text("name", name));
             }
+            Op::CreateView(CreateView {
+                view:
+                    ViewDef {
+                        name,
+                        sql,
+                        materialized,
+                    },
+                or_replace,
+                with_no_data,
+            }) => self.record("create_view", |e| {
+                e.nested("view", |e| {
+                    e.record("view", |e| {
+                        e.qname("name", name);
+                        e.text("sql", sql);
+                        e.flag("materialized", *materialized);
+                    });
+                });
+                e.flag("or_replace", *or_replace);
+                e.flag("with_no_data", *with_no_data);
+            }),
+            Op::DropView(DropView { name, materialized }) => self.record("drop_view", |e| {
+                e.qname("name", name);
+                e.flag("materialized", *materialized);
+            }),
+            Op::RenameView(RenameView {
+                name,
+                to,
+                materialized,
+            }) => self.record("rename_view", |e| {
+                e.qname("name", name);
+                e.text("to", to);
+                e.flag("materialized", *materialized);
+            }),
+            Op::RefreshMaterializedView(RefreshMaterializedView { name, concurrently }) => self
+                .record("refresh_materialized_view", |e| {
+                    e.qname("name", name);
+                    e.flag("concurrently", *concurrently);
+                }),
             Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
                 e.text("engine", engine.feature());
                 e.str("ops");

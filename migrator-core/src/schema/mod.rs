@@ -21,6 +21,7 @@ mod error;
 pub(crate) mod expr;
 mod renames;
 mod spelling;
+pub(crate) mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +52,8 @@ pub struct Schema {
     pub(crate) enums: BTreeMap<Key, Vec<String>>,
     /// PostgreSQL extensions, by name (stored without `IF NOT EXISTS`).
     pub(crate) extensions: BTreeMap<String, crate::ops::CreateExtension>,
+    /// Views and materialized views, by schema and name.
+    pub(crate) views: BTreeMap<Key, crate::ops::ViewDef>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.
@@ -66,6 +69,7 @@ impl PartialEq for Schema {
             && self.indexes == other.indexes
             && self.enums == other.enums
             && self.extensions == other.extensions
+            && self.views == other.views
     }
 }
 
@@ -85,6 +89,7 @@ impl Schema {
             indexes: BTreeMap::new(),
             enums: BTreeMap::new(),
             extensions: BTreeMap::new(),
+            views: BTreeMap::new(),
             key_names: BTreeMap::new(),
             key_names_of: BTreeMap::new(),
         }
@@ -189,6 +194,53 @@ impl Schema {
     /// The extension `name`, if it is installed.
     pub fn extension(&self, name: &str) -> Option<&crate::ops::CreateExtension> {
         self.extensions.get(name)
+    }
+
+    /// Every view and materialized view, by schema and name.
+    pub fn views(&self) -> impl Iterator<Item = &crate::ops::ViewDef> {
+        self.views.values()
+    }
+
+    /// The view (or materialized view) `name`.
+    pub fn view(&self, name: &QualifiedName) -> Option<&crate::ops::ViewDef> {
+        self.views.get(&name.key())
+    }
+
+    /// The views that read the relation `name` (a table or a view), by
+    /// name.
+    pub(crate) fn views_reading(&self, name: &QualifiedName) -> Vec<&crate::ops::ViewDef> {
+        let key = name.key();
+        self.views
+            .values()
+            .filter(|v| views::reads(&v.sql, self).relations.contains(&key))
+            .collect()
+    }
+
+    /// The views in an order they can be created in: each after the views
+    /// it reads.
+    pub(crate) fn views_in_order(&self) -> Vec<&crate::ops::ViewDef> {
+        let mut out: Vec<&crate::ops::ViewDef> = Vec::new();
+        let mut left: Vec<&crate::ops::ViewDef> = self.views.values().collect();
+        while !left.is_empty() {
+            let before = left.len();
+            left.retain(|v| {
+                let reads = views::reads(&v.sql, self).relations;
+                let ready = reads.iter().all(|r| {
+                    *r == v.name.key()
+                        || !self.views.contains_key(r)
+                        || out.iter().any(|o| o.name.key() == *r)
+                });
+                if ready {
+                    out.push(v);
+                }
+                !ready
+            });
+            if left.len() == before {
+                // A cycle the model never lets happen: keep name order.
+                out.append(&mut left);
+            }
+        }
+        out
     }
 
     /// Every enum with its values in order.

@@ -13,6 +13,7 @@ mod index;
 mod namespace;
 mod rows;
 mod table;
+mod view;
 
 use std::collections::BTreeSet;
 
@@ -111,7 +112,18 @@ impl Schema {
     }
 
     fn apply_op(&mut self, op: &Op) -> Result {
+        self.views_allow(op)?;
+        let rewrites = self.view_rewrites(op);
+        self.apply_own(op)?;
+        self.rewrite_views(rewrites);
+        Ok(())
+    }
+
+    fn apply_own(&mut self, op: &Op) -> Result {
         match op {
+            Op::CreateIndex(o) if self.views.contains_key(&o.index.table.key()) => {
+                self.create_view_index(o)
+            }
             Op::CreateSchema(o) => self.create_schema(o),
             Op::DropSchema(o) => self.drop_schema(o),
             Op::CreateTable(o) => self.create_table(o),
@@ -145,6 +157,10 @@ impl Schema {
             Op::CreateExtension(o) => self.create_extension(o),
             Op::BulkInsert(o) => self.bulk_insert(o),
             Op::DropExtension(o) => self.drop_extension(o),
+            Op::CreateView(o) => self.create_view(o),
+            Op::DropView(o) => self.drop_view(o),
+            Op::RenameView(o) => self.rename_view(o),
+            Op::RefreshMaterializedView(o) => self.refresh_materialized_view(o),
         }
     }
 
@@ -177,6 +193,13 @@ impl Schema {
         }
         if self.indexes.contains_key(&key) {
             return Some("index");
+        }
+        if let Some(view) = self.views.get(&key) {
+            return Some(if view.materialized {
+                "materialized view"
+            } else {
+                "view"
+            });
         }
         self.key_names.get(&key).copied()
     }
@@ -247,6 +270,8 @@ impl Schema {
             "enum"
         } else if self.tables.contains_key(&key) {
             "table (and its row type)"
+        } else if self.views.contains_key(&key) {
+            "view (and its row type)"
         } else {
             return Ok(());
         };
