@@ -19,6 +19,17 @@ pub struct ViewDef {
     pub materialized: bool,
 }
 
+impl ViewDef {
+    /// A plain view `name` defined by `sql`.
+    pub fn new(name: impl Into<QualifiedName>, sql: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            sql: sql.into(),
+            materialized: false,
+        }
+    }
+}
+
 /// `CREATE [OR REPLACE] VIEW name AS sql`, or `CREATE MATERIALIZED VIEW
 /// name AS sql [WITH NO DATA]`.
 ///
@@ -49,6 +60,15 @@ pub struct CreateView {
 }
 
 impl CreateView {
+    /// Creates `view` (neither `OR REPLACE` nor `WITH NO DATA`).
+    pub fn new(view: ViewDef) -> Self {
+        Self {
+            view,
+            or_replace: false,
+            with_no_data: false,
+        }
+    }
+
     /// `OR REPLACE`: replaces the view of that name if there is one (a
     /// plain view only; PostgreSQL has no `CREATE OR REPLACE MATERIALIZED
     /// VIEW`).

@@ -70,6 +70,7 @@ pub struct DiffError {
 pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
     let to = &super::align::align(to, &to.spelled(), from, &from.spelled());
     let mut d = Differ {
+        kept_views: super::views::kept(from, to),
         from,
         to,
         ops: Vec::new(),
@@ -88,6 +89,8 @@ pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
 struct Differ<'a> {
     from: &'a Schema,
     to: &'a Schema,
+    /// The views of `from` that stay as they are.
+    kept_views: BTreeSet<Key>,
     ops: Vec<Op>,
     refused: Vec<String>,
     /// Unchanged foreign keys dropped because the key they reference is
@@ -122,6 +125,7 @@ impl Differ<'_> {
         self.change_enums();
         self.drop_foreign_keys();
         self.drop_indexes();
+        self.drop_views();
         self.drop_constraints();
         self.drop_tables();
         self.drop_columns();
@@ -129,6 +133,7 @@ impl Differ<'_> {
         self.add_constraints(false);
         self.create_tables();
         self.add_constraints(true);
+        self.create_views();
         self.create_indexes();
         self.drop_enums();
         self.drop_extensions();
@@ -259,7 +264,7 @@ impl Differ<'_> {
 
     fn drop_indexes(&mut self) {
         for (key, index) in &self.from.indexes {
-            let table_kept = self.to.tables.contains_key(&index.table.key());
+            let table_kept = self.relation_kept(&index.table.key(), self.to);
             if table_kept && self.to.indexes.get(key) != Some(index) {
                 self.ops.push(Op::DropIndex(DropIndex {
                     name: qname(key),
@@ -491,7 +496,7 @@ impl Differ<'_> {
     fn create_indexes(&mut self) {
         let mut out = Vec::new();
         for (key, index) in &self.to.indexes {
-            let table_kept = self.from.tables.contains_key(&index.table.key());
+            let table_kept = self.relation_kept(&index.table.key(), self.from);
             if !table_kept || self.from.indexes.get(key) != Some(index) {
                 out.push(Op::CreateIndex(CreateIndex {
                     index: index.clone(),
@@ -501,6 +506,68 @@ impl Differ<'_> {
             }
         }
         self.ops.extend(out);
+    }
+
+    /// Whether the relation `key` (of the schema a diff starts from or
+    /// ends at) is in `other` too, the same: a table there, or a view
+    /// neither dropped nor created again.
+    fn relation_kept(&self, key: &Key, other: &Schema) -> bool {
+        if self.from.views.contains_key(key) || self.to.views.contains_key(key) {
+            self.kept_views.contains(key)
+        } else {
+            other.tables.contains_key(key)
+        }
+    }
+
+    /// Views that go or change, before what they read changes: dependents
+    /// first. A plain view whose new query only adds columns at the end is
+    /// replaced in place later instead (`CREATE OR REPLACE`).
+    fn drop_views(&mut self) {
+        for view in self.from.views_in_order().into_iter().rev() {
+            let key = view.name.key();
+            if self.kept_views.contains(&key) || self.replaceable(&key) {
+                continue;
+            }
+            self.ops.push(Op::DropView(crate::ops::DropView {
+                name: view.name.clone(),
+                materialized: view.materialized,
+            }));
+        }
+    }
+
+    /// Whether the view `key`, in both schemas, changes only by columns added
+    /// at the end of its select list (what `CREATE OR REPLACE VIEW` allows).
+    fn replaceable(&self, key: &Key) -> bool {
+        let (Some(old), Some(new)) = (self.from.views.get(key), self.to.views.get(key)) else {
+            return false;
+        };
+        if old.materialized
+            || new.materialized
+            || !super::views::reads_intact(old, self.from, self.to, &self.kept_views)
+        {
+            return false;
+        }
+        let (old_items, old_rest) = super::views::select_list(&old.sql);
+        let (new_items, new_rest) = super::views::select_list(&new.sql);
+        old_rest == new_rest
+            && new_items.len() >= old_items.len()
+            && new_items.starts_with(&old_items)
+    }
+
+    /// New and changed views, after what they read exists: each after the
+    /// views it reads.
+    fn create_views(&mut self) {
+        for view in self.to.views_in_order() {
+            let key = view.name.key();
+            if self.kept_views.contains(&key) {
+                continue;
+            }
+            self.ops.push(Op::CreateView(crate::ops::CreateView {
+                view: view.clone(),
+                or_replace: self.replaceable(&key),
+                with_no_data: false,
+            }));
+        }
     }
 
     fn drop_enums(&mut self) {

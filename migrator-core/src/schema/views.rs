@@ -320,6 +320,74 @@ pub(super) fn select_list(sql: &str) -> (Vec<Vec<Tok>>, Vec<Tok>) {
     (list, rest)
 }
 
+/// Whether what `view` (of `from`) reads is the same in `to`: each view
+/// it reads among `kept`, each table there with each column it reads, of
+/// the same type.
+pub(super) fn reads_intact(
+    view: &crate::ops::ViewDef,
+    from: &Schema,
+    to: &Schema,
+    kept: &BTreeSet<Key>,
+) -> bool {
+    let r = reads(&view.sql, from);
+    r.relations.iter().all(|rel| {
+        if from.views.contains_key(rel) {
+            return kept.contains(rel);
+        }
+        let (Some(old), Some(new)) = (from.tables.get(rel), to.tables.get(rel)) else {
+            return false;
+        };
+        r.columns.iter().filter(|(k, _)| k == rel).all(|(_, c)| {
+            match (old.find_column(c), new.find_column(c)) {
+                (Some(a), Some(b)) => a.ty == b.ty,
+                _ => false,
+            }
+        })
+    })
+}
+
+/// The views of `from` that a diff to `to` leaves as they are: the same
+/// definition in `to`, and what they read intact.
+pub(super) fn kept(from: &Schema, to: &Schema) -> BTreeSet<Key> {
+    let mut kept = BTreeSet::new();
+    for view in from.views_in_order() {
+        let key = view.name.key();
+        if to.views.get(&key) == Some(view) && reads_intact(view, from, to, &kept) {
+            kept.insert(key);
+        }
+    }
+    kept
+}
+
+/// The query of a `CREATE VIEW [IF NOT EXISTS] name AS query` statement
+/// (SQLite keeps a view as the statement that created it); `None` for any
+/// other form (a column list, `TEMP`), which the model cannot describe.
+pub(crate) fn query_of_create(sql: &str) -> Option<&str> {
+    let toks = lex_spanned(sql);
+    let mut i = 0;
+    for w in ["create", "view"] {
+        if !is_word(toks.get(i), w) {
+            return None;
+        }
+        i += 1;
+    }
+    if is_word(toks.get(i), "if") {
+        i += 3;
+    }
+    // The name, maybe qualified.
+    word(&toks.get(i)?.0)?;
+    i += 1;
+    if is_punct(toks.get(i), ".") {
+        word(&toks.get(i + 1)?.0)?;
+        i += 2;
+    }
+    if !is_word(toks.get(i), "as") {
+        return None;
+    }
+    let start = toks.get(i + 1)?.1.start;
+    Some(sql[start..].trim_end().trim_end_matches(';').trim_end())
+}
+
 /// `sql` with each byte range of `edits` replaced by its text.
 fn splice(sql: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     edits.sort_by_key(|(r, _)| r.start);
@@ -468,6 +536,20 @@ mod tests {
             ),
             "SELECT \"persons\".name FROM \"persons\" JOIN orders ON true"
         );
+    }
+
+    #[test]
+    fn reads_the_query_of_a_create_statement() {
+        assert_eq!(
+            query_of_create("CREATE VIEW \"v\" AS SELECT 1 AS \"as\""),
+            Some("SELECT 1 AS \"as\"")
+        );
+        assert_eq!(
+            query_of_create("create view if not exists main.v as select 1;"),
+            Some("select 1")
+        );
+        assert_eq!(query_of_create("CREATE VIEW v(a) AS SELECT 1"), None);
+        assert_eq!(query_of_create("CREATE TEMP VIEW v AS SELECT 1"), None);
     }
 
     #[test]

@@ -35,9 +35,12 @@
 //!   `<table>_check` (a table's), with `1`, `2`, … appended when a name is
 //!   taken.
 //! - **Tables** are in the default schema (`public`): SQLite has no schemas.
+//! - **Views** are read from their `CREATE VIEW name AS query` text: the
+//!   query as it was written (the dialect writes the model's definition).
 //!
 //! What the model cannot describe is left out of the schema and named in
-//! the notes [`read_catalog`] returns, one line each: views, triggers,
+//! the notes [`read_catalog`] returns, one line each: views with a column
+//! list, triggers,
 //! virtual and shadow tables, generated columns, expression indexes, and
 //! what cannot be applied to the model (a foreign key to a missing table).
 //! Attributes the model has no place for are noted and dropped from what is
@@ -174,6 +177,24 @@ pub(crate) fn read_catalog(
     ops.extend(indexes);
     let mut notes = reader.notes;
 
+    // Views, in the order they were created, their query as written.
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM main.sqlite_schema WHERE type = 'view' ORDER BY rowid")?;
+    let views = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, sql) in views {
+        if skipped(&name) {
+            continue;
+        }
+        match crate::schema::views::query_of_create(&sql) {
+            Some(query) => ops.push(Op::CreateView(crate::ops::CreateView::new(
+                crate::ops::ViewDef::new(QualifiedName::bare(&name), query),
+            ))),
+            None => notes.push(ignored(format!("view {name} ({sql})"))),
+        }
+    }
+
     let schema = replay(&ops, &mut notes);
 
     let mut stmt = conn.prepare(
@@ -190,9 +211,7 @@ pub(crate) fn read_catalog(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (kind, name, table) in objects {
-        if kind == "view" && !skipped(&name) {
-            notes.push(ignored(format!("view {name}")));
-        } else if kind == "trigger" && !skipped(&table) {
+        if kind == "trigger" && !skipped(&table) {
             notes.push(ignored(format!("trigger {name} on {table}")));
         }
     }
@@ -223,6 +242,10 @@ fn replay(ops: &[Op], notes: &mut Vec<String>) -> Schema {
             Op::CreateTable(o) => &o.table.name,
             Op::AddConstraint(o) => &o.table,
             Op::CreateIndex(o) => &o.index.table,
+            Op::CreateView(_) => {
+                apply(&mut schema, op);
+                continue;
+            }
             _ => continue,
         };
         if refused.contains(&table.key()) {
@@ -1140,11 +1163,12 @@ mod tests {
     }
 
     #[test]
-    fn views_triggers_and_skipped_tables_are_left_out() {
+    fn triggers_and_skipped_tables_are_left_out_views_read() {
         let db = TempDb::new("objects");
         let expected = db.migrate(rich().ops());
         db.sql(
             "CREATE VIEW v_fees AS SELECT * FROM fees;
+             CREATE VIEW v_named(n) AS SELECT 1;
              CREATE TRIGGER fees_touch AFTER UPDATE ON fees BEGIN SELECT 1; END;
              CREATE TABLE migrator_history (revision TEXT);
              CREATE TRIGGER history_touch AFTER INSERT ON migrator_history BEGIN SELECT 1; END;
@@ -1158,12 +1182,15 @@ mod tests {
                 "table gen is STRICT (not described by the schema model; read as an ordinary table)",
                 "index ix_lower on fee_notes, which indexes an expression (not described by the schema model; ignored)",
                 "column gen.b, a generated column (not described by the schema model; ignored)",
+                "view v_named (CREATE VIEW v_named(n) AS SELECT 1) (not described by the schema model; ignored)",
                 "trigger fees_touch on fees (not described by the schema model; ignored)",
-                "view v_fees (not described by the schema model; ignored)",
             ]
         );
         assert!(live.table(&"migrator_history".into()).is_none());
-        assert!(live.table(&"v_fees".into()).is_none());
+        assert_eq!(
+            live.view(&"v_fees".into()).unwrap().sql,
+            "SELECT * FROM fees"
+        );
         let gen_columns: Vec<&str> = live
             .table(&"gen".into())
             .unwrap()
@@ -1172,7 +1199,7 @@ mod tests {
             .map(|c| c.name.as_str())
             .collect();
         assert_eq!(gen_columns, ["a"]);
-        assert_eq!(db.drift(&expected), ["drop_table gen"]);
+        assert_eq!(db.drift(&expected), ["drop_view v_fees", "drop_table gen"]);
     }
 
     /// The reader checked against SQL written here, not by the renderer:

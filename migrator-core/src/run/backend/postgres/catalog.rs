@@ -5,15 +5,18 @@
 //! identity, comments, keys, checks, foreign keys, indexes) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
-//! cannot describe — views, functions, triggers, sequences no column owns,
-//! exclusion constraints, expression indexes, ordering options — is left
+//! cannot describe — functions, triggers, sequences no column owns,
+//! exclusion constraints, expression indexes, ordering options, indexes of
+//! materialized views — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
 //!
 //! [`stored_form`] gives the other side of a comparison: the same model with
 //! each piece of author-written SQL (defaults, checks, partial-index
-//! predicates, custom types) as this server would store and print it, found
-//! by creating it on temporary tables in a transaction that is rolled back.
+//! predicates, custom types, view definitions) as this server would store
+//! and print it, found by creating it on temporary tables (and a view's
+//! query as a temporary view over the live tables, read back with
+//! `pg_get_viewdef`) in a transaction that is rolled back.
 //! Nothing in the database changes.
 
 use std::collections::BTreeMap;
@@ -23,8 +26,8 @@ use tokio_postgres::Client;
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
-    CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, Op,
-    PrimaryKey, RefAction, TableDef, Unique,
+    CreateSchema, CreateTable, CreateView, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod,
+    Op, PrimaryKey, RefAction, TableDef, Unique, ViewDef,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -237,7 +240,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relispartition,
                         obj_description(c.oid, 'pg_class'),
                         EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                                AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                                AND d.objid = c.oid AND d.deptype IN ('a', 'i')),
+                        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {USER_SCHEMAS} AND {}
                  ORDER BY 2, 3",
@@ -248,6 +252,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         .await
         .map_err(&err)?;
     let mut tables: BTreeMap<u32, TableDef> = BTreeMap::new();
+    // Views by oid: created after the tables, in the order they were made.
+    let mut views: BTreeMap<u32, ViewDef> = BTreeMap::new();
     for row in &relations {
         let (oid, schema, name, kind): (u32, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
@@ -258,8 +264,13 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         let what = match kind.as_str() {
             "r" | "p" if row.get::<_, bool>(4) => Some("partition"),
             "r" | "p" => None,
-            "v" => Some("view"),
-            "m" => Some("materialized view"),
+            "v" | "m" => {
+                let sql: String = row.get(7);
+                let mut view = ViewDef::new(qn, sql.trim().trim_end_matches(';').trim_end());
+                view.materialized = kind == "m";
+                views.insert(oid, view);
+                continue;
+            }
             "f" => Some("foreign table"),
             // A sequence owned by a column (serial, identity) is part of it.
             _ if row.get::<_, bool>(6) => continue,
@@ -481,6 +492,25 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         indexes.push(index);
     }
 
+    // Indexes of materialized views: not read (see the module's rustdoc).
+    let view_oids: Vec<u32> = views.keys().copied().collect();
+    let view_indexes = client
+        .query(
+            "SELECT i.relname::text, c.relname::text FROM pg_index ix
+             JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid
+             WHERE ix.indrelid = ANY($1) ORDER BY 2, 1",
+            &[&view_oids],
+        )
+        .await
+        .map_err(&err)?;
+    unmodelled.extend(view_indexes.iter().map(|r| {
+        format!(
+            "index {} on materialized view {} (indexes of materialized views are not read)",
+            r.get::<_, String>(0),
+            r.get::<_, String>(1)
+        )
+    }));
+
     let others = client
         .query(
             &format!(
@@ -539,6 +569,13 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             index,
             concurrently: false,
             if_not_exists: false,
+        })
+    }));
+    ops.extend(views.into_values().map(|view| {
+        Op::CreateView(CreateView {
+            view,
+            or_replace: false,
+            with_no_data: false,
         })
     }));
     if !schemas.iter().any(|s| s == DEFAULT_SCHEMA) {
@@ -767,7 +804,41 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
             }
         }
     }
+    spell_views(client, expected, &mut out).await?;
     Ok(out)
+}
+
+/// Each view's query as this server prints it: created as a temporary
+/// view over the live relations (a view of `public` under its own name, so
+/// that a view reading it reads the temporary one), read back with
+/// `pg_get_viewdef`. A query the live database cannot run (it reads what
+/// is not there) keeps the author's words.
+async fn spell_views(client: &Client, expected: &Schema, out: &mut Schema) -> Result<(), RunError> {
+    let err = failed("spelling the expected schema as PostgreSQL stores it");
+    for (n, view) in expected.views_in_order().into_iter().enumerate() {
+        let temp = if view.name.schema_name() == DEFAULT_SCHEMA {
+            format!("pg_temp.{}", quote_ident(&view.name.name))
+        } else {
+            format!("pg_temp.migrator_spelling_view_{n}")
+        };
+        if !try_sql(
+            client,
+            &format!("CREATE TEMPORARY VIEW {temp} AS {}", view.sql),
+        )
+        .await?
+        {
+            continue;
+        }
+        let printed: String = client
+            .query_one("SELECT pg_get_viewdef($1::text::regclass)", &[&temp])
+            .await
+            .map_err(&err)?
+            .get(0);
+        if let Some(target) = out.views.get_mut(&view.name.key()) {
+            target.sql = printed.trim().trim_end_matches(';').trim_end().to_owned();
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
