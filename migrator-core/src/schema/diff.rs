@@ -69,8 +69,10 @@ pub struct DiffError {
 /// order), or the changes no op makes.
 pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
     let to = &super::align::align(to, &to.spelled(), from, &from.spelled());
+    let (kept_views, replaced_views) = super::views::kept(from, to);
     let mut d = Differ {
-        kept_views: super::views::kept(from, to),
+        kept_views,
+        replaced_views,
         from,
         to,
         ops: Vec::new(),
@@ -91,6 +93,8 @@ struct Differ<'a> {
     to: &'a Schema,
     /// The views of `from` that stay as they are.
     kept_views: BTreeSet<Key>,
+    /// The views of `from` replaced in place (`CREATE OR REPLACE VIEW`).
+    replaced_views: BTreeSet<Key>,
     ops: Vec<Op>,
     refused: Vec<String>,
     /// Unchanged foreign keys dropped because the key they reference is
@@ -535,23 +539,9 @@ impl Differ<'_> {
         }
     }
 
-    /// Whether the view `key`, in both schemas, changes only by columns added
-    /// at the end of its select list (what `CREATE OR REPLACE VIEW` allows).
+    /// Whether the view `key` is replaced in place.
     fn replaceable(&self, key: &Key) -> bool {
-        let (Some(old), Some(new)) = (self.from.views.get(key), self.to.views.get(key)) else {
-            return false;
-        };
-        if old.materialized
-            || new.materialized
-            || !super::views::reads_intact(old, self.from, self.to, &self.kept_views)
-        {
-            return false;
-        }
-        let (old_items, old_rest) = super::views::select_list(&old.sql);
-        let (new_items, new_rest) = super::views::select_list(&new.sql);
-        old_rest == new_rest
-            && new_items.len() >= old_items.len()
-            && new_items.starts_with(&old_items)
+        self.replaced_views.contains(key)
     }
 
     /// New and changed views, after what they read exists: each after the

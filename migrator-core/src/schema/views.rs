@@ -321,7 +321,7 @@ pub(super) fn select_list(sql: &str) -> (Vec<Vec<Tok>>, Vec<Tok>) {
 }
 
 /// Whether what `view` (of `from`) reads is the same in `to`: each view
-/// it reads among `kept`, each table there with each column it reads, of
+/// it reads among `kept` (kept or replaced in place), each table there with each column it reads, of
 /// the same type.
 pub(super) fn reads_intact(
     view: &crate::ops::ViewDef,
@@ -346,17 +346,37 @@ pub(super) fn reads_intact(
     })
 }
 
-/// The views of `from` that a diff to `to` leaves as they are: the same
-/// definition in `to`, and what they read intact.
-pub(super) fn kept(from: &Schema, to: &Schema) -> BTreeSet<Key> {
+/// The views of `from` that a diff to `to` leaves as they are (the same
+/// definition in `to`, and what they read intact), and those it replaces
+/// in place: plain views whose new query only adds columns at the end of
+/// the select list (what `CREATE OR REPLACE VIEW` allows), what they read
+/// intact. Views reading either kind stay.
+pub(super) fn kept(from: &Schema, to: &Schema) -> (BTreeSet<Key>, BTreeSet<Key>) {
+    let mut standing = BTreeSet::new();
     let mut kept = BTreeSet::new();
+    let mut replaced = BTreeSet::new();
     for view in from.views_in_order() {
         let key = view.name.key();
-        if to.views.get(&key) == Some(view) && reads_intact(view, from, to, &kept) {
-            kept.insert(key);
+        let Some(new) = to.views.get(&key) else {
+            continue;
+        };
+        if !reads_intact(view, from, to, &standing) {
+            continue;
         }
+        if new == view {
+            kept.insert(key.clone());
+        } else if !view.materialized && !new.materialized && {
+            let (old_items, old_rest) = select_list(&view.sql);
+            let (new_items, new_rest) = select_list(&new.sql);
+            old_rest == new_rest && new_items.starts_with(&old_items)
+        } {
+            replaced.insert(key.clone());
+        } else {
+            continue;
+        }
+        standing.insert(key);
     }
-    kept
+    (kept, replaced)
 }
 
 /// The query of a `CREATE VIEW [IF NOT EXISTS] name AS query` statement
