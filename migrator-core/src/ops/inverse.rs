@@ -17,6 +17,20 @@ pub struct Irreversible {
     pub reason: String,
 }
 
+/// `view` created again as `schema` has it, with a materialized view's
+/// indexes.
+fn recreate(view: &ViewDef, schema: &Schema) -> Vec<Op> {
+    let mut ops = vec![Op::CreateView(CreateView::new(view.clone()))];
+    ops.extend(schema.indexes_of(&view.name).map(|index| {
+        Op::CreateIndex(CreateIndex {
+            index: index.clone(),
+            concurrently: false,
+            if_not_exists: false,
+        })
+    }));
+    ops
+}
+
 /// The ops that undo `op`, given the schema `before` it ran (the op must be
 /// valid against it). Usually one op; dropping a table gives back the table
 /// and its indexes, and an op that changed nothing (`if_not_exists` on an
@@ -268,30 +282,33 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     // columns is a drop and a create.
                     let columns = crate::schema::views::output_columns;
                     if columns(&old.sql).is_some_and(|c| columns(&o.view.sql) == Some(c)) {
-                        one(back(true))
-                    } else {
-                        Ok(vec![drop, back(false)])
+                        return one(back(true));
                     }
+                    // The views reading it go first and come back after.
+                    let readers = before.views_reading_all(&old.name);
+                    let mut ops: Vec<Op> = readers
+                        .iter()
+                        .rev()
+                        .map(|v| {
+                            Op::DropView(DropView {
+                                name: v.name.clone(),
+                                materialized: v.materialized,
+                            })
+                        })
+                        .collect();
+                    ops.push(drop);
+                    ops.push(back(false));
+                    for view in readers {
+                        ops.extend(recreate(view, before));
+                    }
+                    Ok(ops)
                 }
                 _ => one(drop),
             }
         }
         Op::DropView(o) => {
             let view = before.view(&o.name).ok_or_else(missing)?;
-            let mut ops = vec![Op::CreateView(CreateView {
-                view: view.clone(),
-                or_replace: false,
-                with_no_data: false,
-            })];
-            // A materialized view's indexes went with it.
-            ops.extend(before.indexes_of(&view.name).map(|index| {
-                Op::CreateIndex(CreateIndex {
-                    index: index.clone(),
-                    concurrently: false,
-                    if_not_exists: false,
-                })
-            }));
-            Ok(ops)
+            Ok(recreate(view, before))
         }
         Op::RenameView(o) => one(Op::RenameView(RenameView {
             name: o.name.sibling(o.to.clone()),

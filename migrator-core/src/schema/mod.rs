@@ -216,6 +216,25 @@ impl Schema {
             .collect()
     }
 
+    /// The views that read `name`, and those that read them, and so on, in
+    /// an order they can be created in (`name` itself left out).
+    pub(crate) fn views_reading_all(&self, name: &QualifiedName) -> Vec<&crate::ops::ViewDef> {
+        let mut found: BTreeSet<Key> = BTreeSet::new();
+        let mut todo = vec![name.clone()];
+        while let Some(next) = todo.pop() {
+            for view in self.views_reading(&next) {
+                let key = view.name.key();
+                if key != name.key() && found.insert(key) {
+                    todo.push(view.name.clone());
+                }
+            }
+        }
+        self.views_in_order()
+            .into_iter()
+            .filter(|v| found.contains(&v.name.key()))
+            .collect()
+    }
+
     /// The views in an order they can be created in: each after the views
     /// it reads.
     pub(crate) fn views_in_order(&self) -> Vec<&crate::ops::ViewDef> {

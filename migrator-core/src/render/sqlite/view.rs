@@ -62,27 +62,6 @@ pub(super) fn render(op: &Op, after: &Schema) -> Option<Result<Vec<Statement>, S
     })
 }
 
-/// The views that read `name`, and those that read them, in `schema`, in
-/// an order they can be created in.
-fn readers_of(schema: &Schema, name: &QualifiedName) -> Vec<QualifiedName> {
-    let mut found: Vec<QualifiedName> = Vec::new();
-    let mut todo = vec![name.clone()];
-    while let Some(next) = todo.pop() {
-        for view in schema.views_reading(&next) {
-            if view.name.key() != name.key() && !found.iter().any(|f| f.key() == view.name.key()) {
-                found.push(view.name.clone());
-                todo.push(view.name.clone());
-            }
-        }
-    }
-    schema
-        .views_in_order()
-        .into_iter()
-        .filter(|v| found.iter().any(|f| f.key() == v.name.key()))
-        .map(|v| v.name.clone())
-        .collect()
-}
-
 /// `statements` of a rename, with the views that read the renamed object
 /// dropped before and created again after from `after` (see the
 /// [module](self)).
@@ -98,7 +77,11 @@ pub(super) fn around_renames(
         Op::RenameColumn(o) => o.table.clone(),
         _ => return Ok(statements),
     };
-    let readers = readers_of(before, &renamed);
+    let readers: Vec<QualifiedName> = before
+        .views_reading_all(&renamed)
+        .into_iter()
+        .map(|v| v.name.clone())
+        .collect();
     if readers.is_empty() {
         return Ok(statements);
     }

@@ -6,8 +6,7 @@
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
 //! cannot describe — functions, triggers, sequences no column owns,
-//! exclusion constraints, expression indexes, ordering options, indexes of
-//! materialized views — is left
+//! exclusion constraints, expression indexes, ordering options — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
 //!
@@ -433,6 +432,19 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         }
     }
 
+    // Tables and materialized views have indexes (a materialized view
+    // stands as a table with its name, for the index loop below).
+    let view_tables: BTreeMap<u32, TableDef> = views
+        .iter()
+        .map(|(oid, v)| (*oid, TableDef::new(v.name.clone())))
+        .collect();
+    let mut indexed = oids.clone();
+    indexed.extend(
+        views
+            .iter()
+            .filter(|(_, v)| v.materialized)
+            .map(|(oid, _)| *oid),
+    );
     let index_rows = client
         .query(
             "SELECT ix.indrelid, i.relname::text, ix.indisunique, am.amname::text,
@@ -452,13 +464,15 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
              WHERE ix.indrelid = ANY($1)
                AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = ix.indexrelid AND co.conrelid = ix.indrelid)
              ORDER BY ix.indrelid, i.relname",
-            &[&oids],
+            &[&indexed],
         )
         .await
         .map_err(&err)?;
     let mut indexes = Vec::new();
+    let mut view_indexes = Vec::new();
     for row in &index_rows {
-        let Some(table) = tables.get(&row.get::<_, u32>(0)) else {
+        let oid = row.get::<_, u32>(0);
+        let Some(table) = tables.get(&oid).or_else(|| view_tables.get(&oid)) else {
             continue;
         };
         let name: String = row.get(1);
@@ -489,27 +503,12 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         index.method = method;
         index.include = row.get(5);
         index.predicate = row.get(6);
-        indexes.push(index);
+        if view_tables.contains_key(&oid) {
+            view_indexes.push(index);
+        } else {
+            indexes.push(index);
+        }
     }
-
-    // Indexes of materialized views: not read (see the module's rustdoc).
-    let view_oids: Vec<u32> = views.keys().copied().collect();
-    let view_indexes = client
-        .query(
-            "SELECT i.relname::text, c.relname::text FROM pg_index ix
-             JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid
-             WHERE ix.indrelid = ANY($1) ORDER BY 2, 1",
-            &[&view_oids],
-        )
-        .await
-        .map_err(&err)?;
-    unmodelled.extend(view_indexes.iter().map(|r| {
-        format!(
-            "index {} on materialized view {} (indexes of materialized views are not read)",
-            r.get::<_, String>(0),
-            r.get::<_, String>(1)
-        )
-    }));
 
     let others = client
         .query(
@@ -571,11 +570,16 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             if_not_exists: false,
         })
     }));
-    ops.extend(views.into_values().map(|view| {
-        Op::CreateView(CreateView {
-            view,
-            or_replace: false,
-            with_no_data: false,
+    ops.extend(
+        views
+            .into_values()
+            .map(|view| Op::CreateView(CreateView::new(view))),
+    );
+    ops.extend(view_indexes.into_iter().map(|index| {
+        Op::CreateIndex(CreateIndex {
+            index,
+            concurrently: false,
+            if_not_exists: false,
         })
     }));
     if !schemas.iter().any(|s| s == DEFAULT_SCHEMA) {
