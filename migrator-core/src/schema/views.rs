@@ -456,24 +456,34 @@ pub(crate) fn rename_column(
         .iter()
         .filter(|(_, key, column)| key == table && column == from)
         .map(|(tok, _, _)| {
-            // The item is the column alone: `c`, `q.c`, `s.q.c`.
-            let whole = items.iter().any(|r| {
-                r.end == tok + 1
-                    && r.len() % 2 == 1
-                    && a.toks[r.clone()].iter().enumerate().all(|(k, (t, _))| {
+            let tok = *tok;
+            let chain = |r: &Range<usize>, end: usize| {
+                (end - r.start) % 2 == 1
+                    && a.toks[r.start..end].iter().enumerate().all(|(k, (t, _))| {
                         if k % 2 == 0 {
                             word(t).is_some()
                         } else {
                             matches!(t, Tok::Punct(p) if p == ".")
                         }
                     })
-            });
-            let mut text = quote_ident(to);
-            if whole {
-                text.push_str(" AS ");
-                text.push_str(&quote_ident(from));
+            };
+            // The item is the column alone (`c`, `q.c`, `s.q.c`): it keeps
+            // its name as the view's column.
+            if items.iter().any(|r| r.end == tok + 1 && chain(r, tok + 1)) {
+                let text = format!("{} AS {}", quote_ident(to), quote_ident(from));
+                return (a.toks[tok].1.clone(), text);
             }
-            (a.toks[*tok].1.clone(), text)
+            // `c AS to`, renamed back: `to` alone says the same.
+            if items.iter().any(|r| {
+                r.end == tok + 3
+                    && chain(r, tok + 1)
+                    && is_word(a.toks.get(tok + 1), "as")
+                    && name(a.toks.get(tok + 2)) == Some(to)
+            }) {
+                let range = a.toks[tok].1.start..a.toks[tok + 2].1.end;
+                return (range, quote_ident(to));
+            }
+            (a.toks[tok].1.clone(), quote_ident(to))
         })
         .collect();
     splice(sql, edits)
@@ -482,7 +492,7 @@ pub(crate) fn rename_column(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::{OpBuilder, Ops};
+    use crate::ops::{Op, OpBuilder, Ops};
 
     fn schema() -> Schema {
         let mut op = Ops::new();
@@ -546,6 +556,24 @@ mod tests {
                 "full_name"
             ),
             "SELECT \"full_name\" AS \"name\", p.age + 1 AS next FROM people p WHERE \"full_name\" <> ''"
+        );
+        let mut renamed = s.clone();
+        renamed
+            .apply(&Op::RenameColumn(crate::ops::RenameColumn {
+                table: "people".into(),
+                from: "name".into(),
+                to: "full_name".into(),
+            }))
+            .unwrap();
+        assert_eq!(
+            rename_column(
+                "SELECT p.\"full_name\" AS \"name\" FROM people p",
+                &renamed,
+                &key("people"),
+                "full_name",
+                "name"
+            ),
+            "SELECT p.\"name\" FROM people p"
         );
         assert_eq!(
             rename_relation(
