@@ -84,7 +84,7 @@ pub fn registered() -> Vec<&'static Model> {
 pub enum ModelError {
     /// A model records an op that does not declare an object.
     #[error(
-        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_enum, create_table, create_index, add_* constraints); changes belong in revisions"
+        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_enum, create_table, create_index, add_* constraints, create_view, create_materialized_view); changes belong in revisions"
     )]
     NotADeclaration {
         /// The model.
@@ -116,11 +116,13 @@ pub enum ModelError {
 
 /// The schema `models` declare together: schemas first, then enums, then
 /// tables (their foreign keys held back), then every constraint added on
-/// its own and the foreign keys, then indexes, so that a model may name a
-/// table another declares. An op that is not a declaration, or one that
+/// its own and the foreign keys, then views (in the order the models
+/// declare them: a view after the views it reads), then indexes (a
+/// materialized view's too), so that a model may name a table another
+/// declares. An op that is not a declaration, or one that
 /// does not apply, is an error naming its model.
 pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelError> {
-    let mut phases: [Vec<(&Model, Op)>; 5] = Default::default();
+    let mut phases: [Vec<(&Model, Op)>; 6] = Default::default();
     for m in models {
         let m = m.borrow();
         let mut op = Ops::new();
@@ -150,7 +152,8 @@ pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelErro
                     continue;
                 }
                 Op::AddConstraint(_) => 3,
-                Op::CreateIndex(_) => 4,
+                Op::CreateView(c) if !c.or_replace => 4,
+                Op::CreateIndex(_) => 5,
                 other => {
                     return Err(ModelError::NotADeclaration {
                         model: m.name.to_owned(),

@@ -909,6 +909,57 @@ mod tests {
         );
     }
 
+    /// The view ops have a checksum of their own, and each of their fields
+    /// counts (the golden revision holds none, so its pin is unchanged).
+    #[test]
+    fn view_fields_change_the_checksum() {
+        let sum = |build: fn(&mut Ops)| {
+            let mut op = Ops::new();
+            build(&mut op);
+            of(op.ops())
+        };
+        let sums = [
+            sum(|op| {
+                op.create_view("v", "SELECT 1");
+            }),
+            sum(|op| {
+                op.create_view("v", "SELECT 2");
+            }),
+            sum(|op| {
+                op.create_view(("s", "v"), "SELECT 1");
+            }),
+            sum(|op| {
+                op.create_view("v", "SELECT 1").or_replace();
+            }),
+            sum(|op| {
+                op.create_materialized_view("v", "SELECT 1");
+            }),
+            sum(|op| {
+                op.create_materialized_view("v", "SELECT 1").with_no_data();
+            }),
+            sum(|op| {
+                op.drop_view("v");
+            }),
+            sum(|op| {
+                op.drop_materialized_view("v");
+            }),
+            sum(|op| {
+                op.rename_view("v", "w");
+            }),
+            sum(|op| {
+                op.rename_materialized_view("v", "w");
+            }),
+            sum(|op| {
+                op.refresh_materialized_view("v");
+            }),
+            sum(|op| {
+                op.refresh_materialized_view("v").concurrently();
+            }),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = sums.iter().collect();
+        assert_eq!(distinct.len(), sums.len(), "{sums:#?}");
+    }
+
     #[test]
     fn the_message_is_as_documented() {
         let mut op = Ops::new();
