@@ -307,7 +307,7 @@ fn the_model_refuses_what_postgresql_refuses() {
             op.create_materialized_view("totals", "SELECT id FROM people")
                 .or_replace();
         }),
-        "#1 view totals: PostgreSQL has no CREATE OR REPLACE MATERIALIZED VIEW; drop it and create it again"
+        "#1 materialized view totals: PostgreSQL has no CREATE OR REPLACE MATERIALIZED VIEW; drop it and create it again"
     );
     assert_eq!(
         err(|op| {
@@ -333,14 +333,28 @@ fn the_model_refuses_what_postgresql_refuses() {
             op.create_materialized_view("totals", "SELECT id FROM people");
             op.drop_view("totals");
         }),
-        "#2 view totals: it is a materialized view, not a view; use drop_materialized_view"
+        "#2 materialized view totals: use drop_materialized_view (it is not a plain view)"
+    );
+    assert_eq!(
+        err(|op| {
+            view(op);
+            op.drop_materialized_view("names");
+        }),
+        "#2 view names: use drop_view (it is not a materialized view)"
+    );
+    assert_eq!(
+        err(|op| {
+            op.create_materialized_view("totals", "SELECT id FROM people");
+            op.create_index("people", ["name"]).named("totals");
+        }),
+        "#2 materialized view totals already exists in schema public"
     );
     assert_eq!(
         err(|op| {
             view(op);
             op.refresh_materialized_view("names");
         }),
-        "#2 view names: it is a view, not a materialized view; only a materialized view has rows to refresh"
+        "#2 view names: only a materialized view has rows to refresh"
     );
     assert_eq!(
         err(|op| {
@@ -348,7 +362,7 @@ fn the_model_refuses_what_postgresql_refuses() {
             op.create_index("totals", ["id"]);
             op.refresh_materialized_view("totals").concurrently();
         }),
-        "#3 view totals: REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on it, without a WHERE clause; create one with create_index(…).unique() first"
+        "#3 materialized view totals: REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on it, without a WHERE clause; create one with create_index(…).unique() first"
     );
     assert_eq!(
         err(|op| {

@@ -310,8 +310,10 @@ pub enum ValidationError {
         view: QualifiedName,
     },
     /// A view op PostgreSQL would refuse.
-    #[error("view {name}: {reason}")]
+    #[error("{kind} {name}: {reason}")]
     InvalidView {
+        /// `view` or `materialized view`.
+        kind: &'static str,
         /// The view.
         name: QualifiedName,
         /// Why, and what to do instead.

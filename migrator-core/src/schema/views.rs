@@ -382,6 +382,8 @@ pub(super) fn kept(from: &Schema, to: &Schema) -> (BTreeSet<Key>, BTreeSet<Key>)
 /// The query of a `CREATE VIEW [IF NOT EXISTS] name AS query` statement
 /// (SQLite keeps a view as the statement that created it); `None` for any
 /// other form (a column list, `TEMP`), which the model cannot describe.
+/// For the SQLite catalog reader.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) fn query_of_create(sql: &str) -> Option<&str> {
     let toks = lex_spanned(sql);
     let mut i = 0;

@@ -28,18 +28,15 @@ impl Schema {
             .get(&key)
             .ok_or_else(|| E::ViewNotFound(name.clone()))?;
         if view.materialized != materialized {
-            let instead = match (view.materialized, verb) {
+            let reason = match (view.materialized, verb) {
                 (false, "refresh") => "only a materialized view has rows to refresh".to_owned(),
-                (true, _) => format!("use {verb}_materialized_view"),
-                (false, _) => format!("use {verb}_view"),
+                (true, _) => format!("use {verb}_materialized_view (it is not a plain view)"),
+                (false, _) => format!("use {verb}_view (it is not a materialized view)"),
             };
             return Err(E::InvalidView {
+                kind: kind(view.materialized),
                 name: name.clone(),
-                reason: format!(
-                    "it is a {}, not a {}; {instead}",
-                    kind(view.materialized),
-                    kind(materialized)
-                ),
+                reason,
             });
         }
         Ok(key)
@@ -52,6 +49,7 @@ impl Schema {
         self.need_schema(&schema)?;
         no_nul(&view.sql, || format!("definition of view {}", view.name))?;
         let invalid = |reason: &str| E::InvalidView {
+            kind: kind(view.materialized),
             name: view.name.clone(),
             reason: reason.to_owned(),
         };
@@ -91,6 +89,7 @@ impl Schema {
             return Ok(());
         };
         let invalid = |reason: String| E::InvalidView {
+            kind: "view",
             name: old.name.clone(),
             reason,
         };
@@ -159,6 +158,7 @@ impl Schema {
                 .any(|i| i.table.key() == key && i.unique && i.predicate.is_none())
         {
             return Err(E::InvalidView {
+                kind: "materialized view",
                 name: o.name.clone(),
                 reason: "REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on it, without a WHERE clause; create one with create_index(…).unique() first".to_owned(),
             });
@@ -175,6 +175,7 @@ impl Schema {
         let view = &self.views[&key];
         if !view.materialized {
             return Err(E::InvalidView {
+                kind: "view",
                 name: view.name.clone(),
                 reason: format!(
                     "index {} cannot be created on a view that is not materialized",
