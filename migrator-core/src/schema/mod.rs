@@ -1,5 +1,5 @@
-//! The schema model: tables, columns, constraints, indexes, enums and schemas
-//! held in memory, built by replaying ops without a database.
+//! The schema model: tables, columns, constraints, indexes, enums, views and
+//! schemas held in memory, built by replaying ops without a database.
 //!
 //! ```
 //! use migrator_core::prelude::*;

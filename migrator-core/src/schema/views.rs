@@ -43,6 +43,8 @@ struct Analysis {
     columns: Vec<(usize, Key, String)>,
     /// `q.*`: every column of the relation.
     stars: Vec<Key>,
+    /// A `*` alone in a select list: every column of every relation read.
+    all_star: bool,
 }
 
 fn word(tok: &Tok) -> Option<(&str, bool)> {
@@ -92,6 +94,7 @@ fn analyse(sql: &str, schema: &Schema) -> Analysis {
         qualifiers: Vec::new(),
         columns: Vec::new(),
         stars: Vec::new(),
+        all_star: false,
     };
     // Chains of names joined by dots: `a`, `a.b`, `a.b.c` (and `a.*`).
     let mut chains: Vec<(Vec<usize>, bool)> = Vec::new();
@@ -198,6 +201,14 @@ fn analyse(sql: &str, schema: &Schema) -> Analysis {
             }
         }
     }
+    out.all_star = toks.iter().enumerate().any(|(n, (t, _))| {
+        matches!(t, Tok::Punct(p) if p == "*")
+            && n > 0
+            && (is_punct(toks.get(n - 1), ",")
+                || ["select", "distinct", "all"]
+                    .iter()
+                    .any(|w| is_word(toks.get(n - 1), w)))
+    });
     out.toks = toks;
     out
 }
@@ -213,7 +224,12 @@ pub(crate) fn reads(sql: &str, schema: &Schema) -> Reads {
     for (_, key, column) in a.columns {
         out.columns.insert((key, column));
     }
-    for key in a.stars {
+    let stars = if a.all_star {
+        out.relations.iter().cloned().collect()
+    } else {
+        a.stars
+    };
+    for key in stars {
         // `*` is expanded when the view is created: every column then.
         for column in columns_of(schema, &key) {
             out.columns.insert((key.clone(), column));
@@ -544,6 +560,13 @@ mod tests {
         );
         let r = reads("SELECT p.* FROM people p", &s);
         assert_eq!(r.columns.len(), 3);
+        let r = reads(
+            "SELECT count(*) FROM orders WHERE EXISTS (SELECT * FROM people)",
+            &s,
+        );
+        assert_eq!(r.columns.len(), 6);
+        let r = reads("SELECT count(*), 2 * 3 FROM orders", &s);
+        assert_eq!(r.columns.len(), 0);
     }
 
     #[test]

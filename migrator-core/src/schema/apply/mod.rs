@@ -2,8 +2,11 @@
 //!
 //! Each handler checks before it mutates, so a failed op leaves the schema
 //! unchanged. The handlers live by object kind: `namespace.rs` (schemas),
-//! `table.rs`, `column.rs`, `constraint.rs`, `index.rs` and `enums.rs`;
-//! here are the dispatch over [`Op`] and what they share.
+//! `table.rs`, `column.rs`, `constraint.rs`, `index.rs`, `enums.rs` and
+//! `view.rs`; here are the dispatch over [`Op`] and what they share. Before
+//! any op's own handler, `view.rs` refuses what would break a view that
+//! reads what the op drops or retypes, and after it rewrites the views
+//! that read what the op renamed.
 
 mod column;
 mod constraint;

@@ -57,6 +57,11 @@ impl Schema {
         if sql.is_empty() {
             return Err(invalid("its definition is empty; give the SELECT it names"));
         }
+        if output_columns(sql).is_none() {
+            return Err(invalid(
+                "its select list has a *, which PostgreSQL expands to the columns of the moment the view is created (the model could not follow it); list the columns instead",
+            ));
+        }
         if view.materialized && o.or_replace {
             return Err(invalid(
                 "PostgreSQL has no CREATE OR REPLACE MATERIALIZED VIEW; drop it and create it again",
