@@ -313,15 +313,8 @@ pub trait OpBuilder {
         name: impl Into<QualifiedName>,
         sql: impl Into<String>,
     ) -> &mut CreateView {
-        self.recorder().record(CreateView {
-            view: ViewDef {
-                name: name.into(),
-                sql: sql.into(),
-                materialized: false,
-            },
-            or_replace: false,
-            with_no_data: false,
-        })
+        self.recorder()
+            .record(CreateView::new(ViewDef::new(name, sql)))
     }
 
     /// `CREATE MATERIALIZED VIEW name AS sql` (PostgreSQL only: on SQLite
@@ -333,32 +326,19 @@ pub trait OpBuilder {
         name: impl Into<QualifiedName>,
         sql: impl Into<String>,
     ) -> &mut CreateView {
-        self.recorder().record(CreateView {
-            view: ViewDef {
-                name: name.into(),
-                sql: sql.into(),
-                materialized: true,
-            },
-            or_replace: false,
-            with_no_data: false,
-        })
+        self.recorder()
+            .record(CreateView::new(ViewDef::new(name, sql).materialized(true)))
     }
 
     /// `DROP VIEW name`; undone from the definition the model keeps.
     fn drop_view(&mut self, name: impl Into<QualifiedName>) -> &mut DropView {
-        self.recorder().record(DropView {
-            name: name.into(),
-            materialized: false,
-        })
+        self.recorder().record(DropView::new(name, false))
     }
 
     /// `DROP MATERIALIZED VIEW name`, its indexes with it; undone from the
     /// definition (and indexes) the model keeps.
     fn drop_materialized_view(&mut self, name: impl Into<QualifiedName>) -> &mut DropView {
-        self.recorder().record(DropView {
-            name: name.into(),
-            materialized: true,
-        })
+        self.recorder().record(DropView::new(name, true))
     }
 
     /// `ALTER VIEW name RENAME TO to` (on SQLite: the view dropped and
@@ -368,11 +348,7 @@ pub trait OpBuilder {
         name: impl Into<QualifiedName>,
         to: impl Into<String>,
     ) -> &mut RenameView {
-        self.recorder().record(RenameView {
-            name: name.into(),
-            to: to.into(),
-            materialized: false,
-        })
+        self.recorder().record(RenameView::new(name, to, false))
     }
 
     /// `ALTER MATERIALIZED VIEW name RENAME TO to`.
@@ -381,11 +357,7 @@ pub trait OpBuilder {
         name: impl Into<QualifiedName>,
         to: impl Into<String>,
     ) -> &mut RenameView {
-        self.recorder().record(RenameView {
-            name: name.into(),
-            to: to.into(),
-            materialized: true,
-        })
+        self.recorder().record(RenameView::new(name, to, true))
     }
 
     /// `REFRESH MATERIALIZED VIEW name`; chain `.concurrently()` (which

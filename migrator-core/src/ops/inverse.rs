@@ -265,10 +265,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",
         )),
         Op::CreateView(o) => {
-            let drop = Op::DropView(DropView {
-                name: o.view.name.clone(),
-                materialized: o.view.materialized,
-            });
+            let drop = Op::DropView(DropView::new(o.view.name.clone(), o.view.materialized));
             match before.view(&o.view.name) {
                 Some(old) if o.or_replace => {
                     let back = |or_replace| {
@@ -289,12 +286,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     let mut ops: Vec<Op> = readers
                         .iter()
                         .rev()
-                        .map(|v| {
-                            Op::DropView(DropView {
-                                name: v.name.clone(),
-                                materialized: v.materialized,
-                            })
-                        })
+                        .map(|v| Op::DropView(DropView::new(v.name.clone(), v.materialized)))
                         .collect();
                     ops.push(drop);
                     ops.push(back(false));
@@ -310,11 +302,11 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
             let view = before.view(&o.name).ok_or_else(missing)?;
             Ok(recreate(view, before))
         }
-        Op::RenameView(o) => one(Op::RenameView(RenameView {
-            name: o.name.sibling(o.to.clone()),
-            to: o.name.name.clone(),
-            materialized: o.materialized,
-        })),
+        Op::RenameView(o) => one(Op::RenameView(RenameView::new(
+            o.name.sibling(o.to.clone()),
+            o.name.name.clone(),
+            o.materialized,
+        ))),
         // The schema does not change; the rows before are not restored.
         Op::RefreshMaterializedView(_) => Ok(vec![]),
         // A block is undone by a block for the same engine, its ops undone

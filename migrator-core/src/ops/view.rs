@@ -28,6 +28,12 @@ impl ViewDef {
             materialized: false,
         }
     }
+
+    /// The same view, materialized or not.
+    pub fn materialized(mut self, materialized: bool) -> Self {
+        self.materialized = materialized;
+        self
+    }
 }
 
 /// `CREATE [OR REPLACE] VIEW name AS sql`, or `CREATE MATERIALIZED VIEW
@@ -96,6 +102,16 @@ pub struct DropView {
     pub materialized: bool,
 }
 
+impl DropView {
+    /// Drops `name` (a materialized view when `materialized`).
+    pub fn new(name: impl Into<QualifiedName>, materialized: bool) -> Self {
+        Self {
+            name: name.into(),
+            materialized,
+        }
+    }
+}
+
 /// `ALTER [MATERIALIZED] VIEW name RENAME TO to`; the views that read it
 /// are rewritten to read the new name, as PostgreSQL does.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +123,17 @@ pub struct RenameView {
     pub to: String,
     /// Whether it names a materialized view.
     pub materialized: bool,
+}
+
+impl RenameView {
+    /// Renames `name` to `to` (a materialized view when `materialized`).
+    pub fn new(name: impl Into<QualifiedName>, to: impl Into<String>, materialized: bool) -> Self {
+        Self {
+            name: name.into(),
+            to: to.into(),
+            materialized,
+        }
+    }
 }
 
 /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name`: the stored rows

@@ -532,10 +532,10 @@ impl Differ<'_> {
             if self.kept_views.contains(&key) || self.replaceable(&key) {
                 continue;
             }
-            self.ops.push(Op::DropView(crate::ops::DropView {
-                name: view.name.clone(),
-                materialized: view.materialized,
-            }));
+            self.ops.push(Op::DropView(crate::ops::DropView::new(
+                view.name.clone(),
+                view.materialized,
+            )));
         }
     }
 
