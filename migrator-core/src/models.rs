@@ -84,7 +84,7 @@ pub fn registered() -> Vec<&'static Model> {
 pub enum ModelError {
     /// A model records an op that does not declare an object.
     #[error(
-        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_extension, create_enum, create_table, create_index, add_* constraints, create_function, create_trigger, op.on blocks); changes belong in revisions"
+        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_extension, create_enum, create_table, create_index, add_* constraints, create_view, create_materialized_view, create_function, create_trigger, op.on blocks); changes belong in revisions"
     )]
     NotADeclaration {
         /// The model.
@@ -116,12 +116,14 @@ pub enum ModelError {
 
 /// The schema `models` declare together: schemas and extensions first,
 /// then enums, then tables (their foreign keys held back), then every
-/// constraint added on its own and the foreign keys, then indexes, then
-/// functions, then triggers and blocks for one engine, so that a model may
-/// name a table another declares. An op that is not a declaration, or one that
-/// does not apply, is an error naming its model.
+/// constraint added on its own and the foreign keys, then views (in the
+/// order the models declare them: a view after the views it reads), then
+/// indexes (a materialized view's too), then functions, then triggers and
+/// blocks for one engine, so that a model may name a table another
+/// declares. An op that is not a declaration, or one that does not apply,
+/// is an error naming its model.
 pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelError> {
-    let mut phases: [Vec<(&Model, Op)>; 7] = Default::default();
+    let mut phases: [Vec<(&Model, Op)>; 8] = Default::default();
     for m in models {
         let m = m.borrow();
         let mut op = Ops::new();
@@ -151,11 +153,12 @@ pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelErro
                     continue;
                 }
                 Op::AddConstraint(_) => 3,
-                Op::CreateIndex(_) => 4,
-                Op::CreateFunction(_) => 5,
+                Op::CreateView(c) if !c.or_replace => 4,
+                Op::CreateIndex(_) => 5,
+                Op::CreateFunction(_) => 6,
                 // A block for one engine: the target schema is engine-neutral
                 // and leaves it out, as it leaves out the migrations' blocks.
-                Op::CreateTrigger(_) | Op::OnEngine(_) => 6,
+                Op::CreateTrigger(_) | Op::OnEngine(_) => 7,
                 other => {
                     return Err(ModelError::NotADeclaration {
                         model: m.name.to_owned(),

@@ -711,6 +711,99 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
     client
         .batch_execute("DROP TABLE IF EXISTS pg_temp.mig_scratch")
         .await?;
+    diffs.extend(compare_views(client, model).await?);
+    Ok(diffs)
+}
+
+/// Views and materialized views: the same names and kinds, each model
+/// definition printed by the server (as a temporary view over the live
+/// relations) as the catalog prints the view, and a materialized view's
+/// indexes (name, uniqueness, columns).
+async fn compare_views(
+    client: &Client,
+    model: &Schema,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let mut diffs = Vec::new();
+    let rows = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_get_viewdef(c.oid),
+                        ARRAY(SELECT i.relname::text || CASE WHEN ix.indisunique THEN ' unique (' ELSE ' (' END
+                                     || (SELECT string_agg(a.attname::text, ', ' ORDER BY k.i)
+                                         FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(n, i)
+                                         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.n) || ')'
+                              FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+                              WHERE ix.indrelid = c.oid ORDER BY 1)
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('v', 'm') AND {USER_SCHEMAS}"
+            ),
+            &[],
+        )
+        .await?;
+    let catalog: BTreeMap<String, (bool, String, Vec<String>)> = rows
+        .iter()
+        .map(|r| {
+            let name = QualifiedName::new(r.get::<_, String>(0), r.get::<_, String>(1));
+            (key(&name), (r.get(2), r.get(3), r.get(4)))
+        })
+        .collect();
+    let model_names: BTreeSet<String> = model.views().map(|v| key(&v.name)).collect();
+    let cat_names: BTreeSet<String> = catalog.keys().cloned().collect();
+    if model_names != cat_names {
+        diffs.push(format!(
+            "views: model {model_names:?}, catalog {cat_names:?}"
+        ));
+    }
+    for view in model.views() {
+        let vkey = key(&view.name);
+        let Some((materialized, def, indexes)) = catalog.get(&vkey) else {
+            continue;
+        };
+        if view.materialized != *materialized {
+            diffs.push(format!(
+                "{vkey}: materialized model {}, catalog {materialized}",
+                view.materialized
+            ));
+        }
+        client
+            .batch_execute(&format!(
+                "CREATE TEMPORARY VIEW mig_view_spelling AS {}",
+                view.sql
+            ))
+            .await?;
+        let printed: String = client
+            .query_one(
+                "SELECT pg_get_viewdef('pg_temp.mig_view_spelling'::regclass)",
+                &[],
+            )
+            .await?
+            .get(0);
+        client
+            .batch_execute("DROP VIEW pg_temp.mig_view_spelling")
+            .await?;
+        if printed != *def {
+            diffs.push(format!(
+                "{vkey}: definition model {printed:?}, catalog {def:?}"
+            ));
+        }
+        let mut want: Vec<String> = model
+            .indexes_of(&view.name)
+            .map(|i| {
+                format!(
+                    "{}{} ({})",
+                    i.name,
+                    if i.unique { " unique" } else { "" },
+                    i.key_columns().collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        want.sort();
+        if want != *indexes {
+            diffs.push(format!(
+                "{vkey}: indexes model {want:?}, catalog {indexes:?}"
+            ));
+        }
+    }
     Ok(diffs)
 }
 

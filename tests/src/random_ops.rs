@@ -2,8 +2,10 @@
 //! proptest can generate and shrink them. Each proposal is built from the
 //! current model (existing tables, columns, types) and kept only if the model
 //! accepts it; names come from pools of hostile identifiers. Extensions
-//! (`citext`, `hstore`) are drawn too; blocks for one engine and
-//! `bulk_insert` are not (they have tests of their own).
+//! (`citext`, `hstore`) and plain views (created over some columns of an
+//! existing table, renamed, dropped) are drawn too; blocks for one engine,
+//! materialized views and `bulk_insert` are not (they have tests of their
+//! own).
 
 use migrator_core::ident::QualifiedName;
 use migrator_core::ops::{
@@ -35,6 +37,7 @@ const ENUMS: &[&str] = &["mood", "Status", "e\"x"];
 const VALUES: &[&str] = &["a", "b'c", "d\\e", "$$", "ünï", "with space", "select"];
 const SCHEMAS: &[&str] = &["s1", "Other Schema"];
 const EXTENSIONS: &[&str] = &["citext", "hstore"];
+const VIEWS: &[&str] = &["v", "View \"q\"", "from"];
 const TEXTS: &[&str] = &[
     "",
     "x",
@@ -177,7 +180,7 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
     let table = c.pick(&tables).cloned();
     let def = table.as_ref().and_then(|t| schema.table(t));
     let column = def.and_then(|d| c.pick(&d.columns)).cloned();
-    match c.below(17) {
+    match c.below(18) {
         0 | 1 => {
             let name = table_name(c, schema);
             let with_key = c.one_in(2);
@@ -428,6 +431,33 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                 }
             }
         },
+        16 => {
+            let views: Vec<QualifiedName> = schema.views().map(|v| v.name.clone()).collect();
+            match (c.below(4), c.pick(&views)) {
+                (1, Some(name)) => {
+                    op.drop_view(name.clone());
+                }
+                (2, Some(name)) => {
+                    op.rename_view(name.clone(), c.pick(VIEWS)?.to_string());
+                }
+                _ => {
+                    let def = def?;
+                    let table = table?;
+                    let mut columns: Vec<String> = Vec::new();
+                    for _ in 0..=c.below(2) {
+                        let name = migrator_core::ident::quote_ident(&c.pick(&def.columns)?.name);
+                        if !columns.contains(&name) {
+                            columns.push(name);
+                        }
+                    }
+                    let view = table.sibling(c.pick(VIEWS)?.to_string());
+                    op.create_view(
+                        view,
+                        format!("SELECT {} FROM {}", columns.join(", "), table.to_sql()),
+                    );
+                }
+            }
+        }
         _ => {
             if c.one_in(3) {
                 op.execute("SELECT 1").reverse("SELECT 2");

@@ -264,6 +264,7 @@ fn compare(conn: &Connection, model: &Schema) -> rusqlite::Result<Vec<String>> {
         compare_table(conn, model, table, &mut diffs)?;
     }
     compare_triggers(conn, model, &mut diffs)?;
+    compare_views(conn, model, &mut diffs)?;
     Ok(diffs)
 }
 
@@ -319,6 +320,54 @@ fn compare_triggers(
                 "trigger {k:?}: SQLite has {:?}, model says {timing} {event} … WHEN {:?} BEGIN {body} END",
                 catalog[&k], t.when
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Views: the same names, each one's `CREATE VIEW` text the model's
+/// definition as written, and each readable (SQLite checks a view's query
+/// only when it is used).
+fn compare_views(
+    conn: &Connection,
+    model: &Schema,
+    diffs: &mut Vec<String>,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'view'")?;
+    let cat: BTreeMap<String, String> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let model_views: BTreeMap<&str, &str> = model
+        .views()
+        .map(|v| (v.name.name.as_str(), v.sql.as_str()))
+        .collect();
+    for name in cat.keys() {
+        if !model_views.contains_key(name.as_str()) {
+            diffs.push(format!(
+                "view {name}: exists in SQLite, the model has no such view"
+            ));
+        }
+    }
+    for (name, sql) in model_views {
+        let Some(text) = cat.get(name) else {
+            diffs.push(format!("view {name}: the model has it, SQLite does not"));
+            continue;
+        };
+        let want = format!(
+            "CREATE VIEW {} AS {sql}",
+            migrator_core::ident::quote_ident(name)
+        );
+        if *text != want {
+            diffs.push(format!(
+                "view {name}: SQLite has {text:?}, the model says {want:?}"
+            ));
+        }
+        let select = format!(
+            "SELECT * FROM {} LIMIT 0",
+            migrator_core::ident::quote_ident(name)
+        );
+        if let Err(e) = conn.prepare(&select) {
+            diffs.push(format!("view {name}: cannot be read: {e}"));
         }
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! Every op's SQL runs on a real PostgreSQL, and after each op the catalog
 //! (tables, columns, types, nullability, defaults, identity, comments,
-//! constraints, indexes, enums, schemas) matches what the schema model
+//! constraints, indexes, enums, schemas, views) matches what the schema model
 //! predicts; the derived inverses walk the database back to empty.
 
 use migrator_core::ops::{Ops, invert_all};
@@ -176,6 +176,34 @@ fn everything(op: &mut Ops, irreversible: bool) {
     op.drop_constraint("posts", "likes_small");
     op.rename_column("posts", "likes", "hearts");
 
+    // Views.
+    op.create_view(
+        "student_names",
+        "SELECT s.name, points FROM students s WHERE points > 0",
+    );
+    op.create_view(
+        "student_names",
+        "SELECT s.name, points, s.email FROM students s WHERE points > 0",
+    )
+    .or_replace();
+    op.create_view(
+        ("billing", "fee_totals"),
+        "SELECT student_id, sum(amount) AS total FROM billing.fees GROUP BY student_id",
+    );
+    op.create_view("top", "SELECT name FROM student_names WHERE points > 10");
+    op.rename_view("top", "top_students");
+    op.rename_column("students", "points", "score_points");
+    op.create_materialized_view(
+        "post_counts",
+        "SELECT author_id, count(*) AS n FROM posts GROUP BY author_id",
+    )
+    .with_no_data();
+    op.create_index("post_counts", ["author_id"]).unique();
+    op.refresh_materialized_view("post_counts");
+    op.refresh_materialized_view("post_counts").concurrently();
+    op.rename_materialized_view("post_counts", "posts_per_author");
+    op.drop_view("top_students");
+
     // Enums.
     op.create_enum("color", ["red", "green"]);
     op.rename_enum_value("color", "green", "verde");
@@ -331,6 +359,14 @@ async fn the_catalog_comparison_notices_each_kind_of_difference() {
         } else {
             op.add_column::<f64>("t", "d").default(0.25);
         }
+        op.create_view(
+            "tv",
+            if variant == 12 {
+                "SELECT a FROM t WHERE c > 2"
+            } else {
+                "SELECT a FROM t WHERE c > 1"
+            },
+        );
     }
     let mut db = TestDb::new().await;
     let mut op = Ops::new();
@@ -352,6 +388,7 @@ async fn the_catalog_comparison_notices_each_kind_of_difference() {
         "index ix_t_a",
         "constraint t_c_fkey",
         "t.d: default",
+        "public.tv: definition",
     ];
     for (i, what) in expected.iter().enumerate() {
         let mut other = Ops::new();

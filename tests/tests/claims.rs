@@ -1,4 +1,6 @@
-//! Every op's claims checked against a real PostgreSQL.
+//! Every op's claims checked against a real PostgreSQL (views and
+//! materialized views count as tables here: their locks, a materialized
+//! view's file and scans are watched too).
 //!
 //! Each case sets up tables of 10,000 rows (a referenced `users`, a
 //! referencing `posts`, an unconstrained `events`), renders one op with the
@@ -529,7 +531,76 @@ fn cases() -> Vec<Case> {
         .extra(|op| {
             op.create_extension("pg_trgm");
         }),
+        // Views: what they read is locked ACCESS SHARE; a materialized
+        // view reads it all, and a refresh rewrites the view (CONCURRENTLY:
+        // updates it in place under EXCLUSIVE).
+        case("create_view", |op| {
+            op.create_view(
+                "authors",
+                "SELECT u.name, p.label FROM users u JOIN posts p ON p.author_id = u.id",
+            );
+        }),
+        case("create_view or_replace", |op| {
+            op.create_view("names", "SELECT name, score FROM users")
+                .or_replace();
+        })
+        .extra(names_view),
+        case("drop_view", |op| {
+            op.drop_view("names");
+        })
+        .extra(names_view),
+        case("rename_view", |op| {
+            op.rename_view("names", "user_names");
+        })
+        .extra(names_view),
+        case("create_materialized_view", |op| {
+            op.create_materialized_view(
+                "kinds",
+                "SELECT kind, count(*) AS n FROM events GROUP BY kind",
+            );
+        }),
+        case("create_materialized_view with_no_data", |op| {
+            op.create_materialized_view(
+                "kinds",
+                "SELECT kind, count(*) AS n FROM events GROUP BY kind",
+            )
+            .with_no_data();
+        }),
+        case("create_index on a materialized view", |op| {
+            op.create_index("kinds", ["kind"]).unique();
+        })
+        .extra(kinds_view),
+        case("refresh_materialized_view", |op| {
+            op.refresh_materialized_view("kinds");
+        })
+        .extra(kinds_view),
+        case("refresh_materialized_view concurrently", |op| {
+            op.refresh_materialized_view("kinds").concurrently();
+        })
+        .extra(|op| {
+            kinds_view(op);
+            op.create_index("kinds", ["kind"]).unique();
+        }),
+        case("rename_materialized_view", |op| {
+            op.rename_materialized_view("kinds", "event_kinds");
+        })
+        .extra(kinds_view),
+        case("drop_materialized_view", |op| {
+            op.drop_materialized_view("kinds");
+        })
+        .extra(kinds_view),
     ]
+}
+
+fn names_view(op: &mut Ops) {
+    op.create_view("names", "SELECT name FROM users");
+}
+
+fn kinds_view(op: &mut Ops) {
+    op.create_materialized_view(
+        "kinds",
+        "SELECT kind, count(*) AS n FROM events GROUP BY kind",
+    );
 }
 
 /// A table that existed before a statement, as the catalog and the
@@ -577,7 +648,7 @@ async fn tables(client: &Client, stats: &str) -> BTreeMap<i64, TableState> {
                 coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0), coalesce(s.idx_tup_fetch, 0) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN {stats} s ON s.relid = c.oid \
-         WHERE c.relkind IN ('r', 'p') \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm') \
            AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
            AND n.nspname NOT LIKE 'pg\\_%'"
     );

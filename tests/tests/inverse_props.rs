@@ -89,4 +89,7 @@ fn the_generator_covers_the_ops() {
     }
     assert!(total > 2000, "only {total} ops generated");
     assert!(kinds.len() >= 15, "only these kinds of ops: {kinds:?}");
+    for kind in ["create_view", "rename_view", "drop_view"] {
+        assert!(kinds.contains(kind), "no {kind} among {kinds:?}");
+    }
 }

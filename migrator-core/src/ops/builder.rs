@@ -88,6 +88,10 @@ variants!(
     DropFunction,
     CreateTrigger,
     DropTrigger,
+    CreateView,
+    DropView,
+    RenameView,
+    RefreshMaterializedView,
 );
 
 impl From<DataStep> for Op {
@@ -417,6 +421,89 @@ pub trait OpBuilder {
         self.recorder().record(DropTrigger {
             table: table.into(),
             name: name.into(),
+        })
+    }
+
+    /// `CREATE VIEW name AS sql`: `sql` is the defining `SELECT`. Chain
+    /// `.or_replace()` to replace a view of that name. The model reads the
+    /// tables and columns it uses from the SQL, and refuses to drop them
+    /// (or change a column's type) while the view exists, as PostgreSQL does.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::schema::Schema;
+    /// let mut op = Ops::new();
+    /// op.create_table("people", |t| {
+    ///     t.column::<i64>("id").primary_key();
+    ///     t.column::<String>("name");
+    /// });
+    /// op.create_view("names", "SELECT p.name FROM people p");
+    /// op.drop_column("people", "name");
+    /// assert_eq!(Schema::replay(op.ops()).unwrap_err().to_string(),
+    ///     "op #3 (drop_column people.name): view names depends on column people.name; drop view names first and create it again after");
+    /// ```
+    fn create_view(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        sql: impl Into<String>,
+    ) -> &mut CreateView {
+        self.recorder()
+            .record(CreateView::new(ViewDef::new(name, sql)))
+    }
+
+    /// `CREATE MATERIALIZED VIEW name AS sql` (PostgreSQL only: on SQLite
+    /// it is refused before anything runs, so wrap it in
+    /// `op.on(Engine::Postgres, …)`). Chain `.with_no_data()` to create it
+    /// empty.
+    fn create_materialized_view(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        sql: impl Into<String>,
+    ) -> &mut CreateView {
+        self.recorder()
+            .record(CreateView::new(ViewDef::new(name, sql).materialized(true)))
+    }
+
+    /// `DROP VIEW name`; undone from the definition the model keeps.
+    fn drop_view(&mut self, name: impl Into<QualifiedName>) -> &mut DropView {
+        self.recorder().record(DropView::new(name, false))
+    }
+
+    /// `DROP MATERIALIZED VIEW name`, its indexes with it; undone from the
+    /// definition (and indexes) the model keeps.
+    fn drop_materialized_view(&mut self, name: impl Into<QualifiedName>) -> &mut DropView {
+        self.recorder().record(DropView::new(name, true))
+    }
+
+    /// `ALTER VIEW name RENAME TO to` (on SQLite: the view dropped and
+    /// created again under its new name).
+    fn rename_view(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        to: impl Into<String>,
+    ) -> &mut RenameView {
+        self.recorder().record(RenameView::new(name, to, false))
+    }
+
+    /// `ALTER MATERIALIZED VIEW name RENAME TO to`.
+    fn rename_materialized_view(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        to: impl Into<String>,
+    ) -> &mut RenameView {
+        self.recorder().record(RenameView::new(name, to, true))
+    }
+
+    /// `REFRESH MATERIALIZED VIEW name`; chain `.concurrently()` (which
+    /// needs a unique index on the view). Its inverse is nothing: the
+    /// schema does not change, and the rows before are not restored.
+    fn refresh_materialized_view(
+        &mut self,
+        name: impl Into<QualifiedName>,
+    ) -> &mut RefreshMaterializedView {
+        self.recorder().record(RefreshMaterializedView {
+            name: name.into(),
+            concurrently: false,
         })
     }
 

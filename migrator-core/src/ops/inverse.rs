@@ -17,6 +17,20 @@ pub struct Irreversible {
     pub reason: String,
 }
 
+/// `view` created again as `schema` has it, with a materialized view's
+/// indexes.
+fn recreate(view: &ViewDef, schema: &Schema) -> Vec<Op> {
+    let mut ops = vec![Op::CreateView(CreateView::new(view.clone()))];
+    ops.extend(schema.indexes_of(&view.name).map(|index| {
+        Op::CreateIndex(CreateIndex {
+            index: index.clone(),
+            concurrently: false,
+            if_not_exists: false,
+        })
+    }));
+    ops
+}
+
 /// The ops that undo `op`, given the schema `before` it ran (the op must be
 /// valid against it). Usually one op; dropping a table gives back the table
 /// and its indexes, and an op that changed nothing (`if_not_exists` on an
@@ -287,6 +301,51 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         Op::BulkInsert(_) => Err(irreversible(
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",
         )),
+        Op::CreateView(o) => {
+            let drop = Op::DropView(DropView::new(o.view.name.clone(), o.view.materialized));
+            match before.view(&o.view.name) {
+                Some(old) if o.or_replace => {
+                    let back = |or_replace| {
+                        Op::CreateView(CreateView {
+                            view: old.clone(),
+                            or_replace,
+                            with_no_data: false,
+                        })
+                    };
+                    // OR REPLACE cannot take columns away: back to fewer
+                    // columns is a drop and a create.
+                    let columns = crate::schema::views::output_columns;
+                    if columns(&old.sql).is_some_and(|c| columns(&o.view.sql) == Some(c)) {
+                        return one(back(true));
+                    }
+                    // The views reading it go first and come back after.
+                    let readers = before.views_reading_all(&old.name);
+                    let mut ops: Vec<Op> = readers
+                        .iter()
+                        .rev()
+                        .map(|v| Op::DropView(DropView::new(v.name.clone(), v.materialized)))
+                        .collect();
+                    ops.push(drop);
+                    ops.push(back(false));
+                    for view in readers {
+                        ops.extend(recreate(view, before));
+                    }
+                    Ok(ops)
+                }
+                _ => one(drop),
+            }
+        }
+        Op::DropView(o) => {
+            let view = before.view(&o.name).ok_or_else(missing)?;
+            Ok(recreate(view, before))
+        }
+        Op::RenameView(o) => one(Op::RenameView(RenameView::new(
+            o.name.sibling(o.to.clone()),
+            o.name.name.clone(),
+            o.materialized,
+        ))),
+        // The schema does not change; the rows before are not restored.
+        Op::RefreshMaterializedView(_) => Ok(vec![]),
         // A block is undone by a block for the same engine, its ops undone
         // in reverse order; on a model of another engine it never ran.
         Op::OnEngine(o) => match before.engine() {

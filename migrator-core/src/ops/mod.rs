@@ -17,6 +17,7 @@ mod reversible;
 mod source;
 mod table;
 mod trigger;
+mod view;
 
 pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions};
@@ -32,6 +33,7 @@ pub use table::{ColumnBuilder, TableDef};
 pub use trigger::{
     CreateTrigger, DropTrigger, TriggerAction, TriggerDef, TriggerEvent, TriggerTiming,
 };
+pub use view::{CreateView, DropView, RefreshMaterializedView, RenameView, ViewDef};
 
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, DefaultValue};
@@ -98,6 +100,14 @@ pub enum Op {
     CreateTrigger(CreateTrigger),
     /// `DROP TRIGGER`.
     DropTrigger(DropTrigger),
+    /// `CREATE [OR REPLACE] VIEW`, `CREATE MATERIALIZED VIEW`.
+    CreateView(CreateView),
+    /// `DROP VIEW`, `DROP MATERIALIZED VIEW`.
+    DropView(DropView),
+    /// `ALTER [MATERIALIZED] VIEW … RENAME TO`.
+    RenameView(RenameView),
+    /// `REFRESH MATERIALIZED VIEW`.
+    RefreshMaterializedView(RefreshMaterializedView),
 }
 
 impl Op {
@@ -151,6 +161,14 @@ impl Op {
                 format!("create_trigger {} on {}", o.trigger.name, o.trigger.table)
             }
             Op::DropTrigger(o) => format!("drop_trigger {} on {}", o.name, o.table),
+            Op::CreateView(o) if o.view.materialized => {
+                format!("create_materialized_view {}", o.view.name)
+            }
+            Op::CreateView(o) => format!("create_view {}", o.view.name),
+            Op::DropView(o) if o.materialized => format!("drop_materialized_view {}", o.name),
+            Op::DropView(o) => format!("drop_view {}", o.name),
+            Op::RenameView(o) => format!("rename_view {} to {}", o.name, o.to),
+            Op::RefreshMaterializedView(o) => format!("refresh_materialized_view {}", o.name),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
                 o.engine.name(),

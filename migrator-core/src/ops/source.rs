@@ -452,6 +452,41 @@ fn statement(o: &Op) -> Result<String, NoSource> {
         }
         Op::DropTable(d) => format!("op.drop_table({})", qname(&d.name)),
         Op::RenameTable(r) => format!("op.rename_table({}, {})", qname(&r.name), s(&r.to)),
+        Op::CreateView(c) => {
+            let v = &c.view;
+            let verb = if v.materialized {
+                "create_materialized_view"
+            } else {
+                "create_view"
+            };
+            let mut out = format!("op.{verb}({}, {})", qname(&v.name), s(&v.sql));
+            if c.or_replace {
+                out.push_str(".or_replace()");
+            }
+            if c.with_no_data {
+                out.push_str(".with_no_data()");
+            }
+            out
+        }
+        Op::DropView(d) if d.materialized => {
+            format!("op.drop_materialized_view({})", qname(&d.name))
+        }
+        Op::DropView(d) => format!("op.drop_view({})", qname(&d.name)),
+        Op::RenameView(r) => format!(
+            "op.rename_{}view({}, {})",
+            if r.materialized { "materialized_" } else { "" },
+            qname(&r.name),
+            s(&r.to)
+        ),
+        Op::RefreshMaterializedView(r) => format!(
+            "op.refresh_materialized_view({}){}",
+            qname(&r.name),
+            if r.concurrently {
+                ".concurrently()"
+            } else {
+                ""
+            }
+        ),
         Op::SetTableComment(c) => match &c.comment {
             Some(text) => format!("op.set_table_comment({}, {})", qname(&c.table), s(text)),
             None => format!("op.drop_table_comment({})", qname(&c.table)),

@@ -470,6 +470,46 @@ fn add_constraint(o: &AddConstraint) -> Statement {
     }
 }
 
+fn materialized(yes: bool) -> &'static str {
+    if yes { "MATERIALIZED " } else { "" }
+}
+
+/// `ACCESS SHARE` on each relation `sql` reads (the parser locks them).
+fn read_locks(mut statement: Statement, sql: &str, before: &Schema) -> Statement {
+    for (schema, name) in crate::schema::views::reads(sql, before).relations {
+        statement = statement.lock(
+            &QualifiedName::from_key(&schema, &name),
+            LockLevel::AccessShare,
+        );
+    }
+    statement
+}
+
+/// `CREATE [OR REPLACE] VIEW` or `CREATE MATERIALIZED VIEW`: what it
+/// reads is locked `ACCESS SHARE`; a materialized view with data reads it
+/// all; a view replaced is locked `ACCESS EXCLUSIVE`.
+fn create_view(o: &crate::ops::CreateView, before: &Schema) -> Statement {
+    let view = &o.view;
+    let mut sql = format!(
+        "CREATE {}{}VIEW {} AS {}",
+        if o.or_replace { "OR REPLACE " } else { "" },
+        materialized(view.materialized),
+        view.name.to_sql(),
+        view.sql.trim().trim_end_matches(';').trim_end()
+    );
+    if o.with_no_data {
+        sql.push_str(" WITH NO DATA");
+    }
+    let mut statement = read_locks(Statement::new(sql), &view.sql, before);
+    if view.materialized && !o.with_no_data {
+        statement = statement.effect(Effect::Scan);
+    }
+    if before.view(&view.name).is_some() {
+        statement = statement.lock(&view.name, LockLevel::AccessExclusive);
+    }
+    statement
+}
+
 impl Dialect for Postgres {
     fn name(&self) -> &'static str {
         "PostgreSQL"
@@ -782,6 +822,41 @@ impl Dialect for Postgres {
                 o.table.to_sql()
             ))
             .lock(&o.table, LockLevel::AccessExclusive)),
+            Op::CreateView(o) => one(create_view(o, before)),
+            Op::DropView(o) => one(Statement::new(format!(
+                "DROP {}VIEW {}",
+                materialized(o.materialized),
+                o.name.to_sql()
+            ))
+            .lock(&o.name, LockLevel::AccessExclusive)),
+            Op::RenameView(o) => one(Statement::new(format!(
+                "ALTER {}VIEW {} RENAME TO {}",
+                materialized(o.materialized),
+                o.name.to_sql(),
+                quote_ident(&o.to)
+            ))
+            .lock(&o.name, LockLevel::AccessExclusive)),
+            Op::RefreshMaterializedView(o) => {
+                // The query runs again: every relation it reads is read in
+                // full. Without CONCURRENTLY the rows go to a new file that
+                // replaces the old one; with it, the differences are
+                // applied to the view in place (readers go on).
+                let (sql, level, effect) = if o.concurrently {
+                    ("CONCURRENTLY ", LockLevel::Exclusive, Effect::Scan)
+                } else {
+                    ("", LockLevel::AccessExclusive, Effect::Rewrite)
+                };
+                let mut statement = Statement::new(format!(
+                    "REFRESH MATERIALIZED VIEW {sql}{}",
+                    o.name.to_sql()
+                ))
+                .lock(&o.name, level)
+                .effect(effect);
+                if let Some(view) = before.view(&o.name) {
+                    statement = read_locks(statement, &view.sql, before);
+                }
+                one(statement)
+            }
         }
     }
 }

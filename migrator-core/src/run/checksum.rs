@@ -77,6 +77,10 @@
 //! | `drop_function` | `name` qname |
 //! | `create_trigger` | `trigger` trigger |
 //! | `drop_trigger` | `table` qname, `name` str |
+//! | `create_view` | `view` view, `or_replace` flag, `with_no_data` flag |
+//! | `drop_view` | `name` qname, `materialized` flag |
+//! | `rename_view` | `name` qname, `to` str, `materialized` flag |
+//! | `refresh_materialized_view` | `name` qname, `concurrently` flag |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
@@ -96,6 +100,7 @@
 //! | index | `index`: `name` str, `table` qname, `columns` str[] (when every key is a bare column with no option) or `keys` key[] (otherwise), `unique` flag, `method` method, `where` str?, `include` str[], `nulls_not_distinct` flag, `with` param[] |
 //! | key | `key`: `column` str or `expr` str, `collation` str?, `opclass` str?, `desc` flag, `nulls` str? (`first`, `last`) |
 //! | param | `param`: `name` str, `value` str (a storage parameter) |
+//! | view | `view`: `name` qname, `sql` str, `materialized` flag |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
 //! | constraint | `primary_key` (`name` str, `columns` str[], `deferrable` str?), `unique` (`name` str, `columns` str[], `deferrable` str?), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
 //! | function | `function`: `name` qname, `args` arg[] (`arg`: `name` str?, `type` str), `returns` str, `language` str, `body` str, `volatility` str? (`stable`, `immutable`), `strict` flag, `security_definer` flag |
@@ -111,11 +116,12 @@ use sha2::{Digest, Sha256};
 use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
-    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, Deferral,
-    DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable,
-    EnumPosition, Execute, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls, OnEngine,
-    Op, PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SetTableComment,
-    TableDef, TypeChange, Unique, Using, ValidateConstraint,
+    CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, CreateView, DataStep,
+    Deferral, DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema,
+    DropTable, DropView, EnumPosition, Execute, ForeignKey, IndexDef, IndexKey, IndexMethod,
+    KeyExpr, Nulls, OnEngine, Op, PrimaryKey, RefAction, RefreshMaterializedView, RenameColumn,
+    RenameEnumValue, RenameTable, RenameView, SetTableComment, TableDef, TypeChange, Unique, Using,
+    ValidateConstraint, ViewDef,
 };
 use crate::ops::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, FunctionArg, FunctionDef,
@@ -493,6 +499,44 @@ impl Encoder {
             Op::DropExtension(DropExtension { name }) => {
                 self.record("drop_extension", |e| e.text("name", name));
             }
+            Op::CreateView(CreateView {
+                view:
+                    ViewDef {
+                        name,
+                        sql,
+                        materialized,
+                    },
+                or_replace,
+                with_no_data,
+            }) => self.record("create_view", |e| {
+                e.nested("view", |e| {
+                    e.record("view", |e| {
+                        e.qname("name", name);
+                        e.text("sql", sql);
+                        e.flag("materialized", *materialized);
+                    });
+                });
+                e.flag("or_replace", *or_replace);
+                e.flag("with_no_data", *with_no_data);
+            }),
+            Op::DropView(DropView { name, materialized }) => self.record("drop_view", |e| {
+                e.qname("name", name);
+                e.flag("materialized", *materialized);
+            }),
+            Op::RenameView(RenameView {
+                name,
+                to,
+                materialized,
+            }) => self.record("rename_view", |e| {
+                e.qname("name", name);
+                e.text("to", to);
+                e.flag("materialized", *materialized);
+            }),
+            Op::RefreshMaterializedView(RefreshMaterializedView { name, concurrently }) => self
+                .record("refresh_materialized_view", |e| {
+                    e.qname("name", name);
+                    e.flag("concurrently", *concurrently);
+                }),
             Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
                 e.text("engine", engine.feature());
                 e.str("ops");
@@ -1066,6 +1110,57 @@ mod tests {
             of(&ops),
             "v2:02a9d9ce1189c468968a6d9d0fef5381af2a992d21f4dcb0a1c5b3acb499375f"
         );
+    }
+
+    /// The view ops have a checksum of their own, and each of their fields
+    /// counts (the golden revision holds none, so its pin is unchanged).
+    #[test]
+    fn view_fields_change_the_checksum() {
+        let sum = |build: fn(&mut Ops)| {
+            let mut op = Ops::new();
+            build(&mut op);
+            of(op.ops())
+        };
+        let sums = [
+            sum(|op| {
+                op.create_view("v", "SELECT 1");
+            }),
+            sum(|op| {
+                op.create_view("v", "SELECT 2");
+            }),
+            sum(|op| {
+                op.create_view(("s", "v"), "SELECT 1");
+            }),
+            sum(|op| {
+                op.create_view("v", "SELECT 1").or_replace();
+            }),
+            sum(|op| {
+                op.create_materialized_view("v", "SELECT 1");
+            }),
+            sum(|op| {
+                op.create_materialized_view("v", "SELECT 1").with_no_data();
+            }),
+            sum(|op| {
+                op.drop_view("v");
+            }),
+            sum(|op| {
+                op.drop_materialized_view("v");
+            }),
+            sum(|op| {
+                op.rename_view("v", "w");
+            }),
+            sum(|op| {
+                op.rename_materialized_view("v", "w");
+            }),
+            sum(|op| {
+                op.refresh_materialized_view("v");
+            }),
+            sum(|op| {
+                op.refresh_materialized_view("v").concurrently();
+            }),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = sums.iter().collect();
+        assert_eq!(distinct.len(), sums.len(), "{sums:#?}");
     }
 
     #[test]

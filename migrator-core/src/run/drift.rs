@@ -198,6 +198,32 @@ fn explain(op: &Op, expected: &Schema, live: &Schema) -> String {
             o.name
         ),
         Op::DropExtension(o) => format!("extension {} is missing from the database", o.name),
+        Op::CreateView(o) => {
+            let kind = if o.view.materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            match expected.view(&o.view.name) {
+                Some(want) => format!(
+                    "{kind} {} is defined differently in the database: {:?} there, {:?} in the migrations",
+                    o.view.name, o.view.sql, want.sql
+                ),
+                None => format!(
+                    "{kind} {} is in the database, not in the migrations",
+                    o.view.name
+                ),
+            }
+        }
+        Op::DropView(o) => format!(
+            "{} {} is missing from the database",
+            if o.materialized {
+                "materialized view"
+            } else {
+                "view"
+            },
+            o.name
+        ),
         other => other.describe(),
     }
 }
@@ -266,6 +292,11 @@ fn pair_changes(ops: &[Op], lines: Vec<String>, expected: &Schema) -> Vec<String
             Op::DropConstraint(d)
                 if ops.iter().any(
                     |o| matches!(o, Op::AddConstraint(c) if c.constraint.name() == d.name),
+                ) => {}
+            // Said by the create that follows (a view defined differently).
+            Op::DropView(d)
+                if ops.iter().any(
+                    |o| matches!(o, Op::CreateView(c) if c.view.name.key() == d.name.key()),
                 ) => {}
             Op::CreateIndex(c) if dropped_index(&c.index.name) => {
                 let was = expected

@@ -67,6 +67,9 @@ impl Schema {
         for trigger in schema.triggers.values_mut() {
             trigger.when = trigger.when.as_deref().map(normalize);
         }
+        for view in schema.views.values_mut() {
+            view.sql = normalize(&view.sql);
+        }
         schema
     }
 }
@@ -138,6 +141,20 @@ pub(crate) fn align(
                 Some(ext) => out.extensions.insert(name, ext.clone()),
                 None => out.extensions.remove(&name),
             };
+        }
+    }
+
+    // A view whose canonical definitions agree is written as the current
+    // side writes it (PostgreSQL re-prints a view's query).
+    let view_keys: Vec<_> = target.views.keys().cloned().collect();
+    for key in view_keys {
+        if let (Some(a), Some(b), Some(c)) = (
+            canon_target.views.get(&key),
+            canon_current.views.get(&key),
+            current.views.get(&key),
+        ) && a == b
+        {
+            out.views.insert(key, c.clone());
         }
     }
 

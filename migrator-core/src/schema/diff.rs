@@ -6,18 +6,16 @@
 //!
 //! 1. new schemas, then enums: created, or given their new values at their
 //!    positions (`BEFORE`/`AFTER`);
-//! 2. what goes away: foreign keys first (so nothing still references what
-//!    is dropped next), then indexes, other constraints, tables, columns;
+//! 2. what goes away: triggers first, then foreign keys (so nothing still
+//!    references what is dropped next), indexes, views, functions (those
+//!    that change their arguments or result too, their triggers dropped and
+//!    created again around them), other constraints, tables, columns;
 //! 3. what comes: columns added and altered, table comments, primary keys,
 //!    unique and check constraints, new tables (in foreign-key order; keys
 //!    between new tables that form a cycle added after all of them), foreign
-//!    keys, indexes, constraints validated;
-//! 4. functions (new, replaced in place, or created again) and triggers;
-//! 5. last, the enums and schemas nothing uses any more.
-//!
-//! Triggers that go or change are dropped first, then functions that go
-//! (or change their arguments or result: those triggers that run them are
-//! dropped and created again around them).
+//!    keys, functions (new, replaced in place, or created again: a view may
+//!    call one), views, indexes, constraints validated, triggers;
+//! 4. last, the enums and schemas nothing uses any more.
 //!
 //! SQL is compared by meaning where its spelling can tell (see
 //! [`normalize_sql`](super::normalize_sql)): a default of `now()` in one
@@ -76,7 +74,10 @@ pub struct DiffError {
 /// order), or the changes no op makes.
 pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
     let to = &super::align::align(to, &to.spelled(), from, &from.spelled());
+    let (kept_views, replaced_views) = super::views::kept(from, to);
     let mut d = Differ {
+        kept_views,
+        replaced_views,
         from,
         to,
         ops: Vec::new(),
@@ -95,6 +96,10 @@ pub fn diff(from: &Schema, to: &Schema) -> Result<Vec<Op>, DiffError> {
 struct Differ<'a> {
     from: &'a Schema,
     to: &'a Schema,
+    /// The views of `from` that stay as they are.
+    kept_views: BTreeSet<Key>,
+    /// The views of `from` replaced in place (`CREATE OR REPLACE VIEW`).
+    replaced_views: BTreeSet<Key>,
     ops: Vec<Op>,
     refused: Vec<String>,
     /// Unchanged foreign keys dropped because the key they reference is
@@ -128,9 +133,10 @@ impl Differ<'_> {
         self.create_extensions();
         self.change_enums();
         self.drop_triggers();
-        self.drop_functions();
         self.drop_foreign_keys();
         self.drop_indexes();
+        self.drop_views();
+        self.drop_functions();
         self.drop_constraints();
         self.drop_tables();
         self.drop_columns();
@@ -138,8 +144,9 @@ impl Differ<'_> {
         self.add_constraints(false);
         self.create_tables();
         self.add_constraints(true);
-        self.create_indexes();
         self.create_functions();
+        self.create_views();
+        self.create_indexes();
         self.create_triggers();
         self.drop_enums();
         self.drop_extensions();
@@ -270,7 +277,7 @@ impl Differ<'_> {
 
     fn drop_indexes(&mut self) {
         for (key, index) in &self.from.indexes {
-            let table_kept = self.to.tables.contains_key(&index.table.key());
+            let table_kept = self.relation_kept(&index.table.key(), self.to);
             if table_kept && self.to.indexes.get(key) != Some(index) {
                 self.ops.push(Op::DropIndex(DropIndex {
                     name: qname(key),
@@ -502,7 +509,7 @@ impl Differ<'_> {
     fn create_indexes(&mut self) {
         let mut out = Vec::new();
         for (key, index) in &self.to.indexes {
-            let table_kept = self.from.tables.contains_key(&index.table.key());
+            let table_kept = self.relation_kept(&index.table.key(), self.from);
             if !table_kept || self.from.indexes.get(key) != Some(index) {
                 out.push(Op::CreateIndex(CreateIndex {
                     index: index.clone(),
@@ -512,6 +519,54 @@ impl Differ<'_> {
             }
         }
         self.ops.extend(out);
+    }
+
+    /// Whether the relation `key` (of the schema a diff starts from or
+    /// ends at) is in `other` too, the same: a table there, or a view
+    /// neither dropped nor created again.
+    fn relation_kept(&self, key: &Key, other: &Schema) -> bool {
+        if self.from.views.contains_key(key) || self.to.views.contains_key(key) {
+            self.kept_views.contains(key)
+        } else {
+            other.tables.contains_key(key)
+        }
+    }
+
+    /// Views that go or change, before what they read changes: dependents
+    /// first. A plain view whose new query only adds columns at the end is
+    /// replaced in place later instead (`CREATE OR REPLACE`).
+    fn drop_views(&mut self) {
+        for view in self.from.views_in_order().into_iter().rev() {
+            let key = view.name.key();
+            if self.kept_views.contains(&key) || self.replaceable(&key) {
+                continue;
+            }
+            self.ops.push(Op::DropView(crate::ops::DropView::new(
+                view.name.clone(),
+                view.materialized,
+            )));
+        }
+    }
+
+    /// Whether the view `key` is replaced in place.
+    fn replaceable(&self, key: &Key) -> bool {
+        self.replaced_views.contains(key)
+    }
+
+    /// New and changed views, after what they read exists: each after the
+    /// views it reads.
+    fn create_views(&mut self) {
+        for view in self.to.views_in_order() {
+            let key = view.name.key();
+            if self.kept_views.contains(&key) {
+                continue;
+            }
+            self.ops.push(Op::CreateView(crate::ops::CreateView {
+                view: view.clone(),
+                or_replace: self.replaceable(&key),
+                with_no_data: false,
+            }));
+        }
     }
 
     fn drop_enums(&mut self) {

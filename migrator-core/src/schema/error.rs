@@ -353,6 +353,39 @@ pub enum ValidationError {
         /// The column.
         column: String,
     },
+    /// A view that does not exist.
+    #[error("view {0} does not exist")]
+    ViewNotFound(QualifiedName),
+    /// Dropping, or changing the type of, what a view reads.
+    #[error("view {view} depends on {object}; drop view {view} first and create it again after")]
+    ViewDepends {
+        /// The view that reads it.
+        view: QualifiedName,
+        /// What it reads: `table people`, `column people.name`, `view names`.
+        object: String,
+    },
+    /// Changing the type of a column a view reads.
+    #[error(
+        "cannot alter the type of column {table}.{column}: view {view} uses it; drop view {view} first and create it again after"
+    )]
+    ViewUsesColumnType {
+        /// The table.
+        table: QualifiedName,
+        /// The column.
+        column: String,
+        /// The view that reads it.
+        view: QualifiedName,
+    },
+    /// A view op PostgreSQL would refuse.
+    #[error("{kind} {name}: {reason}")]
+    InvalidView {
+        /// `view` or `materialized view`.
+        kind: &'static str,
+        /// The view.
+        name: QualifiedName,
+        /// Why, and what to do instead.
+        reason: String,
+    },
 }
 
 /// An op of a list that failed validation: which one, and why.

@@ -313,8 +313,19 @@ pub(crate) enum Tok {
 
 /// The tokens of `sql`.
 pub(crate) fn lex(sql: &str) -> Vec<Tok> {
-    let bytes = sql.as_bytes();
+    lex_spanned(sql).into_iter().map(|(tok, _)| tok).collect()
+}
+
+/// The tokens of `sql`, each with the byte range it was written in.
+pub(super) fn lex_spanned(sql: &str) -> Vec<(Tok, std::ops::Range<usize>)> {
     let mut out = Vec::new();
+    let mut push = |tok: Tok, range: std::ops::Range<usize>| out.push((tok, range));
+    lex_into(sql, &mut push);
+    out
+}
+
+fn lex_into(sql: &str, push: &mut impl FnMut(Tok, std::ops::Range<usize>)) {
+    let bytes = sql.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         if let Some(end) = comment_end(bytes, i) {
@@ -326,31 +337,31 @@ pub(crate) fn lex(sql: &str) -> Vec<Tok> {
         match b {
             _ if b.is_ascii_whitespace() => i += 1,
             b'(' => {
-                out.push(Tok::Open);
                 i += 1;
+                push(Tok::Open, start..i);
             }
             b')' => {
-                out.push(Tok::Close);
                 i += 1;
+                push(Tok::Close, start..i);
             }
             b'\'' => {
                 i = skip_string(bytes, i + 1, false);
-                out.push(Tok::Str(sql[start..i].to_owned()));
+                push(Tok::Str(sql[start..i].to_owned()), start..i);
             }
             b'$' => {
                 i = skip_dollar(sql, i);
-                out.push(Tok::Str(sql[start..i].to_owned()));
+                push(Tok::Str(sql[start..i].to_owned()), start..i);
             }
             b'"' => {
                 let name;
                 (name, i) = quoted_ident(sql, i);
-                out.push(Tok::Word(name, true));
+                push(Tok::Word(name, true), start..i);
             }
             _ if b.is_ascii_digit() => {
                 while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
                     i += 1;
                 }
-                out.push(Tok::Num(sql[start..i].to_owned()));
+                push(Tok::Num(sql[start..i].to_owned()), start..i);
             }
             _ if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
                 i = word_end(bytes, i);
@@ -358,25 +369,24 @@ pub(crate) fn lex(sql: &str) -> Vec<Tok> {
                     // E'…', B'…', X'…': one string with its prefix.
                     let escape = matches!(&sql[start..i], "E" | "e");
                     i = skip_string(bytes, i + 1, escape);
-                    out.push(Tok::Str(sql[start..i].to_owned()));
+                    push(Tok::Str(sql[start..i].to_owned()), start..i);
                 } else {
-                    out.push(Tok::Word(sql[start..i].to_lowercase(), false));
+                    push(Tok::Word(sql[start..i].to_lowercase(), false), start..i);
                 }
             }
             _ if b"+-*/<>=~!@#%^&|`?:".contains(&b) => {
                 while i < bytes.len() && b"+-*/<>=~!@#%^&|`?:".contains(&bytes[i]) {
                     i += 1;
                 }
-                out.push(Tok::Punct(sql[start..i].to_owned()));
+                push(Tok::Punct(sql[start..i].to_owned()), start..i);
             }
             _ => {
                 let len = sql[i..].chars().next().map_or(1, char::len_utf8);
-                out.push(Tok::Punct(sql[i..i + len].to_owned()));
                 i += len;
+                push(Tok::Punct(sql[start..i].to_owned()), start..i);
             }
         }
     }
-    out
 }
 
 /// `toks` without parentheses wrapping all of it.

@@ -1,5 +1,5 @@
-//! The schema model: tables, columns, constraints, indexes, enums and schemas
-//! held in memory, built by replaying ops without a database.
+//! The schema model: tables, columns, constraints, indexes, enums, views and
+//! schemas held in memory, built by replaying ops without a database.
 //!
 //! ```
 //! use migrator_core::prelude::*;
@@ -21,6 +21,7 @@ mod error;
 pub(crate) mod expr;
 mod renames;
 mod spelling;
+pub(crate) mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,6 +56,8 @@ pub struct Schema {
     pub(crate) functions: BTreeMap<Key, crate::ops::FunctionDef>,
     /// Triggers, by their table and name.
     pub(crate) triggers: BTreeMap<(Key, String), crate::ops::TriggerDef>,
+    /// Views and materialized views, by schema and name.
+    pub(crate) views: BTreeMap<Key, crate::ops::ViewDef>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.
@@ -72,6 +75,7 @@ impl PartialEq for Schema {
             && self.extensions == other.extensions
             && self.functions == other.functions
             && self.triggers == other.triggers
+            && self.views == other.views
     }
 }
 
@@ -93,6 +97,7 @@ impl Schema {
             extensions: BTreeMap::new(),
             functions: BTreeMap::new(),
             triggers: BTreeMap::new(),
+            views: BTreeMap::new(),
             key_names: BTreeMap::new(),
             key_names_of: BTreeMap::new(),
         }
@@ -229,6 +234,72 @@ impl Schema {
     /// The trigger `name` on `table`.
     pub fn trigger(&self, table: &QualifiedName, name: &str) -> Option<&crate::ops::TriggerDef> {
         self.triggers.get(&(table.key(), name.to_owned()))
+    }
+
+    /// Every view and materialized view, by schema and name.
+    pub fn views(&self) -> impl Iterator<Item = &crate::ops::ViewDef> {
+        self.views.values()
+    }
+
+    /// The view (or materialized view) `name`.
+    pub fn view(&self, name: &QualifiedName) -> Option<&crate::ops::ViewDef> {
+        self.views.get(&name.key())
+    }
+
+    /// The views that read the relation `name` (a table or a view), by
+    /// name.
+    pub(crate) fn views_reading(&self, name: &QualifiedName) -> Vec<&crate::ops::ViewDef> {
+        let key = name.key();
+        self.views
+            .values()
+            .filter(|v| views::reads(&v.sql, self).relations.contains(&key))
+            .collect()
+    }
+
+    /// The views that read `name`, and those that read them, and so on, in
+    /// an order they can be created in (`name` itself left out).
+    pub(crate) fn views_reading_all(&self, name: &QualifiedName) -> Vec<&crate::ops::ViewDef> {
+        let mut found: BTreeSet<Key> = BTreeSet::new();
+        let mut todo = vec![name.clone()];
+        while let Some(next) = todo.pop() {
+            for view in self.views_reading(&next) {
+                let key = view.name.key();
+                if key != name.key() && found.insert(key) {
+                    todo.push(view.name.clone());
+                }
+            }
+        }
+        self.views_in_order()
+            .into_iter()
+            .filter(|v| found.contains(&v.name.key()))
+            .collect()
+    }
+
+    /// The views in an order they can be created in: each after the views
+    /// it reads.
+    pub(crate) fn views_in_order(&self) -> Vec<&crate::ops::ViewDef> {
+        let mut out: Vec<&crate::ops::ViewDef> = Vec::new();
+        let mut left: Vec<&crate::ops::ViewDef> = self.views.values().collect();
+        while !left.is_empty() {
+            let before = left.len();
+            left.retain(|v| {
+                let reads = views::reads(&v.sql, self).relations;
+                let ready = reads.iter().all(|r| {
+                    *r == v.name.key()
+                        || !self.views.contains_key(r)
+                        || out.iter().any(|o| o.name.key() == *r)
+                });
+                if ready {
+                    out.push(v);
+                }
+                !ready
+            });
+            if left.len() == before {
+                // A cycle the model never lets happen: keep name order.
+                out.append(&mut left);
+            }
+        }
+        out
     }
 
     /// Every enum with its values in order.

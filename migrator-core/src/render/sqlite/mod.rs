@@ -76,6 +76,7 @@
 //! `CURRENT_TIME` (UTC text); any other expression is `DEFAULT (expr)`.
 
 pub(crate) mod batch;
+mod view;
 
 use super::{Dialect, Effect, LockLevel, RenderError, Statement};
 use crate::ident::{QualifiedName, quote_ident};
@@ -551,6 +552,11 @@ impl Sqlite {
                 "DROP TRIGGER {}",
                 quote_ident(&o.name)
             ))),
+            // Rendered by `view::render`, before this.
+            Op::CreateView(_)
+            | Op::DropView(_)
+            | Op::RenameView(_)
+            | Op::RefreshMaterializedView(_) => Ok(vec![]),
             Op::BulkInsert(o) => super::insert_sql(o, before, &table_sql(&o.table)?, literal_sql),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {
@@ -615,7 +621,12 @@ impl Dialect for Sqlite {
                 op: op.describe(),
                 source,
             })?;
-        self.render_op(op, before, &after)
+        let statements = match view::render(op, &after) {
+            Some(rendered) => rendered,
+            None => self.render_op(op, before, &after),
+        };
+        statements
+            .and_then(|statements| view::around_renames(op, before, &after, statements))
             .map_err(|reason| RenderError::Unsupported {
                 op: op.describe(),
                 dialect: NAME,

@@ -35,17 +35,19 @@
 //!   `<table>_check` (a table's), with `1`, `2`, … appended when a name is
 //!   taken.
 //! - **Tables** are in the default schema (`public`): SQLite has no schemas.
+//! - **Views** are read from their `CREATE VIEW name AS query` text: the
+//!   query as it was written (the dialect writes the model's definition).
 //!
 //! What the model cannot describe is left out of the schema and named in
-//! the notes [`read_catalog`] returns, one line each: views, triggers,
-//! virtual and shadow tables, generated columns, and what cannot be
+//! the notes [`read_catalog`] returns, one line each: views with a column
+//! list, virtual and shadow tables, generated columns, and what cannot be
 //! applied to the model (a foreign key to a missing table). Attributes the
 //! model has no place for are noted and dropped from what is read:
 //! `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, column collations, the
 //! direction and collation of a unique constraint's columns, and `MATCH`
 //! on foreign keys. An index made by `CREATE INDEX` is read whole: its
 //! keys (columns or expressions, `COLLATE` as written, `DESC`) and its
-//! predicate.
+//! predicate; so is a trigger.
 //!
 //! [`stored_form`] is the other half of a comparison: what `read_catalog`
 //! reads from a database holding a given schema, found by creating that
@@ -178,6 +180,24 @@ pub(crate) fn read_catalog(
     let mut notes = reader.notes;
     ops.extend(triggers(conn, &tables, &mut notes)?);
 
+    // Views, in the order they were created, their query as written.
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM main.sqlite_schema WHERE type = 'view' ORDER BY rowid")?;
+    let views = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, sql) in views {
+        if skipped(&name) {
+            continue;
+        }
+        match crate::schema::views::query_of_create(&sql) {
+            Some(query) => ops.push(Op::CreateView(crate::ops::CreateView::new(
+                crate::ops::ViewDef::new(QualifiedName::bare(&name), query),
+            ))),
+            None => notes.push(ignored(format!("view {name} ({sql})"))),
+        }
+    }
+
     let schema = replay(&ops, &mut notes);
 
     let mut stmt = conn.prepare(
@@ -194,9 +214,7 @@ pub(crate) fn read_catalog(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for (kind, name, table) in objects {
-        if kind == "view" && !skipped(&name) {
-            notes.push(ignored(format!("view {name}")));
-        } else if kind == "trigger" && !skipped(&table) && !tables.contains(&table) {
+        if kind == "trigger" && !skipped(&table) && !tables.contains(&table) {
             notes.push(ignored(format!("trigger {name} on {table}")));
         }
     }
@@ -275,6 +293,10 @@ fn replay(ops: &[Op], notes: &mut Vec<String>) -> Schema {
             Op::AddConstraint(o) => &o.table,
             Op::CreateIndex(o) => &o.index.table,
             Op::CreateTrigger(o) => &o.trigger.table,
+            Op::CreateView(_) => {
+                apply(&mut schema, op);
+                continue;
+            }
             _ => continue,
         };
         if refused.contains(&table.key()) {
@@ -1212,11 +1234,13 @@ mod tests {
     }
 
     #[test]
-    fn views_and_skipped_tables_are_left_out_and_hand_made_objects_are_drift() {
+    fn views_read_skipped_tables_left_out_and_hand_made_objects_are_drift() {
         let db = TempDb::new("objects");
         let expected = db.migrate(rich().ops());
         db.sql(
             "CREATE VIEW v_fees AS SELECT * FROM fees;
+             CREATE VIEW v_accounts AS SELECT id, email FROM accounts;
+             CREATE VIEW v_named(n) AS SELECT 1;
              CREATE TRIGGER fees_touch AFTER UPDATE ON fees BEGIN SELECT 1; END;
              CREATE TABLE migrator_history (revision TEXT);
              CREATE TRIGGER history_touch AFTER INSERT ON migrator_history BEGIN SELECT 1; END;
@@ -1229,11 +1253,16 @@ mod tests {
             [
                 "table gen is STRICT (not described by the schema model; read as an ordinary table)",
                 "column gen.b, a generated column (not described by the schema model; ignored)",
-                "view v_fees (not described by the schema model; ignored)",
+                "view v_named (CREATE VIEW v_named(n) AS SELECT 1) (not described by the schema model; ignored)",
+                "create_view v_fees (the schema model refuses it: view v_fees: its select list has a *, which PostgreSQL expands to the columns of the moment the view is created (the model could not follow it); list the columns instead; ignored)",
             ]
         );
         assert!(live.table(&"migrator_history".into()).is_none());
-        assert!(live.table(&"v_fees".into()).is_none());
+        assert_eq!(
+            live.view(&"v_accounts".into()).unwrap().sql,
+            "SELECT id, email FROM accounts"
+        );
+        assert!(live.view(&"v_fees".into()).is_none());
         assert_eq!(
             live.index(&"ix_lower".into()).unwrap().keys,
             [crate::ops::IndexKey::expr("lower(body)")]
@@ -1255,6 +1284,7 @@ mod tests {
             [
                 "drop_trigger fees_touch on fees",
                 "drop_index ix_lower",
+                "drop_view v_accounts",
                 "drop_table gen"
             ]
         );

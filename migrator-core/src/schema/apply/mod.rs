@@ -2,8 +2,11 @@
 //!
 //! Each handler checks before it mutates, so a failed op leaves the schema
 //! unchanged. The handlers live by object kind: `namespace.rs` (schemas),
-//! `table.rs`, `column.rs`, `constraint.rs`, `index.rs` and `enums.rs`;
-//! here are the dispatch over [`Op`] and what they share.
+//! `table.rs`, `column.rs`, `constraint.rs`, `index.rs`, `enums.rs` and
+//! `view.rs`; here are the dispatch over [`Op`] and what they share. Before
+//! any op's own handler, `view.rs` refuses what would break a view that
+//! reads what the op drops or retypes, and after it rewrites the views
+//! that read what the op renamed.
 
 mod column;
 mod constraint;
@@ -15,6 +18,7 @@ mod namespace;
 mod rows;
 mod table;
 mod trigger;
+mod view;
 
 use std::collections::BTreeSet;
 
@@ -113,7 +117,18 @@ impl Schema {
     }
 
     fn apply_op(&mut self, op: &Op) -> Result {
+        self.views_allow(op)?;
+        let rewrites = self.view_rewrites(op);
+        self.apply_own(op)?;
+        self.rewrite_views(rewrites);
+        Ok(())
+    }
+
+    fn apply_own(&mut self, op: &Op) -> Result {
         match op {
+            Op::CreateIndex(o) if self.views.contains_key(&o.index.table.key()) => {
+                self.create_view_index(o)
+            }
             Op::CreateSchema(o) => self.create_schema(o),
             Op::DropSchema(o) => self.drop_schema(o),
             Op::CreateTable(o) => self.create_table(o),
@@ -164,6 +179,10 @@ impl Schema {
             Op::DropFunction(o) => self.drop_function(o),
             Op::CreateTrigger(o) => self.create_trigger(o),
             Op::DropTrigger(o) => self.drop_trigger(o),
+            Op::CreateView(o) => self.create_view(o),
+            Op::DropView(o) => self.drop_view(o),
+            Op::RenameView(o) => self.rename_view(o),
+            Op::RefreshMaterializedView(o) => self.refresh_materialized_view(o),
         }
     }
 
@@ -196,6 +215,13 @@ impl Schema {
         }
         if self.indexes.contains_key(&key) {
             return Some("index");
+        }
+        if let Some(view) = self.views.get(&key) {
+            return Some(if view.materialized {
+                "materialized view"
+            } else {
+                "view"
+            });
         }
         self.key_names.get(&key).copied()
     }
@@ -266,6 +292,8 @@ impl Schema {
             "enum"
         } else if self.tables.contains_key(&key) {
             "table (and its row type)"
+        } else if self.views.contains_key(&key) {
+            "view (and its row type)"
         } else {
             return Ok(());
         };

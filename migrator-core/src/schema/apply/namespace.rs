@@ -30,6 +30,19 @@ impl Schema {
                     .map(|k| format!("table {}", k.1))
             })
             .or_else(|| {
+                self.views
+                    .iter()
+                    .find(|(k, _)| k.0 == o.name)
+                    .map(|(k, v)| {
+                        let kind = if v.materialized {
+                            "materialized view"
+                        } else {
+                            "view"
+                        };
+                        format!("{kind} {}", k.1)
+                    })
+            })
+            .or_else(|| {
                 self.indexes
                     .keys()
                     .find(in_schema)

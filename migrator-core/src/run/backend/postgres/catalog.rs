@@ -6,15 +6,18 @@
 //! keys' expressions and options) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
-//! cannot describe — views, functions, triggers, sequences no column owns,
-//! exclusion constraints, operator classes with parameters — is left
+//! cannot describe — function overloads, constraint triggers, sequences
+//! no column owns, exclusion constraints, operator classes with
+//! parameters — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
 //!
 //! [`stored_form`] gives the other side of a comparison: the same model with
 //! each piece of author-written SQL (defaults, checks, index expressions and
-//! predicates, custom types) as this server would store and print it, found
-//! by creating it on temporary tables in a transaction that is rolled back.
+//! predicates, custom types, view definitions) as this server would store
+//! and print it, found by creating it on temporary tables (and a view's
+//! query as a temporary view over the live tables, read back with
+//! `pg_get_viewdef`) in a transaction that is rolled back.
 //! Nothing in the database changes.
 
 mod index_keys;
@@ -27,8 +30,8 @@ use tokio_postgres::Client;
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
-    CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, KeyExpr,
-    Op, PrimaryKey, RefAction, TableDef, Unique,
+    CreateSchema, CreateTable, CreateView, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod,
+    KeyExpr, Op, PrimaryKey, RefAction, TableDef, Unique, ViewDef,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -241,7 +244,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relispartition,
                         obj_description(c.oid, 'pg_class'),
                         EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                                AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                                AND d.objid = c.oid AND d.deptype IN ('a', 'i')),
+                        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {USER_SCHEMAS} AND {}
                  ORDER BY 2, 3",
@@ -252,6 +256,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         .await
         .map_err(&err)?;
     let mut tables: BTreeMap<u32, TableDef> = BTreeMap::new();
+    // Views by oid: created after the tables, in the order they were made.
+    let mut views: BTreeMap<u32, ViewDef> = BTreeMap::new();
     for row in &relations {
         let (oid, schema, name, kind): (u32, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
@@ -262,8 +268,13 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         let what = match kind.as_str() {
             "r" | "p" if row.get::<_, bool>(4) => Some("partition"),
             "r" | "p" => None,
-            "v" => Some("view"),
-            "m" => Some("materialized view"),
+            "v" | "m" => {
+                let sql: String = row.get(7);
+                let mut view = ViewDef::new(qn, sql.trim().trim_end_matches(';').trim_end());
+                view.materialized = kind == "m";
+                views.insert(oid, view);
+                continue;
+            }
             "f" => Some("foreign table"),
             // A sequence owned by a column (serial, identity) is part of it.
             _ if row.get::<_, bool>(6) => continue,
@@ -428,6 +439,19 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         }
     }
 
+    // Tables and materialized views have indexes (a materialized view
+    // stands as a table with its name, for the index loop below).
+    let view_tables: BTreeMap<u32, TableDef> = views
+        .iter()
+        .map(|(oid, v)| (*oid, TableDef::new(v.name.clone())))
+        .collect();
+    let mut indexed = oids.clone();
+    indexed.extend(
+        views
+            .iter()
+            .filter(|(_, v)| v.materialized)
+            .map(|(oid, _)| *oid),
+    );
     let index_rows = client
         .query(
             "SELECT ix.indrelid, i.relname::text, ix.indisunique, am.amname::text,
@@ -447,13 +471,15 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
              WHERE ix.indrelid = ANY($1)
                AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = ix.indexrelid AND co.conrelid = ix.indrelid)
              ORDER BY ix.indrelid, i.relname",
-            &[&oids],
+            &[&indexed],
         )
         .await
         .map_err(&err)?;
     let mut indexes = Vec::new();
+    let mut view_indexes = Vec::new();
     for row in &index_rows {
-        let Some(table) = tables.get(&row.get::<_, u32>(0)) else {
+        let oid = row.get::<_, u32>(0);
+        let Some(table) = tables.get(&oid).or_else(|| view_tables.get(&oid)) else {
             continue;
         };
         let name: String = row.get(1);
@@ -500,7 +526,11 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 None => (option, String::new()),
             })
             .collect();
-        indexes.push(index);
+        if view_tables.contains_key(&oid) {
+            view_indexes.push(index);
+        } else {
+            indexes.push(index);
+        }
     }
 
     let functions = routines::functions(client, &mut unmodelled).await?;
@@ -541,6 +571,18 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
     }));
     ops.extend(late.into_iter().map(Op::AddConstraint));
     ops.extend(indexes.into_iter().map(|index| {
+        Op::CreateIndex(CreateIndex {
+            index,
+            concurrently: false,
+            if_not_exists: false,
+        })
+    }));
+    ops.extend(
+        views
+            .into_values()
+            .map(|view| Op::CreateView(CreateView::new(view))),
+    );
+    ops.extend(view_indexes.into_iter().map(|index| {
         Op::CreateIndex(CreateIndex {
             index,
             concurrently: false,
@@ -800,7 +842,41 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
             }
         }
     }
+    spell_views(client, expected, &mut out).await?;
     Ok(out)
+}
+
+/// Each view's query as this server prints it: created as a temporary
+/// view over the live relations (a view of `public` under its own name, so
+/// that a view reading it reads the temporary one), read back with
+/// `pg_get_viewdef`. A query the live database cannot run (it reads what
+/// is not there) keeps the author's words.
+async fn spell_views(client: &Client, expected: &Schema, out: &mut Schema) -> Result<(), RunError> {
+    let err = failed("spelling the expected schema as PostgreSQL stores it");
+    for (n, view) in expected.views_in_order().into_iter().enumerate() {
+        let temp = if view.name.schema_name() == DEFAULT_SCHEMA {
+            format!("pg_temp.{}", quote_ident(&view.name.name))
+        } else {
+            format!("pg_temp.migrator_spelling_view_{n}")
+        };
+        if !try_sql(
+            client,
+            &format!("CREATE TEMPORARY VIEW {temp} AS {}", view.sql),
+        )
+        .await?
+        {
+            continue;
+        }
+        let printed: String = client
+            .query_one("SELECT pg_get_viewdef($1::text::regclass)", &[&temp])
+            .await
+            .map_err(&err)?
+            .get(0);
+        if let Some(target) = out.views.get_mut(&view.name.key()) {
+            target.sql = printed.trim().trim_end_matches(';').trim_end().to_owned();
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
