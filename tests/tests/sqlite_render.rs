@@ -1283,29 +1283,53 @@ fn random_sequences_run_or_are_refused_at_render_time() {
 /// goes with the old table (hence `Statement::rebuilds`), while triggers and
 /// views elsewhere that name it keep working.
 #[test]
-fn triggers_on_a_rebuilt_table_go_with_it_others_stay() {
+fn triggers_the_model_knows_are_created_again_by_a_rebuild() {
     let conn = open();
     let mut op = Ops::new();
     parent_and_children(&mut op);
     op.execute(
         "CREATE TRIGGER parent_audit AFTER UPDATE ON parent BEGIN SELECT 1; END;
          CREATE TRIGGER child_touch AFTER INSERT ON child BEGIN UPDATE parent SET note = 'touched' WHERE id = new.parent_id; END",
-    );
+    )
+    .declares(|op| {
+        op.create_sqlite_trigger(
+            "parent",
+            "parent_audit",
+            TriggerTiming::After,
+            TriggerEvent::UPDATE,
+            "SELECT 1;",
+        );
+        op.create_sqlite_trigger(
+            "child",
+            "child_touch",
+            TriggerTiming::After,
+            TriggerEvent::Insert,
+            "UPDATE parent SET note = 'touched' WHERE id = new.parent_id;",
+        );
+    });
     let mut schema = Schema::new();
     run_checked(&conn, &mut schema, op.ops(), "setup op");
     let mut change = Ops::new();
     change.alter_column("parent", "note").set_default("n/a");
     let statements = Sqlite.render(&change.ops()[0], &schema).unwrap();
-    assert_eq!(
-        statements[0].rebuilds.as_ref().map(|r| r.table.clone()),
-        Some("parent".into())
+    let rebuild = statements[0].rebuilds.as_ref().unwrap();
+    assert_eq!(rebuild.table, "parent".into());
+    // The rebuild creates the trigger the model knows again itself (so
+    // --sql prints it); the runner saves and restores only the others.
+    assert_eq!(rebuild.triggers, ["parent_audit"]);
+    assert!(
+        statements[0]
+            .sql
+            .ends_with("CREATE TRIGGER \"parent_audit\" AFTER UPDATE ON \"parent\" FOR EACH ROW BEGIN SELECT 1; END"),
+        "{}",
+        statements[0].sql
     );
     run_checked(&conn, &mut schema, change.ops(), "change");
     let triggers: Vec<Vec<Value>> = rows(
         &conn,
         "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name",
     );
-    assert_eq!(triggers, [[text("child_touch")]]);
+    assert_eq!(triggers, [[text("child_touch")], [text("parent_audit")]]);
     conn.execute_batch("INSERT INTO child (parent_id, label) VALUES (2, 'b2')")
         .unwrap();
     assert_eq!(
