@@ -90,13 +90,21 @@ pub struct Payment {
     pub paid_at: SystemTime,
 }
 
+/// What each fee has been paid: the `fee_balances` view.
+pub const FEE_BALANCES: &str = "SELECT f.id AS fee_id, f.student_id, f.amount, \
+     coalesce(sum(p.amount), 0) AS paid \
+     FROM fees f LEFT JOIN payments p ON p.fee_id = f.id \
+     GROUP BY f.id, f.student_id, f.amount";
+
 migrator_core::model! {
-    /// Students are found by e-mail address whatever its case. (The trigram
-    /// index and the `updated_at` trigger are each engine's own: they live
-    /// in the migrations' `op.on` blocks, which the engine-neutral models
-    /// leave out.)
-    pub fn student_search(op: &mut Ops) {
+    /// Students are found by e-mail address whatever its case, and fees
+    /// are shown with what has been paid. (The trigram index and the
+    /// `updated_at` trigger are each engine's own: they live in the
+    /// migrations' `op.on` blocks, which the engine-neutral models leave
+    /// out.)
+    pub fn search_and_balances(op: &mut Ops) {
         op.create_index("students", [IndexKey::expr("lower(email)")])
             .named("ix_students_lower_email");
+        op.create_view("fee_balances", FEE_BALANCES);
     }
 }

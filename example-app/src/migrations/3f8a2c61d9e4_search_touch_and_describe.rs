@@ -4,8 +4,9 @@
 //! for searching students by name (PostgreSQL: the `pg_trgm` extension
 //! and its operator class), a case-insensitive index on e-mail addresses
 //! (an expression key, both engines), the `updated_at` trigger of fees
-//! (PostgreSQL runs a function, SQLite a statement), and a data migration
-//! with parameters that describes the fees created without a description.
+//! (PostgreSQL runs a function, SQLite a statement), a view of what each
+//! fee has been paid, and a data migration with parameters that describes
+//! the fees created without a description.
 //!
 //! Revision ID: 3f8a2c61d9e4
 //! Revises: e7b94f2a6c18
@@ -55,6 +56,7 @@ impl Revision {
         });
         op.create_index("students", [IndexKey::expr("lower(email)")])
             .named("ix_students_lower_email");
+        op.create_view("fee_balances", crate::models::FEE_BALANCES);
         op.data_step(
             "describe fees created without a description",
             |tx| {
