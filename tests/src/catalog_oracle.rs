@@ -29,6 +29,9 @@ struct CatColumn {
     identity: String,
     comment: Option<String>,
     owns_sequence: bool,
+    /// `attgenerated`: `s` for a stored generated column (its expression
+    /// is then `default`).
+    generated: String,
 }
 
 /// A constraint as the catalog has it.
@@ -185,7 +188,8 @@ async fn read(
                         a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                         col_description(a.attrelid, a.attnum),
                         EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-                                WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
+                                WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
+                        a.attgenerated::text
                  FROM pg_attribute a
                  JOIN pg_type t ON t.oid = a.atttypid
                  JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND t.typcategory = 'A' THEN t.typelem ELSE t.oid END
@@ -206,6 +210,7 @@ async fn read(
                         identity: r.get(4),
                         comment: r.get(5),
                         owns_sequence: r.get(6),
+                        generated: r.get(7),
                     },
                 )
             })
@@ -327,6 +332,33 @@ impl<'a> Scratch<'a> {
             .await?;
         self.client
             .batch_execute("ALTER TABLE mig_scratch DROP COLUMN mig_col")
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// The expression as PostgreSQL prints it, of a stored generated
+    /// column of type `ty` over the table's columns.
+    async fn generated(
+        &self,
+        ty: &str,
+        expr: &str,
+    ) -> Result<Option<String>, tokio_postgres::Error> {
+        self.client
+            .batch_execute(&format!(
+                "ALTER TABLE mig_scratch ADD COLUMN mig_gen {ty} GENERATED ALWAYS AS ({expr}) STORED"
+            ))
+            .await?;
+        let row = self
+            .client
+            .query_one(
+                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a
+                   ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+                 WHERE d.adrelid = 'pg_temp.mig_scratch'::regclass AND a.attname = 'mig_gen'",
+                &[],
+            )
+            .await?;
+        self.client
+            .batch_execute("ALTER TABLE mig_scratch DROP COLUMN mig_gen")
             .await?;
         Ok(row.get(0))
     }
@@ -500,6 +532,30 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                     "{at}: comment model {:?}, catalog {:?}",
                     column.comment, cc.comment
                 ));
+            }
+            let want_generated = if column.generated.is_some() { "s" } else { "" };
+            if want_generated != cc.generated {
+                diffs.push(format!(
+                    "{at}: attgenerated model {want_generated:?}, catalog {:?}",
+                    cc.generated
+                ));
+            }
+            if let (Some(expr), Some(d)) = (&column.generated, &cc.default) {
+                let sql_ty = client
+                    .query_one(
+                        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+                         WHERE attrelid = $1::text::regclass AND attname = $2",
+                        &[&qualified_sql(&table.name), &column.name],
+                    )
+                    .await?
+                    .get::<_, String>(0);
+                let want = scratch.generated(&sql_ty, expr).await?;
+                if want.as_deref() != Some(d.as_str()) {
+                    diffs.push(format!(
+                        "{at}: generated model {expr:?} (deparsed {want:?}), catalog {d:?}"
+                    ));
+                }
+                continue;
             }
             match (&column.default, &cc.default) {
                 (None, None) if !column.ty.is_serial() => {}

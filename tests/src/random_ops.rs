@@ -2,7 +2,7 @@
 //! proptest can generate and shrink them. Each proposal is built from the
 //! current model (existing tables, columns, types) and kept only if the model
 //! accepts it; names come from pools of hostile identifiers. Extensions
-//! (`citext`, `hstore`) are drawn too; blocks for one engine and
+//! (`citext`, `hstore`) and stored generated columns are drawn too; blocks for one engine and
 //! `bulk_insert` are not (they have tests of their own).
 
 use migrator_core::ident::QualifiedName;
@@ -232,6 +232,24 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                 None
             };
             let nullable = default.is_none() || c.one_in(2);
+            // Now and then a stored generated column over an integer one.
+            let source = def.and_then(|d| {
+                d.columns
+                    .iter()
+                    .find(|k| {
+                        k.generated.is_none()
+                            && matches!(k.ty, T::SmallInt | T::Integer | T::BigInt)
+                    })
+                    .map(|k| k.name.clone())
+            });
+            if let Some(source) = source.filter(|_| c.one_in(4)) {
+                op.add_column::<Option<i64>>(table?, name)
+                    .generated_sql(format!(
+                        "{} + 1",
+                        migrator_core::ident::quote_ident(&source)
+                    ));
+                return op.into_ops().pop();
+            }
             let col = op.add_column_as(table?, name, ty);
             if nullable {
                 col.nullable();

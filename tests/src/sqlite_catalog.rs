@@ -118,6 +118,8 @@ struct CatColumn {
     not_null: bool,
     default: Option<String>,
     pk: i64,
+    /// `hidden`: 3 for a stored generated column.
+    hidden: i64,
 }
 
 /// A foreign key: columns, referenced table and columns, ON DELETE, ON UPDATE.
@@ -140,8 +142,8 @@ fn read_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 
 fn read_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<CatColumn>> {
     let mut stmt = conn.prepare(
-        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_xinfo(?1)
-         WHERE hidden = 0 ORDER BY cid",
+        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1)
+         WHERE hidden IN (0, 3) ORDER BY cid",
     )?;
     stmt.query_map([table], |r| {
         Ok(CatColumn {
@@ -150,6 +152,7 @@ fn read_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<CatColum
             not_null: r.get(2)?,
             default: r.get(3)?,
             pk: r.get(4)?,
+            hidden: r.get(5)?,
         })
     })?
     .collect()
@@ -314,6 +317,12 @@ fn compare_table(
                 cc.pk
             ));
         }
+        if (cc.hidden == 3) != column.generated.is_some() {
+            diff(format!(
+                "hidden is {} (3: stored generated), model's generation expression is {:?}",
+                cc.hidden, column.generated
+            ));
+        }
         match (&column.default, &cc.default) {
             (None, None) => {}
             (Some(DefaultValue::Literal(value)), Some(got)) => {
@@ -347,6 +356,25 @@ fn compare_table(
         [name],
         |r| r.get(0),
     )?;
+    for column in &table.columns {
+        if let Some(expr) = &column.generated {
+            // Compared without quotes and spaces: SQLite's RENAME COLUMN
+            // writes the new name as the statement spelt it.
+            let squash = |s: &str| -> String {
+                s.chars()
+                    .filter(|c| !c.is_whitespace() && *c != '"')
+                    .collect::<String>()
+                    .to_lowercase()
+            };
+            let clause = format!("GENERATED ALWAYS AS ({}) STORED", expr.trim());
+            if !squash(&sql).contains(&squash(&clause)) {
+                diff(format!(
+                    "column {}: the CREATE TABLE text lacks {clause}: {sql}",
+                    column.name
+                ));
+            }
+        }
+    }
     match parse_create_table(&sql) {
         Err(e) => diff(format!("cannot read its CREATE TABLE ({e}): {sql}")),
         Ok(parsed) => {

@@ -195,6 +195,26 @@ fn cases() -> Vec<Case> {
         case("add_column identity", |op| {
             op.add_column::<i64>("events", "ident").identity();
         }),
+        // Generated columns: adding one computes every row (a rewrite);
+        // dropping one, or renaming a column it uses, touches no row.
+        case("add_column generated stored", |op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
+        case("drop_column generated", |op| {
+            op.drop_column("events", "twice");
+        })
+        .extra(|op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
+        case("rename_column used by a generated column", |op| {
+            op.rename_column("events", "n", "m");
+        })
+        .extra(|op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
         case("drop_column", |op| {
             op.drop_column("users", "nick");
         }),

@@ -160,6 +160,9 @@ fn column_options(c: &super::ColumnDef) -> String {
         Some(Identity::Always) => out.push_str(".identity_always()"),
         None => {}
     }
+    if let Some(expr) = &c.generated {
+        write!(out, ".generated_sql({})", s(expr)).unwrap();
+    }
     if let Some(comment) = &c.comment {
         write!(out, ".comment({})", s(comment)).unwrap();
     }

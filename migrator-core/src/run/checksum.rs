@@ -81,7 +81,7 @@
 //! | --- | --- |
 //! | qname | `qualified_name`: `schema` str?, `name` str |
 //! | table | `table`: `name` qname, `columns` column[], `constraints` constraint[], `comment` str? |
-//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str? |
+//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str?, `generated` str? (`GENERATED ALWAYS AS (…) STORED`) |
 //! | type | `smallint`, `integer`, `bigint`, `smallserial`, `serial`, `bigserial`, `boolean`, `text`, `varchar` (`length` u32?), `char` (`length` u32), `numeric` (`precision` u32?, `scale` u32?: both or neither), `real`, `double`, `date`, `time`, `timestamp`, `timestamptz`, `interval`, `uuid`, `json`, `jsonb`, `bytea`, `inet`, `array` (`element` type), `enum` (`name` qname), `custom` (`sql` str) |
 //! | type_change | `type_change`: `type` type, `using` str? (`USING` SQL), `using_cast_column` flag ([`Using::CastColumn`](crate::ops::Using)) |
 //! | default | `literal` (`value` literal), `expr` (`sql` str) |
@@ -567,6 +567,7 @@ impl Encoder {
             default,
             identity,
             comment,
+            generated,
         } = column;
         self.record("column", |e| {
             e.text("name", name);
@@ -584,6 +585,7 @@ impl Encoder {
                 });
             }
             e.opt_text("comment", comment.as_deref());
+            e.opt_text("generated", generated.as_deref());
         });
     }
 
@@ -945,6 +947,15 @@ mod tests {
                 edited(|ops| {
                     let mut t = table(ops);
                     t.columns[2].comment = None;
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "a generated column's expression",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    t.columns[3].generated = Some("1".into());
+                    t.columns[3].default = None;
                     set_table(ops, t);
                 }),
             ),

@@ -325,10 +325,20 @@ impl Differ<'_> {
     fn drop_columns(&mut self) {
         let mut out = Vec::new();
         for (_, f, t) in self.kept_tables() {
-            for c in &f.columns {
-                if t.find_column(&c.name).is_none() {
-                    out.push((f.name.clone(), c.name.clone()));
-                }
+            // Generated columns first: they may use the others. One whose
+            // expression changes goes too (it is added again with the new
+            // one: `regenerated`).
+            let mut gone: Vec<&ColumnDef> = f
+                .columns
+                .iter()
+                .filter(|c| match t.find_column(&c.name) {
+                    None => true,
+                    Some(new) => regenerated(c, new),
+                })
+                .collect();
+            gone.sort_by_key(|c| c.generated.is_none());
+            for c in gone {
+                out.push((f.name.clone(), c.name.clone()));
             }
         }
         for (table, column) in out {
@@ -346,6 +356,13 @@ impl Differ<'_> {
                         table: t.name.clone(),
                         column: c.clone(),
                     })),
+                    // Dropped with the columns that go (`drop_columns`).
+                    Some(old) if regenerated(old, c) => {
+                        out.push(Op::AddColumn(AddColumn {
+                            table: t.name.clone(),
+                            column: c.clone(),
+                        }));
+                    }
                     Some(old) => match alter(&t.name, old, c) {
                         Ok(op) => out.extend(op),
                         Err(why) => refused.push(why),
@@ -549,6 +566,13 @@ impl Differ<'_> {
     }
 }
 
+/// Whether column `old` becomes `new` by being dropped and added again: a
+/// generation expression cannot change in place (PostgreSQL 15), and the
+/// values are derived, so nothing is lost.
+fn regenerated(old: &ColumnDef, new: &ColumnDef) -> bool {
+    new.generated.is_some() && old.generated != new.generated
+}
+
 /// The `alter_column` from `old` to `new`, if they differ; why not, when no
 /// op makes the change.
 fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Option<Op>, String> {
@@ -560,6 +584,12 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         };
         return Err(format!(
             "column {table}.{} {what}: no op changes identity. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … ADD GENERATED … AS IDENTITY\") (or DROP IDENTITY) with its reverse",
+            old.name
+        ));
+    }
+    if old.generated.is_some() && new.generated.is_none() {
+        return Err(format!(
+            "column {table}.{} stops being generated: no op drops a generation expression. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … DROP EXPRESSION\") (PostgreSQL; SQLite needs the table rebuilt) with its reverse",
             old.name
         ));
     }

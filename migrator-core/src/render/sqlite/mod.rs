@@ -21,7 +21,8 @@
 //! | `drop_table` | `DROP TABLE` |
 //! | `rename_table` | `ALTER TABLE … RENAME TO` (SQLite rewrites the foreign keys, views and triggers that name it) |
 //! | `set_table_comment`, column comments | nothing: SQLite keeps no comments (the model still records them) |
-//! | `add_column` | `ALTER TABLE … ADD COLUMN` when SQLite allows it (nullable, or `NOT NULL` with a constant default; no `CURRENT_*` or expression default); otherwise a batch rebuild, which fails like PostgreSQL if existing rows would break `NOT NULL` |
+//! | `add_column` | `ALTER TABLE … ADD COLUMN` when SQLite allows it (nullable, or `NOT NULL` with a constant default; no `CURRENT_*` or expression default; not a generated column, which SQLite's `ADD COLUMN` refuses when `STORED`); otherwise a batch rebuild, which fails like PostgreSQL if existing rows would break `NOT NULL` |
+//! | generated column (`.generated_sql(expr)`) | `GENERATED ALWAYS AS (expr) STORED` in the column's definition; added by a batch rebuild, which computes it for the existing rows (the rebuild's copy leaves generated columns out) |
 //! | `drop_column` | `ALTER TABLE … DROP COLUMN` when nothing else of the table uses the column, otherwise a batch rebuild; dropping the last column is refused |
 //! | `rename_column` | `ALTER TABLE … RENAME COLUMN` (SQLite rewrites checks, indexes and the foreign keys that name it) |
 //! | `alter_column` (type, nullability, default) | batch rebuild, copying through `USING` when given (see below) |
@@ -239,6 +240,9 @@ fn check_generated(table: &TableDef, column: &ColumnDef) -> Result<(), String> {
 /// One column's definition: name, type, default, `NOT NULL`, enum check.
 pub(crate) fn column_sql(column: &ColumnDef, schema: &Schema) -> Result<String, String> {
     let mut sql = format!("{} {}", quote_ident(&column.name), column_type(&column.ty)?);
+    if let Some(expr) = &column.generated {
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", expr.trim()));
+    }
     if let Some(default) = &column.default {
         sql.push_str(" DEFAULT ");
         sql.push_str(&default_sql(default)?);
@@ -350,6 +354,7 @@ fn simple_add(column: &ColumnDef) -> bool {
     };
     !column.ty.is_serial()
         && column.identity.is_none()
+        && column.generated.is_none()
         && constant_default != Some(false)
         && (column.nullable || constant_default == Some(true))
 }

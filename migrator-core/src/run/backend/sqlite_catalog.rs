@@ -38,7 +38,7 @@
 //!
 //! What the model cannot describe is left out of the schema and named in
 //! the notes [`read_catalog`] returns, one line each: views, triggers,
-//! virtual and shadow tables, generated columns, expression indexes, and
+//! virtual and shadow tables, `VIRTUAL` generated columns, expression indexes, and
 //! what cannot be applied to the model (a foreign key to a missing table).
 //! Attributes the model has no place for are noted and dropped from what is
 //! read: `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, collations, descending
@@ -480,7 +480,12 @@ impl Reader<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (name, declared, not_null, default, pk, hidden) in rows {
-            if hidden != 0 {
+            let text_column = text.columns.iter().find(|c| same_name(&c.name, &name));
+            // 3: a STORED generated column, which the model describes.
+            let generated = text_column
+                .and_then(|c| c.generated.clone())
+                .filter(|_| hidden == 3);
+            if hidden != 0 && generated.is_none() {
                 self.notes.push(ignored(format!(
                     "column {table}.{name}, a generated column"
                 )));
@@ -490,7 +495,8 @@ impl Reader<'_> {
             let mut column = ColumnDef::new(name.clone(), ty);
             column.nullable = !not_null;
             column.default = default.as_deref().and_then(read_default);
-            if let Some(ct) = text.columns.iter().find(|c| same_name(&c.name, &name)) {
+            column.generated = generated;
+            if let Some(ct) = text_column {
                 if let Some(collation) = &ct.collate {
                     self.notes.push(dropped(
                         format!("column {table}.{name} has COLLATE {collation}"),

@@ -19,6 +19,21 @@ fn check_default(default: &DefaultValue, what: impl FnOnce() -> String) -> Resul
     }
 }
 
+/// The generated column of `table`, other than `column` itself, whose
+/// expression uses `column`.
+fn generated_user<'a>(table: &'a TableDef, column: &str) -> Option<&'a str> {
+    table
+        .columns
+        .iter()
+        .find(|c| {
+            c.name != column
+                && c.generated
+                    .as_deref()
+                    .is_some_and(|e| expr::mentions(e, column))
+        })
+        .map(|c| c.name.as_str())
+}
+
 impl Schema {
     fn check_type(&self, table: &QualifiedName, column: &str, ty: &ColumnType) -> Result {
         let invalid = |reason: &str| E::InvalidColumn {
@@ -92,6 +107,52 @@ impl Schema {
                 "a serial column's default is its sequence; remove the default",
             ));
         }
+        if let Some(expr) = &column.generated {
+            no_nul(expr, || {
+                format!(
+                    "generation expression of column {} of table {table}",
+                    column.name
+                )
+            })?;
+            if expr.trim().is_empty() {
+                return Err(invalid("its generation expression is empty"));
+            }
+            if column.default.is_some() {
+                return Err(invalid(
+                    "a generated column cannot also have a default; remove .default(..) or .generated_sql(..)",
+                ));
+            }
+            if column.identity.is_some() || column.ty.is_serial() {
+                return Err(invalid(
+                    "a generated column cannot also be an identity or serial column; remove one of them",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The rules of generated columns that need the whole table: an
+    /// expression may not use a generated column (itself included).
+    pub(super) fn check_generated(table: &TableDef) -> Result {
+        for column in &table.columns {
+            let Some(expr) = &column.generated else {
+                continue;
+            };
+            if let Some(other) = table
+                .columns
+                .iter()
+                .find(|c| c.generated.is_some() && expr::mentions(expr, &c.name))
+            {
+                return Err(E::InvalidColumn {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    reason: format!(
+                        "its expression uses generated column {}, and a generated column may only use plain columns; repeat {}'s expression instead",
+                        other.name, other.name
+                    ),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -153,14 +214,18 @@ impl Schema {
             });
         }
         self.check_column(&o.table, &o.column)?;
-        self.table_mut(&o.table)?
-            .columns
-            .push(canon_column(&o.column));
+        let mut after = table.clone();
+        after.columns.push(canon_column(&o.column));
+        Self::check_generated(&after)?;
+        *self.table_mut(&o.table)? = after;
         Ok(())
     }
 
     /// What still uses `column` of `table`, if anything.
     fn column_user(&self, table: &TableDef, column: &str) -> Option<String> {
+        if let Some(by) = generated_user(table, column) {
+            return Some(format!("generated column {by}"));
+        }
         for constraint in &table.constraints {
             let uses = match constraint {
                 Constraint::Check(c) => expr::mentions(&c.expr, column),
@@ -219,8 +284,13 @@ impl Schema {
             }
         };
         let table = self.table_mut(&o.table)?;
-        for column in table.columns.iter_mut().filter(|c| c.name == o.from) {
-            column.name.clone_from(&o.to);
+        for column in table.columns.iter_mut() {
+            if column.name == o.from {
+                column.name.clone_from(&o.to);
+            }
+            if let Some(e) = &column.generated {
+                column.generated = Some(expr::rename(e, &o.from, &o.to));
+            }
         }
         for constraint in &mut table.constraints {
             match constraint {
@@ -277,6 +347,11 @@ impl Schema {
                 ));
             }
             self.check_type(&o.table, &o.column, &change.ty)?;
+            if let Some(by) = generated_user(table, &o.column) {
+                return Err(invalid(&format!(
+                    "generated column {by} uses it, so PostgreSQL cannot change its type; drop {by}, change the type, then add {by} again"
+                )));
+            }
             if let Some(Using::Sql(using)) = &change.using {
                 no_nul(using, || {
                     format!(
@@ -300,6 +375,11 @@ impl Schema {
             after.nullable = nullable;
         }
         if let Some(default) = &o.default {
+            if column.generated.is_some() {
+                return Err(invalid(
+                    "a generated column has no default to set or drop; drop its expression first (.drop_expression())",
+                ));
+            }
             if column.identity.is_some() {
                 return Err(invalid("an identity column has no default to set or drop"));
             }

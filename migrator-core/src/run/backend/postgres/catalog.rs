@@ -2,7 +2,8 @@
 //! a model the way this server stores it, so the two can be compared.
 //!
 //! [`read`] reads `pg_catalog` (schemas, enums, tables, columns, defaults,
-//! identity, comments, keys, checks, foreign keys, indexes) in a handful of
+//! identity, generated columns, comments, keys, checks, foreign keys,
+//! indexes) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
 //! cannot describe — views, functions, triggers, sequences no column owns,
@@ -11,7 +12,8 @@
 //! extension, and the runner's own tables, are not read at all.
 //!
 //! [`stored_form`] gives the other side of a comparison: the same model with
-//! each piece of author-written SQL (defaults, checks, partial-index
+//! each piece of author-written SQL (defaults, generation expressions,
+//! checks, partial-index
 //! predicates, custom types) as this server would store and print it, found
 //! by creating it on temporary tables in a transaction that is rolled back.
 //! Nothing in the database changes.
@@ -323,9 +325,12 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             _ => None,
         };
         column.comment = row.get(10);
-        if !generated.is_empty() {
+        if generated == "s" {
+            // A stored generated column's expression is its "default".
+            column.generated = default;
+        } else if !generated.is_empty() {
             unmodelled.push(format!(
-                "generated column {}.{} (GENERATED ALWAYS AS {}: read as a plain column)",
+                "generated column {}.{} (GENERATED ALWAYS AS {} of kind {generated}: read as a plain column)",
                 table.name,
                 column.name,
                 default.as_deref().unwrap_or("?")
@@ -660,6 +665,15 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
         }
         let mut changes = Vec::new();
         for c in &table.columns {
+            if let Some(expr) = &c.generated {
+                // No expression can be given to an existing column: it is
+                // made again, generated.
+                changes.push(format!(
+                    "ALTER TABLE {scratch} DROP COLUMN {col}, ADD COLUMN {col} {} GENERATED ALWAYS AS ({expr}) STORED",
+                    render(&c.ty.storage()),
+                    col = quote_ident(&c.name),
+                ));
+            }
             if let Some(default) = &c.default {
                 changes.push(format!(
                     "ALTER TABLE {scratch} ALTER COLUMN {} SET DEFAULT {}",
@@ -743,7 +757,11 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
                 if let ColumnType::Custom(_) = column.ty {
                     column.ty = ColumnType::from_sql(printed);
                 }
-                if column.default.is_some()
+                if column.generated.is_some() {
+                    if let Some(d) = default {
+                        column.generated = Some(d.clone());
+                    }
+                } else if column.default.is_some()
                     && let Some(d) = default
                 {
                     column.default = Some(parse_default(d, &column.ty));
