@@ -57,9 +57,9 @@ pub use inventory;
 pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
-        BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible, Using,
-        Value,
+        BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible,
+        SequenceOptions, Using, Value,
     };
-    pub use crate::types::{ColumnType, Literal};
+    pub use crate::types::{ColumnType, Identity, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};
 }

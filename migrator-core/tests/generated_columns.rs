@@ -95,7 +95,7 @@ fn postgresql_refusals_are_the_models() {
         error(|op| {
             op.alter_column("lines", "total").set_default(0);
         }),
-        "column total of table lines: a generated column has no default to set or drop; drop its expression first (.drop_expression())"
+        "column total of table lines: a generated column has no default to set or drop: its value is its expression; drop the column and add a plain one to give it a default"
     );
     assert_eq!(
         error(|op| {

@@ -32,6 +32,8 @@ struct CatColumn {
     /// `attgenerated`: `s` for a stored generated column (its expression
     /// is then `default`).
     generated: String,
+    /// An identity column's sequence: start, increment, min, max, cycle, cache.
+    sequence: Option<(i64, i64, i64, i64, bool, i64)>,
 }
 
 /// A constraint as the catalog has it.
@@ -189,8 +191,11 @@ async fn read(
                         col_description(a.attrelid, a.attnum),
                         EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                                 WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
-                        a.attgenerated::text
+                        a.attgenerated::text,
+                        sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache
                  FROM pg_attribute a
+                 LEFT JOIN pg_sequence sq ON a.attidentity <> '' AND sq.seqrelid =
+                     pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass
                  JOIN pg_type t ON t.oid = a.atttypid
                  JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND t.typcategory = 'A' THEN t.typelem ELSE t.oid END
                  JOIN pg_namespace en ON en.oid = et.typnamespace
@@ -211,6 +216,9 @@ async fn read(
                         comment: r.get(5),
                         owns_sequence: r.get(6),
                         generated: r.get(7),
+                        sequence: r.get::<_, Option<i64>>(8).map(|start| {
+                            (start, r.get(9), r.get(10), r.get(11), r.get(12), r.get(13))
+                        }),
                     },
                 )
             })
@@ -526,6 +534,27 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                     "{at}: identity model {want_identity:?}, catalog {:?}",
                     cc.identity
                 ));
+            }
+            if column.identity.is_some() {
+                // PostgreSQL's defaults, worked out here: ascending from 1
+                // to the type's greatest value, descending from -1 to its least.
+                let o = &column.identity_options;
+                let (least, greatest) = match column.ty {
+                    ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+                    ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let inc = o.increment.unwrap_or(1);
+                let min = o.min_value.unwrap_or(if inc > 0 { 1 } else { least });
+                let max = o.max_value.unwrap_or(if inc > 0 { greatest } else { -1 });
+                let start = o.start.unwrap_or(if inc > 0 { min } else { max });
+                let want = Some((start, inc, min, max, o.cycle, o.cache.unwrap_or(1)));
+                if want != cc.sequence {
+                    diffs.push(format!(
+                        "{at}: identity sequence (start, increment, min, max, cycle, cache) model {want:?}, catalog {:?}",
+                        cc.sequence
+                    ));
+                }
             }
             if column.comment != cc.comment {
                 diffs.push(format!(

@@ -2,13 +2,14 @@
 //! proptest can generate and shrink them. Each proposal is built from the
 //! current model (existing tables, columns, types) and kept only if the model
 //! accepts it; names come from pools of hostile identifiers. Extensions
-//! (`citext`, `hstore`) and stored generated columns are drawn too; blocks for one engine and
+//! (`citext`, `hstore`), stored generated columns and identity added to,
+//! changed on or dropped from a single-column key are drawn too; blocks for one engine and
 //! `bulk_insert` are not (they have tests of their own).
 
 use migrator_core::ident::QualifiedName;
 use migrator_core::ops::{Constraint, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef};
 use migrator_core::schema::Schema;
-use migrator_core::types::{ColumnType as T, Literal};
+use migrator_core::types::{ColumnType as T, Identity, Literal};
 
 const TABLES: &[&str] = &[
     "users",
@@ -267,6 +268,26 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
         }
         8 | 9 => {
             let column = column?;
+            // Now and then the identity of a single-column key changes
+            // (SQLite's rowid either way).
+            let sole_key = def?
+                .primary_key_constraint()
+                .is_some_and(|k| k.columns == [column.name.clone()]);
+            if sole_key && c.one_in(4) {
+                let alter = op.alter_column(table?, column.name.clone());
+                match column.identity {
+                    Some(Identity::ByDefault) if c.one_in(2) => {
+                        alter.set_generated(Identity::Always);
+                    }
+                    Some(_) => {
+                        alter.drop_identity();
+                    }
+                    None => {
+                        alter.add_identity(Identity::ByDefault);
+                    }
+                }
+                return op.into_ops().pop();
+            }
             let alter = op.alter_column(table?, column.name.clone());
             match c.below(5) {
                 0 => {

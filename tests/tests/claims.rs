@@ -208,6 +208,34 @@ fn cases() -> Vec<Case> {
             op.add_column::<i64>("events", "twice")
                 .generated_sql("n * 2");
         }),
+        // Identity on an existing column: the ALTER touches no row; the
+        // sequence moved past the column's values reads them all.
+        case("alter_column add_identity", |op| {
+            op.alter_column("events", "id")
+                .add_identity_with(Identity::ByDefault, SequenceOptions::new().start(5));
+        }),
+        case("alter_column set_generated", |op| {
+            op.alter_column("events", "id")
+                .set_generated(Identity::Always);
+        })
+        .extra(|op| {
+            op.alter_column("events", "id")
+                .add_identity(Identity::ByDefault);
+        }),
+        case("alter_column drop_identity", |op| {
+            op.alter_column("events", "id").drop_identity();
+        })
+        .extra(|op| {
+            op.alter_column("events", "id")
+                .add_identity(Identity::ByDefault);
+        }),
+        case("add_column identity with sequence options", |op| {
+            op.add_column::<i64>("events", "ident")
+                .identity()
+                .start(-5)
+                .increment(-1)
+                .min_value(-1_000_000);
+        }),
         case("rename_column used by a generated column", |op| {
             op.rename_column("events", "n", "m");
         })

@@ -446,6 +446,7 @@ pub trait OpBuilder {
             nullable: None,
             default: None,
             comment: None,
+            identity: None,
         })
     }
 

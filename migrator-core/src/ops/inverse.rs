@@ -144,6 +144,15 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 nullable: o.nullable.map(|_| old.nullable),
                 default: o.default.as_ref().map(|_| old.default.clone()),
                 comment: o.comment.as_ref().map(|_| old.comment.clone()),
+                identity: o.identity.as_ref().and_then(|change| match change {
+                    IdentityChange::Add(..) => Some(IdentityChange::Drop),
+                    IdentityChange::Drop => old
+                        .identity
+                        .map(|kind| IdentityChange::Add(kind, old.identity_options.clone())),
+                    IdentityChange::SetGenerated(_) => {
+                        old.identity.map(IdentityChange::SetGenerated)
+                    }
+                }),
             }))
         }
         Op::CreateIndex(o) => {

@@ -13,17 +13,19 @@ mod index;
 mod inverse;
 mod on_engine;
 mod reversible;
+mod sequence;
 mod source;
 mod table;
 
 pub use builder::{OpBuilder, Ops};
-pub use column::{ColumnDef, ColumnOptions};
+pub use column::{ColumnDef, ColumnOptions, IdentityChange};
 pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
 pub use index::{IndexDef, IndexMethod};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
+pub use sequence::SequenceOptions;
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
 
@@ -370,6 +372,8 @@ pub struct AlterColumn {
     pub default: Option<Option<DefaultValue>>,
     /// `Some(Some(c))`: set the comment; `Some(None)`: remove it.
     pub comment: Option<Option<String>>,
+    /// Adds, changes the kind of, or drops the column's identity.
+    pub identity: Option<IdentityChange>,
 }
 
 impl AlterColumn {
@@ -422,6 +426,38 @@ impl AlterColumn {
     /// Removes the column's comment.
     pub fn drop_comment(&mut self) -> &mut Self {
         self.comment = Some(None);
+        self
+    }
+
+    /// `ADD GENERATED … AS IDENTITY`: the column (an integer, `NOT NULL`,
+    /// without a default) becomes an identity column. On PostgreSQL its new
+    /// sequence then moves past the values the column already holds.
+    pub fn add_identity(&mut self, kind: crate::types::Identity) -> &mut Self {
+        self.identity = Some(IdentityChange::Add(kind, SequenceOptions::default()));
+        self
+    }
+
+    /// `ADD GENERATED … AS IDENTITY (options)`: as [`add_identity`](Self::add_identity),
+    /// with the sequence's options.
+    pub fn add_identity_with(
+        &mut self,
+        kind: crate::types::Identity,
+        options: SequenceOptions,
+    ) -> &mut Self {
+        self.identity = Some(IdentityChange::Add(kind, options));
+        self
+    }
+
+    /// `DROP IDENTITY`: the column keeps its values and loses its sequence
+    /// (undone by adding the identity the model knows back).
+    pub fn drop_identity(&mut self) -> &mut Self {
+        self.identity = Some(IdentityChange::Drop);
+        self
+    }
+
+    /// `SET GENERATED ALWAYS | BY DEFAULT`: an identity column changes kind.
+    pub fn set_generated(&mut self, kind: crate::types::Identity) -> &mut Self {
+        self.identity = Some(IdentityChange::SetGenerated(kind));
         self
     }
 }

@@ -160,6 +160,7 @@ fn column_options(c: &super::ColumnDef) -> String {
         Some(Identity::Always) => out.push_str(".identity_always()"),
         None => {}
     }
+    out.push_str(&sequence_calls(&c.identity_options));
     if let Some(expr) = &c.generated {
         write!(out, ".generated_sql({})", s(expr)).unwrap();
     }
@@ -167,6 +168,35 @@ fn column_options(c: &super::ColumnDef) -> String {
         write!(out, ".comment({})", s(comment)).unwrap();
     }
     out
+}
+
+/// The chained calls that set `options`: `.start(1000).increment(10)`.
+fn sequence_calls(options: &super::SequenceOptions) -> String {
+    let mut out = String::new();
+    for (call, value) in [
+        ("start", options.start),
+        ("increment", options.increment),
+        ("min_value", options.min_value),
+        ("max_value", options.max_value),
+    ] {
+        if let Some(n) = value {
+            write!(out, ".{call}({n})").unwrap();
+        }
+    }
+    if options.cycle {
+        out.push_str(".cycle()");
+    }
+    if let Some(n) = options.cache {
+        write!(out, ".cache({n})").unwrap();
+    }
+    out
+}
+
+fn identity(kind: Identity) -> &'static str {
+    match kind {
+        Identity::Always => "Identity::Always",
+        Identity::ByDefault => "Identity::ByDefault",
+    }
 }
 
 fn foreign_key_options(fk: &ForeignKey, default: &str) -> String {
@@ -371,6 +401,23 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             match &a.comment {
                 Some(Some(text)) => write!(out, ".set_comment({})", s(text)).unwrap(),
                 Some(None) => out.push_str(".drop_comment()"),
+                None => {}
+            }
+            match &a.identity {
+                Some(super::IdentityChange::Add(kind, options)) if options.is_empty() => {
+                    write!(out, ".add_identity({})", identity(*kind)).unwrap()
+                }
+                Some(super::IdentityChange::Add(kind, options)) => write!(
+                    out,
+                    ".add_identity_with({}, SequenceOptions::new(){})",
+                    identity(*kind),
+                    sequence_calls(options)
+                )
+                .unwrap(),
+                Some(super::IdentityChange::SetGenerated(kind)) => {
+                    write!(out, ".set_generated({})", identity(*kind)).unwrap()
+                }
+                Some(super::IdentityChange::Drop) => out.push_str(".drop_identity()"),
                 None => {}
             }
             out

@@ -58,7 +58,7 @@
 //! | `add_column` | `table` qname, `column` column |
 //! | `drop_column` | `table` qname, `column` str |
 //! | `rename_column` | `table` qname, `from` str, `to` str |
-//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)? |
+//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change? |
 //! | `create_index` | `index` index, `concurrently` flag, `if_not_exists` flag |
 //! | `drop_index` | `name` qname, `concurrently` flag |
 //! | `add_constraint` | `table` qname, `constraint` constraint |
@@ -81,7 +81,7 @@
 //! | --- | --- |
 //! | qname | `qualified_name`: `schema` str?, `name` str |
 //! | table | `table`: `name` qname, `columns` column[], `constraints` constraint[], `comment` str? |
-//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str?, `generated` str? (`GENERATED ALWAYS AS (…) STORED`) |
+//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str?, `generated` str? (`GENERATED ALWAYS AS (…) STORED`), `sequence_options` sequence_options? (of its identity) |
 //! | type | `smallint`, `integer`, `bigint`, `smallserial`, `serial`, `bigserial`, `boolean`, `text`, `varchar` (`length` u32?), `char` (`length` u32), `numeric` (`precision` u32?, `scale` u32?: both or neither), `real`, `double`, `date`, `time`, `timestamp`, `timestamptz`, `interval`, `uuid`, `json`, `jsonb`, `bytea`, `inet`, `array` (`element` type), `enum` (`name` qname), `custom` (`sql` str) |
 //! | type_change | `type_change`: `type` type, `using` str? (`USING` SQL), `using_cast_column` flag ([`Using::CastColumn`](crate::ops::Using)) |
 //! | default | `literal` (`value` literal), `expr` (`sql` str) |
@@ -89,6 +89,8 @@
 //! | bool | `true`, `false` |
 //! | change(T) | `set` (`value` T), `drop` |
 //! | identity | `always`, `by_default` |
+//! | identity_change | `add` (`kind` identity, `sequence_options` sequence_options?), `set_generated` (`kind` identity), `drop` |
+//! | sequence_options | `sequence_options`: `start` i64?, `increment` i64?, `min_value` i64?, `max_value` i64?, `cycle` flag, `cache` i64? (left out when all are empty) |
 //! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
 //! | constraint | `primary_key` (`name` str, `columns` str[]), `unique` (`name` str, `columns` str[]), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
@@ -105,9 +107,9 @@ use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
     CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, DataStep, Deferral,
     DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema, DropTable,
-    EnumPosition, Execute, ForeignKey, IndexDef, IndexMethod, OnEngine, Op, PrimaryKey, RefAction,
-    RenameColumn, RenameEnumValue, RenameTable, SetTableComment, TableDef, TypeChange, Unique,
-    Using, ValidateConstraint,
+    EnumPosition, Execute, ForeignKey, IdentityChange, IndexDef, IndexMethod, OnEngine, Op,
+    PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SequenceOptions,
+    SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
 };
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
@@ -492,6 +494,7 @@ impl Encoder {
             nullable,
             default,
             comment,
+            identity,
         } = o;
         self.record("alter_column", |e| {
             e.qname("table", table);
@@ -525,6 +528,18 @@ impl Encoder {
                 e.nested("comment", |e| match change {
                     Some(text) => e.record("set", |e| e.text("value", text)),
                     None => e.unit("drop"),
+                });
+            }
+            if let Some(change) = identity {
+                e.nested("identity", |e| match change {
+                    IdentityChange::Add(kind, options) => e.record("add", |e| {
+                        e.nested("kind", |e| e.identity(*kind));
+                        e.sequence_options(options);
+                    }),
+                    IdentityChange::SetGenerated(kind) => {
+                        e.record("set_generated", |e| e.nested("kind", |e| e.identity(*kind)))
+                    }
+                    IdentityChange::Drop => e.unit("drop"),
                 });
             }
         });
@@ -566,6 +581,7 @@ impl Encoder {
             nullable,
             default,
             identity,
+            identity_options,
             comment,
             generated,
         } = column;
@@ -577,15 +593,50 @@ impl Encoder {
                 e.nested("default", |e| e.default_value(default));
             }
             if let Some(identity) = identity {
-                e.nested("identity", |e| {
-                    e.unit(match identity {
-                        Identity::Always => "always",
-                        Identity::ByDefault => "by_default",
-                    });
-                });
+                e.nested("identity", |e| e.identity(*identity));
             }
             e.opt_text("comment", comment.as_deref());
             e.opt_text("generated", generated.as_deref());
+            e.sequence_options(identity_options);
+        });
+    }
+
+    fn identity(&mut self, identity: Identity) {
+        self.unit(match identity {
+            Identity::Always => "always",
+            Identity::ByDefault => "by_default",
+        });
+    }
+
+    fn opt_i64(&mut self, name: &str, value: Option<i64>) {
+        if let Some(n) = value {
+            self.str(name);
+            self.out.extend_from_slice(&n.to_be_bytes());
+        }
+    }
+
+    /// The field `sequence_options`, left out when every option is the default.
+    fn sequence_options(&mut self, options: &SequenceOptions) {
+        let SequenceOptions {
+            start,
+            increment,
+            min_value,
+            max_value,
+            cycle,
+            cache,
+        } = options;
+        if options.is_empty() {
+            return;
+        }
+        self.nested("sequence_options", |e| {
+            e.record("sequence_options", |e| {
+                e.opt_i64("start", *start);
+                e.opt_i64("increment", *increment);
+                e.opt_i64("min_value", *min_value);
+                e.opt_i64("max_value", *max_value);
+                e.flag("cycle", *cycle);
+                e.opt_i64("cache", *cache);
+            });
         });
     }
 
@@ -957,6 +1008,25 @@ mod tests {
                     t.columns[3].generated = Some("1".into());
                     t.columns[3].default = None;
                     set_table(ops, t);
+                }),
+            ),
+            (
+                "an identity's sequence options",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    t.columns[0].identity_options.start = Some(1000);
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "an alter's identity change",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.identity = Some(IdentityChange::Drop);
+                    }
                 }),
             ),
             (

@@ -155,6 +155,9 @@ pub(crate) fn align(
             if a.identity == b.identity {
                 column.identity = c.identity;
             }
+            if a.identity_options == b.identity_options {
+                column.identity_options.clone_from(&c.identity_options);
+            }
             if a.generated == b.generated {
                 column.generated.clone_from(&c.generated);
             }

@@ -52,8 +52,8 @@ use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, ColumnDef, Constraint, CreateEnum,
     CreateIndex, CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropExtension,
-    DropIndex, DropSchema, DropTable, EnumPosition, Op, SetTableComment, TableDef, TypeChange,
-    Using, ValidateConstraint,
+    DropIndex, DropSchema, DropTable, EnumPosition, IdentityChange, Op, SetTableComment, TableDef,
+    TypeChange, Using, ValidateConstraint,
 };
 
 /// Changes between two schemas that no op makes, each with what to write
@@ -576,17 +576,18 @@ fn regenerated(old: &ColumnDef, new: &ColumnDef) -> bool {
 /// The `alter_column` from `old` to `new`, if they differ; why not, when no
 /// op makes the change.
 fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Option<Op>, String> {
-    if old.identity != new.identity {
-        let what = match (old.identity, new.identity) {
-            (None, Some(_)) => "becomes an identity column",
-            (Some(_), None) => "stops being an identity column",
-            _ => "changes its kind of identity",
-        };
-        return Err(format!(
-            "column {table}.{} {what}: no op changes identity. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … ADD GENERATED … AS IDENTITY\") (or DROP IDENTITY) with its reverse",
-            old.name
-        ));
-    }
+    let identity = match (old.identity, new.identity) {
+        (Some(_), Some(_)) if old.identity_options != new.identity_options => {
+            return Err(format!(
+                "column {table}.{} changes its identity's sequence options: no op alters them. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … SET INCREMENT BY …\") with its reverse, or drop the identity and add it again",
+                old.name
+            ));
+        }
+        (None, Some(kind)) => Some(IdentityChange::Add(kind, new.identity_options.clone())),
+        (Some(_), None) => Some(IdentityChange::Drop),
+        (Some(a), Some(b)) if a != b => Some(IdentityChange::SetGenerated(b)),
+        _ => None,
+    };
     if old.generated.is_some() && new.generated.is_none() {
         return Err(format!(
             "column {table}.{} stops being generated: no op drops a generation expression. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … DROP EXPRESSION\") (PostgreSQL; SQLite needs the table rebuilt) with its reverse",
@@ -600,7 +601,12 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
     let nullable = (old.nullable != new.nullable).then_some(new.nullable);
     let default = (old.default != new.default).then(|| new.default.clone());
     let comment = (old.comment != new.comment).then(|| new.comment.clone());
-    if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() {
+    if ty.is_none()
+        && nullable.is_none()
+        && default.is_none()
+        && comment.is_none()
+        && identity.is_none()
+    {
         return Ok(None);
     }
     Ok(Some(Op::AlterColumn(AlterColumn {
@@ -610,5 +616,6 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         nullable,
         default,
         comment,
+        identity,
     })))
 }

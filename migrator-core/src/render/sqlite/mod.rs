@@ -217,6 +217,14 @@ pub(crate) fn table_sql(name: &QualifiedName) -> Result<String, String> {
 /// Whether SQLite can give `column` values by itself: it must be the
 /// table's single-column primary key, which an `INTEGER` column makes the rowid.
 fn check_generated(table: &TableDef, column: &ColumnDef) -> Result<(), String> {
+    if !column.identity_options.is_empty() {
+        return Err(format!(
+            "SQLite's rowid cannot honour sequence options ({}) of identity column {} of table {}; leave them out, or give them on PostgreSQL only: create the table in op.on(Engine::Postgres, …) and without them in op.on(Engine::Sqlite, …)",
+            crate::render::postgres::sequence_options_sql(&column.identity_options),
+            column.name,
+            table.name
+        ));
+    }
     if !column.ty.is_serial() && column.identity.is_none() {
         return Ok(());
     }
@@ -459,6 +467,13 @@ impl Sqlite {
                 ),
             )?),
             Op::AlterColumn(o) if o.ty.is_none() && o.nullable.is_none() && o.default.is_none() => {
+                // An identity added, changed or dropped: the rowid assigns
+                // values either way, if the column may be one.
+                if let Some(table) = after.table(&o.table)
+                    && let Some(column) = table.find_column(&o.column)
+                {
+                    check_generated(table, column)?;
+                }
                 Ok(vec![])
             }
             Op::AlterColumn(o) => {

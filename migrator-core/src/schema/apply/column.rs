@@ -5,8 +5,8 @@
 use super::{E, Result, canon_column, canon_comment, canon_type, column_exists, no_nul};
 use crate::ident::{QualifiedName, check_ident};
 use crate::ops::{
-    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, RenameColumn, TableDef,
-    Using,
+    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, IdentityChange,
+    RenameColumn, TableDef, Using,
 };
 use crate::schema::{Schema, expr};
 use crate::types::{ColumnType, DefaultValue, Literal};
@@ -106,6 +106,16 @@ impl Schema {
             return Err(invalid(
                 "a serial column's default is its sequence; remove the default",
             ));
+        }
+        if !column.identity_options.is_empty() {
+            if column.identity.is_none() {
+                return Err(invalid(
+                    "sequence options (START WITH, INCREMENT BY, …) belong to an identity column; chain .identity() or .identity_always() before them",
+                ));
+            }
+            if let Some(problem) = column.identity_options.problem(&column.ty) {
+                return Err(invalid(&format!("its identity's sequence: {problem}")));
+            }
         }
         if let Some(expr) = &column.generated {
             no_nul(expr, || {
@@ -328,7 +338,12 @@ impl Schema {
             column: o.column.clone(),
             reason: reason.to_owned(),
         };
-        if o.ty.is_none() && o.nullable.is_none() && o.default.is_none() && o.comment.is_none() {
+        if o.ty.is_none()
+            && o.nullable.is_none()
+            && o.default.is_none()
+            && o.comment.is_none()
+            && o.identity.is_none()
+        {
             return Err(E::NothingToAlter {
                 table: o.table.clone(),
                 column: o.column.clone(),
@@ -377,10 +392,12 @@ impl Schema {
         if let Some(default) = &o.default {
             if column.generated.is_some() {
                 return Err(invalid(
-                    "a generated column has no default to set or drop; drop its expression first (.drop_expression())",
+                    "a generated column has no default to set or drop: its value is its expression; drop the column and add a plain one to give it a default",
                 ));
             }
-            if column.identity.is_some() {
+            let keeps_identity =
+                column.identity.is_some() && !matches!(o.identity, Some(IdentityChange::Drop));
+            if keeps_identity {
                 return Err(invalid("an identity column has no default to set or drop"));
             }
             if column.ty.is_serial() {
@@ -402,6 +419,59 @@ impl Schema {
                 })?;
             }
             after.comment = canon_comment(comment);
+        }
+        if let Some(change) = &o.identity {
+            match change {
+                IdentityChange::Add(kind, options) => {
+                    if column.identity.is_some() {
+                        return Err(invalid(
+                            "it is already an identity column; change its kind with .set_generated(..)",
+                        ));
+                    }
+                    if after.default.is_some() || after.ty.is_serial() {
+                        return Err(invalid(
+                            "it has a default, so it cannot become an identity column; drop the default first (.drop_default())",
+                        ));
+                    }
+                    if after.generated.is_some() {
+                        return Err(invalid(
+                            "a generated column cannot also be an identity column",
+                        ));
+                    }
+                    if !after.ty.is_integer() {
+                        return Err(invalid(
+                            "an identity column must be smallint, integer or bigint",
+                        ));
+                    }
+                    if after.nullable {
+                        return Err(invalid(
+                            "it must be NOT NULL before it can become an identity column; chain .set_nullable(false)",
+                        ));
+                    }
+                    if let Some(problem) = options.problem(&after.ty) {
+                        return Err(invalid(&format!("its identity's sequence: {problem}")));
+                    }
+                    after.identity = Some(*kind);
+                    after.identity_options = options.canonical(&after.ty);
+                }
+                IdentityChange::SetGenerated(kind) => {
+                    if column.identity.is_none() {
+                        return Err(invalid(
+                            "it is not an identity column; make it one with .add_identity(..)",
+                        ));
+                    }
+                    after.identity = Some(*kind);
+                }
+                IdentityChange::Drop => {
+                    if column.identity.is_none() {
+                        return Err(invalid(
+                            "it is not an identity column, so it has no identity to drop",
+                        ));
+                    }
+                    after.identity = None;
+                    after.identity_options = Default::default();
+                }
+            }
         }
         if after.identity.is_some() && o.ty.is_some() && !after.ty.is_integer() {
             return Err(invalid(

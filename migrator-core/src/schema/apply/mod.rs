@@ -47,6 +47,7 @@ fn canon_column(column: &ColumnDef) -> ColumnDef {
     ColumnDef {
         ty: canon_type(&column.ty),
         comment: canon_comment(&column.comment),
+        identity_options: column.identity_options.canonical(&column.ty),
         ..column.clone()
     }
 }

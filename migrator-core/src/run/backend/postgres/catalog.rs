@@ -26,7 +26,7 @@ use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
     CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, Op,
-    PrimaryKey, RefAction, TableDef, Unique,
+    PrimaryKey, RefAction, SequenceOptions, TableDef, Unique,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -287,12 +287,18 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                     a.attgenerated::text, col_description(a.attrelid, a.attnum),
                     EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-                            WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
+                            WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
+                    sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache
              FROM pg_attribute a
              JOIN pg_type t ON t.oid = a.atttypid
              JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
              JOIN pg_namespace en ON en.oid = et.typnamespace
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             LEFT JOIN LATERAL (
+                 SELECT sq.* FROM pg_depend dep JOIN pg_sequence sq ON sq.seqrelid = dep.objid
+                 WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+                   AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' LIMIT 1
+             ) sq ON a.attidentity <> ''
              WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attrelid, a.attnum",
             &[&oids],
@@ -325,6 +331,18 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             _ => None,
         };
         column.comment = row.get(10);
+        if column.identity.is_some()
+            && let Some(start) = row.get::<_, Option<i64>>(12)
+        {
+            let mut options = SequenceOptions::new()
+                .start(start)
+                .increment(row.get(13))
+                .min_value(row.get(14))
+                .max_value(row.get(15))
+                .cache(row.get(17));
+            options.cycle = row.get(16);
+            column.identity_options = options.canonical(&column.ty);
+        }
         if generated == "s" {
             // A stored generated column's expression is its "default".
             column.generated = default;
