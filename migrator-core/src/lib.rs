@@ -58,7 +58,7 @@ pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexMethod, OpBuilder, Ops, RefAction, Reversible,
-        SequenceOptions, Using, Value,
+        SequenceBuilder, SequenceOptions, Using, Value,
     };
     pub use crate::types::{ColumnType, Identity, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use migrator_core::ident::{QualifiedName, quote_ident};
-use migrator_core::ops::{Constraint, Deferral, RefAction};
+use migrator_core::ops::{Constraint, Deferral, RefAction, SequenceOptions};
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Identity, Literal};
 use tokio_postgres::Client;
@@ -33,7 +33,7 @@ struct CatColumn {
     /// is then `default`).
     generated: String,
     /// An identity column's sequence: start, increment, min, max, cycle, cache.
-    sequence: Option<(i64, i64, i64, i64, bool, i64)>,
+    sequence: Option<Counting>,
 }
 
 /// A constraint as the catalog has it.
@@ -417,6 +417,25 @@ impl<'a> Scratch<'a> {
     }
 }
 
+/// How a sequence counts: (start, increment, min, max, cycle, cache).
+type Counting = (i64, i64, i64, i64, bool, i64);
+
+/// A sequence's (start, increment, min, max, cycle, cache) for `options`
+/// on type `ty`, each one left out at PostgreSQL's default: ascending from
+/// 1 to the type's greatest value, descending from -1 to its least.
+fn resolved(ty: &ColumnType, o: &SequenceOptions) -> Counting {
+    let (least, greatest) = match ty {
+        ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let inc = o.increment.unwrap_or(1);
+    let min = o.min_value.unwrap_or(if inc > 0 { 1 } else { least });
+    let max = o.max_value.unwrap_or(if inc > 0 { greatest } else { -1 });
+    let start = o.start.unwrap_or(if inc > 0 { min } else { max });
+    (start, inc, min, max, o.cycle, o.cache.unwrap_or(1))
+}
+
 fn qualified_sql(name: &QualifiedName) -> String {
     format!(
         "{}.{}",
@@ -458,6 +477,52 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
         model.enums().map(|(n, v)| (key(&n), v.to_vec())).collect();
     if model_enums != enums {
         diffs.push(format!("enums: model {model_enums:?}, catalog {enums:?}"));
+    }
+
+    // Sequences no column owns: type and options, PostgreSQL's defaults
+    // worked out here.
+    let cat_sequences: BTreeMap<String, (String, Counting)> = client
+        .query(
+            &format!(
+                "SELECT n.nspname || '.' || c.relname, format_type(s.seqtypid, NULL),
+                        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqcache
+                 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE {USER_SCHEMAS} AND NOT EXISTS (
+                     SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                       AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))"
+            ),
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                (
+                    r.get(1),
+                    (r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)),
+                ),
+            )
+        })
+        .collect();
+    let model_sequences: BTreeMap<String, (String, Counting)> = model
+        .sequences()
+        .map(|s| {
+            let ty = s.as_type.clone().unwrap_or(ColumnType::BigInt);
+            (
+                key(&s.name),
+                (
+                    migrator_core::render::postgres::type_sql(&ty),
+                    resolved(&ty, &s.options),
+                ),
+            )
+        })
+        .collect();
+    if model_sequences != cat_sequences {
+        diffs.push(format!(
+            "sequences (type, (start, increment, min, max, cycle, cache)): model {model_sequences:?}, catalog {cat_sequences:?}"
+        ));
     }
 
     let model_tables: BTreeSet<String> = model.tables().map(|t| key(&t.name)).collect();
@@ -538,17 +603,7 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
             if column.identity.is_some() {
                 // PostgreSQL's defaults, worked out here: ascending from 1
                 // to the type's greatest value, descending from -1 to its least.
-                let o = &column.identity_options;
-                let (least, greatest) = match column.ty {
-                    ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-                    ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-                    _ => (i64::MIN, i64::MAX),
-                };
-                let inc = o.increment.unwrap_or(1);
-                let min = o.min_value.unwrap_or(if inc > 0 { 1 } else { least });
-                let max = o.max_value.unwrap_or(if inc > 0 { greatest } else { -1 });
-                let start = o.start.unwrap_or(if inc > 0 { min } else { max });
-                let want = Some((start, inc, min, max, o.cycle, o.cache.unwrap_or(1)));
+                let want = Some(resolved(&column.ty, &column.identity_options));
                 if want != cc.sequence {
                     diffs.push(format!(
                         "{at}: identity sequence (start, increment, min, max, cycle, cache) model {want:?}, catalog {:?}",

@@ -243,6 +243,28 @@ fn cases() -> Vec<Case> {
             op.add_column::<i64>("events", "twice")
                 .generated_sql("n * 2");
         }),
+        // Sequences: no table is locked, scanned or rewritten.
+        case("create_sequence", |op| {
+            op.create_sequence("numbers").start(10).increment(5);
+        }),
+        case("alter_sequence with restart", |op| {
+            op.alter_sequence("numbers").increment(2).restart(50);
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
+        case("rename_sequence", |op| {
+            op.rename_sequence("numbers", "serials");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
+        case("drop_sequence", |op| {
+            op.drop_sequence("numbers");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
         case("drop_column", |op| {
             op.drop_column("users", "nick");
         }),

@@ -256,6 +256,38 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
             let def = before.extension(&o.name).ok_or_else(missing)?;
             one(Op::CreateExtension(def.clone()))
         }
+        Op::CreateSequence(o) => one(Op::DropSequence(DropSequence {
+            name: o.name.clone(),
+        })),
+        Op::DropSequence(o) => {
+            let def = before.sequence(&o.name).ok_or_else(missing)?;
+            one(Op::CreateSequence(def.clone()))
+        }
+        Op::RenameSequence(o) => one(Op::RenameSequence(RenameSequence {
+            name: o.name.sibling(o.to.clone()),
+            to: o.name.name.clone(),
+        })),
+        Op::AlterSequence(o) => {
+            let def = before.sequence(&o.name).ok_or_else(missing)?;
+            let (start, increment, min, max, cycle, cache) = def.options.resolved(&def.ty());
+            // RESTART is the sequence's state, not its definition: not undone.
+            let undo = AlterSequence {
+                name: o.name.clone(),
+                as_type: o.as_type.as_ref().map(|_| def.ty()),
+                increment: o.increment.map(|_| increment),
+                start: o.start.map(|_| start),
+                min_value: o.min_value.map(|_| min),
+                max_value: o.max_value.map(|_| max),
+                cycle: o.cycle.map(|_| cycle),
+                cache: o.cache.map(|_| cache),
+                restart: None,
+            };
+            if undo.is_empty() {
+                Ok(vec![])
+            } else {
+                one(Op::AlterSequence(undo))
+            }
+        }
         Op::BulkInsert(_) => Err(irreversible(
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",
         )),

@@ -25,7 +25,9 @@ pub use index::{IndexDef, IndexMethod};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
-pub use sequence::SequenceOptions;
+pub use sequence::{
+    AlterSequence, CreateSequence, DropSequence, RenameSequence, SequenceBuilder, SequenceOptions,
+};
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
 
@@ -86,6 +88,14 @@ pub enum Op {
     DropExtension(DropExtension),
     /// `INSERT INTO … VALUES …`: rows of typed values.
     BulkInsert(BulkInsert),
+    /// `CREATE SEQUENCE` (PostgreSQL).
+    CreateSequence(CreateSequence),
+    /// `ALTER SEQUENCE` (PostgreSQL).
+    AlterSequence(AlterSequence),
+    /// `DROP SEQUENCE` (PostgreSQL).
+    DropSequence(DropSequence),
+    /// `ALTER SEQUENCE … RENAME TO` (PostgreSQL).
+    RenameSequence(RenameSequence),
 }
 
 impl Op {
@@ -133,6 +143,10 @@ impl Op {
             Op::CreateExtension(o) => format!("create_extension {}", o.name),
             Op::BulkInsert(o) => format!("bulk_insert {} ({} row(s))", o.table, o.rows.len()),
             Op::DropExtension(o) => format!("drop_extension {}", o.name),
+            Op::CreateSequence(o) => format!("create_sequence {}", o.name),
+            Op::AlterSequence(o) => format!("alter_sequence {}", o.name),
+            Op::DropSequence(o) => format!("drop_sequence {}", o.name),
+            Op::RenameSequence(o) => format!("rename_sequence {} to {}", o.name, o.to),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
                 o.engine.name(),

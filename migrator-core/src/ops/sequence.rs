@@ -1,7 +1,10 @@
-//! Sequence options: how a sequence counts (`START WITH`, `INCREMENT BY`,
-//! `MINVALUE`, `MAXVALUE`, `CYCLE`, `CACHE`), as an identity column's
-//! sequence takes them.
+//! Sequences: how one counts (`START WITH`, `INCREMENT BY`, `MINVALUE`,
+//! `MAXVALUE`, `CYCLE`, `CACHE`: [`SequenceOptions`], which an identity
+//! column's sequence takes too), and the ops on sequences of their own.
 
+use super::Op;
+use super::builder::{OpBuilder, Variant};
+use crate::ident::QualifiedName;
 use crate::types::ColumnType;
 
 /// The options of a sequence; each left `None` (or `false`) is
@@ -174,3 +177,281 @@ impl SequenceOptions {
         None
     }
 }
+
+/// `CREATE SEQUENCE name [AS type] [options]` (PostgreSQL; SQLite has no
+/// sequences and refuses it by name). A sequence lives in the relation
+/// namespace, beside tables and indexes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CreateSequence {
+    /// The sequence's name.
+    pub name: QualifiedName,
+    /// `AS smallint | integer | bigint` (`None`: bigint, PostgreSQL's default).
+    pub as_type: Option<ColumnType>,
+    /// How it counts.
+    pub options: SequenceOptions,
+}
+
+impl CreateSequence {
+    /// `INCREMENT BY n` (negative counts down).
+    pub fn increment(&mut self, n: i64) -> &mut Self {
+        self.options.increment = Some(n);
+        self
+    }
+
+    /// `START WITH n`.
+    pub fn start(&mut self, n: i64) -> &mut Self {
+        self.options.start = Some(n);
+        self
+    }
+
+    /// `MINVALUE n`.
+    pub fn min_value(&mut self, n: i64) -> &mut Self {
+        self.options.min_value = Some(n);
+        self
+    }
+
+    /// `MAXVALUE n`.
+    pub fn max_value(&mut self, n: i64) -> &mut Self {
+        self.options.max_value = Some(n);
+        self
+    }
+
+    /// `CYCLE`: wraps around at its end.
+    pub fn cycle(&mut self) -> &mut Self {
+        self.options.cycle = true;
+        self
+    }
+
+    /// `CACHE n`.
+    pub fn cache(&mut self, n: i64) -> &mut Self {
+        self.options.cache = Some(n);
+        self
+    }
+
+    /// `AS type`: `ColumnType::SmallInt`, `Integer` or `BigInt`.
+    pub fn as_type(&mut self, ty: ColumnType) -> &mut Self {
+        self.as_type = Some(ty);
+        self
+    }
+
+    /// The sequence's type (`bigint` unless given).
+    pub fn ty(&self) -> ColumnType {
+        self.as_type.clone().unwrap_or(ColumnType::BigInt)
+    }
+}
+
+/// `ALTER SEQUENCE name …`: each option given is set, the others are left
+/// as they are.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AlterSequence {
+    /// The sequence.
+    pub name: QualifiedName,
+    /// `AS type`.
+    pub as_type: Option<ColumnType>,
+    /// `INCREMENT BY n`.
+    pub increment: Option<i64>,
+    /// `START WITH n` (what `RESTART` without a value goes back to).
+    pub start: Option<i64>,
+    /// `MINVALUE n`.
+    pub min_value: Option<i64>,
+    /// `MAXVALUE n`.
+    pub max_value: Option<i64>,
+    /// `CYCLE` (`true`) or `NO CYCLE` (`false`).
+    pub cycle: Option<bool>,
+    /// `CACHE n`.
+    pub cache: Option<i64>,
+    /// `RESTART WITH n`: the next value handed out. Not part of the model
+    /// (it is the sequence's state, not its definition), so the derived
+    /// inverse leaves it out.
+    pub restart: Option<i64>,
+}
+
+impl AlterSequence {
+    /// `INCREMENT BY n`.
+    pub fn increment(&mut self, n: i64) -> &mut Self {
+        self.increment = Some(n);
+        self
+    }
+
+    /// `START WITH n`.
+    pub fn start(&mut self, n: i64) -> &mut Self {
+        self.start = Some(n);
+        self
+    }
+
+    /// `MINVALUE n`.
+    pub fn min_value(&mut self, n: i64) -> &mut Self {
+        self.min_value = Some(n);
+        self
+    }
+
+    /// `MAXVALUE n`.
+    pub fn max_value(&mut self, n: i64) -> &mut Self {
+        self.max_value = Some(n);
+        self
+    }
+
+    /// `CYCLE`.
+    pub fn cycle(&mut self) -> &mut Self {
+        self.cycle = Some(true);
+        self
+    }
+
+    /// `NO CYCLE`.
+    pub fn no_cycle(&mut self) -> &mut Self {
+        self.cycle = Some(false);
+        self
+    }
+
+    /// `CACHE n`.
+    pub fn cache(&mut self, n: i64) -> &mut Self {
+        self.cache = Some(n);
+        self
+    }
+
+    /// `AS type`.
+    pub fn as_type(&mut self, ty: ColumnType) -> &mut Self {
+        self.as_type = Some(ty);
+        self
+    }
+
+    /// `RESTART WITH n`.
+    pub fn restart(&mut self, n: i64) -> &mut Self {
+        self.restart = Some(n);
+        self
+    }
+
+    /// Whether it changes nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.as_type.is_none()
+            && self.increment.is_none()
+            && self.start.is_none()
+            && self.min_value.is_none()
+            && self.max_value.is_none()
+            && self.cycle.is_none()
+            && self.cache.is_none()
+            && self.restart.is_none()
+    }
+
+    /// The definition `def` becomes (restart aside), canonical.
+    pub(crate) fn applied_to(&self, def: &CreateSequence) -> CreateSequence {
+        let ty = self.as_type.clone().unwrap_or_else(|| def.ty());
+        let o = &def.options;
+        let options = SequenceOptions {
+            start: self.start.or(o.start),
+            increment: self.increment.or(o.increment),
+            min_value: self.min_value.or(o.min_value),
+            max_value: self.max_value.or(o.max_value),
+            cycle: self.cycle.unwrap_or(o.cycle),
+            cache: self.cache.or(o.cache),
+        };
+        CreateSequence {
+            name: def.name.clone(),
+            as_type: Some(ty.clone()).filter(|t| *t != ColumnType::BigInt),
+            options: options.canonical(&ty),
+        }
+    }
+}
+
+/// `DROP SEQUENCE name` (undone from the model's definition; the values it
+/// had handed out are not restored).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DropSequence {
+    /// The sequence.
+    pub name: QualifiedName,
+}
+
+/// `ALTER SEQUENCE name RENAME TO to` (same schema).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RenameSequence {
+    /// The sequence's current name.
+    pub name: QualifiedName,
+    /// Its new name, in the same schema.
+    pub to: String,
+}
+
+macro_rules! sequence_variants {
+    ($($name:ident),* $(,)?) => {$(
+        impl From<$name> for Op {
+            fn from(v: $name) -> Op {
+                Op::$name(v)
+            }
+        }
+        impl Variant for $name {
+            fn get(op: &mut Op) -> Option<&mut Self> {
+                match op {
+                    Op::$name(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+sequence_variants!(CreateSequence, AlterSequence, DropSequence, RenameSequence);
+
+/// The sequence ops of every builder ([`Ops`](super::Ops) and
+/// [`Reversible`](super::Reversible): each has an inverse). In the prelude.
+pub trait SequenceBuilder: OpBuilder {
+    /// `CREATE SEQUENCE name`; chain `.increment(n)`, `.start(n)`,
+    /// `.min_value(n)`, `.max_value(n)`, `.cycle()`, `.cache(n)`,
+    /// `.as_type(ColumnType::Integer)`. PostgreSQL only: on SQLite, put it in
+    /// `op.on(Engine::Postgres, …)`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, Sqlite, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_sequence("invoice_numbers").as_type(ColumnType::Integer).start(1000).increment(5);
+    /// assert_eq!(
+    ///     render_sql(&Postgres, op.ops()).unwrap(),
+    ///     ["CREATE SEQUENCE \"invoice_numbers\" AS integer START WITH 1000 INCREMENT BY 5"]
+    /// );
+    /// assert!(render_sql(&Sqlite, op.ops()).is_err());
+    /// ```
+    fn create_sequence(&mut self, name: impl Into<QualifiedName>) -> &mut CreateSequence {
+        self.recorder().record(CreateSequence {
+            name: name.into(),
+            as_type: None,
+            options: SequenceOptions::default(),
+        })
+    }
+
+    /// `ALTER SEQUENCE name …`; chain the options to set, and `.restart(n)`.
+    fn alter_sequence(&mut self, name: impl Into<QualifiedName>) -> &mut AlterSequence {
+        self.recorder().record(AlterSequence {
+            name: name.into(),
+            as_type: None,
+            increment: None,
+            start: None,
+            min_value: None,
+            max_value: None,
+            cycle: None,
+            cache: None,
+            restart: None,
+        })
+    }
+
+    /// `DROP SEQUENCE name`.
+    fn drop_sequence(&mut self, name: impl Into<QualifiedName>) -> &mut DropSequence {
+        self.recorder().record(DropSequence { name: name.into() })
+    }
+
+    /// `ALTER SEQUENCE name RENAME TO to`.
+    fn rename_sequence(
+        &mut self,
+        name: impl Into<QualifiedName>,
+        to: impl Into<String>,
+    ) -> &mut RenameSequence {
+        self.recorder().record(RenameSequence {
+            name: name.into(),
+            to: to.into(),
+        })
+    }
+}
+
+impl<T: OpBuilder + ?Sized> SequenceBuilder for T {}

@@ -488,6 +488,42 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             out
         }
         Op::DropExtension(d) => format!("op.drop_extension({})", s(&d.name)),
+        Op::CreateSequence(c) => {
+            let mut out = format!("op.create_sequence({})", qname(&c.name));
+            if let Some(ty) = &c.as_type {
+                write!(out, ".as_type({})", column_type(ty)).unwrap();
+            }
+            out.push_str(&sequence_calls(&c.options));
+            out
+        }
+        Op::AlterSequence(a) => {
+            let mut out = format!("op.alter_sequence({})", qname(&a.name));
+            if let Some(ty) = &a.as_type {
+                write!(out, ".as_type({})", column_type(ty)).unwrap();
+            }
+            for (call, value) in [
+                ("increment", a.increment),
+                ("start", a.start),
+                ("min_value", a.min_value),
+                ("max_value", a.max_value),
+                ("cache", a.cache),
+                ("restart", a.restart),
+            ] {
+                if let Some(n) = value {
+                    write!(out, ".{call}({n})").unwrap();
+                }
+            }
+            match a.cycle {
+                Some(true) => out.push_str(".cycle()"),
+                Some(false) => out.push_str(".no_cycle()"),
+                None => {}
+            }
+            out
+        }
+        Op::DropSequence(d) => format!("op.drop_sequence({})", qname(&d.name)),
+        Op::RenameSequence(r) => {
+            format!("op.rename_sequence({}, {})", qname(&r.name), s(&r.to))
+        }
         Op::BulkInsert(b) => {
             let rows: Vec<String> = b
                 .rows

@@ -795,6 +795,55 @@ impl Dialect for Postgres {
                 "DROP EXTENSION {}",
                 quote_ident(&o.name)
             ))),
+            // A sequence is no table: no table is locked, scanned or rewritten.
+            Op::CreateSequence(o) => {
+                let mut sql = format!("CREATE SEQUENCE {}", o.name.to_sql());
+                if let Some(ty) = &o.as_type {
+                    sql.push_str(&format!(" AS {}", type_sql(ty)));
+                }
+                let options = sequence_options_sql(&o.options);
+                if !options.is_empty() {
+                    sql.push(' ');
+                    sql.push_str(&options);
+                }
+                one(Statement::new(sql))
+            }
+            Op::AlterSequence(o) => {
+                let mut parts = Vec::new();
+                if let Some(ty) = &o.as_type {
+                    parts.push(format!("AS {}", type_sql(ty)));
+                }
+                for (word, value) in [
+                    ("INCREMENT BY", o.increment),
+                    ("MINVALUE", o.min_value),
+                    ("MAXVALUE", o.max_value),
+                    ("START WITH", o.start),
+                    ("RESTART WITH", o.restart),
+                    ("CACHE", o.cache),
+                ] {
+                    if let Some(n) = value {
+                        parts.push(format!("{word} {n}"));
+                    }
+                }
+                match o.cycle {
+                    Some(true) => parts.push("CYCLE".into()),
+                    Some(false) => parts.push("NO CYCLE".into()),
+                    None => {}
+                }
+                one(Statement::new(format!(
+                    "ALTER SEQUENCE {} {}",
+                    o.name.to_sql(),
+                    parts.join(" ")
+                )))
+            }
+            Op::DropSequence(o) => {
+                one(Statement::new(format!("DROP SEQUENCE {}", o.name.to_sql())))
+            }
+            Op::RenameSequence(o) => one(Statement::new(format!(
+                "ALTER SEQUENCE {} RENAME TO {}",
+                o.name.to_sql(),
+                quote_ident(&o.to)
+            ))),
         }
     }
 }

@@ -73,6 +73,10 @@
 //! | `bulk_insert` | `table` qname, `columns` str[], `rows` (a count, then each row: a count and its literals) |
 //! | `create_extension` | `name` str, `schema` str?, `version` str?, `if_not_exists` flag |
 //! | `drop_extension` | `name` str |
+//! | `create_sequence` | `name` qname, `as_type` type?, `sequence_options` sequence_options? |
+//! | `alter_sequence` | `name` qname, `as_type` type?, `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` i64? |
+//! | `drop_sequence` | `name` qname |
+//! | `rename_sequence` | `name` qname, `to` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
@@ -111,6 +115,7 @@ use crate::ops::{
     PrimaryKey, RefAction, RenameColumn, RenameEnumValue, RenameTable, SequenceOptions,
     SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
 };
+use crate::ops::{AlterSequence, CreateSequence, DropSequence, RenameSequence};
 use crate::types::{ColumnType, DefaultValue, Identity, Literal};
 
 /// The prefix of every v2 checksum.
@@ -474,6 +479,51 @@ impl Encoder {
             }),
             Op::DropExtension(DropExtension { name }) => {
                 self.record("drop_extension", |e| e.text("name", name));
+            }
+            Op::CreateSequence(CreateSequence {
+                name,
+                as_type,
+                options,
+            }) => self.record("create_sequence", |e| {
+                e.qname("name", name);
+                if let Some(ty) = as_type {
+                    e.nested("as_type", |e| e.column_type(ty));
+                }
+                e.sequence_options(options);
+            }),
+            Op::AlterSequence(AlterSequence {
+                name,
+                as_type,
+                increment,
+                start,
+                min_value,
+                max_value,
+                cycle,
+                cache,
+                restart,
+            }) => self.record("alter_sequence", |e| {
+                e.qname("name", name);
+                if let Some(ty) = as_type {
+                    e.nested("as_type", |e| e.column_type(ty));
+                }
+                e.opt_i64("increment", *increment);
+                e.opt_i64("start", *start);
+                e.opt_i64("min_value", *min_value);
+                e.opt_i64("max_value", *max_value);
+                if let Some(cycle) = cycle {
+                    e.nested("cycle", |e| e.unit(if *cycle { "true" } else { "false" }));
+                }
+                e.opt_i64("cache", *cache);
+                e.opt_i64("restart", *restart);
+            }),
+            Op::DropSequence(DropSequence { name }) => {
+                self.record("drop_sequence", |e| e.qname("name", name));
+            }
+            Op::RenameSequence(RenameSequence { name, to }) => {
+                self.record("rename_sequence", |e| {
+                    e.qname("name", name);
+                    e.text("to", to);
+                })
             }
             Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
                 e.text("engine", engine.feature());
@@ -1164,6 +1214,86 @@ mod tests {
             assert_ne!(*sum, base, "changing {what} left the checksum as it was");
             assert!(seen.insert(sum.clone()), "{what}: the same as another edit");
         }
+    }
+
+    #[test]
+    fn each_field_of_the_sequence_ops_counts() {
+        use crate::ops::SequenceBuilder;
+        let sum = |edit: fn(&mut Ops)| {
+            let mut op = Ops::new();
+            op.create_sequence("s").start(5).cycle();
+            op.alter_sequence("s").increment(2).no_cycle().restart(9);
+            op.rename_sequence("s", "t");
+            op.drop_sequence("t");
+            edit(&mut op);
+            of(op.ops())
+        };
+        let base = sum(|_| {});
+        type Edit = fn(&mut Ops);
+        let edits: Vec<(&str, Edit)> = vec![
+            ("a create's type", |op| {
+                op.create_sequence("u").as_type(ColumnType::Integer);
+            }),
+            ("a create's option", |op| {
+                op.create_sequence("u").cache(3);
+            }),
+            ("an alter's restart", |op| {
+                op.alter_sequence("t").restart(10);
+            }),
+            ("an alter's cycle", |op| {
+                op.alter_sequence("t").cycle();
+            }),
+            ("an alter's minimum", |op| {
+                op.alter_sequence("t").min_value(-3);
+            }),
+            ("a rename", |op| {
+                op.rename_sequence("t", "u");
+            }),
+            ("a drop", |op| {
+                op.drop_sequence("u");
+            }),
+        ];
+        let mut seen = std::collections::HashSet::from([base.clone()]);
+        for (what, edit) in edits {
+            assert!(seen.insert(sum(edit)), "{what}: the same as another");
+        }
+        // Each field of one op, on its own.
+        let one = |f: fn(&mut crate::ops::AlterSequence)| {
+            let mut op = Ops::new();
+            f(op.alter_sequence("s"));
+            of(op.ops())
+        };
+        let fields: Vec<fn(&mut crate::ops::AlterSequence)> = vec![
+            |a| {
+                a.increment(1);
+            },
+            |a| {
+                a.start(1);
+            },
+            |a| {
+                a.min_value(1);
+            },
+            |a| {
+                a.max_value(1);
+            },
+            |a| {
+                a.cache(1);
+            },
+            |a| {
+                a.restart(1);
+            },
+            |a| {
+                a.cycle();
+            },
+            |a| {
+                a.no_cycle();
+            },
+            |a| {
+                a.as_type(ColumnType::Integer);
+            },
+        ];
+        let sums: std::collections::HashSet<String> = fields.into_iter().map(one).collect();
+        assert_eq!(sums.len(), 9);
     }
 
     #[test]

@@ -55,6 +55,7 @@ use crate::ops::{
     DropIndex, DropSchema, DropTable, EnumPosition, IdentityChange, Op, SetTableComment, TableDef,
     TypeChange, Using, ValidateConstraint,
 };
+use crate::ops::{AlterSequence, DropSequence};
 
 /// Changes between two schemas that no op makes, each with what to write
 /// by hand.
@@ -119,6 +120,7 @@ impl Differ<'_> {
     fn run(&mut self) {
         self.create_schemas();
         self.create_extensions();
+        self.create_and_alter_sequences();
         self.change_enums();
         self.drop_foreign_keys();
         self.drop_indexes();
@@ -130,6 +132,7 @@ impl Differ<'_> {
         self.create_tables();
         self.add_constraints(true);
         self.create_indexes();
+        self.drop_sequences();
         self.drop_enums();
         self.drop_extensions();
         self.drop_schemas();
@@ -554,6 +557,46 @@ impl Differ<'_> {
             if !self.to.extensions.contains_key(name) {
                 self.ops
                     .push(Op::DropExtension(DropExtension { name: name.clone() }));
+            }
+        }
+    }
+
+    /// Sequences new or changed, before any default may draw from them.
+    fn create_and_alter_sequences(&mut self) {
+        for (key, seq) in &self.to.sequences {
+            let Some(old) = self.from.sequences.get(key) else {
+                self.ops.push(Op::CreateSequence(seq.clone()));
+                continue;
+            };
+            let (a, b) = (
+                old.options.resolved(&old.ty()),
+                seq.options.resolved(&seq.ty()),
+            );
+            let changed = |x: i64, y: i64| (x != y).then_some(y);
+            let alter = AlterSequence {
+                name: seq.name.clone(),
+                as_type: (old.ty() != seq.ty()).then(|| seq.ty()),
+                start: changed(a.0, b.0),
+                increment: changed(a.1, b.1),
+                min_value: changed(a.2, b.2),
+                max_value: changed(a.3, b.3),
+                cycle: (a.4 != b.4).then_some(b.4),
+                cache: changed(a.5, b.5),
+                restart: None,
+            };
+            if !alter.is_empty() {
+                self.ops.push(Op::AlterSequence(alter));
+            }
+        }
+    }
+
+    /// Sequences removed, once no default draws from them.
+    fn drop_sequences(&mut self) {
+        for (key, seq) in &self.from.sequences {
+            if !self.to.sequences.contains_key(key) {
+                self.ops.push(Op::DropSequence(DropSequence {
+                    name: seq.name.clone(),
+                }));
             }
         }
     }

@@ -51,6 +51,8 @@ pub struct Schema {
     pub(crate) enums: BTreeMap<Key, Vec<String>>,
     /// PostgreSQL extensions, by name (stored without `IF NOT EXISTS`).
     pub(crate) extensions: BTreeMap<String, crate::ops::CreateExtension>,
+    /// Sequences of their own (not a serial's or an identity's), canonical.
+    pub(crate) sequences: BTreeMap<Key, crate::ops::CreateSequence>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.
@@ -66,6 +68,7 @@ impl PartialEq for Schema {
             && self.indexes == other.indexes
             && self.enums == other.enums
             && self.extensions == other.extensions
+            && self.sequences == other.sequences
     }
 }
 
@@ -85,6 +88,7 @@ impl Schema {
             indexes: BTreeMap::new(),
             enums: BTreeMap::new(),
             extensions: BTreeMap::new(),
+            sequences: BTreeMap::new(),
             key_names: BTreeMap::new(),
             key_names_of: BTreeMap::new(),
         }
@@ -189,6 +193,16 @@ impl Schema {
     /// The extension `name`, if it is installed.
     pub fn extension(&self, name: &str) -> Option<&crate::ops::CreateExtension> {
         self.extensions.get(name)
+    }
+
+    /// Every sequence created with `create_sequence`, by schema and name.
+    pub fn sequences(&self) -> impl Iterator<Item = &crate::ops::CreateSequence> {
+        self.sequences.values()
+    }
+
+    /// The sequence `name`.
+    pub fn sequence(&self, name: &QualifiedName) -> Option<&crate::ops::CreateSequence> {
+        self.sequences.get(&name.key())
     }
 
     /// Every enum with its values in order.

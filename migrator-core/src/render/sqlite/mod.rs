@@ -34,6 +34,7 @@
 //! | `create_enum`, `drop_enum` | nothing: an enum column is `TEXT` with a `CHECK ("col" IN (…))` |
 //! | `add_enum_value` | a batch rebuild of every table with a column of the enum (its checks widen) |
 //! | `rename_enum_value` | a batch rebuild of those tables, copying with `CASE WHEN "col" = 'old' THEN 'new' ELSE "col" END` |
+//! | `create_sequence`, `alter_sequence`, `drop_sequence`, `rename_sequence` | refused: SQLite has no sequences (put them in `op.on(Engine::Postgres, …)`) |
 //! | `execute` | the SQL as written |
 //! | `run` (Rust) | nothing: the runner calls it |
 //!
@@ -511,6 +512,13 @@ impl Sqlite {
             // SQLite has no extensions: nothing to do (the model keeps
             // them, so a revision runs on both engines unchanged).
             Op::CreateExtension(_) | Op::DropExtension(_) => Ok(vec![]),
+            Op::CreateSequence(_)
+            | Op::AlterSequence(_)
+            | Op::DropSequence(_)
+            | Op::RenameSequence(_) => Err(format!(
+                "SQLite has no sequences ({}); put the sequence ops in op.on(Engine::Postgres, …), and on SQLite use an INTEGER PRIMARY KEY (the rowid) or a counter table",
+                op.describe()
+            )),
             Op::BulkInsert(o) => super::insert_sql(o, before, &table_sql(&o.table)?, literal_sql),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {

@@ -12,6 +12,7 @@ mod extension;
 mod index;
 mod namespace;
 mod rows;
+mod sequence;
 mod table;
 
 use std::collections::BTreeSet;
@@ -146,6 +147,10 @@ impl Schema {
             Op::CreateExtension(o) => self.create_extension(o),
             Op::BulkInsert(o) => self.bulk_insert(o),
             Op::DropExtension(o) => self.drop_extension(o),
+            Op::CreateSequence(o) => self.create_sequence(o),
+            Op::AlterSequence(o) => self.alter_sequence(o),
+            Op::DropSequence(o) => self.drop_sequence(o),
+            Op::RenameSequence(o) => self.rename_sequence(o),
         }
     }
 
@@ -178,6 +183,9 @@ impl Schema {
         }
         if self.indexes.contains_key(&key) {
             return Some("index");
+        }
+        if self.sequences.contains_key(&key) {
+            return Some("sequence");
         }
         self.key_names.get(&key).copied()
     }

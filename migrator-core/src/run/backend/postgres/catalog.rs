@@ -2,11 +2,11 @@
 //! a model the way this server stores it, so the two can be compared.
 //!
 //! [`read`] reads `pg_catalog` (schemas, enums, tables, columns, defaults,
-//! identity, generated columns, comments, keys, checks, foreign keys,
-//! indexes) in a handful of
+//! identity with its sequence's options, generated columns, comments, keys,
+//! checks, foreign keys, indexes, sequences no column owns) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
-//! cannot describe — views, functions, triggers, sequences no column owns,
+//! cannot describe — views, functions, triggers,
 //! exclusion constraints, expression indexes, ordering options — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use tokio_postgres::Client;
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
+use crate::ops::CreateSequence;
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
     CreateSchema, CreateTable, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod, Op,
@@ -239,8 +240,11 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relispartition,
                         obj_description(c.oid, 'pg_class'),
                         EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                                AND d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                                AND d.objid = c.oid AND d.deptype IN ('a', 'i')),
+                        format_type(sq.seqtypid, NULL), sq.seqstart, sq.seqincrement, sq.seqmin,
+                        sq.seqmax, sq.seqcycle, sq.seqcache
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 LEFT JOIN pg_sequence sq ON sq.seqrelid = c.oid
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {USER_SCHEMAS} AND {}
                  ORDER BY 2, 3",
                 not_extension("c.oid", "pg_class")
@@ -250,6 +254,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         .await
         .map_err(&err)?;
     let mut tables: BTreeMap<u32, TableDef> = BTreeMap::new();
+    let mut sequences = Vec::new();
     for row in &relations {
         let (oid, schema, name, kind): (u32, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
@@ -265,7 +270,22 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             "f" => Some("foreign table"),
             // A sequence owned by a column (serial, identity) is part of it.
             _ if row.get::<_, bool>(6) => continue,
-            _ => Some("sequence"),
+            _ => {
+                let ty = ColumnType::from_sql(&row.get::<_, String>(7));
+                let mut options = SequenceOptions::new()
+                    .start(row.get(8))
+                    .increment(row.get(9))
+                    .min_value(row.get(10))
+                    .max_value(row.get(11))
+                    .cache(row.get(13));
+                options.cycle = row.get(12);
+                sequences.push(Op::CreateSequence(CreateSequence {
+                    name: qn,
+                    as_type: Some(ty),
+                    options,
+                }));
+                continue;
+            }
         };
         match what {
             Some(what) => unmodelled.push(format!("{what} {qn}")),
@@ -544,6 +564,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             if_not_exists: false,
         })
     }));
+    ops.extend(sequences);
     ops.extend(enums.iter().map(|row| {
         Op::CreateEnum(CreateEnum {
             name: qualified(&row.get::<_, String>(0), &row.get::<_, String>(1)),
