@@ -34,6 +34,8 @@ struct CatColumn {
     generated: String,
     /// An identity column's sequence: start, increment, min, max, cycle, cache.
     sequence: Option<Counting>,
+    /// Its collation's name, and whether it is its type's default one.
+    collation: (Option<String>, bool),
 }
 
 /// A constraint as the catalog has it.
@@ -192,7 +194,9 @@ async fn read(
                         EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                                 WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
                         a.attgenerated::text,
-                        sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache
+                        sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache,
+                        (SELECT collname::text FROM pg_collation WHERE oid = a.attcollation),
+                        a.attcollation = t.typcollation
                  FROM pg_attribute a
                  LEFT JOIN pg_sequence sq ON a.attidentity <> '' AND sq.seqrelid =
                      pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass
@@ -219,6 +223,7 @@ async fn read(
                         sequence: r.get::<_, Option<i64>>(8).map(|start| {
                             (start, r.get(9), r.get(10), r.get(11), r.get(12), r.get(13))
                         }),
+                        collation: (r.get(14), r.get(15)),
                     },
                 )
             })
@@ -610,6 +615,16 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                         cc.sequence
                     ));
                 }
+            }
+            let collation_ok = match &column.collation {
+                None => cc.collation.1,
+                Some(name) => cc.collation.0.as_deref() == Some(name.as_str()),
+            };
+            if !collation_ok {
+                diffs.push(format!(
+                    "{at}: collation model {:?}, catalog {:?} (the type's default: {})",
+                    column.collation, cc.collation.0, cc.collation.1
+                ));
             }
             if column.comment != cc.comment {
                 diffs.push(format!(

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use migrator_core::ident::quote_ident;
 use migrator_core::ops::{Constraint, TableDef};
 use migrator_core::render::sqlite;
 use migrator_core::schema::Schema;
@@ -356,7 +357,32 @@ fn compare_table(
         [name],
         |r| r.get(0),
     )?;
+    // Without spaces; quotes kept, so one column's name is no other's tail.
+    let squashed = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
     for column in &table.columns {
+        // A collation follows the declared type in the column's definition.
+        if let Ok(declared) = sqlite::column_type(&column.ty) {
+            let head = format!("{} {declared} COLLATE", quote_ident(&column.name));
+            let text = squashed(&sql);
+            match &column.collation {
+                Some(name) if !text.contains(&squashed(&format!("{head} {name}"))) => {
+                    diff(format!(
+                        "column {}: the CREATE TABLE text lacks {head} {name}: {sql}",
+                        column.name
+                    ))
+                }
+                None if text.contains(&squashed(&head)) => diff(format!(
+                    "column {}: the CREATE TABLE text has a collation the model lacks: {sql}",
+                    column.name
+                )),
+                _ => {}
+            }
+        }
         if let Some(expr) = &column.generated {
             // Compared without quotes and spaces: SQLite's RENAME COLUMN
             // writes the new name as the statement spelt it.

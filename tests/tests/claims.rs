@@ -243,6 +243,17 @@ fn cases() -> Vec<Case> {
             op.add_column::<i64>("events", "twice")
                 .generated_sql("n * 2");
         }),
+        // Collations: the bytes stay; an index over the column is built again.
+        case("alter_column set_collation of an indexed column", |op| {
+            op.alter_column("users", "code").set_collation("C");
+        }),
+        case("alter_column set_collation", |op| {
+            op.alter_column("users", "nick").set_collation("C");
+        }),
+        case("add_column with a collation", |op| {
+            op.add_column::<Option<String>>("users", "sorted")
+                .collate("C");
+        }),
         // Sequences: no table is locked, scanned or rewritten.
         case("create_sequence", |op| {
             op.create_sequence("numbers").start(10).increment(5);

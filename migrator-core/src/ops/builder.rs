@@ -447,6 +447,7 @@ pub trait OpBuilder {
             default: None,
             comment: None,
             identity: None,
+            collation: None,
         })
     }
 

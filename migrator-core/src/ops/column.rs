@@ -28,6 +28,9 @@ pub struct ColumnDef {
     /// `GENERATED ALWAYS AS (expr) STORED`: the SQL expression (over the
     /// row's other columns) whose value the column always holds.
     pub generated: Option<String>,
+    /// `COLLATE name`: how its text sorts and compares (`None`: the
+    /// database's default).
+    pub collation: Option<String>,
 }
 
 impl ColumnDef {
@@ -42,6 +45,7 @@ impl ColumnDef {
             identity_options: SequenceOptions::default(),
             comment: None,
             generated: None,
+            collation: None,
         }
     }
 
@@ -162,6 +166,24 @@ pub trait ColumnOptions {
     /// `CACHE n` for an identity column's sequence.
     fn cache(&mut self, n: i64) -> &mut Self {
         self.column_def().identity_options.cache = Some(n);
+        self
+    }
+
+    /// `COLLATE name` on a text column: `"C"` (byte order) on PostgreSQL,
+    /// `NOCASE`, `RTRIM` or `BINARY` on SQLite (the name is quoted as an
+    /// identifier, so its case counts on PostgreSQL).
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("words", |t| {
+    ///     t.column::<String>("word").collate("C");
+    /// });
+    /// assert!(render_sql(&Postgres, op.ops()).unwrap()[0].contains("\"word\" text COLLATE \"C\" NOT NULL"));
+    /// ```
+    fn collate(&mut self, name: impl Into<String>) -> &mut Self {
+        self.column_def().collation = Some(name.into());
         self
     }
 

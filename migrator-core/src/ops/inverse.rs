@@ -144,6 +144,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 nullable: o.nullable.map(|_| old.nullable),
                 default: o.default.as_ref().map(|_| old.default.clone()),
                 comment: o.comment.as_ref().map(|_| old.comment.clone()),
+                collation: o.collation.as_ref().map(|_| old.collation.clone()),
                 identity: o.identity.as_ref().and_then(|change| match change {
                     IdentityChange::Add(..) => Some(IdentityChange::Drop),
                     IdentityChange::Drop => old

@@ -388,6 +388,9 @@ pub struct AlterColumn {
     pub comment: Option<Option<String>>,
     /// Adds, changes the kind of, or drops the column's identity.
     pub identity: Option<IdentityChange>,
+    /// `Some(Some(c))`: `COLLATE c`; `Some(None)`: back to the default
+    /// collation. A type change alone keeps the column's collation.
+    pub collation: Option<Option<String>>,
 }
 
 impl AlterColumn {
@@ -466,6 +469,19 @@ impl AlterColumn {
     /// (undone by adding the identity the model knows back).
     pub fn drop_identity(&mut self) -> &mut Self {
         self.identity = Some(IdentityChange::Drop);
+        self
+    }
+
+    /// `COLLATE name` (PostgreSQL: `ALTER COLUMN … TYPE t COLLATE name`,
+    /// `t` the new type or the current one).
+    pub fn set_collation(&mut self, name: impl Into<String>) -> &mut Self {
+        self.collation = Some(Some(name.into()));
+        self
+    }
+
+    /// Back to the database's default collation.
+    pub fn reset_collation(&mut self) -> &mut Self {
+        self.collation = Some(None);
         self
     }
 

@@ -164,6 +164,9 @@ fn column_options(c: &super::ColumnDef) -> String {
     if let Some(expr) = &c.generated {
         write!(out, ".generated_sql({})", s(expr)).unwrap();
     }
+    if let Some(name) = &c.collation {
+        write!(out, ".collate({})", s(name)).unwrap();
+    }
     if let Some(comment) = &c.comment {
         write!(out, ".comment({})", s(comment)).unwrap();
     }
@@ -418,6 +421,11 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                     write!(out, ".set_generated({})", identity(*kind)).unwrap()
                 }
                 Some(super::IdentityChange::Drop) => out.push_str(".drop_identity()"),
+                None => {}
+            }
+            match &a.collation {
+                Some(Some(name)) => write!(out, ".set_collation({})", s(name)).unwrap(),
+                Some(None) => out.push_str(".reset_collation()"),
                 None => {}
             }
             out

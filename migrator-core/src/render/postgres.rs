@@ -115,8 +115,16 @@ fn identity_sql(kind: Identity, options: &SequenceOptions) -> String {
     sql
 }
 
+/// ` COLLATE "name"` (`None`: the default collation, `"default"`).
+fn collate_sql(collation: Option<&str>) -> String {
+    format!(" COLLATE {}", quote_ident(collation.unwrap_or("default")))
+}
+
 fn column_sql(column: &ColumnDef) -> String {
     let mut sql = format!("{} {}", quote_ident(&column.name), type_sql(&column.ty));
+    if let Some(collation) = &column.collation {
+        sql.push_str(&collate_sql(Some(collation)));
+    }
     if let Some(kind) = column.identity {
         sql.push(' ');
         sql.push_str(&identity_sql(kind, &column.identity_options));
@@ -337,6 +345,14 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
             actions.push(format!("ALTER COLUMN {col} DROP DEFAULT"));
         }
         let mut action = format!("ALTER COLUMN {col} TYPE {}", type_sql(&change.ty));
+        // PostgreSQL would reset the collation: it is kept, or changed.
+        let collation = match &o.collation {
+            Some(c) => c.clone(),
+            None => old.as_ref().and_then(|c| c.collation.clone()),
+        };
+        if change.ty.is_collatable() && (collation.is_some() || o.collation.is_some()) {
+            action.push_str(&collate_sql(collation.as_deref()));
+        }
         match &change.using {
             Some(Using::Sql(using)) => action.push_str(&format!(" USING {using}")),
             // The column converted to the new type: directly where
@@ -378,6 +394,26 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
         // Foreign keys over the column are dropped and created again, on
         // both tables; after a rewrite the other table is read in full to
         // check the key again (within the Rewrite claimed).
+        partners = foreign_key_partners(before, table, &o.column);
+    } else if let (Some(collation), Some(column)) = (&o.collation, &old) {
+        actions.push(format!(
+            "ALTER COLUMN {col} TYPE {}{}",
+            type_sql(&column.ty),
+            collate_sql(collation.as_deref())
+        ));
+        // The bytes stay; the indexes over the column are built again.
+        let indexed = def.is_some_and(|t| {
+            t.constraints.iter().any(|c| {
+                matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
+                    && c.columns().contains(&o.column)
+            })
+        }) || before
+            .indexes_of(table)
+            .any(|i| i.columns.iter().chain(&i.include).any(|n| *n == o.column));
+        if indexed {
+            effect = Effect::Scan;
+        }
+        // As for a type change, the foreign keys over it are built again.
         partners = foreign_key_partners(before, table, &o.column);
     }
     match o.nullable {

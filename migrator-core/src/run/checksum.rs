@@ -58,7 +58,7 @@
 //! | `add_column` | `table` qname, `column` column |
 //! | `drop_column` | `table` qname, `column` str |
 //! | `rename_column` | `table` qname, `from` str, `to` str |
-//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change? |
+//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change?, `collation` change(str)? |
 //! | `create_index` | `index` index, `concurrently` flag, `if_not_exists` flag |
 //! | `drop_index` | `name` qname, `concurrently` flag |
 //! | `add_constraint` | `table` qname, `constraint` constraint |
@@ -85,7 +85,7 @@
 //! | --- | --- |
 //! | qname | `qualified_name`: `schema` str?, `name` str |
 //! | table | `table`: `name` qname, `columns` column[], `constraints` constraint[], `comment` str? |
-//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str?, `generated` str? (`GENERATED ALWAYS AS (…) STORED`), `sequence_options` sequence_options? (of its identity) |
+//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str?, `generated` str? (`GENERATED ALWAYS AS (…) STORED`), `sequence_options` sequence_options? (of its identity), `collation` str? |
 //! | type | `smallint`, `integer`, `bigint`, `smallserial`, `serial`, `bigserial`, `boolean`, `text`, `varchar` (`length` u32?), `char` (`length` u32), `numeric` (`precision` u32?, `scale` u32?: both or neither), `real`, `double`, `date`, `time`, `timestamp`, `timestamptz`, `interval`, `uuid`, `json`, `jsonb`, `bytea`, `inet`, `array` (`element` type), `enum` (`name` qname), `custom` (`sql` str) |
 //! | type_change | `type_change`: `type` type, `using` str? (`USING` SQL), `using_cast_column` flag ([`Using::CastColumn`](crate::ops::Using)) |
 //! | default | `literal` (`value` literal), `expr` (`sql` str) |
@@ -545,6 +545,7 @@ impl Encoder {
             default,
             comment,
             identity,
+            collation,
         } = o;
         self.record("alter_column", |e| {
             e.qname("table", table);
@@ -592,6 +593,12 @@ impl Encoder {
                     IdentityChange::Drop => e.unit("drop"),
                 });
             }
+            if let Some(change) = collation {
+                e.nested("collation", |e| match change {
+                    Some(name) => e.record("set", |e| e.text("value", name)),
+                    None => e.unit("drop"),
+                });
+            }
         });
     }
 
@@ -634,6 +641,7 @@ impl Encoder {
             identity_options,
             comment,
             generated,
+            collation,
         } = column;
         self.record("column", |e| {
             e.text("name", name);
@@ -648,6 +656,7 @@ impl Encoder {
             e.opt_text("comment", comment.as_deref());
             e.opt_text("generated", generated.as_deref());
             e.sequence_options(identity_options);
+            e.opt_text("collation", collation.as_deref());
         });
     }
 
@@ -1066,6 +1075,25 @@ mod tests {
                     let mut t = table(ops);
                     t.columns[0].identity_options.start = Some(1000);
                     set_table(ops, t);
+                }),
+            ),
+            (
+                "a column's collation",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    t.columns[1].collation = Some("C".into());
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "an alter's collation",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.collation = Some(Some("C".into()));
+                    }
                 }),
             ),
             (

@@ -644,11 +644,19 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
     let nullable = (old.nullable != new.nullable).then_some(new.nullable);
     let default = (old.default != new.default).then(|| new.default.clone());
     let comment = (old.comment != new.comment).then(|| new.comment.clone());
+    // A type change keeps the collation; one that changes is said.
+    let kept = if new.ty.is_collatable() {
+        old.collation.clone()
+    } else {
+        None
+    };
+    let collation = (kept != new.collation).then(|| new.collation.clone());
     if ty.is_none()
         && nullable.is_none()
         && default.is_none()
         && comment.is_none()
         && identity.is_none()
+        && collation.is_none()
     {
         return Ok(None);
     }
@@ -660,5 +668,6 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         default,
         comment,
         identity,
+        collation,
     })))
 }

@@ -25,7 +25,8 @@
 //! | generated column (`.generated_sql(expr)`) | `GENERATED ALWAYS AS (expr) STORED` in the column's definition; added by a batch rebuild, which computes it for the existing rows (the rebuild's copy leaves generated columns out) |
 //! | `drop_column` | `ALTER TABLE … DROP COLUMN` when nothing else of the table uses the column, otherwise a batch rebuild; dropping the last column is refused |
 //! | `rename_column` | `ALTER TABLE … RENAME COLUMN` (SQLite rewrites checks, indexes and the foreign keys that name it) |
-//! | `alter_column` (type, nullability, default) | batch rebuild, copying through `USING` when given (see below) |
+//! | `alter_column` (type, nullability, default, collation) | batch rebuild, copying through `USING` when given (see below) |
+//! | column collation (`.collate(name)`) | `COLLATE BINARY`, `NOCASE` or `RTRIM`; any other name refused (SQLite has no other built in) |
 //! | `create_index` | `CREATE [UNIQUE] INDEX [IF NOT EXISTS] … [WHERE …]`; `CONCURRENTLY` becomes a plain `CREATE INDEX` in the transaction (SQLite locks the whole database for any write anyway); `hash`/`gin`/`gist`/`brin` and `INCLUDE` are refused |
 //! | `drop_index` | `DROP INDEX` (also for `CONCURRENTLY`) |
 //! | `add_constraint`, `drop_constraint` | batch rebuild |
@@ -249,6 +250,18 @@ fn check_generated(table: &TableDef, column: &ColumnDef) -> Result<(), String> {
 /// One column's definition: name, type, default, `NOT NULL`, enum check.
 pub(crate) fn column_sql(column: &ColumnDef, schema: &Schema) -> Result<String, String> {
     let mut sql = format!("{} {}", quote_ident(&column.name), column_type(&column.ty)?);
+    if let Some(collation) = &column.collation {
+        if !["BINARY", "NOCASE", "RTRIM"]
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(collation))
+        {
+            return Err(format!(
+                "SQLite has the collations BINARY, NOCASE and RTRIM only, and column {} has COLLATE {collation}; use one of them, or give the collation in op.on(Engine::Postgres, …)",
+                column.name
+            ));
+        }
+        sql.push_str(&format!(" COLLATE {}", collation.to_ascii_uppercase()));
+    }
     if let Some(expr) = &column.generated {
         sql.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", expr.trim()));
     }
@@ -467,7 +480,12 @@ impl Sqlite {
                     quote_ident(&o.to)
                 ),
             )?),
-            Op::AlterColumn(o) if o.ty.is_none() && o.nullable.is_none() && o.default.is_none() => {
+            Op::AlterColumn(o)
+                if o.ty.is_none()
+                    && o.nullable.is_none()
+                    && o.default.is_none()
+                    && o.collation.is_none() =>
+            {
                 // An identity added, changed or dropped: the rowid assigns
                 // values either way, if the column may be one.
                 if let Some(table) = after.table(&o.table)

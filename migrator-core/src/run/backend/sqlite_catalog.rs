@@ -41,7 +41,8 @@
 //! virtual and shadow tables, `VIRTUAL` generated columns, expression indexes, and
 //! what cannot be applied to the model (a foreign key to a missing table).
 //! Attributes the model has no place for are noted and dropped from what is
-//! read: `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, collations, descending
+//! read: `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, collations other than
+//! `BINARY`, `NOCASE` and `RTRIM` (those are read, in capitals), descending
 //! index columns, and `MATCH` on foreign keys.
 //!
 //! [`stored_form`] is the other half of a comparison: what `read_catalog`
@@ -498,10 +499,17 @@ impl Reader<'_> {
             column.generated = generated;
             if let Some(ct) = text_column {
                 if let Some(collation) = &ct.collate {
-                    self.notes.push(dropped(
-                        format!("column {table}.{name} has COLLATE {collation}"),
-                        "the default collation",
-                    ));
+                    let builtin = ["BINARY", "NOCASE", "RTRIM"]
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(collation));
+                    if builtin {
+                        column.collation = Some(collation.to_ascii_uppercase());
+                    } else {
+                        self.notes.push(dropped(
+                            format!("column {table}.{name} has COLLATE {collation}"),
+                            "the default collation",
+                        ));
+                    }
                     collations.insert(name.to_ascii_lowercase(), collation.clone());
                 }
                 if ct.autoincrement {
@@ -1284,7 +1292,6 @@ mod tests {
                 "column r.a is in the primary key without NOT NULL, so SQLite lets it hold NULL (not described by the schema model; read as NOT NULL)",
                 "column r.b is in the primary key without NOT NULL, so SQLite lets it hold NULL (not described by the schema model; read as NOT NULL)",
                 "column t.id is AUTOINCREMENT (not described by the schema model; read as a plain INTEGER PRIMARY KEY)",
-                "column t.name has COLLATE NOCASE (not described by the schema model; read as the default collation)",
                 "column t.anything has no declared type (not described by the schema model; read as bytea (BLOB affinity))",
                 "foreign key of t (other), which references missing, a table that is not read (not described by the schema model; ignored)",
                 "index t_name_desc on t has name DESC (not described by the schema model; read as ascending)",
@@ -1294,6 +1301,10 @@ mod tests {
         );
         let t = live.table(&"t".into()).unwrap();
         assert_eq!(t.find_column("anything").unwrap().ty, ColumnType::Bytea);
+        assert_eq!(
+            t.find_column("name").unwrap().collation.as_deref(),
+            Some("NOCASE")
+        );
         assert!(live.index(&"t_name_desc".into()).is_some());
         assert!(live.table(&"w".into()).is_some());
         let r = live.table(&"r".into()).unwrap();

@@ -19,6 +19,21 @@ fn check_default(default: &DefaultValue, what: impl FnOnce() -> String) -> Resul
     }
 }
 
+/// Refuses a collation on a type that takes none (PostgreSQL's words), or
+/// an empty name.
+fn check_collation(ty: &ColumnType, collation: &str, invalid: impl Fn(&str) -> E) -> Result {
+    if collation.trim().is_empty() || collation.contains('\0') {
+        return Err(invalid("its collation name is empty"));
+    }
+    if !ty.is_collatable() {
+        return Err(invalid(&format!(
+            "collations are not supported by type {}; only text, varchar and char columns take one",
+            crate::render::postgres::type_sql(ty)
+        )));
+    }
+    Ok(())
+}
+
 /// The generated column of `table`, other than `column` itself, whose
 /// expression uses `column`.
 fn generated_user<'a>(table: &'a TableDef, column: &str) -> Option<&'a str> {
@@ -116,6 +131,9 @@ impl Schema {
             if let Some(problem) = column.identity_options.problem(&column.ty) {
                 return Err(invalid(&format!("its identity's sequence: {problem}")));
             }
+        }
+        if let Some(collation) = &column.collation {
+            check_collation(&column.ty, collation, invalid)?;
         }
         if let Some(expr) = &column.generated {
             no_nul(expr, || {
@@ -343,6 +361,7 @@ impl Schema {
             && o.default.is_none()
             && o.comment.is_none()
             && o.identity.is_none()
+            && o.collation.is_none()
         {
             return Err(E::NothingToAlter {
                 table: o.table.clone(),
@@ -377,6 +396,10 @@ impl Schema {
             }
             after.ty = canon_type(&change.ty);
             self.check_joins(table, &o.column, &after.ty)?;
+            // The collation stays, where the new type takes one.
+            if !after.ty.is_collatable() {
+                after.collation = None;
+            }
         }
         if let Some(nullable) = o.nullable {
             let in_key = table
@@ -419,6 +442,12 @@ impl Schema {
                 })?;
             }
             after.comment = canon_comment(comment);
+        }
+        if let Some(collation) = &o.collation {
+            if let Some(name) = collation {
+                check_collation(&after.ty, name, invalid)?;
+            }
+            after.collation.clone_from(collation);
         }
         if let Some(change) = &o.identity {
             match change {

@@ -308,7 +308,9 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                     a.attgenerated::text, col_description(a.attrelid, a.attnum),
                     EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                             WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
-                    sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache
+                    sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache,
+                    (SELECT co.collname::text FROM pg_collation co
+                     WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation)
              FROM pg_attribute a
              JOIN pg_type t ON t.oid = a.atttypid
              JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
@@ -351,6 +353,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             _ => None,
         };
         column.comment = row.get(10);
+        column.collation = row.get(18);
         if column.identity.is_some()
             && let Some(start) = row.get::<_, Option<i64>>(12)
         {
