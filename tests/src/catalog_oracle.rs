@@ -329,9 +329,25 @@ impl<'a> Scratch<'a> {
     }
 
     async fn default(&self, ty: &str, expr: &str) -> Result<Option<String>, tokio_postgres::Error> {
+        self.column_expr(&format!("{ty} DEFAULT {expr}")).await
+    }
+
+    /// The expression as PostgreSQL prints it, of a stored generated
+    /// column of type `ty` over the table's columns.
+    async fn generated(
+        &self,
+        ty: &str,
+        expr: &str,
+    ) -> Result<Option<String>, tokio_postgres::Error> {
+        self.column_expr(&format!("{ty} GENERATED ALWAYS AS ({expr}) STORED"))
+            .await
+    }
+
+    /// The `pg_attrdef` expression of a scratch column defined `definition`.
+    async fn column_expr(&self, definition: &str) -> Result<Option<String>, tokio_postgres::Error> {
         self.client
             .batch_execute(&format!(
-                "ALTER TABLE mig_scratch ADD COLUMN mig_col {ty} DEFAULT {expr}"
+                "ALTER TABLE mig_scratch ADD COLUMN mig_col {definition}"
             ))
             .await?;
         let row = self
@@ -345,33 +361,6 @@ impl<'a> Scratch<'a> {
             .await?;
         self.client
             .batch_execute("ALTER TABLE mig_scratch DROP COLUMN mig_col")
-            .await?;
-        Ok(row.get(0))
-    }
-
-    /// The expression as PostgreSQL prints it, of a stored generated
-    /// column of type `ty` over the table's columns.
-    async fn generated(
-        &self,
-        ty: &str,
-        expr: &str,
-    ) -> Result<Option<String>, tokio_postgres::Error> {
-        self.client
-            .batch_execute(&format!(
-                "ALTER TABLE mig_scratch ADD COLUMN mig_gen {ty} GENERATED ALWAYS AS ({expr}) STORED"
-            ))
-            .await?;
-        let row = self
-            .client
-            .query_one(
-                "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a
-                   ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-                 WHERE d.adrelid = 'pg_temp.mig_scratch'::regclass AND a.attname = 'mig_gen'",
-                &[],
-            )
-            .await?;
-        self.client
-            .batch_execute("ALTER TABLE mig_scratch DROP COLUMN mig_gen")
             .await?;
         Ok(row.get(0))
     }

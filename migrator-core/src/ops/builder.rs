@@ -58,6 +58,7 @@ macro_rules! variants {
         }
     )*};
 }
+pub(crate) use variants;
 
 variants!(
     CreateSchema,

@@ -374,25 +374,7 @@ pub struct RenameSequence {
     pub to: String,
 }
 
-macro_rules! sequence_variants {
-    ($($name:ident),* $(,)?) => {$(
-        impl From<$name> for Op {
-            fn from(v: $name) -> Op {
-                Op::$name(v)
-            }
-        }
-        impl Variant for $name {
-            fn get(op: &mut Op) -> Option<&mut Self> {
-                match op {
-                    Op::$name(v) => Some(v),
-                    _ => None,
-                }
-            }
-        }
-    )*};
-}
-
-sequence_variants!(CreateSequence, AlterSequence, DropSequence, RenameSequence);
+super::builder::variants!(CreateSequence, AlterSequence, DropSequence, RenameSequence);
 
 /// The sequence ops of every builder ([`Ops`](super::Ops) and
 /// [`Reversible`](super::Reversible): each has an inverse). In the prelude.
