@@ -95,7 +95,7 @@ fn postgresql_refusals_are_the_models() {
         error(|op| {
             op.alter_column("lines", "total").set_default(0);
         }),
-        "column total of table lines: a generated column has no default to set or drop: its value is its expression; drop the column and add a plain one to give it a default"
+        "column total of table lines: a generated column has no default to set or drop: its value is its expression; drop the expression first (.drop_expression())"
     );
     assert_eq!(
         error(|op| {
@@ -230,19 +230,68 @@ fn autogenerate_adds_drops_and_replaces_generated_columns() {
         described,
         ["drop_column lines.total", "add_column lines.total"]
     );
-    // A generated column made plain: no op does it, said with the recipe.
+    // A generated column made plain: its expression is dropped.
     let made_plain = schema(|op| {
         op.create_table("lines", |t| {
             t.column::<i64>("price");
             t.column::<i64>("qty");
-            t.column::<i64>("total");
+            t.column::<i64>("total").default(0);
         });
     });
-    let err = diff(&target, &made_plain).unwrap_err().to_string();
-    assert!(
-        err.contains("column lines.total stops being generated: no op drops a generation expression. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … DROP EXPRESSION\")"),
-        "{err}"
+    let ops = diff(&target, &made_plain).unwrap();
+    assert_eq!(
+        rust_source(&ops).unwrap(),
+        "op.alter_column(\"lines\", \"total\").drop_expression();\n\
+         op.alter_column(\"lines\", \"total\").set_default(0_i64);\n"
     );
+}
+
+#[test]
+fn drop_expression_keeps_the_values_and_is_undone_by_adding_the_column_again() {
+    assert_eq!(
+        error(|op| {
+            op.alter_column("lines", "price").drop_expression();
+        }),
+        "column price of table lines: it is not a stored generated column, so it has no expression to drop"
+    );
+    let pg = render_on(&Postgres, |op| {
+        op.alter_column("lines", "total")
+            .drop_expression()
+            .set_default(0);
+    });
+    assert_eq!(
+        pg[0].sql,
+        "ALTER TABLE \"lines\" ALTER COLUMN \"total\" DROP EXPRESSION, ALTER COLUMN \"total\" SET DEFAULT 0"
+    );
+    assert_eq!(
+        (pg[0].strongest_lock(), pg[0].effect),
+        (Some(LockLevel::AccessExclusive), Effect::None)
+    );
+    // SQLite rebuilds, copying the values the column holds.
+    let sqlite = render_on(&Sqlite, |op| {
+        op.alter_column("lines", "total").drop_expression();
+    });
+    assert!(
+        sqlite[0].sql.contains("\"total\" INTEGER NOT NULL,")
+            && sqlite[0].sql.contains(
+                "INSERT INTO \"_migrator_new_lines\" (\"id\", \"price\", \"qty\", \"total\") SELECT \"id\", \"price\", \"qty\", \"total\" FROM \"lines\""
+            ),
+        "{}",
+        sqlite[0].sql
+    );
+    let before = schema(lines);
+    let mut op = Ops::new();
+    op.alter_column("lines", "total").drop_expression();
+    let undo = invert_all(op.ops(), &before).unwrap();
+    let described: Vec<String> = undo.iter().map(Op::describe).collect();
+    assert_eq!(
+        described,
+        ["drop_column lines.total", "add_column lines.total"]
+    );
+    let mut after = before.clone();
+    after.apply_all(op.ops()).unwrap();
+    after.apply_all(&undo).unwrap();
+    assert_eq!(after, before);
 }
 
 fn lines_without_key(op: &mut Ops) {

@@ -236,6 +236,13 @@ fn cases() -> Vec<Case> {
                 .increment(-1)
                 .min_value(-1_000_000);
         }),
+        case("alter_column drop_expression", |op| {
+            op.alter_column("events", "twice").drop_expression();
+        })
+        .extra(|op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
         case("rename_column used by a generated column", |op| {
             op.rename_column("events", "n", "m");
         })

@@ -1,6 +1,7 @@
 //! Stored generated columns (`.generated_sql(expr)`) end to end on both
 //! engines: created with a table and added to one that has rows (SQLite
-//! rebuilds it), computed by the database, renamed through, read back by
+//! rebuilds it), computed by the database, renamed through, made plain
+//! (`drop_expression`), read back by
 //! both catalog readers (and the independent ones) after each revision and
 //! after each derived downgrade.
 
@@ -30,11 +31,16 @@ fn up_rename(op: &mut Reversible) {
     op.rename_column("lines", "qty", "quantity");
 }
 
+fn up_plain(op: &mut Reversible) {
+    op.alter_column("lines", "half").drop_expression();
+}
+
 async fn a_generated_column_is_computed_and_read_back_after_each_step(t: TestTarget) {
     let m = Migrations::new(vec![
         reversible("g1", &[], up_lines),
         reversible("g2", &["g1"], up_discount),
         reversible("g3", &["g2"], up_rename),
+        reversible("g4", &["g3"], up_plain),
     ])
     .unwrap();
     let runner = Runner::new(&m, RunConfig::default());
@@ -73,9 +79,24 @@ async fn a_generated_column_is_computed_and_read_back_after_each_step(t: TestTar
         t.column("SELECT total FROM lines ORDER BY id").await,
         ["30", "10"]
     );
+    // Its expression dropped, a column keeps its values and takes others.
+    runner.upgrade(&db, "g4").await.unwrap();
+    check(&["g4"]).await;
+    t.execute("UPDATE lines SET half = 0 WHERE id = 2").await;
+    assert_eq!(
+        t.column("SELECT half FROM lines ORDER BY id").await,
+        ["16", "0"]
+    );
     let drift = runner.drift(&db).await.unwrap();
     assert!(drift.is_empty(), "{drift}");
-    // The derived downgrades, one at a time.
+    // The derived downgrades, one at a time: the column generated again
+    // computes its values again.
+    runner.downgrade(&db, "g3").await.unwrap();
+    check(&["g3"]).await;
+    assert_eq!(
+        t.column("SELECT half FROM lines ORDER BY id").await,
+        ["16", "12"]
+    );
     runner.downgrade(&db, "g2").await.unwrap();
     check(&["g2"]).await;
     runner.downgrade(&db, "g1").await.unwrap();

@@ -449,6 +449,7 @@ pub trait OpBuilder {
             comment: None,
             identity: None,
             collation: None,
+            drop_expression: false,
         })
     }
 

@@ -134,6 +134,20 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         Op::AlterColumn(o) => {
             let table = before.table(&o.table).ok_or_else(missing)?;
             let old = table.find_column(&o.column).ok_or_else(missing)?;
+            if o.drop_expression {
+                // No expression can be given back to a column (PostgreSQL
+                // 15): the column goes and comes back as it was, generated.
+                return Ok(vec![
+                    Op::DropColumn(DropColumn {
+                        table: o.table.clone(),
+                        column: o.column.clone(),
+                    }),
+                    Op::AddColumn(AddColumn {
+                        table: o.table.clone(),
+                        column: old.clone(),
+                    }),
+                ]);
+            }
             one(Op::AlterColumn(AlterColumn {
                 table: o.table.clone(),
                 column: o.column.clone(),
@@ -145,6 +159,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 default: o.default.as_ref().map(|_| old.default.clone()),
                 comment: o.comment.as_ref().map(|_| old.comment.clone()),
                 collation: o.collation.as_ref().map(|_| old.collation.clone()),
+                drop_expression: false,
                 identity: o.identity.as_ref().and_then(|change| match change {
                     IdentityChange::Add(..) => Some(IdentityChange::Drop),
                     IdentityChange::Drop => old

@@ -391,6 +391,9 @@ pub struct AlterColumn {
     /// `Some(Some(c))`: `COLLATE c`; `Some(None)`: back to the default
     /// collation. A type change alone keeps the column's collation.
     pub collation: Option<Option<String>>,
+    /// `DROP EXPRESSION`: a stored generated column becomes a plain one,
+    /// keeping its values.
+    pub drop_expression: bool,
 }
 
 impl AlterColumn {
@@ -476,6 +479,16 @@ impl AlterColumn {
     /// `t` the new type or the current one).
     pub fn set_collation(&mut self, name: impl Into<String>) -> &mut Self {
         self.collation = Some(Some(name.into()));
+        self
+    }
+
+    /// `DROP EXPRESSION`: a stored generated column becomes a plain one
+    /// that keeps its values (SQLite rebuilds the table). Undone by dropping
+    /// the column and adding it generated again (at the end of the table;
+    /// its values computed again), which the model refuses while an index
+    /// or constraint uses the column.
+    pub fn drop_expression(&mut self) -> &mut Self {
+        self.drop_expression = true;
         self
     }
 

@@ -428,6 +428,9 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 Some(None) => out.push_str(".reset_collation()"),
                 None => {}
             }
+            if a.drop_expression {
+                out.push_str(".drop_expression()");
+            }
             out
         }
         Op::CreateIndex(c) => create_index(&c.index, c.concurrently, c.if_not_exists),

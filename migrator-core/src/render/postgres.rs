@@ -333,6 +333,10 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
     if let Some(IdentityChange::Drop) = &o.identity {
         actions.push(format!("ALTER COLUMN {col} DROP IDENTITY"));
     }
+    // First: a default or a type change needs the expression gone.
+    if o.drop_expression {
+        actions.push(format!("ALTER COLUMN {col} DROP EXPRESSION"));
+    }
     if let Some(change) = &o.ty {
         // A type change also converts the current default, which fails for
         // casts PostgreSQL only allows explicitly (text to an enum): drop the

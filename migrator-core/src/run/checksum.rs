@@ -58,7 +58,7 @@
 //! | `add_column` | `table` qname, `column` column |
 //! | `drop_column` | `table` qname, `column` str |
 //! | `rename_column` | `table` qname, `from` str, `to` str |
-//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change?, `collation` change(str)? |
+//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change?, `collation` change(str)?, `drop_expression` flag |
 //! | `create_index` | `index` index, `concurrently` flag, `if_not_exists` flag |
 //! | `drop_index` | `name` qname, `concurrently` flag |
 //! | `add_constraint` | `table` qname, `constraint` constraint |
@@ -546,6 +546,7 @@ impl Encoder {
             comment,
             identity,
             collation,
+            drop_expression,
         } = o;
         self.record("alter_column", |e| {
             e.qname("table", table);
@@ -599,6 +600,7 @@ impl Encoder {
                     None => e.unit("drop"),
                 });
             }
+            e.flag("drop_expression", *drop_expression);
         });
     }
 
@@ -1083,6 +1085,17 @@ mod tests {
                     let mut t = table(ops);
                     t.columns[1].collation = Some("C".into());
                     set_table(ops, t);
+                }),
+            ),
+            (
+                "an alter's drop_expression",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.drop_expression = true;
+                    }
                 }),
             ),
             (

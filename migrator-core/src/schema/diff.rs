@@ -327,6 +327,30 @@ impl Differ<'_> {
 
     fn drop_columns(&mut self) {
         let mut out = Vec::new();
+        // A generated column that stays, plain, first loses its expression
+        // (which may use a column that goes).
+        let mut plain = Vec::new();
+        for (_, f, t) in self.kept_tables() {
+            for c in &f.columns {
+                if c.generated.is_some()
+                    && t.find_column(&c.name)
+                        .is_some_and(|n| n.generated.is_none())
+                {
+                    plain.push(Op::AlterColumn(AlterColumn {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                        ty: None,
+                        nullable: None,
+                        default: None,
+                        comment: None,
+                        identity: None,
+                        collation: None,
+                        drop_expression: true,
+                    }));
+                }
+            }
+        }
+        self.ops.extend(plain);
         for (_, f, t) in self.kept_tables() {
             // Generated columns first: they may use the others. One whose
             // expression changes goes too (it is added again with the new
@@ -631,12 +655,6 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         (Some(a), Some(b)) if a != b => Some(IdentityChange::SetGenerated(b)),
         _ => None,
     };
-    if old.generated.is_some() && new.generated.is_none() {
-        return Err(format!(
-            "column {table}.{} stops being generated: no op drops a generation expression. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … DROP EXPRESSION\") (PostgreSQL; SQLite needs the table rebuilt) with its reverse",
-            old.name
-        ));
-    }
     let ty = (old.ty != new.ty).then(|| TypeChange {
         ty: new.ty.clone(),
         using: Some(Using::CastColumn),
@@ -669,5 +687,6 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         comment,
         identity,
         collation,
+        drop_expression: false,
     })))
 }

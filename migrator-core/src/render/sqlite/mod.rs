@@ -25,7 +25,7 @@
 //! | generated column (`.generated_sql(expr)`) | `GENERATED ALWAYS AS (expr) STORED` in the column's definition; added by a batch rebuild, which computes it for the existing rows (the rebuild's copy leaves generated columns out) |
 //! | `drop_column` | `ALTER TABLE … DROP COLUMN` when nothing else of the table uses the column, otherwise a batch rebuild; dropping the last column is refused |
 //! | `rename_column` | `ALTER TABLE … RENAME COLUMN` (SQLite rewrites checks, indexes and the foreign keys that name it) |
-//! | `alter_column` (type, nullability, default, collation) | batch rebuild, copying through `USING` when given (see below) |
+//! | `alter_column` (type, nullability, default, collation, `drop_expression`) | batch rebuild, copying through `USING` when given (see below) |
 //! | column collation (`.collate(name)`) | `COLLATE BINARY`, `NOCASE` or `RTRIM`; any other name refused (SQLite has no other built in) |
 //! | `create_index` | `CREATE [UNIQUE] INDEX [IF NOT EXISTS] … [WHERE …]`; `CONCURRENTLY` becomes a plain `CREATE INDEX` in the transaction (SQLite locks the whole database for any write anyway); `hash`/`gin`/`gist`/`brin` and `INCLUDE` are refused |
 //! | `drop_index` | `DROP INDEX` (also for `CONCURRENTLY`) |
@@ -484,7 +484,8 @@ impl Sqlite {
                 if o.ty.is_none()
                     && o.nullable.is_none()
                     && o.default.is_none()
-                    && o.collation.is_none() =>
+                    && o.collation.is_none()
+                    && !o.drop_expression =>
             {
                 // An identity added, changed or dropped: the rowid assigns
                 // values either way, if the column may be one.

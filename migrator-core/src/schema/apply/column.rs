@@ -362,6 +362,7 @@ impl Schema {
             && o.comment.is_none()
             && o.identity.is_none()
             && o.collation.is_none()
+            && !o.drop_expression
         {
             return Err(E::NothingToAlter {
                 table: o.table.clone(),
@@ -413,9 +414,9 @@ impl Schema {
             after.nullable = nullable;
         }
         if let Some(default) = &o.default {
-            if column.generated.is_some() {
+            if column.generated.is_some() && !o.drop_expression {
                 return Err(invalid(
-                    "a generated column has no default to set or drop: its value is its expression; drop the column and add a plain one to give it a default",
+                    "a generated column has no default to set or drop: its value is its expression; drop the expression first (.drop_expression())",
                 ));
             }
             let keeps_identity =
@@ -442,6 +443,14 @@ impl Schema {
                 })?;
             }
             after.comment = canon_comment(comment);
+        }
+        if o.drop_expression {
+            if column.generated.is_none() {
+                return Err(invalid(
+                    "it is not a stored generated column, so it has no expression to drop",
+                ));
+            }
+            after.generated = None;
         }
         if let Some(collation) = &o.collation {
             if let Some(name) = collation {
