@@ -58,8 +58,9 @@ pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexKey, IndexMethod, OpBuilder, Ops, RefAction,
-        Reversible, TriggerEvent, TriggerTiming, Using, Value, Volatility,
+        Reversible, SequenceBuilder, SequenceOptions, TriggerEvent, TriggerTiming, Using, Value,
+        Volatility,
     };
-    pub use crate::types::{ColumnType, Literal};
+    pub use crate::types::{ColumnType, Identity, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};
 }

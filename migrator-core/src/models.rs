@@ -84,7 +84,7 @@ pub fn registered() -> Vec<&'static Model> {
 pub enum ModelError {
     /// A model records an op that does not declare an object.
     #[error(
-        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_extension, create_enum, create_table, create_index, add_* constraints, create_view, create_materialized_view, create_function, create_trigger, op.on blocks); changes belong in revisions"
+        "model {model} (at {file}:{line}) records {op}: a model declares what exists (create_schema, create_extension, create_enum, create_sequence, create_table, create_index, add_* constraints, create_view, create_materialized_view, create_function, create_trigger, op.on blocks); changes belong in revisions"
     )]
     NotADeclaration {
         /// The model.
@@ -131,7 +131,8 @@ pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelErro
         for o in op.into_ops() {
             let phase = match &o {
                 Op::CreateSchema(_) | Op::CreateExtension(_) => 0,
-                Op::CreateEnum(_) => 1,
+                // Before the tables: a default may draw from a sequence.
+                Op::CreateEnum(_) | Op::CreateSequence(_) => 1,
                 Op::CreateTable(c) => {
                     let mut c = c.clone();
                     let (keys, rest): (Vec<Constraint>, Vec<Constraint>) = c

@@ -106,6 +106,16 @@ impl ColumnType {
         matches!(self, Self::SmallInt | Self::Integer | Self::BigInt)
     }
 
+    /// Whether a column of this type takes a collation: the text types
+    /// (and arrays of them), and a custom type, which the author knows.
+    pub fn is_collatable(&self) -> bool {
+        match self {
+            Self::Text | Self::Varchar(_) | Self::Char(_) | Self::Custom(_) => true,
+            Self::Array(element) => element.is_collatable(),
+            _ => false,
+        }
+    }
+
     /// The type a value of this column has once stored: a serial is its integer.
     pub fn storage(&self) -> ColumnType {
         match self {

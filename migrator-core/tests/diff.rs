@@ -57,13 +57,13 @@ fn what_no_op_can_do_is_refused_with_the_recipe() {
     let from = schema(|op| {
         op.create_enum("status", ["new", "paid", "done"]);
         op.create_table("fees", |t| {
-            t.column::<i64>("id").primary_key();
+            t.column::<i64>("id").identity().primary_key();
         });
     });
     let to = schema(|op| {
         op.create_enum("status", ["new", "done"]);
         op.create_table("fees", |t| {
-            t.column::<i64>("id").identity().primary_key();
+            t.column::<i64>("id").identity().increment(2).primary_key();
         });
     });
     let err = diff(&from, &to).unwrap_err();
@@ -76,7 +76,7 @@ fn what_no_op_can_do_is_refused_with_the_recipe() {
     );
     assert!(
         err.changes[1].starts_with(
-            "column fees.id becomes an identity column: no op changes identity. Write it by hand"
+            "column fees.id changes its identity's sequence options: no op alters them. Write it by hand"
         ),
         "{err}"
     );

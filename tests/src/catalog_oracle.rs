@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use migrator_core::ident::{QualifiedName, quote_ident};
 use migrator_core::ops::{
-    Constraint, Deferral, IndexDef, KeyExpr, Nulls, RefAction, TriggerAction, TriggerEvent,
-    TriggerTiming, Volatility,
+    Constraint, Deferral, IndexDef, KeyExpr, Nulls, RefAction, SequenceOptions, TriggerAction,
+    TriggerEvent, TriggerTiming, Volatility,
 };
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Identity, Literal};
@@ -32,6 +32,13 @@ struct CatColumn {
     identity: String,
     comment: Option<String>,
     owns_sequence: bool,
+    /// `attgenerated`: `s` for a stored generated column (its expression
+    /// is then `default`).
+    generated: String,
+    /// An identity column's sequence: start, increment, min, max, cycle, cache.
+    sequence: Option<Counting>,
+    /// Its collation's name, and whether it is its type's default one.
+    collation: (Option<String>, bool),
 }
 
 /// A constraint as the catalog has it.
@@ -187,8 +194,14 @@ async fn read(
                         a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                         col_description(a.attrelid, a.attnum),
                         EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-                                WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
+                                WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
+                        a.attgenerated::text,
+                        sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache,
+                        (SELECT collname::text FROM pg_collation WHERE oid = a.attcollation),
+                        a.attcollation = t.typcollation
                  FROM pg_attribute a
+                 LEFT JOIN pg_sequence sq ON a.attidentity <> '' AND sq.seqrelid =
+                     pg_get_serial_sequence(a.attrelid::regclass::text, a.attname)::regclass
                  JOIN pg_type t ON t.oid = a.atttypid
                  JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND t.typcategory = 'A' THEN t.typelem ELSE t.oid END
                  JOIN pg_namespace en ON en.oid = et.typnamespace
@@ -208,6 +221,11 @@ async fn read(
                         identity: r.get(4),
                         comment: r.get(5),
                         owns_sequence: r.get(6),
+                        generated: r.get(7),
+                        sequence: r.get::<_, Option<i64>>(8).map(|start| {
+                            (start, r.get(9), r.get(10), r.get(11), r.get(12), r.get(13))
+                        }),
+                        collation: (r.get(14), r.get(15)),
                     },
                 )
             })
@@ -303,9 +321,25 @@ impl<'a> Scratch<'a> {
     }
 
     async fn default(&self, ty: &str, expr: &str) -> Result<Option<String>, tokio_postgres::Error> {
+        self.column_expr(&format!("{ty} DEFAULT {expr}")).await
+    }
+
+    /// The expression as PostgreSQL prints it, of a stored generated
+    /// column of type `ty` over the table's columns.
+    async fn generated(
+        &self,
+        ty: &str,
+        expr: &str,
+    ) -> Result<Option<String>, tokio_postgres::Error> {
+        self.column_expr(&format!("{ty} GENERATED ALWAYS AS ({expr}) STORED"))
+            .await
+    }
+
+    /// The `pg_attrdef` expression of a scratch column defined `definition`.
+    async fn column_expr(&self, definition: &str) -> Result<Option<String>, tokio_postgres::Error> {
         self.client
             .batch_execute(&format!(
-                "ALTER TABLE mig_scratch ADD COLUMN mig_col {ty} DEFAULT {expr}"
+                "ALTER TABLE mig_scratch ADD COLUMN mig_col {definition}"
             ))
             .await?;
         let row = self
@@ -413,6 +447,25 @@ fn from_using(def: &str) -> String {
     def.find(" USING ").map_or(def, |at| &def[at..]).to_owned()
 }
 
+/// How a sequence counts: (start, increment, min, max, cycle, cache).
+type Counting = (i64, i64, i64, i64, bool, i64);
+
+/// A sequence's (start, increment, min, max, cycle, cache) for `options`
+/// on type `ty`, each one left out at PostgreSQL's default: ascending from
+/// 1 to the type's greatest value, descending from -1 to its least.
+fn resolved(ty: &ColumnType, o: &SequenceOptions) -> Counting {
+    let (least, greatest) = match ty {
+        ColumnType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        ColumnType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let inc = o.increment.unwrap_or(1);
+    let min = o.min_value.unwrap_or(if inc > 0 { 1 } else { least });
+    let max = o.max_value.unwrap_or(if inc > 0 { greatest } else { -1 });
+    let start = o.start.unwrap_or(if inc > 0 { min } else { max });
+    (start, inc, min, max, o.cycle, o.cache.unwrap_or(1))
+}
+
 fn qualified_sql(name: &QualifiedName) -> String {
     format!(
         "{}.{}",
@@ -454,6 +507,52 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
         model.enums().map(|(n, v)| (key(&n), v.to_vec())).collect();
     if model_enums != enums {
         diffs.push(format!("enums: model {model_enums:?}, catalog {enums:?}"));
+    }
+
+    // Sequences no column owns: type and options, PostgreSQL's defaults
+    // worked out here.
+    let cat_sequences: BTreeMap<String, (String, Counting)> = client
+        .query(
+            &format!(
+                "SELECT n.nspname || '.' || c.relname, format_type(s.seqtypid, NULL),
+                        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqcache
+                 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE {USER_SCHEMAS} AND NOT EXISTS (
+                     SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                       AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))"
+            ),
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                (
+                    r.get(1),
+                    (r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)),
+                ),
+            )
+        })
+        .collect();
+    let model_sequences: BTreeMap<String, (String, Counting)> = model
+        .sequences()
+        .map(|s| {
+            let ty = s.as_type.clone().unwrap_or(ColumnType::BigInt);
+            (
+                key(&s.name),
+                (
+                    migrator_core::render::postgres::type_sql(&ty),
+                    resolved(&ty, &s.options),
+                ),
+            )
+        })
+        .collect();
+    if model_sequences != cat_sequences {
+        diffs.push(format!(
+            "sequences (type, (start, increment, min, max, cycle, cache)): model {model_sequences:?}, catalog {cat_sequences:?}"
+        ));
     }
 
     let model_tables: BTreeSet<String> = model.tables().map(|t| key(&t.name)).collect();
@@ -531,11 +630,56 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                     cc.identity
                 ));
             }
+            if column.identity.is_some() {
+                // PostgreSQL's defaults, worked out here: ascending from 1
+                // to the type's greatest value, descending from -1 to its least.
+                let want = Some(resolved(&column.ty, &column.identity_options));
+                if want != cc.sequence {
+                    diffs.push(format!(
+                        "{at}: identity sequence (start, increment, min, max, cycle, cache) model {want:?}, catalog {:?}",
+                        cc.sequence
+                    ));
+                }
+            }
+            let collation_ok = match &column.collation {
+                None => cc.collation.1,
+                Some(name) => cc.collation.0.as_deref() == Some(name.as_str()),
+            };
+            if !collation_ok {
+                diffs.push(format!(
+                    "{at}: collation model {:?}, catalog {:?} (the type's default: {})",
+                    column.collation, cc.collation.0, cc.collation.1
+                ));
+            }
             if column.comment != cc.comment {
                 diffs.push(format!(
                     "{at}: comment model {:?}, catalog {:?}",
                     column.comment, cc.comment
                 ));
+            }
+            let want_generated = if column.generated.is_some() { "s" } else { "" };
+            if want_generated != cc.generated {
+                diffs.push(format!(
+                    "{at}: attgenerated model {want_generated:?}, catalog {:?}",
+                    cc.generated
+                ));
+            }
+            if let (Some(expr), Some(d)) = (&column.generated, &cc.default) {
+                let sql_ty = client
+                    .query_one(
+                        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+                         WHERE attrelid = $1::text::regclass AND attname = $2",
+                        &[&qualified_sql(&table.name), &column.name],
+                    )
+                    .await?
+                    .get::<_, String>(0);
+                let want = scratch.generated(&sql_ty, expr).await?;
+                if want.as_deref() != Some(d.as_str()) {
+                    diffs.push(format!(
+                        "{at}: generated model {expr:?} (deparsed {want:?}), catalog {d:?}"
+                    ));
+                }
+                continue;
             }
             match (&column.default, &cc.default) {
                 (None, None) if !column.ty.is_serial() => {}

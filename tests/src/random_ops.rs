@@ -2,17 +2,18 @@
 //! proptest can generate and shrink them. Each proposal is built from the
 //! current model (existing tables, columns, types) and kept only if the model
 //! accepts it; names come from pools of hostile identifiers. Extensions
-//! (`citext`, `hstore`) and plain views (created over some columns of an
-//! existing table, renamed, dropped) are drawn too; blocks for one engine,
-//! materialized views and `bulk_insert` are not (they have tests of their
-//! own).
+//! (`citext`, `hstore`), plain views (created over some columns of an
+//! existing table, renamed, dropped), stored generated columns and
+//! identity added to, changed on or dropped from a single-column key are
+//! drawn too; blocks for one engine, materialized views and `bulk_insert`
+//! are not (they have tests of their own).
 
 use migrator_core::ident::QualifiedName;
 use migrator_core::ops::{
     Constraint, IndexKey, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef,
 };
 use migrator_core::schema::Schema;
-use migrator_core::types::{ColumnType as T, Literal};
+use migrator_core::types::{ColumnType as T, Identity, Literal};
 
 const TABLES: &[&str] = &[
     "users",
@@ -237,6 +238,24 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                 None
             };
             let nullable = default.is_none() || c.one_in(2);
+            // Now and then a stored generated column over an integer one.
+            let source = def.and_then(|d| {
+                d.columns
+                    .iter()
+                    .find(|k| {
+                        k.generated.is_none()
+                            && matches!(k.ty, T::SmallInt | T::Integer | T::BigInt)
+                    })
+                    .map(|k| k.name.clone())
+            });
+            if let Some(source) = source.filter(|_| c.one_in(4)) {
+                op.add_column::<Option<i64>>(table?, name)
+                    .generated_sql(format!(
+                        "{} + 1",
+                        migrator_core::ident::quote_ident(&source)
+                    ));
+                return op.into_ops().pop();
+            }
             let col = op.add_column_as(table?, name, ty);
             if nullable {
                 col.nullable();
@@ -254,6 +273,26 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
         }
         8 | 9 => {
             let column = column?;
+            // Now and then the identity of a single-column key changes
+            // (SQLite's rowid either way).
+            let sole_key = def?
+                .primary_key_constraint()
+                .is_some_and(|k| k.columns == [column.name.clone()]);
+            if sole_key && c.one_in(4) {
+                let alter = op.alter_column(table?, column.name.clone());
+                match column.identity {
+                    Some(Identity::ByDefault) if c.one_in(2) => {
+                        alter.set_generated(Identity::Always);
+                    }
+                    Some(_) => {
+                        alter.drop_identity();
+                    }
+                    None => {
+                        alter.add_identity(Identity::ByDefault);
+                    }
+                }
+                return op.into_ops().pop();
+            }
             let alter = op.alter_column(table?, column.name.clone());
             match c.below(5) {
                 0 => {

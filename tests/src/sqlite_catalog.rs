@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use migrator_core::ident::quote_ident;
 use migrator_core::ops::{Constraint, TableDef};
 use migrator_core::render::sqlite;
 use migrator_core::schema::Schema;
@@ -118,6 +119,8 @@ struct CatColumn {
     not_null: bool,
     default: Option<String>,
     pk: i64,
+    /// `hidden`: 3 for a stored generated column.
+    hidden: i64,
 }
 
 /// A foreign key: columns, referenced table and columns, ON DELETE, ON UPDATE.
@@ -140,8 +143,8 @@ fn read_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 
 fn read_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<CatColumn>> {
     let mut stmt = conn.prepare(
-        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_xinfo(?1)
-         WHERE hidden = 0 ORDER BY cid",
+        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1)
+         WHERE hidden IN (0, 3) ORDER BY cid",
     )?;
     stmt.query_map([table], |r| {
         Ok(CatColumn {
@@ -150,6 +153,7 @@ fn read_columns(conn: &Connection, table: &str) -> rusqlite::Result<Vec<CatColum
             not_null: r.get(2)?,
             default: r.get(3)?,
             pk: r.get(4)?,
+            hidden: r.get(5)?,
         })
     })?
     .collect()
@@ -434,6 +438,12 @@ fn compare_table(
                 cc.pk
             ));
         }
+        if (cc.hidden == 3) != column.generated.is_some() {
+            diff(format!(
+                "hidden is {} (3: stored generated), model's generation expression is {:?}",
+                cc.hidden, column.generated
+            ));
+        }
         match (&column.default, &cc.default) {
             (None, None) => {}
             (Some(DefaultValue::Literal(value)), Some(got)) => {
@@ -467,6 +477,50 @@ fn compare_table(
         [name],
         |r| r.get(0),
     )?;
+    // Without spaces; quotes kept, so one column's name is no other's tail.
+    let squashed = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    for column in &table.columns {
+        // A collation follows the declared type in the column's definition.
+        if let Ok(declared) = sqlite::column_type(&column.ty) {
+            let head = format!("{} {declared} COLLATE", quote_ident(&column.name));
+            let text = squashed(&sql);
+            match &column.collation {
+                Some(name) if !text.contains(&squashed(&format!("{head} {name}"))) => {
+                    diff(format!(
+                        "column {}: the CREATE TABLE text lacks {head} {name}: {sql}",
+                        column.name
+                    ))
+                }
+                None if text.contains(&squashed(&head)) => diff(format!(
+                    "column {}: the CREATE TABLE text has a collation the model lacks: {sql}",
+                    column.name
+                )),
+                _ => {}
+            }
+        }
+        if let Some(expr) = &column.generated {
+            // Compared without quotes and spaces: SQLite's RENAME COLUMN
+            // writes the new name as the statement spelt it.
+            let squash = |s: &str| -> String {
+                s.chars()
+                    .filter(|c| !c.is_whitespace() && *c != '"')
+                    .collect::<String>()
+                    .to_lowercase()
+            };
+            let clause = format!("GENERATED ALWAYS AS ({}) STORED", expr.trim());
+            if !squash(&sql).contains(&squash(&clause)) {
+                diff(format!(
+                    "column {}: the CREATE TABLE text lacks {clause}: {sql}",
+                    column.name
+                ));
+            }
+        }
+    }
     match parse_create_table(&sql) {
         Err(e) => diff(format!("cannot read its CREATE TABLE ({e}): {sql}")),
         Ok(parsed) => {

@@ -155,7 +155,7 @@ fn what_cannot_be_generated_writes_no_file_and_says_why() {
     );
     fn identity_email(op: &mut Ops) {
         op.create_table("users", |t| {
-            t.column::<i64>("id").primary_key();
+            t.column::<i64>("id").identity().increment(2).primary_key();
             t.column::<String>("email").unique();
             t.column::<Option<String>>("bio");
         });
@@ -168,7 +168,7 @@ fn what_cannot_be_generated_writes_no_file_and_says_why() {
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stderr.contains(
-            "autogenerate cannot write this revision; no file was written:\n  - column users.id stops being an identity column: no op changes identity. Write it by hand"
+            "autogenerate cannot write this revision; no file was written:\n  - column users.id changes its identity's sequence options: no op alters them. Write it by hand"
         ),
         "{out:?}"
     );

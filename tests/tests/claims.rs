@@ -197,6 +197,94 @@ fn cases() -> Vec<Case> {
         case("add_column identity", |op| {
             op.add_column::<i64>("events", "ident").identity();
         }),
+        // Generated columns: adding one computes every row (a rewrite);
+        // dropping one, or renaming a column it uses, touches no row.
+        case("add_column generated stored", |op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
+        case("drop_column generated", |op| {
+            op.drop_column("events", "twice");
+        })
+        .extra(|op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
+        // Identity on an existing column: the ALTER touches no row; the
+        // sequence moved past the column's values reads them all.
+        case("alter_column add_identity", |op| {
+            op.alter_column("events", "id")
+                .add_identity_with(Identity::ByDefault, SequenceOptions::new().start(5));
+        }),
+        case("alter_column set_generated", |op| {
+            op.alter_column("events", "id")
+                .set_generated(Identity::Always);
+        })
+        .extra(|op| {
+            op.alter_column("events", "id")
+                .add_identity(Identity::ByDefault);
+        }),
+        case("alter_column drop_identity", |op| {
+            op.alter_column("events", "id").drop_identity();
+        })
+        .extra(|op| {
+            op.alter_column("events", "id")
+                .add_identity(Identity::ByDefault);
+        }),
+        case("add_column identity with sequence options", |op| {
+            op.add_column::<i64>("events", "ident")
+                .identity()
+                .start(-5)
+                .increment(-1)
+                .min_value(-1_000_000);
+        }),
+        case("alter_column drop_expression", |op| {
+            op.alter_column("events", "twice").drop_expression();
+        })
+        .extra(|op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
+        case("rename_column used by a generated column", |op| {
+            op.rename_column("events", "n", "m");
+        })
+        .extra(|op| {
+            op.add_column::<i64>("events", "twice")
+                .generated_sql("n * 2");
+        }),
+        // Collations: the bytes stay; an index over the column is built again.
+        case("alter_column set_collation of an indexed column", |op| {
+            op.alter_column("users", "code").set_collation("C");
+        }),
+        case("alter_column set_collation", |op| {
+            op.alter_column("users", "nick").set_collation("C");
+        }),
+        case("add_column with a collation", |op| {
+            op.add_column::<Option<String>>("users", "sorted")
+                .collate("C");
+        }),
+        // Sequences: no table is locked, scanned or rewritten.
+        case("create_sequence", |op| {
+            op.create_sequence("numbers").start(10).increment(5);
+        }),
+        case("alter_sequence with restart", |op| {
+            op.alter_sequence("numbers").increment(2).restart(50);
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
+        case("rename_sequence", |op| {
+            op.rename_sequence("numbers", "serials");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
+        case("drop_sequence", |op| {
+            op.drop_sequence("numbers");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
         case("drop_column", |op| {
             op.drop_column("users", "nick");
         }),

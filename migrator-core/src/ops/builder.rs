@@ -58,6 +58,7 @@ macro_rules! variants {
         }
     )*};
 }
+pub(crate) use variants;
 
 variants!(
     CreateSchema,
@@ -667,6 +668,9 @@ pub trait OpBuilder {
             nullable: None,
             default: None,
             comment: None,
+            identity: None,
+            collation: None,
+            drop_expression: false,
         })
     }
 

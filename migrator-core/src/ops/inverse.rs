@@ -153,6 +153,20 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         Op::AlterColumn(o) => {
             let table = before.table(&o.table).ok_or_else(missing)?;
             let old = table.find_column(&o.column).ok_or_else(missing)?;
+            if o.drop_expression {
+                // No expression can be given back to a column (PostgreSQL
+                // 15): the column goes and comes back as it was, generated.
+                return Ok(vec![
+                    Op::DropColumn(DropColumn {
+                        table: o.table.clone(),
+                        column: o.column.clone(),
+                    }),
+                    Op::AddColumn(AddColumn {
+                        table: o.table.clone(),
+                        column: old.clone(),
+                    }),
+                ]);
+            }
             one(Op::AlterColumn(AlterColumn {
                 table: o.table.clone(),
                 column: o.column.clone(),
@@ -163,6 +177,17 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 nullable: o.nullable.map(|_| old.nullable),
                 default: o.default.as_ref().map(|_| old.default.clone()),
                 comment: o.comment.as_ref().map(|_| old.comment.clone()),
+                collation: o.collation.as_ref().map(|_| old.collation.clone()),
+                drop_expression: false,
+                identity: o.identity.as_ref().and_then(|change| match change {
+                    IdentityChange::Add(..) => Some(IdentityChange::Drop),
+                    IdentityChange::Drop => old
+                        .identity
+                        .map(|kind| IdentityChange::Add(kind, old.identity_options.clone())),
+                    IdentityChange::SetGenerated(_) => {
+                        old.identity.map(IdentityChange::SetGenerated)
+                    }
+                }),
             }))
         }
         Op::CreateIndex(o) => {
@@ -297,6 +322,38 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
             one(Op::CreateTrigger(CreateTrigger {
                 trigger: def.clone(),
             }))
+        }
+        Op::CreateSequence(o) => one(Op::DropSequence(DropSequence {
+            name: o.name.clone(),
+        })),
+        Op::DropSequence(o) => {
+            let def = before.sequence(&o.name).ok_or_else(missing)?;
+            one(Op::CreateSequence(def.clone()))
+        }
+        Op::RenameSequence(o) => one(Op::RenameSequence(RenameSequence {
+            name: o.name.sibling(o.to.clone()),
+            to: o.name.name.clone(),
+        })),
+        Op::AlterSequence(o) => {
+            let def = before.sequence(&o.name).ok_or_else(missing)?;
+            let (start, increment, min, max, cycle, cache) = def.options.resolved(&def.ty());
+            // RESTART is the sequence's state, not its definition: not undone.
+            let undo = AlterSequence {
+                name: o.name.clone(),
+                as_type: o.as_type.as_ref().map(|_| def.ty()),
+                increment: o.increment.map(|_| increment),
+                start: o.start.map(|_| start),
+                min_value: o.min_value.map(|_| min),
+                max_value: o.max_value.map(|_| max),
+                cycle: o.cycle.map(|_| cycle),
+                cache: o.cache.map(|_| cache),
+                restart: None,
+            };
+            if undo.is_empty() {
+                Ok(vec![])
+            } else {
+                one(Op::AlterSequence(undo))
+            }
         }
         Op::BulkInsert(_) => Err(irreversible(
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",

@@ -14,13 +14,14 @@ mod index;
 mod inverse;
 mod on_engine;
 mod reversible;
+mod sequence;
 mod source;
 mod table;
 mod trigger;
 mod view;
 
 pub use builder::{OpBuilder, Ops};
-pub use column::{ColumnDef, ColumnOptions};
+pub use column::{ColumnDef, ColumnOptions, IdentityChange};
 pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAction, Unique};
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
 pub use function::{CreateFunction, DropFunction, FunctionArg, FunctionDef, Volatility};
@@ -28,6 +29,9 @@ pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
+pub use sequence::{
+    AlterSequence, CreateSequence, DropSequence, RenameSequence, SequenceBuilder, SequenceOptions,
+};
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
 pub use trigger::{
@@ -108,6 +112,14 @@ pub enum Op {
     RenameView(RenameView),
     /// `REFRESH MATERIALIZED VIEW`.
     RefreshMaterializedView(RefreshMaterializedView),
+    /// `CREATE SEQUENCE` (PostgreSQL).
+    CreateSequence(CreateSequence),
+    /// `ALTER SEQUENCE` (PostgreSQL).
+    AlterSequence(AlterSequence),
+    /// `DROP SEQUENCE` (PostgreSQL).
+    DropSequence(DropSequence),
+    /// `ALTER SEQUENCE … RENAME TO` (PostgreSQL).
+    RenameSequence(RenameSequence),
 }
 
 impl Op {
@@ -169,6 +181,10 @@ impl Op {
             Op::DropView(o) => format!("drop_view {}", o.name),
             Op::RenameView(o) => format!("rename_view {} to {}", o.name, o.to),
             Op::RefreshMaterializedView(o) => format!("refresh_materialized_view {}", o.name),
+            Op::CreateSequence(o) => format!("create_sequence {}", o.name),
+            Op::AlterSequence(o) => format!("alter_sequence {}", o.name),
+            Op::DropSequence(o) => format!("drop_sequence {}", o.name),
+            Op::RenameSequence(o) => format!("rename_sequence {} to {}", o.name, o.to),
             Op::OnEngine(o) => format!(
                 "on {}: {}",
                 o.engine.name(),
@@ -408,6 +424,14 @@ pub struct AlterColumn {
     pub default: Option<Option<DefaultValue>>,
     /// `Some(Some(c))`: set the comment; `Some(None)`: remove it.
     pub comment: Option<Option<String>>,
+    /// Adds, changes the kind of, or drops the column's identity.
+    pub identity: Option<IdentityChange>,
+    /// `Some(Some(c))`: `COLLATE c`; `Some(None)`: back to the default
+    /// collation. A type change alone keeps the column's collation.
+    pub collation: Option<Option<String>>,
+    /// `DROP EXPRESSION`: a stored generated column becomes a plain one,
+    /// keeping its values.
+    pub drop_expression: bool,
 }
 
 impl AlterColumn {
@@ -460,6 +484,61 @@ impl AlterColumn {
     /// Removes the column's comment.
     pub fn drop_comment(&mut self) -> &mut Self {
         self.comment = Some(None);
+        self
+    }
+
+    /// `ADD GENERATED … AS IDENTITY`: the column (an integer, `NOT NULL`,
+    /// without a default) becomes an identity column. On PostgreSQL its new
+    /// sequence then moves past the values the column already holds.
+    pub fn add_identity(&mut self, kind: crate::types::Identity) -> &mut Self {
+        self.identity = Some(IdentityChange::Add(kind, SequenceOptions::default()));
+        self
+    }
+
+    /// `ADD GENERATED … AS IDENTITY (options)`: as [`add_identity`](Self::add_identity),
+    /// with the sequence's options.
+    pub fn add_identity_with(
+        &mut self,
+        kind: crate::types::Identity,
+        options: SequenceOptions,
+    ) -> &mut Self {
+        self.identity = Some(IdentityChange::Add(kind, options));
+        self
+    }
+
+    /// `DROP IDENTITY`: the column keeps its values and loses its sequence
+    /// (undone by adding the identity the model knows back).
+    pub fn drop_identity(&mut self) -> &mut Self {
+        self.identity = Some(IdentityChange::Drop);
+        self
+    }
+
+    /// `COLLATE name` (PostgreSQL: `ALTER COLUMN … TYPE t COLLATE name`,
+    /// `t` the new type or the current one).
+    pub fn set_collation(&mut self, name: impl Into<String>) -> &mut Self {
+        self.collation = Some(Some(name.into()));
+        self
+    }
+
+    /// `DROP EXPRESSION`: a stored generated column becomes a plain one
+    /// that keeps its values (SQLite rebuilds the table). Undone by dropping
+    /// the column and adding it generated again (at the end of the table;
+    /// its values computed again), which the model refuses while an index
+    /// or constraint uses the column.
+    pub fn drop_expression(&mut self) -> &mut Self {
+        self.drop_expression = true;
+        self
+    }
+
+    /// Back to the database's default collation.
+    pub fn reset_collation(&mut self) -> &mut Self {
+        self.collation = Some(None);
+        self
+    }
+
+    /// `SET GENERATED ALWAYS | BY DEFAULT`: an identity column changes kind.
+    pub fn set_generated(&mut self, kind: crate::types::Identity) -> &mut Self {
+        self.identity = Some(IdentityChange::SetGenerated(kind));
         self
     }
 }

@@ -161,10 +161,46 @@ fn column_options(c: &super::ColumnDef) -> String {
         Some(Identity::Always) => out.push_str(".identity_always()"),
         None => {}
     }
+    out.push_str(&sequence_calls(&c.identity_options));
+    if let Some(expr) = &c.generated {
+        write!(out, ".generated_sql({})", s(expr)).unwrap();
+    }
+    if let Some(name) = &c.collation {
+        write!(out, ".collate({})", s(name)).unwrap();
+    }
     if let Some(comment) = &c.comment {
         write!(out, ".comment({})", s(comment)).unwrap();
     }
     out
+}
+
+/// The chained calls that set `options`: `.start(1000).increment(10)`.
+fn sequence_calls(options: &super::SequenceOptions) -> String {
+    let mut out = String::new();
+    for (call, value) in [
+        ("start", options.start),
+        ("increment", options.increment),
+        ("min_value", options.min_value),
+        ("max_value", options.max_value),
+    ] {
+        if let Some(n) = value {
+            write!(out, ".{call}({n})").unwrap();
+        }
+    }
+    if options.cycle {
+        out.push_str(".cycle()");
+    }
+    if let Some(n) = options.cache {
+        write!(out, ".cache({n})").unwrap();
+    }
+    out
+}
+
+fn identity(kind: Identity) -> &'static str {
+    match kind {
+        Identity::Always => "Identity::Always",
+        Identity::ByDefault => "Identity::ByDefault",
+    }
 }
 
 fn foreign_key_options(fk: &ForeignKey, default: &str) -> String {
@@ -542,6 +578,31 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 Some(None) => out.push_str(".drop_comment()"),
                 None => {}
             }
+            match &a.identity {
+                Some(super::IdentityChange::Add(kind, options)) if options.is_empty() => {
+                    write!(out, ".add_identity({})", identity(*kind)).unwrap()
+                }
+                Some(super::IdentityChange::Add(kind, options)) => write!(
+                    out,
+                    ".add_identity_with({}, SequenceOptions::new(){})",
+                    identity(*kind),
+                    sequence_calls(options)
+                )
+                .unwrap(),
+                Some(super::IdentityChange::SetGenerated(kind)) => {
+                    write!(out, ".set_generated({})", identity(*kind)).unwrap()
+                }
+                Some(super::IdentityChange::Drop) => out.push_str(".drop_identity()"),
+                None => {}
+            }
+            match &a.collation {
+                Some(Some(name)) => write!(out, ".set_collation({})", s(name)).unwrap(),
+                Some(None) => out.push_str(".reset_collation()"),
+                None => {}
+            }
+            if a.drop_expression {
+                out.push_str(".drop_expression()");
+            }
             out
         }
         Op::CreateIndex(c) => create_index(&c.index, c.concurrently, c.if_not_exists),
@@ -617,6 +678,42 @@ fn statement(o: &Op) -> Result<String, NoSource> {
         Op::DropFunction(d) => format!("op.drop_function({})", qname(&d.name)),
         Op::CreateTrigger(c) => create_trigger(&c.trigger),
         Op::DropTrigger(d) => format!("op.drop_trigger({}, {})", qname(&d.table), s(&d.name)),
+        Op::CreateSequence(c) => {
+            let mut out = format!("op.create_sequence({})", qname(&c.name));
+            if let Some(ty) = &c.as_type {
+                write!(out, ".as_type({})", column_type(ty)).unwrap();
+            }
+            out.push_str(&sequence_calls(&c.options));
+            out
+        }
+        Op::AlterSequence(a) => {
+            let mut out = format!("op.alter_sequence({})", qname(&a.name));
+            if let Some(ty) = &a.as_type {
+                write!(out, ".as_type({})", column_type(ty)).unwrap();
+            }
+            for (call, value) in [
+                ("increment", a.increment),
+                ("start", a.start),
+                ("min_value", a.min_value),
+                ("max_value", a.max_value),
+                ("cache", a.cache),
+                ("restart", a.restart),
+            ] {
+                if let Some(n) = value {
+                    write!(out, ".{call}({n})").unwrap();
+                }
+            }
+            match a.cycle {
+                Some(true) => out.push_str(".cycle()"),
+                Some(false) => out.push_str(".no_cycle()"),
+                None => {}
+            }
+            out
+        }
+        Op::DropSequence(d) => format!("op.drop_sequence({})", qname(&d.name)),
+        Op::RenameSequence(r) => {
+            format!("op.rename_sequence({}, {})", qname(&r.name), s(&r.to))
+        }
         Op::BulkInsert(b) => {
             let rows: Vec<String> = b
                 .rows

@@ -58,7 +58,7 @@
 //! | `add_column` | `table` qname, `column` column |
 //! | `drop_column` | `table` qname, `column` str |
 //! | `rename_column` | `table` qname, `from` str, `to` str |
-//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)? |
+//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change?, `collation` change(str)?, `drop_expression` flag |
 //! | `create_index` | `index` index, `concurrently` flag, `if_not_exists` flag |
 //! | `drop_index` | `name` qname, `concurrently` flag |
 //! | `add_constraint` | `table` qname, `constraint` constraint |
@@ -81,6 +81,10 @@
 //! | `drop_view` | `name` qname, `materialized` flag |
 //! | `rename_view` | `name` qname, `to` str, `materialized` flag |
 //! | `refresh_materialized_view` | `name` qname, `concurrently` flag |
+//! | `create_sequence` | `name` qname, `as_type` type?, `sequence_options` sequence_options? |
+//! | `alter_sequence` | `name` qname, `as_type` type?, `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` i64? |
+//! | `drop_sequence` | `name` qname |
+//! | `rename_sequence` | `name` qname, `to` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
 //!
 //! Values:
@@ -89,7 +93,7 @@
 //! | --- | --- |
 //! | qname | `qualified_name`: `schema` str?, `name` str |
 //! | table | `table`: `name` qname, `columns` column[], `constraints` constraint[], `comment` str? |
-//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str? |
+//! | column | `column`: `name` str, `type` type, `nullable` flag, `default` default?, `identity` identity?, `comment` str?, `generated` str? (`GENERATED ALWAYS AS (…) STORED`), `sequence_options` sequence_options? (of its identity), `collation` str? |
 //! | type | `smallint`, `integer`, `bigint`, `smallserial`, `serial`, `bigserial`, `boolean`, `text`, `varchar` (`length` u32?), `char` (`length` u32), `numeric` (`precision` u32?, `scale` u32?: both or neither), `real`, `double`, `date`, `time`, `timestamp`, `timestamptz`, `interval`, `uuid`, `json`, `jsonb`, `bytea`, `inet`, `array` (`element` type), `enum` (`name` qname), `custom` (`sql` str) |
 //! | type_change | `type_change`: `type` type, `using` str? (`USING` SQL), `using_cast_column` flag ([`Using::CastColumn`](crate::ops::Using)) |
 //! | default | `literal` (`value` literal), `expr` (`sql` str) |
@@ -101,6 +105,9 @@
 //! | key | `key`: `column` str or `expr` str, `collation` str?, `opclass` str?, `desc` flag, `nulls` str? (`first`, `last`) |
 //! | param | `param`: `name` str, `value` str (a storage parameter) |
 //! | view | `view`: `name` qname, `sql` str, `materialized` flag |
+//! | identity_change | `add` (`kind` identity, `sequence_options` sequence_options?), `set_generated` (`kind` identity), `drop` |
+//! | sequence_options | `sequence_options`: `start` i64?, `increment` i64?, `min_value` i64?, `max_value` i64?, `cycle` flag, `cache` i64? (left out when all are empty) |
+//! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
 //! | constraint | `primary_key` (`name` str, `columns` str[], `deferrable` str?), `unique` (`name` str, `columns` str[], `deferrable` str?), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
 //! | function | `function`: `name` qname, `args` arg[] (`arg`: `name` str?, `type` str), `returns` str, `language` str, `body` str, `volatility` str? (`stable`, `immutable`), `strict` flag, `security_definer` flag |
@@ -118,11 +125,12 @@ use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
     CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, CreateView, DataStep,
     Deferral, DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema,
-    DropTable, DropView, EnumPosition, Execute, ForeignKey, IndexDef, IndexKey, IndexMethod,
-    KeyExpr, Nulls, OnEngine, Op, PrimaryKey, RefAction, RefreshMaterializedView, RenameColumn,
-    RenameEnumValue, RenameTable, RenameView, SetTableComment, TableDef, TypeChange, Unique, Using,
-    ValidateConstraint, ViewDef,
+    DropTable, DropView, EnumPosition, Execute, ForeignKey, IdentityChange, IndexDef, IndexKey,
+    IndexMethod, KeyExpr, Nulls, OnEngine, Op, PrimaryKey, RefAction, RefreshMaterializedView,
+    RenameColumn, RenameEnumValue, RenameTable, RenameView, SequenceOptions, SetTableComment,
+    TableDef, TypeChange, Unique, Using, ValidateConstraint, ViewDef,
 };
+use crate::ops::{AlterSequence, CreateSequence, DropSequence, RenameSequence};
 use crate::ops::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, FunctionArg, FunctionDef,
     TriggerAction, TriggerDef, TriggerEvent, TriggerTiming, Volatility,
@@ -537,6 +545,51 @@ impl Encoder {
                     e.qname("name", name);
                     e.flag("concurrently", *concurrently);
                 }),
+            Op::CreateSequence(CreateSequence {
+                name,
+                as_type,
+                options,
+            }) => self.record("create_sequence", |e| {
+                e.qname("name", name);
+                if let Some(ty) = as_type {
+                    e.nested("as_type", |e| e.column_type(ty));
+                }
+                e.sequence_options(options);
+            }),
+            Op::AlterSequence(AlterSequence {
+                name,
+                as_type,
+                increment,
+                start,
+                min_value,
+                max_value,
+                cycle,
+                cache,
+                restart,
+            }) => self.record("alter_sequence", |e| {
+                e.qname("name", name);
+                if let Some(ty) = as_type {
+                    e.nested("as_type", |e| e.column_type(ty));
+                }
+                e.opt_i64("increment", *increment);
+                e.opt_i64("start", *start);
+                e.opt_i64("min_value", *min_value);
+                e.opt_i64("max_value", *max_value);
+                if let Some(cycle) = cycle {
+                    e.nested("cycle", |e| e.unit(if *cycle { "true" } else { "false" }));
+                }
+                e.opt_i64("cache", *cache);
+                e.opt_i64("restart", *restart);
+            }),
+            Op::DropSequence(DropSequence { name }) => {
+                self.record("drop_sequence", |e| e.qname("name", name));
+            }
+            Op::RenameSequence(RenameSequence { name, to }) => {
+                self.record("rename_sequence", |e| {
+                    e.qname("name", name);
+                    e.text("to", to);
+                })
+            }
             Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
                 e.text("engine", engine.feature());
                 e.str("ops");
@@ -665,6 +718,9 @@ impl Encoder {
             nullable,
             default,
             comment,
+            identity,
+            collation,
+            drop_expression,
         } = o;
         self.record("alter_column", |e| {
             e.qname("table", table);
@@ -700,6 +756,25 @@ impl Encoder {
                     None => e.unit("drop"),
                 });
             }
+            if let Some(change) = identity {
+                e.nested("identity", |e| match change {
+                    IdentityChange::Add(kind, options) => e.record("add", |e| {
+                        e.nested("kind", |e| e.identity(*kind));
+                        e.sequence_options(options);
+                    }),
+                    IdentityChange::SetGenerated(kind) => {
+                        e.record("set_generated", |e| e.nested("kind", |e| e.identity(*kind)))
+                    }
+                    IdentityChange::Drop => e.unit("drop"),
+                });
+            }
+            if let Some(change) = collation {
+                e.nested("collation", |e| match change {
+                    Some(name) => e.record("set", |e| e.text("value", name)),
+                    None => e.unit("drop"),
+                });
+            }
+            e.flag("drop_expression", *drop_expression);
         });
     }
 
@@ -739,7 +814,10 @@ impl Encoder {
             nullable,
             default,
             identity,
+            identity_options,
             comment,
+            generated,
+            collation,
         } = column;
         self.record("column", |e| {
             e.text("name", name);
@@ -749,14 +827,51 @@ impl Encoder {
                 e.nested("default", |e| e.default_value(default));
             }
             if let Some(identity) = identity {
-                e.nested("identity", |e| {
-                    e.unit(match identity {
-                        Identity::Always => "always",
-                        Identity::ByDefault => "by_default",
-                    });
-                });
+                e.nested("identity", |e| e.identity(*identity));
             }
             e.opt_text("comment", comment.as_deref());
+            e.opt_text("generated", generated.as_deref());
+            e.sequence_options(identity_options);
+            e.opt_text("collation", collation.as_deref());
+        });
+    }
+
+    fn identity(&mut self, identity: Identity) {
+        self.unit(match identity {
+            Identity::Always => "always",
+            Identity::ByDefault => "by_default",
+        });
+    }
+
+    fn opt_i64(&mut self, name: &str, value: Option<i64>) {
+        if let Some(n) = value {
+            self.str(name);
+            self.out.extend_from_slice(&n.to_be_bytes());
+        }
+    }
+
+    /// The field `sequence_options`, left out when every option is the default.
+    fn sequence_options(&mut self, options: &SequenceOptions) {
+        let SequenceOptions {
+            start,
+            increment,
+            min_value,
+            max_value,
+            cycle,
+            cache,
+        } = options;
+        if options.is_empty() {
+            return;
+        }
+        self.nested("sequence_options", |e| {
+            e.record("sequence_options", |e| {
+                e.opt_i64("start", *start);
+                e.opt_i64("increment", *increment);
+                e.opt_i64("min_value", *min_value);
+                e.opt_i64("max_value", *max_value);
+                e.flag("cycle", *cycle);
+                e.opt_i64("cache", *cache);
+            });
         });
     }
 
@@ -1246,6 +1361,64 @@ mod tests {
                 }),
             ),
             (
+                "a generated column's expression",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    t.columns[3].generated = Some("1".into());
+                    t.columns[3].default = None;
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "an identity's sequence options",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    t.columns[0].identity_options.start = Some(1000);
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "a column's collation",
+                edited(|ops| {
+                    let mut t = table(ops);
+                    t.columns[1].collation = Some("C".into());
+                    set_table(ops, t);
+                }),
+            ),
+            (
+                "an alter's drop_expression",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.drop_expression = true;
+                    }
+                }),
+            ),
+            (
+                "an alter's collation",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.collation = Some(Some("C".into()));
+                    }
+                }),
+            ),
+            (
+                "an alter's identity change",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.identity = Some(IdentityChange::Drop);
+                    }
+                }),
+            ),
+            (
                 "an index's where",
                 edited(|ops| {
                     let Some(Op::CreateIndex(o)) = ops
@@ -1548,6 +1721,86 @@ mod tests {
             edit(&mut ops);
             assert!(seen.insert(of(&ops)), "{what} did not change the checksum");
         }
+    }
+
+    #[test]
+    fn each_field_of_the_sequence_ops_counts() {
+        use crate::ops::SequenceBuilder;
+        let sum = |edit: fn(&mut Ops)| {
+            let mut op = Ops::new();
+            op.create_sequence("s").start(5).cycle();
+            op.alter_sequence("s").increment(2).no_cycle().restart(9);
+            op.rename_sequence("s", "t");
+            op.drop_sequence("t");
+            edit(&mut op);
+            of(op.ops())
+        };
+        let base = sum(|_| {});
+        type Edit = fn(&mut Ops);
+        let edits: Vec<(&str, Edit)> = vec![
+            ("a create's type", |op| {
+                op.create_sequence("u").as_type(ColumnType::Integer);
+            }),
+            ("a create's option", |op| {
+                op.create_sequence("u").cache(3);
+            }),
+            ("an alter's restart", |op| {
+                op.alter_sequence("t").restart(10);
+            }),
+            ("an alter's cycle", |op| {
+                op.alter_sequence("t").cycle();
+            }),
+            ("an alter's minimum", |op| {
+                op.alter_sequence("t").min_value(-3);
+            }),
+            ("a rename", |op| {
+                op.rename_sequence("t", "u");
+            }),
+            ("a drop", |op| {
+                op.drop_sequence("u");
+            }),
+        ];
+        let mut seen = std::collections::HashSet::from([base.clone()]);
+        for (what, edit) in edits {
+            assert!(seen.insert(sum(edit)), "{what}: the same as another");
+        }
+        // Each field of one op, on its own.
+        let one = |f: fn(&mut crate::ops::AlterSequence)| {
+            let mut op = Ops::new();
+            f(op.alter_sequence("s"));
+            of(op.ops())
+        };
+        let fields: Vec<fn(&mut crate::ops::AlterSequence)> = vec![
+            |a| {
+                a.increment(1);
+            },
+            |a| {
+                a.start(1);
+            },
+            |a| {
+                a.min_value(1);
+            },
+            |a| {
+                a.max_value(1);
+            },
+            |a| {
+                a.cache(1);
+            },
+            |a| {
+                a.restart(1);
+            },
+            |a| {
+                a.cycle();
+            },
+            |a| {
+                a.no_cycle();
+            },
+            |a| {
+                a.as_type(ColumnType::Integer);
+            },
+        ];
+        let sums: std::collections::HashSet<String> = fields.into_iter().map(one).collect();
+        assert_eq!(sums.len(), 9);
     }
 
     #[test]

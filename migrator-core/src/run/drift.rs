@@ -224,6 +224,20 @@ fn explain(op: &Op, expected: &Schema, live: &Schema) -> String {
             },
             o.name
         ),
+        Op::CreateSequence(o) => {
+            format!(
+                "sequence {} is in the database, not in the migrations",
+                o.name
+            )
+        }
+        Op::DropSequence(o) => format!("sequence {} is missing from the database", o.name),
+        Op::AlterSequence(o) => format!(
+            "sequence {} differs: the database holds what {} makes of the migrations' one",
+            o.name,
+            crate::ops::rust_source(&[Op::AlterSequence(o.clone())])
+                .unwrap_or_default()
+                .trim()
+        ),
         other => other.describe(),
     }
 }

@@ -40,6 +40,7 @@ impl Schema {
             for column in &mut table.columns {
                 column.ty = spelled_type(&column.ty);
                 column.default = column.default.as_ref().map(spelled_default);
+                column.generated = column.generated.as_deref().map(normalize);
             }
             for constraint in &mut table.constraints {
                 if let Constraint::Check(check) = constraint {
@@ -187,6 +188,12 @@ pub(crate) fn align(
             // absent from both canonical forms, so no difference.
             if a.identity == b.identity {
                 column.identity = c.identity;
+            }
+            if a.identity_options == b.identity_options {
+                column.identity_options.clone_from(&c.identity_options);
+            }
+            if a.generated == b.generated {
+                column.generated.clone_from(&c.generated);
             }
             if a.comment == b.comment {
                 column.comment.clone_from(&c.comment);

@@ -57,9 +57,10 @@ use crate::ident::QualifiedName;
 use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, ColumnDef, Constraint, CreateEnum,
     CreateIndex, CreateSchema, CreateTable, DropColumn, DropConstraint, DropEnum, DropExtension,
-    DropIndex, DropSchema, DropTable, EnumPosition, Op, SetTableComment, TableDef, TypeChange,
-    Using, ValidateConstraint,
+    DropIndex, DropSchema, DropTable, EnumPosition, IdentityChange, Op, SetTableComment, TableDef,
+    TypeChange, Using, ValidateConstraint,
 };
+use crate::ops::{AlterSequence, DropSequence};
 
 /// Changes between two schemas that no op makes, each with what to write
 /// by hand.
@@ -131,6 +132,7 @@ impl Differ<'_> {
     fn run(&mut self) {
         self.create_schemas();
         self.create_extensions();
+        self.create_and_alter_sequences();
         self.change_enums();
         self.drop_triggers();
         self.drop_foreign_keys();
@@ -148,6 +150,7 @@ impl Differ<'_> {
         self.create_views();
         self.create_indexes();
         self.create_triggers();
+        self.drop_sequences();
         self.drop_enums();
         self.drop_extensions();
         self.drop_schemas();
@@ -342,11 +345,45 @@ impl Differ<'_> {
 
     fn drop_columns(&mut self) {
         let mut out = Vec::new();
+        // A generated column that stays, plain, first loses its expression
+        // (which may use a column that goes).
+        let mut plain = Vec::new();
         for (_, f, t) in self.kept_tables() {
             for c in &f.columns {
-                if t.find_column(&c.name).is_none() {
-                    out.push((f.name.clone(), c.name.clone()));
+                if c.generated.is_some()
+                    && t.find_column(&c.name)
+                        .is_some_and(|n| n.generated.is_none())
+                {
+                    plain.push(Op::AlterColumn(AlterColumn {
+                        table: t.name.clone(),
+                        column: c.name.clone(),
+                        ty: None,
+                        nullable: None,
+                        default: None,
+                        comment: None,
+                        identity: None,
+                        collation: None,
+                        drop_expression: true,
+                    }));
                 }
+            }
+        }
+        self.ops.extend(plain);
+        for (_, f, t) in self.kept_tables() {
+            // Generated columns first: they may use the others. One whose
+            // expression changes goes too (it is added again with the new
+            // one: `regenerated`).
+            let mut gone: Vec<&ColumnDef> = f
+                .columns
+                .iter()
+                .filter(|c| match t.find_column(&c.name) {
+                    None => true,
+                    Some(new) => regenerated(c, new),
+                })
+                .collect();
+            gone.sort_by_key(|c| c.generated.is_none());
+            for c in gone {
+                out.push((f.name.clone(), c.name.clone()));
             }
         }
         for (table, column) in out {
@@ -364,6 +401,13 @@ impl Differ<'_> {
                         table: t.name.clone(),
                         column: c.clone(),
                     })),
+                    // Dropped with the columns that go (`drop_columns`).
+                    Some(old) if regenerated(old, c) => {
+                        out.push(Op::AddColumn(AddColumn {
+                            table: t.name.clone(),
+                            column: c.clone(),
+                        }));
+                    }
                     Some(old) => match alter(&t.name, old, c) {
                         Ok(op) => out.extend(op),
                         Err(why) => refused.push(why),
@@ -607,6 +651,46 @@ impl Differ<'_> {
         }
     }
 
+    /// Sequences new or changed, before any default may draw from them.
+    fn create_and_alter_sequences(&mut self) {
+        for (key, seq) in &self.to.sequences {
+            let Some(old) = self.from.sequences.get(key) else {
+                self.ops.push(Op::CreateSequence(seq.clone()));
+                continue;
+            };
+            let (a, b) = (
+                old.options.resolved(&old.ty()),
+                seq.options.resolved(&seq.ty()),
+            );
+            let changed = |x: i64, y: i64| (x != y).then_some(y);
+            let alter = AlterSequence {
+                name: seq.name.clone(),
+                as_type: (old.ty() != seq.ty()).then(|| seq.ty()),
+                start: changed(a.0, b.0),
+                increment: changed(a.1, b.1),
+                min_value: changed(a.2, b.2),
+                max_value: changed(a.3, b.3),
+                cycle: (a.4 != b.4).then_some(b.4),
+                cache: changed(a.5, b.5),
+                restart: None,
+            };
+            if !alter.is_empty() {
+                self.ops.push(Op::AlterSequence(alter));
+            }
+        }
+    }
+
+    /// Sequences removed, once no default draws from them.
+    fn drop_sequences(&mut self) {
+        for (key, seq) in &self.from.sequences {
+            if !self.to.sequences.contains_key(key) {
+                self.ops.push(Op::DropSequence(DropSequence {
+                    name: seq.name.clone(),
+                }));
+            }
+        }
+    }
+
     fn drop_schemas(&mut self) {
         for name in self.from.schemas.difference(&self.to.schemas) {
             self.ops
@@ -615,20 +699,28 @@ impl Differ<'_> {
     }
 }
 
+/// Whether column `old` becomes `new` by being dropped and added again: a
+/// generation expression cannot change in place (PostgreSQL 15), and the
+/// values are derived, so nothing is lost.
+fn regenerated(old: &ColumnDef, new: &ColumnDef) -> bool {
+    new.generated.is_some() && old.generated != new.generated
+}
+
 /// The `alter_column` from `old` to `new`, if they differ; why not, when no
 /// op makes the change.
 fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Option<Op>, String> {
-    if old.identity != new.identity {
-        let what = match (old.identity, new.identity) {
-            (None, Some(_)) => "becomes an identity column",
-            (Some(_), None) => "stops being an identity column",
-            _ => "changes its kind of identity",
-        };
-        return Err(format!(
-            "column {table}.{} {what}: no op changes identity. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … ADD GENERATED … AS IDENTITY\") (or DROP IDENTITY) with its reverse",
-            old.name
-        ));
-    }
+    let identity = match (old.identity, new.identity) {
+        (Some(_), Some(_)) if old.identity_options != new.identity_options => {
+            return Err(format!(
+                "column {table}.{} changes its identity's sequence options: no op alters them. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … SET INCREMENT BY …\") with its reverse, or drop the identity and add it again",
+                old.name
+            ));
+        }
+        (None, Some(kind)) => Some(IdentityChange::Add(kind, new.identity_options.clone())),
+        (Some(_), None) => Some(IdentityChange::Drop),
+        (Some(a), Some(b)) if a != b => Some(IdentityChange::SetGenerated(b)),
+        _ => None,
+    };
     let ty = (old.ty != new.ty).then(|| TypeChange {
         ty: new.ty.clone(),
         using: Some(Using::CastColumn),
@@ -636,7 +728,20 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
     let nullable = (old.nullable != new.nullable).then_some(new.nullable);
     let default = (old.default != new.default).then(|| new.default.clone());
     let comment = (old.comment != new.comment).then(|| new.comment.clone());
-    if ty.is_none() && nullable.is_none() && default.is_none() && comment.is_none() {
+    // A type change keeps the collation; one that changes is said.
+    let kept = if new.ty.is_collatable() {
+        old.collation.clone()
+    } else {
+        None
+    };
+    let collation = (kept != new.collation).then(|| new.collation.clone());
+    if ty.is_none()
+        && nullable.is_none()
+        && default.is_none()
+        && comment.is_none()
+        && identity.is_none()
+        && collation.is_none()
+    {
         return Ok(None);
     }
     Ok(Some(Op::AlterColumn(AlterColumn {
@@ -646,5 +751,8 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         nullable,
         default,
         comment,
+        identity,
+        collation,
+        drop_expression: false,
     })))
 }

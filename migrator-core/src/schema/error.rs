@@ -40,6 +40,18 @@ pub enum ValidationError {
     /// A table that does not exist.
     #[error("table {0} does not exist")]
     TableNotFound(QualifiedName),
+    /// A sequence that does not exist (or that a serial or identity column
+    /// owns, which the model does not name).
+    #[error("sequence {0} does not exist; create it first with create_sequence")]
+    SequenceNotFound(QualifiedName),
+    /// A sequence definition PostgreSQL would refuse.
+    #[error("sequence {name}: {reason}")]
+    InvalidSequence {
+        /// The sequence.
+        name: QualifiedName,
+        /// What is wrong, in PostgreSQL's words where it has them.
+        reason: String,
+    },
     /// A table, index or type name that is taken in its schema.
     #[error("{kind} {name} already exists in schema {schema}")]
     NameTaken {

@@ -58,6 +58,8 @@ pub struct Schema {
     pub(crate) triggers: BTreeMap<(Key, String), crate::ops::TriggerDef>,
     /// Views and materialized views, by schema and name.
     pub(crate) views: BTreeMap<Key, crate::ops::ViewDef>,
+    /// Sequences of their own (not a serial's or an identity's), canonical.
+    pub(crate) sequences: BTreeMap<Key, crate::ops::CreateSequence>,
     /// The names of the indexes behind primary keys and unique constraints
     /// (they share the relation namespace), derived from `tables`: what
     /// each is, and the names each table holds.
@@ -76,6 +78,7 @@ impl PartialEq for Schema {
             && self.functions == other.functions
             && self.triggers == other.triggers
             && self.views == other.views
+            && self.sequences == other.sequences
     }
 }
 
@@ -98,6 +101,7 @@ impl Schema {
             functions: BTreeMap::new(),
             triggers: BTreeMap::new(),
             views: BTreeMap::new(),
+            sequences: BTreeMap::new(),
             key_names: BTreeMap::new(),
             key_names_of: BTreeMap::new(),
         }
@@ -300,6 +304,16 @@ impl Schema {
             }
         }
         out
+    }
+
+    /// Every sequence created with `create_sequence`, by schema and name.
+    pub fn sequences(&self) -> impl Iterator<Item = &crate::ops::CreateSequence> {
+        self.sequences.values()
+    }
+
+    /// The sequence `name`.
+    pub fn sequence(&self, name: &QualifiedName) -> Option<&crate::ops::CreateSequence> {
+        self.sequences.get(&name.key())
     }
 
     /// Every enum with its values in order.

@@ -30,7 +30,8 @@
 //!   the statement carries `Statement::rebuilds` and the runner saves and
 //!   recreates them.
 //! - A column that exists before and after is copied by name unless the op
-//!   gives an expression (`Copy::set`); a new column gets its default.
+//!   gives an expression (`Copy::set`); a new column gets its default; a
+//!   generated column is left out of the copy and computes its values.
 //!   Values pass through the new column's affinity and constraints: a new
 //!   `NOT NULL` or check that existing rows break fails the statement, and
 //!   the transaction rolls back.
@@ -109,6 +110,8 @@ pub(crate) fn rebuild(
     let (columns, exprs): (Vec<String>, Vec<String>) = new
         .columns
         .iter()
+        // A generated column computes itself; SQLite refuses a value for it.
+        .filter(|c| c.generated.is_none())
         .filter_map(|c| {
             let expr = match copy.exprs.get(&c.name) {
                 Some(expr) => expr.clone(),

@@ -21,10 +21,12 @@
 //! | `drop_table` | `DROP TABLE` |
 //! | `rename_table` | `ALTER TABLE … RENAME TO` (SQLite rewrites the foreign keys, views and triggers that name it) |
 //! | `set_table_comment`, column comments | nothing: SQLite keeps no comments (the model still records them) |
-//! | `add_column` | `ALTER TABLE … ADD COLUMN` when SQLite allows it (nullable, or `NOT NULL` with a constant default; no `CURRENT_*` or expression default); otherwise a batch rebuild, which fails like PostgreSQL if existing rows would break `NOT NULL` |
+//! | `add_column` | `ALTER TABLE … ADD COLUMN` when SQLite allows it (nullable, or `NOT NULL` with a constant default; no `CURRENT_*` or expression default; not a generated column, which SQLite's `ADD COLUMN` refuses when `STORED`); otherwise a batch rebuild, which fails like PostgreSQL if existing rows would break `NOT NULL` |
+//! | generated column (`.generated_sql(expr)`) | `GENERATED ALWAYS AS (expr) STORED` in the column's definition; added by a batch rebuild, which computes it for the existing rows (the rebuild's copy leaves generated columns out) |
 //! | `drop_column` | `ALTER TABLE … DROP COLUMN` when nothing else of the table uses the column, otherwise a batch rebuild; dropping the last column is refused |
 //! | `rename_column` | `ALTER TABLE … RENAME COLUMN` (SQLite rewrites checks, indexes and the foreign keys that name it) |
-//! | `alter_column` (type, nullability, default) | batch rebuild, copying through `USING` when given (see below) |
+//! | `alter_column` (type, nullability, default, collation, `drop_expression`) | batch rebuild, copying through `USING` when given (see below) |
+//! | column collation (`.collate(name)`) | `COLLATE BINARY`, `NOCASE` or `RTRIM`; any other name refused (SQLite has no other built in) |
 //! | `create_index` | `CREATE [UNIQUE] INDEX [IF NOT EXISTS] … [WHERE …]`; `CONCURRENTLY` becomes a plain `CREATE INDEX` in the transaction (SQLite locks the whole database for any write anyway); `hash`/`gin`/`gist`/`brin` and `INCLUDE` are refused |
 //! | `drop_index` | `DROP INDEX` (also for `CONCURRENTLY`) |
 //! | `add_constraint`, `drop_constraint` | batch rebuild |
@@ -33,6 +35,7 @@
 //! | `create_enum`, `drop_enum` | nothing: an enum column is `TEXT` with a `CHECK ("col" IN (…))` |
 //! | `add_enum_value` | a batch rebuild of every table with a column of the enum (its checks widen) |
 //! | `rename_enum_value` | a batch rebuild of those tables, copying with `CASE WHEN "col" = 'old' THEN 'new' ELSE "col" END` |
+//! | `create_sequence`, `alter_sequence`, `drop_sequence`, `rename_sequence` | refused: SQLite has no sequences (put them in `op.on(Engine::Postgres, …)`) |
 //! | `execute` | the SQL as written |
 //! | `run` (Rust) | nothing: the runner calls it |
 //!
@@ -217,6 +220,14 @@ pub(crate) fn table_sql(name: &QualifiedName) -> Result<String, String> {
 /// Whether SQLite can give `column` values by itself: it must be the
 /// table's single-column primary key, which an `INTEGER` column makes the rowid.
 fn check_generated(table: &TableDef, column: &ColumnDef) -> Result<(), String> {
+    if !column.identity_options.is_empty() {
+        return Err(format!(
+            "SQLite's rowid cannot honour sequence options ({}) of identity column {} of table {}; leave them out, or give them on PostgreSQL only: create the table in op.on(Engine::Postgres, …) and without them in op.on(Engine::Sqlite, …)",
+            crate::render::postgres::sequence_options_sql(&column.identity_options),
+            column.name,
+            table.name
+        ));
+    }
     if !column.ty.is_serial() && column.identity.is_none() {
         return Ok(());
     }
@@ -240,6 +251,21 @@ fn check_generated(table: &TableDef, column: &ColumnDef) -> Result<(), String> {
 /// One column's definition: name, type, default, `NOT NULL`, enum check.
 pub(crate) fn column_sql(column: &ColumnDef, schema: &Schema) -> Result<String, String> {
     let mut sql = format!("{} {}", quote_ident(&column.name), column_type(&column.ty)?);
+    if let Some(collation) = &column.collation {
+        if !["BINARY", "NOCASE", "RTRIM"]
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(collation))
+        {
+            return Err(format!(
+                "SQLite has the collations BINARY, NOCASE and RTRIM only, and column {} has COLLATE {collation}; use one of them, or give the collation in op.on(Engine::Postgres, …)",
+                column.name
+            ));
+        }
+        sql.push_str(&format!(" COLLATE {}", collation.to_ascii_uppercase()));
+    }
+    if let Some(expr) = &column.generated {
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", expr.trim()));
+    }
     if let Some(default) = &column.default {
         sql.push_str(" DEFAULT ");
         sql.push_str(&default_sql(default)?);
@@ -404,6 +430,7 @@ fn simple_add(column: &ColumnDef) -> bool {
     };
     !column.ty.is_serial()
         && column.identity.is_none()
+        && column.generated.is_none()
         && constant_default != Some(false)
         && (column.nullable || constant_default == Some(true))
 }
@@ -504,7 +531,20 @@ impl Sqlite {
                     quote_ident(&o.to)
                 ),
             )?),
-            Op::AlterColumn(o) if o.ty.is_none() && o.nullable.is_none() && o.default.is_none() => {
+            Op::AlterColumn(o)
+                if o.ty.is_none()
+                    && o.nullable.is_none()
+                    && o.default.is_none()
+                    && o.collation.is_none()
+                    && !o.drop_expression =>
+            {
+                // An identity added, changed or dropped: the rowid assigns
+                // values either way, if the column may be one.
+                if let Some(table) = after.table(&o.table)
+                    && let Some(column) = table.find_column(&o.column)
+                {
+                    check_generated(table, column)?;
+                }
                 Ok(vec![])
             }
             Op::AlterColumn(o) => {
@@ -557,6 +597,13 @@ impl Sqlite {
             | Op::DropView(_)
             | Op::RenameView(_)
             | Op::RefreshMaterializedView(_) => Ok(vec![]),
+            Op::CreateSequence(_)
+            | Op::AlterSequence(_)
+            | Op::DropSequence(_)
+            | Op::RenameSequence(_) => Err(format!(
+                "SQLite has no sequences ({}); put the sequence ops in op.on(Engine::Postgres, …), and on SQLite use an INTEGER PRIMARY KEY (the rowid) or a counter table",
+                op.describe()
+            )),
             Op::BulkInsert(o) => super::insert_sql(o, before, &table_sql(&o.table)?, literal_sql),
             Op::AddEnumValue(o) => {
                 if before.enum_values(&o.name) == after.enum_values(&o.name) {

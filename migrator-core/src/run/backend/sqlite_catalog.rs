@@ -40,10 +40,11 @@
 //!
 //! What the model cannot describe is left out of the schema and named in
 //! the notes [`read_catalog`] returns, one line each: views with a column
-//! list, virtual and shadow tables, generated columns, and what cannot be
-//! applied to the model (a foreign key to a missing table). Attributes the
-//! model has no place for are noted and dropped from what is read:
-//! `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, column collations, the
+//! list, virtual and shadow tables, `VIRTUAL` generated columns, and what
+//! cannot be applied to the model (a foreign key to a missing table).
+//! Attributes the model has no place for are noted and dropped from what is
+//! read: `WITHOUT ROWID`, `STRICT`, `AUTOINCREMENT`, collations other than
+//! `BINARY`, `NOCASE` and `RTRIM` (those are read, in capitals), the
 //! direction and collation of a unique constraint's columns, and `MATCH`
 //! on foreign keys. An index made by `CREATE INDEX` is read whole: its
 //! keys (columns or expressions, `COLLATE` as written, `DESC`) and its
@@ -554,7 +555,12 @@ impl Reader<'_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (name, declared, not_null, default, pk, hidden) in rows {
-            if hidden != 0 {
+            let text_column = text.columns.iter().find(|c| same_name(&c.name, &name));
+            // 3: a STORED generated column, which the model describes.
+            let generated = text_column
+                .and_then(|c| c.generated.clone())
+                .filter(|_| hidden == 3);
+            if hidden != 0 && generated.is_none() {
                 self.notes.push(ignored(format!(
                     "column {table}.{name}, a generated column"
                 )));
@@ -564,12 +570,20 @@ impl Reader<'_> {
             let mut column = ColumnDef::new(name.clone(), ty);
             column.nullable = !not_null;
             column.default = default.as_deref().and_then(read_default);
-            if let Some(ct) = text.columns.iter().find(|c| same_name(&c.name, &name)) {
+            column.generated = generated;
+            if let Some(ct) = text_column {
                 if let Some(collation) = &ct.collate {
-                    self.notes.push(dropped(
-                        format!("column {table}.{name} has COLLATE {collation}"),
-                        "the default collation",
-                    ));
+                    let builtin = ["BINARY", "NOCASE", "RTRIM"]
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(collation));
+                    if builtin {
+                        column.collation = Some(collation.to_ascii_uppercase());
+                    } else {
+                        self.notes.push(dropped(
+                            format!("column {table}.{name} has COLLATE {collation}"),
+                            "the default collation",
+                        ));
+                    }
                     collations.insert(name.to_ascii_lowercase(), collation.clone());
                 }
                 if ct.autoincrement {
@@ -1393,7 +1407,6 @@ mod tests {
                 "column r.a is in the primary key without NOT NULL, so SQLite lets it hold NULL (not described by the schema model; read as NOT NULL)",
                 "column r.b is in the primary key without NOT NULL, so SQLite lets it hold NULL (not described by the schema model; read as NOT NULL)",
                 "column t.id is AUTOINCREMENT (not described by the schema model; read as a plain INTEGER PRIMARY KEY)",
-                "column t.name has COLLATE NOCASE (not described by the schema model; read as the default collation)",
                 "column t.anything has no declared type (not described by the schema model; read as bytea (BLOB affinity))",
                 "foreign key of t (other), which references missing, a table that is not read (not described by the schema model; ignored)",
                 "add unique constraint r_b_a_key on r (the schema model refuses it: r_b_a_key on table r covers the same columns as r_pkey; leave it out (a second index over them only slows writes, and a foreign key could depend on either); ignored)",
@@ -1401,6 +1414,10 @@ mod tests {
         );
         let t = live.table(&"t".into()).unwrap();
         assert_eq!(t.find_column("anything").unwrap().ty, ColumnType::Bytea);
+        assert_eq!(
+            t.find_column("name").unwrap().collation.as_deref(),
+            Some("NOCASE")
+        );
         assert_eq!(
             live.index(&"t_name_desc".into()).unwrap().keys,
             [crate::ops::IndexKey::column("name").desc()]

@@ -5,8 +5,8 @@
 use super::{E, Result, canon_column, canon_comment, canon_type, column_exists, no_nul};
 use crate::ident::{QualifiedName, check_ident};
 use crate::ops::{
-    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, KeyExpr, RenameColumn,
-    TableDef, Using,
+    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, IdentityChange, KeyExpr,
+    RenameColumn, TableDef, Using,
 };
 use crate::schema::{Schema, expr};
 use crate::types::{ColumnType, DefaultValue, Literal};
@@ -17,6 +17,36 @@ fn check_default(default: &DefaultValue, what: impl FnOnce() -> String) -> Resul
         DefaultValue::Literal(Literal::Str(text)) | DefaultValue::Expr(text) => no_nul(text, what),
         DefaultValue::Literal(_) => Ok(()),
     }
+}
+
+/// Refuses a collation on a type that takes none (PostgreSQL's words), or
+/// an empty name.
+fn check_collation(ty: &ColumnType, collation: &str, invalid: impl Fn(&str) -> E) -> Result {
+    if collation.trim().is_empty() || collation.contains('\0') {
+        return Err(invalid("its collation name is empty"));
+    }
+    if !ty.is_collatable() {
+        return Err(invalid(&format!(
+            "collations are not supported by type {}; only text, varchar and char columns take one",
+            crate::render::postgres::type_sql(ty)
+        )));
+    }
+    Ok(())
+}
+
+/// The generated column of `table`, other than `column` itself, whose
+/// expression uses `column`.
+fn generated_user<'a>(table: &'a TableDef, column: &str) -> Option<&'a str> {
+    table
+        .columns
+        .iter()
+        .find(|c| {
+            c.name != column
+                && c.generated
+                    .as_deref()
+                    .is_some_and(|e| expr::mentions(e, column))
+        })
+        .map(|c| c.name.as_str())
 }
 
 impl Schema {
@@ -92,6 +122,65 @@ impl Schema {
                 "a serial column's default is its sequence; remove the default",
             ));
         }
+        if !column.identity_options.is_empty() {
+            if column.identity.is_none() {
+                return Err(invalid(
+                    "sequence options (START WITH, INCREMENT BY, …) belong to an identity column; chain .identity() or .identity_always() before them",
+                ));
+            }
+            if let Some(problem) = column.identity_options.problem(&column.ty) {
+                return Err(invalid(&format!("its identity's sequence: {problem}")));
+            }
+        }
+        if let Some(collation) = &column.collation {
+            check_collation(&column.ty, collation, invalid)?;
+        }
+        if let Some(expr) = &column.generated {
+            no_nul(expr, || {
+                format!(
+                    "generation expression of column {} of table {table}",
+                    column.name
+                )
+            })?;
+            if expr.trim().is_empty() {
+                return Err(invalid("its generation expression is empty"));
+            }
+            if column.default.is_some() {
+                return Err(invalid(
+                    "a generated column cannot also have a default; remove .default(..) or .generated_sql(..)",
+                ));
+            }
+            if column.identity.is_some() || column.ty.is_serial() {
+                return Err(invalid(
+                    "a generated column cannot also be an identity or serial column; remove one of them",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The rules of generated columns that need the whole table: an
+    /// expression may not use a generated column (itself included).
+    pub(super) fn check_generated(table: &TableDef) -> Result {
+        for column in &table.columns {
+            let Some(expr) = &column.generated else {
+                continue;
+            };
+            if let Some(other) = table
+                .columns
+                .iter()
+                .find(|c| c.generated.is_some() && expr::mentions(expr, &c.name))
+            {
+                return Err(E::InvalidColumn {
+                    table: table.name.clone(),
+                    column: column.name.clone(),
+                    reason: format!(
+                        "its expression uses generated column {}, and a generated column may only use plain columns; repeat {}'s expression instead",
+                        other.name, other.name
+                    ),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -153,14 +242,18 @@ impl Schema {
             });
         }
         self.check_column(&o.table, &o.column)?;
-        self.table_mut(&o.table)?
-            .columns
-            .push(canon_column(&o.column));
+        let mut after = table.clone();
+        after.columns.push(canon_column(&o.column));
+        Self::check_generated(&after)?;
+        *self.table_mut(&o.table)? = after;
         Ok(())
     }
 
     /// What still uses `column` of `table`, if anything.
     fn column_user(&self, table: &TableDef, column: &str) -> Option<String> {
+        if let Some(by) = generated_user(table, column) {
+            return Some(format!("generated column {by}"));
+        }
         for constraint in &table.constraints {
             let uses = match constraint {
                 Constraint::Check(c) => expr::mentions(&c.expr, column),
@@ -217,8 +310,13 @@ impl Schema {
             }
         };
         let table = self.table_mut(&o.table)?;
-        for column in table.columns.iter_mut().filter(|c| c.name == o.from) {
-            column.name.clone_from(&o.to);
+        for column in table.columns.iter_mut() {
+            if column.name == o.from {
+                column.name.clone_from(&o.to);
+            }
+            if let Some(e) = &column.generated {
+                column.generated = Some(expr::rename(e, &o.from, &o.to));
+            }
         }
         for constraint in &mut table.constraints {
             match constraint {
@@ -267,7 +365,14 @@ impl Schema {
             column: o.column.clone(),
             reason: reason.to_owned(),
         };
-        if o.ty.is_none() && o.nullable.is_none() && o.default.is_none() && o.comment.is_none() {
+        if o.ty.is_none()
+            && o.nullable.is_none()
+            && o.default.is_none()
+            && o.comment.is_none()
+            && o.identity.is_none()
+            && o.collation.is_none()
+            && !o.drop_expression
+        {
             return Err(E::NothingToAlter {
                 table: o.table.clone(),
                 column: o.column.clone(),
@@ -286,6 +391,11 @@ impl Schema {
                 ));
             }
             self.check_type(&o.table, &o.column, &change.ty)?;
+            if let Some(by) = generated_user(table, &o.column) {
+                return Err(invalid(&format!(
+                    "generated column {by} uses it, so PostgreSQL cannot change its type; drop {by}, change the type, then add {by} again"
+                )));
+            }
             if let Some(Using::Sql(using)) = &change.using {
                 no_nul(using, || {
                     format!(
@@ -296,6 +406,10 @@ impl Schema {
             }
             after.ty = canon_type(&change.ty);
             self.check_joins(table, &o.column, &after.ty)?;
+            // The collation stays, where the new type takes one.
+            if !after.ty.is_collatable() {
+                after.collation = None;
+            }
         }
         if let Some(nullable) = o.nullable {
             let in_key = table
@@ -309,7 +423,14 @@ impl Schema {
             after.nullable = nullable;
         }
         if let Some(default) = &o.default {
-            if column.identity.is_some() {
+            if column.generated.is_some() && !o.drop_expression {
+                return Err(invalid(
+                    "a generated column has no default to set or drop: its value is its expression; drop the expression first (.drop_expression())",
+                ));
+            }
+            let keeps_identity =
+                column.identity.is_some() && !matches!(o.identity, Some(IdentityChange::Drop));
+            if keeps_identity {
                 return Err(invalid("an identity column has no default to set or drop"));
             }
             if column.ty.is_serial() {
@@ -331,6 +452,73 @@ impl Schema {
                 })?;
             }
             after.comment = canon_comment(comment);
+        }
+        if o.drop_expression {
+            if column.generated.is_none() {
+                return Err(invalid(
+                    "it is not a stored generated column, so it has no expression to drop",
+                ));
+            }
+            after.generated = None;
+        }
+        if let Some(collation) = &o.collation {
+            if let Some(name) = collation {
+                check_collation(&after.ty, name, invalid)?;
+            }
+            after.collation.clone_from(collation);
+        }
+        if let Some(change) = &o.identity {
+            match change {
+                IdentityChange::Add(kind, options) => {
+                    if column.identity.is_some() {
+                        return Err(invalid(
+                            "it is already an identity column; change its kind with .set_generated(..)",
+                        ));
+                    }
+                    if after.default.is_some() || after.ty.is_serial() {
+                        return Err(invalid(
+                            "it has a default, so it cannot become an identity column; drop the default first (.drop_default())",
+                        ));
+                    }
+                    if after.generated.is_some() {
+                        return Err(invalid(
+                            "a generated column cannot also be an identity column",
+                        ));
+                    }
+                    if !after.ty.is_integer() {
+                        return Err(invalid(
+                            "an identity column must be smallint, integer or bigint",
+                        ));
+                    }
+                    if after.nullable {
+                        return Err(invalid(
+                            "it must be NOT NULL before it can become an identity column; chain .set_nullable(false)",
+                        ));
+                    }
+                    if let Some(problem) = options.problem(&after.ty) {
+                        return Err(invalid(&format!("its identity's sequence: {problem}")));
+                    }
+                    after.identity = Some(*kind);
+                    after.identity_options = options.canonical(&after.ty);
+                }
+                IdentityChange::SetGenerated(kind) => {
+                    if column.identity.is_none() {
+                        return Err(invalid(
+                            "it is not an identity column; make it one with .add_identity(..)",
+                        ));
+                    }
+                    after.identity = Some(*kind);
+                }
+                IdentityChange::Drop => {
+                    if column.identity.is_none() {
+                        return Err(invalid(
+                            "it is not an identity column, so it has no identity to drop",
+                        ));
+                    }
+                    after.identity = None;
+                    after.identity_options = Default::default();
+                }
+            }
         }
         if after.identity.is_some() && o.ty.is_some() && !after.ty.is_integer() {
             return Err(invalid(

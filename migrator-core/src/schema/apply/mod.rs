@@ -16,6 +16,7 @@ mod function;
 mod index;
 mod namespace;
 mod rows;
+mod sequence;
 mod table;
 mod trigger;
 mod view;
@@ -53,6 +54,7 @@ fn canon_column(column: &ColumnDef) -> ColumnDef {
     ColumnDef {
         ty: canon_type(&column.ty),
         comment: canon_comment(&column.comment),
+        identity_options: column.identity_options.canonical(&column.ty),
         ..column.clone()
     }
 }
@@ -183,6 +185,10 @@ impl Schema {
             Op::DropView(o) => self.drop_view(o),
             Op::RenameView(o) => self.rename_view(o),
             Op::RefreshMaterializedView(o) => self.refresh_materialized_view(o),
+            Op::CreateSequence(o) => self.create_sequence(o),
+            Op::AlterSequence(o) => self.alter_sequence(o),
+            Op::DropSequence(o) => self.drop_sequence(o),
+            Op::RenameSequence(o) => self.rename_sequence(o),
         }
     }
 
@@ -222,6 +228,9 @@ impl Schema {
             } else {
                 "view"
             });
+        }
+        if self.sequences.contains_key(&key) {
+            return Some("sequence");
         }
         self.key_names.get(&key).copied()
     }

@@ -61,6 +61,12 @@ impl Schema {
                     .map(|k| format!("function {}", k.1))
             })
             .or_else(|| {
+                self.sequences
+                    .keys()
+                    .find(in_schema)
+                    .map(|k| format!("sequence {}", k.1))
+            })
+            .or_else(|| {
                 self.extensions
                     .values()
                     .find(|e| e.schema.as_deref() == Some(o.name.as_str()))

@@ -50,6 +50,7 @@ impl Schema {
         for column in &table.columns {
             self.check_column(&table.name, column)?;
         }
+        Self::check_generated(&table)?;
         // PostgreSQL makes primary key columns NOT NULL.
         let key_columns: Vec<String> = table
             .primary_key_constraint()

@@ -2,22 +2,23 @@
 //! a model the way this server stores it, so the two can be compared.
 //!
 //! [`read`] reads `pg_catalog` (schemas, enums, tables, columns, defaults,
-//! identity, comments, keys, checks, foreign keys, indexes with their
-//! keys' expressions and options) in a handful of
+//! identity with its sequence's options, generated columns, comments, keys,
+//! checks, foreign keys, indexes with their keys' expressions and options,
+//! sequences no column owns, views, functions, triggers) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
-//! cannot describe — function overloads, constraint triggers, sequences
-//! no column owns, exclusion constraints, operator classes with
-//! parameters — is left
+//! cannot describe — function overloads, constraint triggers, exclusion
+//! constraints, operator classes with parameters — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
 //!
 //! [`stored_form`] gives the other side of a comparison: the same model with
-//! each piece of author-written SQL (defaults, checks, index expressions and
-//! predicates, custom types, view definitions) as this server would store
-//! and print it, found by creating it on temporary tables (and a view's
-//! query as a temporary view over the live tables, read back with
-//! `pg_get_viewdef`) in a transaction that is rolled back.
+//! each piece of author-written SQL (defaults, generation expressions,
+//! checks, index expressions and predicates, custom types, view
+//! definitions) as this server would store and print it, found by creating
+//! it on temporary tables (and a view's query as a temporary view over the
+//! live tables, read back with `pg_get_viewdef`) in a transaction that is
+//! rolled back.
 //! Nothing in the database changes.
 
 mod index_keys;
@@ -28,10 +29,11 @@ use std::collections::BTreeMap;
 use tokio_postgres::Client;
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
+use crate::ops::CreateSequence;
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
     CreateSchema, CreateTable, CreateView, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod,
-    KeyExpr, Op, PrimaryKey, RefAction, TableDef, Unique, ViewDef,
+    KeyExpr, Op, PrimaryKey, RefAction, SequenceOptions, TableDef, Unique, ViewDef,
 };
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
@@ -245,8 +247,11 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                         obj_description(c.oid, 'pg_class'),
                         EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                 AND d.objid = c.oid AND d.deptype IN ('a', 'i')),
-                        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END
+                        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
+                        format_type(sq.seqtypid, NULL), sq.seqstart, sq.seqincrement, sq.seqmin,
+                        sq.seqmax, sq.seqcycle, sq.seqcache
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 LEFT JOIN pg_sequence sq ON sq.seqrelid = c.oid
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {USER_SCHEMAS} AND {}
                  ORDER BY 2, 3",
                 not_extension("c.oid", "pg_class")
@@ -258,6 +263,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
     let mut tables: BTreeMap<u32, TableDef> = BTreeMap::new();
     // Views by oid: created after the tables, in the order they were made.
     let mut views: BTreeMap<u32, ViewDef> = BTreeMap::new();
+    let mut sequences = Vec::new();
     for row in &relations {
         let (oid, schema, name, kind): (u32, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
@@ -278,7 +284,22 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             "f" => Some("foreign table"),
             // A sequence owned by a column (serial, identity) is part of it.
             _ if row.get::<_, bool>(6) => continue,
-            _ => Some("sequence"),
+            _ => {
+                let ty = ColumnType::from_sql(&row.get::<_, String>(8));
+                let mut options = SequenceOptions::new()
+                    .start(row.get(9))
+                    .increment(row.get(10))
+                    .min_value(row.get(11))
+                    .max_value(row.get(12))
+                    .cache(row.get(14));
+                options.cycle = row.get(13);
+                sequences.push(Op::CreateSequence(CreateSequence {
+                    name: qn,
+                    as_type: Some(ty),
+                    options,
+                }));
+                continue;
+            }
         };
         match what {
             Some(what) => unmodelled.push(format!("{what} {qn}")),
@@ -300,12 +321,20 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                     a.attgenerated::text, col_description(a.attrelid, a.attnum),
                     EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-                            WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
+                            WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
+                    sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache,
+                    (SELECT co.collname::text FROM pg_collation co
+                     WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation)
              FROM pg_attribute a
              JOIN pg_type t ON t.oid = a.atttypid
              JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
              JOIN pg_namespace en ON en.oid = et.typnamespace
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             LEFT JOIN LATERAL (
+                 SELECT sq.* FROM pg_depend dep JOIN pg_sequence sq ON sq.seqrelid = dep.objid
+                 WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+                   AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' LIMIT 1
+             ) sq ON a.attidentity <> ''
              WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attrelid, a.attnum",
             &[&oids],
@@ -338,9 +367,25 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             _ => None,
         };
         column.comment = row.get(10);
-        if !generated.is_empty() {
+        column.collation = row.get(18);
+        if column.identity.is_some()
+            && let Some(start) = row.get::<_, Option<i64>>(12)
+        {
+            let mut options = SequenceOptions::new()
+                .start(start)
+                .increment(row.get(13))
+                .min_value(row.get(14))
+                .max_value(row.get(15))
+                .cache(row.get(17));
+            options.cycle = row.get(16);
+            column.identity_options = options.canonical(&column.ty);
+        }
+        if generated == "s" {
+            // A stored generated column's expression is its "default".
+            column.generated = default;
+        } else if !generated.is_empty() {
             unmodelled.push(format!(
-                "generated column {}.{} (GENERATED ALWAYS AS {}: read as a plain column)",
+                "generated column {}.{} (GENERATED ALWAYS AS {} of kind {generated}: read as a plain column)",
                 table.name,
                 column.name,
                 default.as_deref().unwrap_or("?")
@@ -557,6 +602,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             if_not_exists: false,
         })
     }));
+    ops.extend(sequences);
     ops.extend(enums.iter().map(|row| {
         Op::CreateEnum(CreateEnum {
             name: qualified(&row.get::<_, String>(0), &row.get::<_, String>(1)),
@@ -710,6 +756,15 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
         }
         let mut changes = Vec::new();
         for c in &table.columns {
+            if let Some(expr) = &c.generated {
+                // No expression can be given to an existing column: it is
+                // made again, generated.
+                changes.push(format!(
+                    "ALTER TABLE {scratch} DROP COLUMN {col}, ADD COLUMN {col} {} GENERATED ALWAYS AS ({expr}) STORED",
+                    render(&c.ty.storage()),
+                    col = quote_ident(&c.name),
+                ));
+            }
             if let Some(default) = &c.default {
                 changes.push(format!(
                     "ALTER TABLE {scratch} ALTER COLUMN {} SET DEFAULT {}",
@@ -807,7 +862,11 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
                 if let ColumnType::Custom(_) = column.ty {
                     column.ty = ColumnType::from_sql(printed);
                 }
-                if column.default.is_some()
+                if column.generated.is_some() {
+                    if let Some(d) = default {
+                        column.generated = Some(d.clone());
+                    }
+                } else if column.default.is_some()
                     && let Some(d) = default
                 {
                     column.default = Some(parse_default(d, &column.ty));

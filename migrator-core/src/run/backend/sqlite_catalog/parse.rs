@@ -226,6 +226,8 @@ pub(super) struct ColumnText {
     pub(super) collate: Option<String>,
     /// `AUTOINCREMENT`.
     pub(super) autoincrement: bool,
+    /// `[GENERATED ALWAYS] AS (expr)`: the expression, as written.
+    pub(super) generated: Option<String>,
 }
 
 /// What a `CREATE TABLE` text says beyond the pragmas.
@@ -262,6 +264,7 @@ pub(super) fn create_table(sql: &str) -> Result<TableText, String> {
                 constraints,
                 collate,
                 autoincrement,
+                generated,
                 ..
             } = clauses;
             table.columns.push(ColumnText {
@@ -269,6 +272,7 @@ pub(super) fn create_table(sql: &str) -> Result<TableText, String> {
                 constraints,
                 collate,
                 autoincrement,
+                generated,
             });
         }
     }
@@ -285,6 +289,7 @@ struct Clauses<'a> {
     constraints: Vec<ConstraintText>,
     collate: Option<String>,
     autoincrement: bool,
+    generated: Option<String>,
 }
 
 impl<'a> Clauses<'a> {
@@ -297,6 +302,7 @@ impl<'a> Clauses<'a> {
             constraints: Vec::new(),
             collate: None,
             autoincrement: false,
+            generated: None,
         }
     }
 
@@ -382,6 +388,17 @@ impl<'a> Clauses<'a> {
                 "AUTOINCREMENT" => {
                     self.autoincrement = true;
                     self.at += 1;
+                    continue;
+                }
+                "AS" if is_punct(self.tokens.get(self.at + 1), '(') => {
+                    let open = self.at + 1;
+                    let close = closing(self.tokens, open)?;
+                    self.generated = Some(
+                        self.sql[self.tokens[open].end..self.tokens[close].start]
+                            .trim()
+                            .to_owned(),
+                    );
+                    self.at = close + 1;
                     continue;
                 }
                 _ => {

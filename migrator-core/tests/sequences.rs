@@ -1,0 +1,222 @@
+//! Sequences of their own: the model's refusals (PostgreSQL's, in its words
+//! where it has them), the PostgreSQL SQL, SQLite's refusal by name, the
+//! inverses from the model, autogenerate's diff and the source it writes.
+
+use migrator_core::ops::{Op, Ops, invert_all, rust_source};
+use migrator_core::prelude::*;
+use migrator_core::render::{Postgres, Sqlite, render_sql};
+use migrator_core::schema::{Schema, diff};
+
+fn base(op: &mut Ops) {
+    op.create_table("invoices", |t| {
+        t.column::<i64>("id").primary_key();
+    });
+    op.create_sequence("numbers").start(100);
+}
+
+fn error(f: impl FnOnce(&mut Ops)) -> String {
+    let mut op = Ops::new();
+    base(&mut op);
+    let n = op.ops().len();
+    f(&mut op);
+    let err = Schema::replay(op.ops()).expect_err("the ops must be refused");
+    assert!(err.index >= n, "the base schema failed: {err}");
+    err.source.to_string()
+}
+
+fn schema(f: impl FnOnce(&mut Ops)) -> Schema {
+    let mut op = Ops::new();
+    f(&mut op);
+    Schema::replay(op.ops()).expect("valid ops")
+}
+
+#[test]
+fn the_model_refuses_what_postgresql_refuses() {
+    assert_eq!(
+        error(|op| {
+            op.create_sequence("invoices");
+        }),
+        "table invoices already exists in schema public"
+    );
+    assert_eq!(
+        error(|op| {
+            op.create_table("numbers", |t| {
+                t.column::<i64>("id");
+            });
+        }),
+        "sequence numbers already exists in schema public"
+    );
+    assert_eq!(
+        error(|op| {
+            op.create_sequence("small")
+                .as_type(ColumnType::SmallInt)
+                .max_value(40_000);
+        }),
+        "sequence small: MAXVALUE (40000) is out of range for sequence data type smallint"
+    );
+    assert_eq!(
+        error(|op| {
+            op.create_sequence("t").as_type(ColumnType::Text);
+        }),
+        "sequence t: a sequence is smallint, integer or bigint, not Text"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_sequence("numbers").increment(0);
+        }),
+        "sequence numbers: INCREMENT must not be zero"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_sequence("numbers").max_value(50);
+        }),
+        "sequence numbers: START value (100) cannot be greater than MAXVALUE (50)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_sequence("numbers").restart(0);
+        }),
+        "sequence numbers: RESTART value (0) cannot be less than MINVALUE (1)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_sequence("numbers");
+        }),
+        "sequence numbers: alter_sequence changes nothing; chain the options to set (.increment(n), .restart(n), …)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.drop_sequence("nope");
+        }),
+        "sequence nope does not exist; create it first with create_sequence"
+    );
+    assert_eq!(
+        error(|op| {
+            op.rename_sequence("numbers", "invoices");
+        }),
+        "table invoices already exists in schema public"
+    );
+    assert_eq!(
+        error(|op| {
+            op.add_column::<i64>("invoices", "number")
+                .default_sql("nextval('numbers')");
+            op.drop_sequence("numbers");
+        }),
+        "sequence numbers: the default of column number of table invoices draws from it, so PostgreSQL cannot drop it; change that default first"
+    );
+    assert_eq!(
+        error(|op| {
+            op.create_schema("s");
+            op.create_sequence(("s", "q"));
+            op.drop_schema("s");
+        }),
+        "schema s is not empty: it still holds sequence q; drop it first"
+    );
+}
+
+#[test]
+fn postgresql_sql_and_sqlite_refuses_by_name() {
+    let mut op = Ops::new();
+    op.create_sequence(("public", "numbers"))
+        .as_type(ColumnType::Integer)
+        .increment(-2)
+        .min_value(-1000)
+        .max_value(-1)
+        .start(-10)
+        .cycle()
+        .cache(20);
+    op.alter_sequence("numbers")
+        .increment(-1)
+        .restart(-5)
+        .no_cycle();
+    op.rename_sequence("numbers", "Numbers");
+    op.drop_sequence("Numbers");
+    assert_eq!(
+        render_sql(&Postgres, op.ops()).unwrap(),
+        [
+            "CREATE SEQUENCE \"public\".\"numbers\" AS integer START WITH -10 INCREMENT BY -2 MINVALUE -1000 MAXVALUE -1 CYCLE CACHE 20",
+            "ALTER SEQUENCE \"numbers\" INCREMENT BY -1 RESTART WITH -5 NO CYCLE",
+            "ALTER SEQUENCE \"numbers\" RENAME TO \"Numbers\"",
+            "DROP SEQUENCE \"Numbers\"",
+        ]
+    );
+    let err = render_sql(&Sqlite, op.ops()).unwrap_err().to_string();
+    assert!(
+        err.contains("SQLite has no sequences (create_sequence public.numbers); put the sequence ops in op.on(Engine::Postgres, …)"),
+        "{err}"
+    );
+    // In a block for PostgreSQL, SQLite renders nothing.
+    let mut op = Ops::new();
+    op.on(Engine::Postgres, |op| {
+        op.create_sequence("numbers");
+    });
+    assert!(render_sql(&Sqlite, op.ops()).unwrap().is_empty());
+}
+
+#[test]
+fn each_op_is_undone_from_the_model() {
+    let before = schema(base);
+    let mut op = Ops::new();
+    op.alter_sequence("numbers")
+        .increment(5)
+        .as_type(ColumnType::Integer)
+        .restart(500);
+    op.rename_sequence("numbers", "serials");
+    op.drop_sequence("serials");
+    op.create_sequence("other").cycle();
+    let undo = invert_all(op.ops(), &before).unwrap();
+    assert_eq!(
+        rust_source(&undo).unwrap(),
+        "op.drop_sequence(\"other\");\n\
+         op.create_sequence(\"serials\").as_type(ColumnType::Integer).start(100).increment(5);\n\
+         op.rename_sequence(\"serials\", \"numbers\");\n\
+         op.alter_sequence(\"numbers\").as_type(ColumnType::BigInt).increment(1);\n"
+    );
+    let mut after = before.clone();
+    after.apply_all(op.ops()).unwrap();
+    after.apply_all(&undo).unwrap();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn autogenerate_creates_alters_and_drops_sequences() {
+    let from = schema(base);
+    let to = schema(|op| {
+        op.create_table("invoices", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<i64>("number").default_sql("nextval('serials')");
+        });
+        op.create_sequence("numbers").start(100).increment(2);
+        op.create_sequence("serials");
+    });
+    let ops = diff(&from, &to).unwrap();
+    assert_eq!(
+        rust_source(&ops).unwrap(),
+        "op.alter_sequence(\"numbers\").increment(2);\n\
+         op.create_sequence(\"serials\");\n\
+         op.add_column_as(\"invoices\", \"number\", ColumnType::BigInt).default_sql(\"nextval('serials')\");\n",
+        "{ops:#?}"
+    );
+    let back = diff(&to, &from).unwrap();
+    let described: Vec<String> = back.iter().map(Op::describe).collect();
+    assert_eq!(
+        described,
+        [
+            "alter_sequence numbers",
+            "drop_column invoices.number",
+            "drop_sequence serials"
+        ]
+    );
+    // Options written at their defaults are no options.
+    let same = schema(|op| {
+        op.create_table("invoices", |t| {
+            t.column::<i64>("id").primary_key();
+        });
+        op.create_sequence("numbers")
+            .start(100)
+            .increment(1)
+            .as_type(ColumnType::BigInt)
+            .cache(1);
+    });
+    assert!(diff(&from, &same).unwrap().is_empty());
+}

@@ -1,0 +1,125 @@
+//! Sequences end to end: on PostgreSQL created, drawn from by a default,
+//! altered (and restarted), renamed and dropped, the catalog read back as
+//! the model after each revision and each derived downgrade (by the
+//! product's reader and the independent one); on SQLite the same
+//! revisions, whose sequence ops sit in a block for PostgreSQL, do nothing
+//! there.
+
+use migrator_core::prelude::*;
+use migrator_core::run::{Migrations, RunConfig, Runner};
+use migrator_tests::engine::TestTarget;
+use migrator_tests::on_both_engines;
+use migrator_tests::revisions::reversible;
+
+on_both_engines!(a_sequence_is_created_used_altered_renamed_and_dropped);
+
+fn up_numbers(op: &mut Reversible) {
+    op.on(Engine::Postgres, |op| {
+        op.create_sequence("numbers")
+            .as_type(ColumnType::Integer)
+            .start(100)
+            .increment(10)
+            .max_value(1_000_000)
+            .cache(2);
+        op.create_table("invoices", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<i64>("number").default_sql("nextval('numbers')");
+        });
+    });
+}
+
+fn up_alter(op: &mut Reversible) {
+    op.on(Engine::Postgres, |op| {
+        op.alter_sequence("numbers")
+            .increment(1)
+            .cycle()
+            .restart(5000);
+    });
+}
+
+fn up_spare(op: &mut Reversible) {
+    op.on(Engine::Postgres, |op| {
+        op.create_sequence("spare").increment(-1);
+        op.rename_sequence("spare", "Spare Parts");
+    });
+}
+
+fn up_drop(op: &mut Reversible) {
+    op.on(Engine::Postgres, |op| {
+        op.drop_sequence("Spare Parts");
+    });
+}
+
+async fn a_sequence_is_created_used_altered_renamed_and_dropped(t: TestTarget) {
+    let m = Migrations::new(vec![
+        reversible("q1", &[], up_numbers),
+        reversible("q2", &["q1"], up_alter),
+        reversible("q3", &["q2"], up_spare),
+        reversible("q4", &["q3"], up_drop),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let db = t.database();
+    let pg = t.engine() == Engine::Postgres;
+    let at = |heads: &'static [&'static str]| {
+        let (m, t) = (&m, &t);
+        async move {
+            let diffs = t
+                .differences(&m.schema_on(t.engine(), heads).unwrap())
+                .await;
+            assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
+        }
+    };
+    runner.upgrade(&db, "q1").await.unwrap();
+    at(&["q1"]).await;
+    if pg {
+        t.execute("INSERT INTO invoices (id) VALUES (1), (2)").await;
+        assert_eq!(
+            t.column("SELECT number FROM invoices ORDER BY id").await,
+            ["100", "110"]
+        );
+    }
+    runner.upgrade(&db, "q2").await.unwrap();
+    at(&["q2"]).await;
+    if pg {
+        t.execute("INSERT INTO invoices (id) VALUES (3), (4)").await;
+        assert_eq!(
+            t.column("SELECT number FROM invoices WHERE id > 2 ORDER BY id")
+                .await,
+            ["5000", "5001"]
+        );
+    }
+    runner.upgrade(&db, "q3").await.unwrap();
+    at(&["q3"]).await;
+    runner.upgrade(&db, "q4").await.unwrap();
+    at(&["q4"]).await;
+    let drift = runner.drift(&db).await.unwrap();
+    assert!(drift.is_empty(), "{drift}");
+    if pg {
+        // A sequence changed by hand is drift, and a sequence made by hand too.
+        t.execute("ALTER SEQUENCE numbers INCREMENT BY 3; CREATE SEQUENCE by_hand")
+            .await;
+        let drift = runner.drift(&db).await.unwrap().to_string();
+        assert!(
+            drift.contains("sequence by_hand is in the database, not in the migrations")
+                && drift.contains("sequence numbers differs: the database holds what op.alter_sequence(\"numbers\").increment(3); makes of the migrations' one"),
+            "{drift}"
+        );
+        t.execute("ALTER SEQUENCE numbers INCREMENT BY 1; DROP SEQUENCE by_hand")
+            .await;
+        at(&["q4"]).await;
+    }
+    for (target, heads) in [
+        ("q3", &["q3"][..]),
+        ("q2", &["q2"][..]),
+        ("q1", &["q1"][..]),
+    ] {
+        runner.downgrade(&db, target).await.unwrap();
+        let diffs = t
+            .differences(&m.schema_on(t.engine(), heads).unwrap())
+            .await;
+        assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
+    }
+    runner.downgrade(&db, "base").await.unwrap();
+    at(&[]).await;
+}
