@@ -665,14 +665,7 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 ));
             }
             if let (Some(expr), Some(d)) = (&column.generated, &cc.default) {
-                let sql_ty = client
-                    .query_one(
-                        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
-                         WHERE attrelid = $1::text::regclass AND attname = $2",
-                        &[&qualified_sql(&table.name), &column.name],
-                    )
-                    .await?
-                    .get::<_, String>(0);
+                let sql_ty = column_type_sql(client, &table.name, &column.name).await?;
                 let want = scratch.generated(&sql_ty, expr).await?;
                 if want.as_deref() != Some(d.as_str()) {
                     diffs.push(format!(
@@ -691,14 +684,7 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 (Some(DefaultValue::Literal(value)), Some(d)) => {
                     let cast = if cc.ty.starts_with("enum:") {
                         // An enum's format_type needs the real name.
-                        client
-                            .query_one(
-                                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
-                                 WHERE attrelid = $1::text::regclass AND attname = $2",
-                                &[&qualified_sql(&table.name), &column.name],
-                            )
-                            .await?
-                            .get::<_, String>(0)
+                        column_type_sql(client, &table.name, &column.name).await?
                     } else {
                         cc.ty.clone()
                     };
@@ -715,14 +701,7 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                     }
                 }
                 (Some(DefaultValue::Expr(expr)), Some(d)) => {
-                    let sql_ty = client
-                        .query_one(
-                            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
-                             WHERE attrelid = $1::text::regclass AND attname = $2",
-                            &[&qualified_sql(&table.name), &column.name],
-                        )
-                        .await?
-                        .get::<_, String>(0);
+                    let sql_ty = column_type_sql(client, &table.name, &column.name).await?;
                     let want = scratch.default(&sql_ty, expr).await?;
                     if want.as_deref() != Some(d.as_str()) {
                         diffs.push(format!(
@@ -1128,6 +1107,23 @@ async fn routines(
         diffs.push(format!("trigger {k:?}: in the catalog, not in the model"));
     }
     Ok(())
+}
+
+/// The type of `column` of `table` as `format_type` prints it (an enum's
+/// real name, a serial's integer).
+async fn column_type_sql(
+    client: &Client,
+    table: &QualifiedName,
+    column: &str,
+) -> Result<String, tokio_postgres::Error> {
+    Ok(client
+        .query_one(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+             WHERE attrelid = $1::text::regclass AND attname = $2",
+            &[&qualified_sql(table), &column],
+        )
+        .await?
+        .get(0))
 }
 
 /// A trigger definition without its table: what precedes ` ON ` and what
