@@ -5,7 +5,10 @@
 use migrator_core::ops::{Op, Ops, invert_all, rust_source};
 use migrator_core::prelude::*;
 use migrator_core::render::{Effect, Postgres, Sqlite, render_ops, render_sql};
-use migrator_core::schema::{Schema, diff};
+use migrator_core::schema::diff;
+
+mod support;
+use support::schema;
 
 fn words(op: &mut Ops) {
     op.create_table("words", |t| {
@@ -15,17 +18,8 @@ fn words(op: &mut Ops) {
     });
 }
 
-fn schema(f: impl FnOnce(&mut Ops)) -> Schema {
-    let mut op = Ops::new();
-    f(&mut op);
-    Schema::replay(op.ops()).expect("valid ops")
-}
-
 fn error(f: impl FnOnce(&mut Ops)) -> String {
-    let mut op = Ops::new();
-    words(&mut op);
-    f(&mut op);
-    Schema::replay(op.ops()).unwrap_err().source.to_string()
+    support::refused(words, f)
 }
 
 fn sql_after(f: impl FnOnce(&mut Ops)) -> Vec<(String, Effect)> {

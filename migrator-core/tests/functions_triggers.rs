@@ -6,8 +6,10 @@
 
 use migrator_core::ops::{invert_all, rust_source};
 use migrator_core::prelude::*;
-use migrator_core::render::{Postgres, Sqlite, render_ops, render_sql};
+use migrator_core::render::{Postgres, Sqlite, render_sql};
 use migrator_core::schema::{Schema, diff};
+
+mod support;
 
 const TOUCH: &str = "BEGIN NEW.updated_at := now(); RETURN NEW; END;";
 
@@ -306,17 +308,8 @@ fn drops_and_replacements_are_undone_from_the_model() {
     let mut op = Ops::new();
     op.drop_trigger("users", "users_touch");
     op.drop_function("set_updated_at");
-    let undo = invert_all(op.ops(), &before).unwrap();
-    let mut after = before.clone();
-    after.apply_all(op.ops()).unwrap();
-    let sql: Vec<String> = render_ops(&Postgres, &undo, &after)
-        .unwrap()
-        .concat()
-        .into_iter()
-        .map(|s| s.sql)
-        .collect();
     assert_eq!(
-        sql,
+        support::undo_sql(&op, &before),
         [
             "CREATE FUNCTION \"set_updated_at\"() RETURNS trigger LANGUAGE plpgsql AS $body$BEGIN NEW.updated_at := now(); RETURN NEW; END;$body$",
             "CREATE TRIGGER \"users_touch\" BEFORE UPDATE ON \"users\" FOR EACH ROW EXECUTE FUNCTION \"set_updated_at\"()",

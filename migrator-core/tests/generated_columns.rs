@@ -7,6 +7,9 @@ use migrator_core::prelude::*;
 use migrator_core::render::{Effect, LockLevel, Postgres, Sqlite, Statement, render_ops};
 use migrator_core::schema::{Schema, diff};
 
+mod support;
+use support::schema;
+
 fn lines(op: &mut Ops) {
     op.create_table("lines", |t| {
         t.column::<i64>("id").primary_key();
@@ -16,21 +19,8 @@ fn lines(op: &mut Ops) {
     });
 }
 
-/// The error of the ops `f` records after `lines`.
 fn error(f: impl FnOnce(&mut Ops)) -> String {
-    let mut op = Ops::new();
-    lines(&mut op);
-    let n = op.ops().len();
-    f(&mut op);
-    let err = Schema::replay(op.ops()).expect_err("the ops must be refused");
-    assert!(err.index >= n, "the base schema failed: {err}");
-    err.source.to_string()
-}
-
-fn schema(f: impl FnOnce(&mut Ops)) -> Schema {
-    let mut op = Ops::new();
-    f(&mut op);
-    Schema::replay(op.ops()).expect("valid ops")
+    support::refused(lines, f)
 }
 
 fn render_on(

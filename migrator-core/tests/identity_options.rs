@@ -9,6 +9,9 @@ use migrator_core::prelude::*;
 use migrator_core::render::{Effect, LockLevel, Postgres, Sqlite, Statement, render_ops};
 use migrator_core::schema::{Schema, diff};
 
+mod support;
+use support::schema;
+
 fn tickets(op: &mut Ops) {
     op.create_table("tickets", |t| {
         t.column::<i64>("id").primary_key();
@@ -19,19 +22,7 @@ fn tickets(op: &mut Ops) {
 }
 
 fn error(f: impl FnOnce(&mut Ops)) -> String {
-    let mut op = Ops::new();
-    tickets(&mut op);
-    let n = op.ops().len();
-    f(&mut op);
-    let err = Schema::replay(op.ops()).expect_err("the ops must be refused");
-    assert!(err.index >= n, "the base schema failed: {err}");
-    err.source.to_string()
-}
-
-fn schema(f: impl FnOnce(&mut Ops)) -> Schema {
-    let mut op = Ops::new();
-    f(&mut op);
-    Schema::replay(op.ops()).expect("valid ops")
+    support::refused(tickets, f)
 }
 
 fn render_on(

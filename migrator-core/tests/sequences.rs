@@ -5,7 +5,10 @@
 use migrator_core::ops::{Op, Ops, invert_all, rust_source};
 use migrator_core::prelude::*;
 use migrator_core::render::{Postgres, Sqlite, render_sql};
-use migrator_core::schema::{Schema, diff};
+use migrator_core::schema::diff;
+
+mod support;
+use support::schema;
 
 fn base(op: &mut Ops) {
     op.create_table("invoices", |t| {
@@ -15,19 +18,7 @@ fn base(op: &mut Ops) {
 }
 
 fn error(f: impl FnOnce(&mut Ops)) -> String {
-    let mut op = Ops::new();
-    base(&mut op);
-    let n = op.ops().len();
-    f(&mut op);
-    let err = Schema::replay(op.ops()).expect_err("the ops must be refused");
-    assert!(err.index >= n, "the base schema failed: {err}");
-    err.source.to_string()
-}
-
-fn schema(f: impl FnOnce(&mut Ops)) -> Schema {
-    let mut op = Ops::new();
-    f(&mut op);
-    Schema::replay(op.ops()).expect("valid ops")
+    support::refused(base, f)
 }
 
 #[test]

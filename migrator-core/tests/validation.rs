@@ -5,6 +5,8 @@ use migrator_core::prelude::*;
 use migrator_core::schema::Schema;
 use migrator_core::types::ColumnType as T;
 
+mod support;
+
 fn base(op: &mut Ops) {
     op.create_enum("status", ["new", "done"]);
     op.create_table("users", |t| {
@@ -23,15 +25,8 @@ fn base(op: &mut Ops) {
     op.create_index("posts", ["title"]);
 }
 
-/// The error of the ops `f` records after the base schema.
 fn error(f: impl FnOnce(&mut Ops)) -> String {
-    let mut op = Ops::new();
-    base(&mut op);
-    let n = op.ops().len();
-    f(&mut op);
-    let err = Schema::replay(op.ops()).expect_err("the ops must be refused");
-    assert!(err.index >= n, "the base schema failed: {err}");
-    err.source.to_string()
+    support::refused(base, f)
 }
 
 #[test]
