@@ -5,7 +5,7 @@
 
 use migrator_core::ops::{IndexKey, rust_source};
 use migrator_core::prelude::*;
-use migrator_core::render::{Postgres, Sqlite, render_sql};
+use migrator_core::render::{Postgres, Sqlite, render_ops, render_sql};
 use migrator_core::schema::{Schema, diff};
 
 mod support;
@@ -296,4 +296,64 @@ fn keys_are_diffed_and_written_back_as_builder_calls() {
         .unwrap(),
         []
     );
+}
+
+#[test]
+fn an_index_becomes_a_key_using_index() {
+    let built = ops(|op| {
+        op.create_index("users", ["email"]).unique().concurrently();
+        op.create_index("users", ["name"]).named("by_name");
+    });
+    let before = Schema::replay(built.ops()).unwrap();
+    let mut op = Ops::new();
+    op.add_unique_using_index("users", "ix_users_email")
+        .named("users_email_key");
+    assert_eq!(
+        render_ops(&Postgres, op.ops(), &before).unwrap()[0][0].sql,
+        "ALTER TABLE \"users\" ADD CONSTRAINT \"users_email_key\" UNIQUE USING INDEX \"ix_users_email\""
+    );
+    let mut after = before.clone();
+    after.apply_all(op.ops()).unwrap();
+    assert!(after.index(&"ix_users_email".into()).is_none());
+    assert!(
+        after
+            .table(&"users".into())
+            .unwrap()
+            .find_constraint("users_email_key")
+            .is_some()
+    );
+    // Undone: the key dropped, the index built again.
+    assert_eq!(
+        support::undo_sql(&op, &before),
+        [
+            "ALTER TABLE \"users\" DROP CONSTRAINT \"users_email_key\"",
+            "CREATE UNIQUE INDEX \"ix_users_email\" ON \"users\" (\"email\")"
+        ]
+    );
+    assert_eq!(
+        rust_source(op.ops()).unwrap(),
+        "op.add_unique_using_index(\"users\", \"ix_users_email\").named(\"users_email_key\");\n"
+    );
+    // PostgreSQL's refusals, said before anything runs.
+    let refused = |index: &str| {
+        let mut op = Ops::new();
+        op.add_unique_using_index("users", index);
+        let mut s = before.clone();
+        s.apply_all(op.ops()).unwrap_err().to_string()
+    };
+    assert_eq!(
+        refused("by_name"),
+        "op #1 (add unique constraint by_name on users using index by_name): index by_name on users: it is not unique, so it cannot become a key (USING INDEX)"
+    );
+    assert_eq!(
+        refused("nope"),
+        "op #1 (add unique constraint nope on users using index nope): index nope does not exist"
+    );
+    let pk = ops(|op| {
+        op.drop_constraint("users", "users_pkey");
+        op.create_index("users", ["name"]).unique().named("u_name");
+        op.add_primary_key_using_index("users", "u_name");
+    });
+    let err = Schema::replay(pk.ops()).unwrap_err().to_string();
+    assert!(err.contains("NOT NULL"), "{err}");
 }

@@ -437,6 +437,15 @@ fn cases() -> Vec<Case> {
             .using(IndexMethod::Gin)
             .with("fastupdate", "off");
         }),
+        case("add_unique_using_index", |op| {
+            op.add_unique_using_index("users", "users_nick_unique")
+                .named("users_nick_key");
+        })
+        .extra(|op| {
+            op.create_index("users", ["nick"])
+                .unique()
+                .named("users_nick_unique");
+        }),
         // Functions and triggers.
         case("create_function", |op| {
             op.create_function("touch", "trigger", "BEGIN RETURN NEW; END;");

@@ -11,7 +11,10 @@ use migrator_tests::engine::TestTarget;
 use migrator_tests::on_both_engines;
 use migrator_tests::revisions::reversible;
 
-on_both_engines!(index_keys_and_options_round_trip_through_the_catalog);
+on_both_engines!(
+    index_keys_and_options_round_trip_through_the_catalog,
+    a_unique_index_becomes_a_key_and_back,
+);
 
 fn up_people(op: &mut Reversible) {
     op.create_table("people", |t| {
@@ -140,4 +143,47 @@ async fn index_keys_and_options_round_trip_through_the_catalog(t: TestTarget) {
     runner.downgrade(&db, "base").await.unwrap();
     let diffs = t.differences(&Schema::new()).await;
     assert!(diffs.is_empty(), "{diffs:#?}");
+}
+
+fn up_codes(op: &mut Reversible) {
+    op.create_table("codes", |t| {
+        t.column::<i64>("id").primary_key();
+        t.column::<String>("code");
+    });
+    op.create_index("codes", ["code"]).unique();
+}
+
+fn up_code_key(op: &mut Reversible) {
+    op.add_unique_using_index("codes", "ix_codes_code")
+        .named("codes_code_key");
+}
+
+async fn a_unique_index_becomes_a_key_and_back(t: TestTarget) {
+    let m = Migrations::new(vec![
+        reversible("k1", &[], up_codes),
+        reversible("k2", &["k1"], up_code_key),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let db = t.database();
+    for target in ["k2", "k1"] {
+        if target == "k2" {
+            runner.upgrade(&db, target).await.unwrap();
+        } else {
+            runner.downgrade(&db, target).await.unwrap();
+        }
+        let expected = m.schema_on(t.engine(), &[target]).unwrap();
+        let diffs = t.differences(&expected).await;
+        assert!(diffs.is_empty(), "at {target}: {diffs:#?}");
+        let drift = runner.drift(&db).await.unwrap();
+        assert!(drift.is_empty(), "at {target}: {drift}");
+    }
+    let key = m.schema_on(t.engine(), &["k2"]).unwrap();
+    assert!(
+        key.table(&"codes".into())
+            .unwrap()
+            .find_constraint("codes_code_key")
+            .is_some()
+    );
+    runner.downgrade(&db, "base").await.unwrap();
 }

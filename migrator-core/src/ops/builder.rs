@@ -89,6 +89,7 @@ variants!(
     DropFunction,
     CreateTrigger,
     DropTrigger,
+    AddKeyUsingIndex,
     CreateView,
     DropView,
     RenameView,
@@ -713,6 +714,40 @@ pub trait OpBuilder {
         self.recorder().record(DropIndex {
             name: name.into(),
             concurrently: false,
+        })
+    }
+
+    /// `ADD CONSTRAINT index UNIQUE USING INDEX index`: an existing unique
+    /// index (built `CONCURRENTLY` beforehand, say) becomes a unique
+    /// constraint; chain `.named(…)` to name it otherwise (the index is
+    /// renamed to it). Reversible: undone by dropping the constraint and
+    /// building the index again.
+    fn add_unique_using_index(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        index: impl Into<String>,
+    ) -> &mut AddKeyUsingIndex {
+        self.recorder().record(AddKeyUsingIndex {
+            table: table.into(),
+            index: index.into(),
+            kind: KeyKind::Unique,
+            name: None,
+        })
+    }
+
+    /// `ADD CONSTRAINT index PRIMARY KEY USING INDEX index`: as
+    /// [`add_unique_using_index`](Self::add_unique_using_index), for the
+    /// primary key (the index's columns must be `NOT NULL`).
+    fn add_primary_key_using_index(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        index: impl Into<String>,
+    ) -> &mut AddKeyUsingIndex {
+        self.recorder().record(AddKeyUsingIndex {
+            table: table.into(),
+            index: index.into(),
+            kind: KeyKind::PrimaryKey,
+            name: None,
         })
     }
 

@@ -355,6 +355,24 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 one(Op::AlterSequence(undo))
             }
         }
+        // The key goes, and the index is built again under its own name.
+        Op::AddKeyUsingIndex(o) => {
+            let table = before.table(&o.table).ok_or_else(missing)?;
+            let index = before
+                .index(&table.name.sibling(o.index.clone()))
+                .ok_or_else(missing)?;
+            Ok(vec![
+                Op::DropConstraint(DropConstraint {
+                    table: o.table.clone(),
+                    name: o.constraint_name().to_owned(),
+                }),
+                Op::CreateIndex(CreateIndex {
+                    index: index.clone(),
+                    concurrently: false,
+                    if_not_exists: false,
+                }),
+            ])
+        }
         Op::BulkInsert(_) => Err(irreversible(
             "inserted rows are not deleted by guess; write the downgrade (raw SQL with its reverse, or a data step)",
         )),

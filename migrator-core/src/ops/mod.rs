@@ -12,6 +12,7 @@ mod data;
 mod function;
 mod index;
 mod inverse;
+mod key_using_index;
 mod on_engine;
 mod reversible;
 mod sequence;
@@ -27,6 +28,7 @@ pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, V
 pub use function::{CreateFunction, DropFunction, FunctionArg, FunctionDef, Volatility};
 pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
+pub use key_using_index::{AddKeyUsingIndex, KeyKind};
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use sequence::{
@@ -74,6 +76,8 @@ pub enum Op {
     AddConstraint(AddConstraint),
     /// `ALTER TABLE … DROP CONSTRAINT`.
     DropConstraint(DropConstraint),
+    /// `ALTER TABLE … ADD CONSTRAINT … {PRIMARY KEY | UNIQUE} USING INDEX`.
+    AddKeyUsingIndex(AddKeyUsingIndex),
     /// `ALTER TABLE … VALIDATE CONSTRAINT`.
     ValidateConstraint(ValidateConstraint),
     /// `CREATE TYPE … AS ENUM`.
@@ -149,6 +153,16 @@ impl Op {
                 o.table
             ),
             Op::DropConstraint(o) => format!("drop_constraint {} on {}", o.name, o.table),
+            Op::AddKeyUsingIndex(o) => format!(
+                "add {} {} on {} using index {}",
+                match o.kind {
+                    KeyKind::PrimaryKey => "primary key",
+                    KeyKind::Unique => "unique constraint",
+                },
+                o.constraint_name(),
+                o.table,
+                o.index
+            ),
             Op::ValidateConstraint(o) => {
                 format!("validate_constraint {} on {}", o.name, o.table)
             }

@@ -660,6 +660,17 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             out
         }
         Op::DataStep(_) => return Err(NoSource(o.describe())),
+        Op::AddKeyUsingIndex(k) => {
+            let call = match k.kind {
+                super::KeyKind::PrimaryKey => "add_primary_key_using_index",
+                super::KeyKind::Unique => "add_unique_using_index",
+            };
+            let mut out = format!("op.{call}({}, {})", qname(&k.table), s(&k.index));
+            if let Some(name) = &k.name {
+                write!(out, ".named({})", s(name)).unwrap();
+            }
+            out
+        }
         Op::CreateExtension(c) => {
             let mut out = format!("op.create_extension({})", s(&c.name));
             if let Some(schema) = &c.schema {

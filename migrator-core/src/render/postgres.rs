@@ -791,6 +791,20 @@ impl Dialect for Postgres {
                 one(statement)
             }
             Op::AddConstraint(o) => one(add_constraint(o)),
+            // The index exists: nothing is built or scanned, the table is
+            // locked only to attach it.
+            Op::AddKeyUsingIndex(o) => one(alter_table(
+                &o.table,
+                format!(
+                    "ADD CONSTRAINT {} {} USING INDEX {}",
+                    quote_ident(o.constraint_name()),
+                    match o.kind {
+                        crate::ops::KeyKind::PrimaryKey => "PRIMARY KEY",
+                        crate::ops::KeyKind::Unique => "UNIQUE",
+                    },
+                    quote_ident(&o.index)
+                ),
+            )),
             Op::DropConstraint(o) => {
                 let mut statement = alter_table(
                     &o.table,

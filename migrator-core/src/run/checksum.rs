@@ -63,6 +63,7 @@
 //! | `drop_index` | `name` qname, `concurrently` flag |
 //! | `add_constraint` | `table` qname, `constraint` constraint |
 //! | `drop_constraint` | `table` qname, `name` str |
+//! | `add_key_using_index` | `table` qname, `index` str, `kind` str (`primary_key`, `unique`), `name` str? |
 //! | `validate_constraint` | `table` qname, `name` str |
 //! | `create_enum` | `name` qname, `values` str[] |
 //! | `add_enum_value` | `name` qname, `value` str, `position` position?, `if_not_exists` flag |
@@ -130,6 +131,7 @@ use crate::ops::{
     RenameColumn, RenameEnumValue, RenameTable, RenameView, SequenceOptions, SetTableComment,
     TableDef, TypeChange, Unique, Using, ValidateConstraint, ViewDef,
 };
+use crate::ops::{AddKeyUsingIndex, KeyKind};
 use crate::ops::{AlterSequence, CreateSequence, DropSequence, RenameSequence};
 use crate::ops::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, FunctionArg, FunctionDef,
@@ -590,6 +592,23 @@ impl Encoder {
                     e.text("to", to);
                 })
             }
+            Op::AddKeyUsingIndex(AddKeyUsingIndex {
+                table,
+                index,
+                kind,
+                name,
+            }) => self.record("add_key_using_index", |e| {
+                e.qname("table", table);
+                e.text("index", index);
+                e.text(
+                    "kind",
+                    match kind {
+                        KeyKind::PrimaryKey => "primary_key",
+                        KeyKind::Unique => "unique",
+                    },
+                );
+                e.opt_text("name", name.as_deref());
+            }),
             Op::OnEngine(OnEngine { engine, ops }) => self.record("on_engine", |e| {
                 e.text("engine", engine.feature());
                 e.str("ops");
@@ -1801,6 +1820,27 @@ mod tests {
         ];
         let sums: std::collections::HashSet<String> = fields.into_iter().map(one).collect();
         assert_eq!(sums.len(), 9);
+    }
+
+    #[test]
+    fn every_field_of_a_key_using_an_index_is_in_the_checksum() {
+        let of_one = |edit: fn(&mut crate::ops::AddKeyUsingIndex)| {
+            let mut op = Ops::new();
+            edit(op.add_unique_using_index("t", "ix"));
+            of(op.ops())
+        };
+        let sums: std::collections::BTreeSet<String> = [
+            of_one(|_| {}),
+            of_one(|k| k.kind = KeyKind::PrimaryKey),
+            of_one(|k| {
+                k.named("t_key");
+            }),
+            of_one(|k| k.index = "ix2".into()),
+            of_one(|k| k.table = "u".into()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(sums.len(), 5);
     }
 
     #[test]

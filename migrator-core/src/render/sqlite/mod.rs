@@ -573,6 +573,9 @@ impl Sqlite {
                 one(statement)
             }
             Op::AddConstraint(o) => rebuild(&o.table),
+            // The table is built again with the key; the index goes with
+            // the old table.
+            Op::AddKeyUsingIndex(o) => rebuild(&o.table),
             Op::DropConstraint(o) => rebuild(&o.table),
             Op::ValidateConstraint(_) | Op::CreateEnum(_) | Op::DropEnum(_) | Op::DataStep(_) => {
                 Ok(vec![])

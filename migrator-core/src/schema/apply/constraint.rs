@@ -4,7 +4,8 @@
 use super::{E, Result, canon_constraint, column_exists, no_duplicates, no_nul, sets_equal};
 use crate::ident::check_ident;
 use crate::ops::{
-    AddConstraint, Constraint, DropConstraint, ForeignKey, TableDef, ValidateConstraint,
+    AddConstraint, Constraint, DropConstraint, ForeignKey, PrimaryKey, TableDef, Unique,
+    ValidateConstraint,
 };
 use crate::schema::Schema;
 
@@ -199,6 +200,68 @@ impl Schema {
             });
         }
         *slot = slot.clone().with_not_valid(false);
+        Ok(())
+    }
+}
+
+impl Schema {
+    /// `ADD CONSTRAINT … USING INDEX`: the index becomes the key's, under
+    /// the key's name; refused, with PostgreSQL's reason, for an index that
+    /// cannot be one.
+    pub(super) fn add_key_using_index(&mut self, o: &crate::ops::AddKeyUsingIndex) -> Result {
+        use crate::ops::{IndexMethod, KeyKind};
+        let table = self.table_ref(&o.table)?;
+        let key = (table.name.schema_name().to_owned(), o.index.clone());
+        let Some(index) = self
+            .indexes
+            .get(&key)
+            .filter(|i| i.table.key() == table.name.key())
+        else {
+            return Err(E::IndexNotFound(table.name.sibling(o.index.clone())));
+        };
+        let invalid = |reason: &str| E::InvalidIndex {
+            index: o.index.clone(),
+            table: table.name.clone(),
+            reason: format!("{reason}, so it cannot become a key (USING INDEX)"),
+        };
+        if !index.unique {
+            return Err(invalid("it is not unique"));
+        }
+        if index.method != IndexMethod::BTree || !index.plain_keys() {
+            return Err(invalid(
+                "it is not a b-tree index of plain columns in their default order",
+            ));
+        }
+        if index.predicate.is_some() {
+            return Err(invalid("it is partial (WHERE)"));
+        }
+        if !index.include.is_empty() || index.nulls_not_distinct || !index.with.is_empty() {
+            return Err(invalid(
+                "it has INCLUDE columns, NULLS NOT DISTINCT or storage parameters",
+            ));
+        }
+        let columns: Vec<String> = index.key_columns().map(str::to_owned).collect();
+        let name = o.constraint_name().to_owned();
+        let constraint = match o.kind {
+            KeyKind::PrimaryKey => {
+                let mut k = PrimaryKey::new(&table.name.name, columns);
+                k.name = name;
+                Constraint::PrimaryKey(k)
+            }
+            KeyKind::Unique => {
+                let mut u = Unique::new(&table.name.name, columns);
+                u.name = name;
+                Constraint::Unique(u)
+            }
+        };
+        // The index is the key's now, under its name.
+        let mut after = self.clone();
+        after.indexes.remove(&key);
+        after.add_constraint(&AddConstraint {
+            table: o.table.clone(),
+            constraint,
+        })?;
+        *self = after;
         Ok(())
     }
 }

@@ -145,6 +145,7 @@ impl Schema {
             Op::DropIndex(o) => self.drop_index(o),
             Op::AddConstraint(o) => self.add_constraint(o),
             Op::DropConstraint(o) => self.drop_constraint(o),
+            Op::AddKeyUsingIndex(o) => self.add_key_using_index(o),
             Op::ValidateConstraint(o) => self.validate_constraint(o),
             Op::CreateEnum(o) => self.create_enum(o),
             Op::AddEnumValue(o) => self.add_enum_value(o),
@@ -248,6 +249,7 @@ impl Schema {
             Op::AlterColumn(o) => vec![o.table.key()],
             Op::AddConstraint(o) => vec![o.table.key()],
             Op::DropConstraint(o) => vec![o.table.key()],
+            Op::AddKeyUsingIndex(o) => vec![o.table.key()],
             Op::DropSchema(o) => self
                 .key_names_of
                 .keys()
