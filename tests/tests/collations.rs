@@ -43,15 +43,7 @@ async fn a_column_collation_is_kept_changed_and_read_back(t: TestTarget) {
     let runner = Runner::new(&m, RunConfig::default());
     let db = t.database();
     let pg = t.engine() == Engine::Postgres;
-    let at = |heads: &'static [&'static str]| {
-        let (m, t) = (&m, &t);
-        async move {
-            let diffs = t
-                .differences(&m.schema_on(t.engine(), heads).unwrap())
-                .await;
-            assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
-        }
-    };
+    let at = |heads: &'static [&'static str]| t.assert_schema_at(&m, heads);
     // What the collation does: "C" sorts capitals first; NOCASE ignores case.
     let behaves = |collated: bool| {
         let t = &t;

@@ -59,15 +59,7 @@ async fn identity_is_added_changed_and_dropped_and_read_back(t: TestTarget) {
     .unwrap();
     let runner = Runner::new(&m, RunConfig::default());
     let db = t.database();
-    let at = |heads: &'static [&'static str]| {
-        let (m, t) = (&m, &t);
-        async move {
-            let diffs = t
-                .differences(&m.schema_on(t.engine(), heads).unwrap())
-                .await;
-            assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
-        }
-    };
+    let at = |heads: &'static [&'static str]| t.assert_schema_at(&m, heads);
     runner.upgrade(&db, "i1").await.unwrap();
     t.execute("INSERT INTO tickets (id, title) VALUES (1, 'a'), (5, 'b')")
         .await;
@@ -110,10 +102,7 @@ async fn identity_is_added_changed_and_dropped_and_read_back(t: TestTarget) {
         ("i1", &["i1"][..]),
     ] {
         runner.downgrade(&db, target).await.unwrap();
-        let diffs = t
-            .differences(&m.schema_on(t.engine(), heads).unwrap())
-            .await;
-        assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
+        t.assert_schema_at(&m, heads).await;
     }
     runner.downgrade(&db, "base").await.unwrap();
 }

@@ -61,15 +61,7 @@ async fn a_sequence_is_created_used_altered_renamed_and_dropped(t: TestTarget) {
     let runner = Runner::new(&m, RunConfig::default());
     let db = t.database();
     let pg = t.engine() == Engine::Postgres;
-    let at = |heads: &'static [&'static str]| {
-        let (m, t) = (&m, &t);
-        async move {
-            let diffs = t
-                .differences(&m.schema_on(t.engine(), heads).unwrap())
-                .await;
-            assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
-        }
-    };
+    let at = |heads: &'static [&'static str]| t.assert_schema_at(&m, heads);
     runner.upgrade(&db, "q1").await.unwrap();
     at(&["q1"]).await;
     if pg {
@@ -115,10 +107,7 @@ async fn a_sequence_is_created_used_altered_renamed_and_dropped(t: TestTarget) {
         ("q1", &["q1"][..]),
     ] {
         runner.downgrade(&db, target).await.unwrap();
-        let diffs = t
-            .differences(&m.schema_on(t.engine(), heads).unwrap())
-            .await;
-        assert!(diffs.is_empty(), "at {heads:?}: {diffs:#?}");
+        t.assert_schema_at(&m, heads).await;
     }
     runner.downgrade(&db, "base").await.unwrap();
     at(&[]).await;

@@ -358,18 +358,16 @@ pub trait OpBuilder {
         I: IntoIterator<Item = TriggerEvent>,
     {
         self.recorder().record(CreateTrigger {
-            trigger: TriggerDef {
-                name: name.into(),
-                table: table.into(),
+            trigger: TriggerDef::new(
+                table.into(),
+                name,
                 timing,
-                events: events.into_iter().collect(),
-                for_each_row: false,
-                when: None,
-                action: TriggerAction::Function {
+                events.into_iter().collect(),
+                TriggerAction::Function {
                     name: function.into(),
                     args: Vec::new(),
                 },
-            },
+            ),
         })
     }
 
@@ -401,15 +399,13 @@ pub trait OpBuilder {
         statements: impl Into<String>,
     ) -> &mut CreateTrigger {
         self.recorder().record(CreateTrigger {
-            trigger: TriggerDef {
-                name: name.into(),
-                table: table.into(),
+            trigger: TriggerDef::new(
+                table.into(),
+                name,
                 timing,
-                events: vec![event],
-                for_each_row: true,
-                when: None,
-                action: TriggerAction::Statements(statements.into()),
-            },
+                vec![event],
+                TriggerAction::Statements(statements.into()),
+            ),
         })
     }
 

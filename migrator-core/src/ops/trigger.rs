@@ -88,6 +88,27 @@ pub struct TriggerDef {
 }
 
 impl TriggerDef {
+    /// A trigger without `WHEN`: `FOR EACH ROW` when it runs statements
+    /// (SQLite has no other kind), `FOR EACH STATEMENT` (PostgreSQL's
+    /// default) when it runs a function.
+    pub fn new(
+        table: QualifiedName,
+        name: impl Into<String>,
+        timing: TriggerTiming,
+        events: Vec<TriggerEvent>,
+        action: TriggerAction,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            table,
+            timing,
+            events,
+            for_each_row: matches!(action, TriggerAction::Statements(_)),
+            when: None,
+            action,
+        }
+    }
+
     /// Whether the trigger names `column` (`UPDATE OF`, or in `WHEN`).
     pub fn uses(&self, column: &str) -> bool {
         self.events

@@ -247,17 +247,17 @@ fn triggers(
             continue;
         }
         match sql.as_deref().map(parse::create_trigger) {
-            Some(Ok(text)) => ops.push(Op::CreateTrigger(crate::ops::CreateTrigger {
-                trigger: crate::ops::TriggerDef {
+            Some(Ok(text)) => {
+                let mut trigger = crate::ops::TriggerDef::new(
+                    QualifiedName::bare(&table),
                     name,
-                    table: QualifiedName::bare(&table),
-                    timing: text.timing,
-                    events: vec![text.event],
-                    for_each_row: true,
-                    when: text.when,
-                    action: crate::ops::TriggerAction::Statements(text.body),
-                },
-            })),
+                    text.timing,
+                    vec![text.event],
+                    crate::ops::TriggerAction::Statements(text.body),
+                );
+                trigger.when = text.when;
+                ops.push(Op::CreateTrigger(crate::ops::CreateTrigger { trigger }));
+            }
             Some(Err(e)) => notes.push(ignored(format!(
                 "trigger {name} on {table}, whose CREATE TRIGGER text cannot be read ({e})"
             ))),

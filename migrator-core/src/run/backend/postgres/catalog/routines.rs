@@ -187,20 +187,19 @@ pub(super) async fn triggers(
             .collect();
         // Each argument ends in a NUL: the last piece is empty.
         args.pop();
-        ops.push(Op::CreateTrigger(CreateTrigger {
-            trigger: TriggerDef {
-                name,
-                table: table.name.clone(),
-                timing,
-                events,
-                for_each_row: bits & ROW != 0,
-                when: when(&def),
-                action: TriggerAction::Function {
-                    name: qualified(&row.get::<_, String>(4), &row.get::<_, String>(5)),
-                    args,
-                },
+        let mut trigger = TriggerDef::new(
+            table.name.clone(),
+            name,
+            timing,
+            events,
+            TriggerAction::Function {
+                name: qualified(&row.get::<_, String>(4), &row.get::<_, String>(5)),
+                args,
             },
-        }));
+        );
+        trigger.for_each_row = bits & ROW != 0;
+        trigger.when = when(&def);
+        ops.push(Op::CreateTrigger(CreateTrigger { trigger }));
     }
     Ok(ops)
 }
