@@ -319,3 +319,30 @@ fn autogenerate_adds_changes_and_drops_identity() {
     });
     assert!(diff(&from, &same).unwrap().is_empty());
 }
+
+/// Found by the diff property test on the server: PostgreSQL retypes
+/// before it drops an identity in one ALTER TABLE, and refuses an identity
+/// of another type; the drop goes first, on its own.
+#[test]
+fn an_identity_dropped_with_a_type_change_is_dropped_first() {
+    let before = schema(tickets);
+    let mut op = Ops::new();
+    op.alter_column("tickets", "auto")
+        .drop_identity()
+        .set_type(ColumnType::Text);
+    let sql: Vec<String> =
+        migrator_core::render::render_ops(&migrator_core::render::Postgres, op.ops(), &before)
+            .unwrap()
+            .concat()
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+    assert_eq!(
+        sql[0],
+        "ALTER TABLE \"tickets\" ALTER COLUMN \"auto\" DROP IDENTITY"
+    );
+    assert!(
+        sql[1].starts_with("ALTER TABLE \"tickets\" ALTER COLUMN \"auto\" TYPE text"),
+        "{sql:?}"
+    );
+}

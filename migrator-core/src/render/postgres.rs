@@ -330,8 +330,20 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
     let mut default_done = false;
     // The identity goes first (DROP NOT NULL needs it gone) and comes last
     // (ADD needs NOT NULL and no default).
+    // With a type change, in a statement of its own: PostgreSQL retypes
+    // before it drops an identity in the same ALTER TABLE, and an identity
+    // column cannot take a type other than an integer.
+    let mut first = None;
     if let Some(IdentityChange::Drop) = &o.identity {
-        actions.push(format!("ALTER COLUMN {col} DROP IDENTITY"));
+        let drop = format!("ALTER COLUMN {col} DROP IDENTITY");
+        if o.ty.is_some() {
+            first = Some(
+                Statement::new(format!("ALTER TABLE {} {drop}", table.to_sql()))
+                    .lock(table, LockLevel::AccessExclusive),
+            );
+        } else {
+            actions.push(drop);
+        }
     }
     // First: a default or a type change needs the expression gone.
     if o.drop_expression {
@@ -479,7 +491,7 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
         )),
         Some(IdentityChange::Drop) | None => {}
     }
-    let mut statements = Vec::new();
+    let mut statements: Vec<Statement> = first.into_iter().collect();
     if !actions.is_empty() {
         let sql = format!("ALTER TABLE {} {}", table.to_sql(), actions.join(", "));
         let mut statement = Statement::new(sql)
