@@ -6,7 +6,10 @@
 //! constraints with the op builder (the calls a revision makes), registered
 //! by [`model!`](crate::model). Every model linked into the binary is part
 //! of the target schema; models may reference each other's tables in any
-//! order (foreign keys are added once every table exists).
+//! order (foreign keys are added once every table exists). Names a model
+//! leaves out are given by the naming convention in force when the target
+//! schema is built ([`naming::within`](crate::ops::naming::within); the CLI
+//! uses `CliConfig::with_naming`'s), as new revisions are written under it.
 //!
 //! ```
 //! use migrator_core::prelude::*;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::graph::{Graph, GraphError, RevisionInfo};
 use crate::ops::{InvertError, invert_all};
-use crate::ops::{Op, Ops, Reversible};
+use crate::ops::{NamingConvention, Op, Ops, Reversible, naming};
 use crate::schema::Schema;
 
 /// How a revision's upgrade records its ops.
@@ -46,6 +46,9 @@ pub struct Registered {
     pub upgrade: Upgrade,
     /// Its downgrade.
     pub downgrade: Downgrade,
+    /// The naming convention its ops are recorded under
+    /// (`#[migration(naming = …)]`); `None`: PostgreSQL's names.
+    pub naming: Option<&'static NamingConvention>,
     /// The source file that declares it.
     pub file: &'static str,
     /// The line of its `#[migration]`.
@@ -140,8 +143,12 @@ impl Registered {
         info
     }
 
-    /// The ops of its upgrade.
+    /// The ops of its upgrade, named under its naming convention.
     pub fn upgrade_ops(&self) -> Vec<Op> {
+        naming::within(self.naming, || self.record_upgrade())
+    }
+
+    fn record_upgrade(&self) -> Vec<Op> {
         match self.upgrade {
             Upgrade::Ops(f) => {
                 let mut op = Ops::new();
@@ -160,11 +167,11 @@ impl Registered {
     /// a derived downgrade needs to restore what the upgrade dropped).
     pub fn downgrade_ops(&self, before_upgrade: &Schema) -> Result<Vec<Op>, DowngradeError> {
         match self.downgrade {
-            Downgrade::Written(f) => {
+            Downgrade::Written(f) => Ok(naming::within(self.naming, || {
                 let mut op = Ops::new();
                 f(&mut op);
-                Ok(op.into_ops())
-            }
+                op.into_ops()
+            })),
             Downgrade::Derived => {
                 invert_all(&self.upgrade_ops(), before_upgrade).map_err(|source| {
                     DowngradeError::Invert {
@@ -231,6 +238,19 @@ pub enum RegistryError {
         /// `file:line` of that `migrations!`.
         extended_at: String,
     },
+    /// The naming convention a revision names has a template that does
+    /// not work.
+    #[error(
+        "revision {revision} (at {declared}) is written under a naming convention whose {problem}; fix the constant its #[migration(naming = …)] names"
+    )]
+    Naming {
+        /// The revision.
+        revision: String,
+        /// `file:line` of the revision.
+        declared: String,
+        /// What is wrong with the template.
+        problem: String,
+    },
     /// Another graph error, with where each revision it names is declared.
     #[error("{source}{}", declared_at(.locations))]
     Graph {
@@ -265,6 +285,13 @@ pub fn graph_of<R: std::borrow::Borrow<Registered>>(
                 id: r.id.to_owned(),
                 first: first.location(),
                 second: r.location(),
+            });
+        }
+        if let Some(problem) = r.naming.and_then(NamingConvention::problem) {
+            return Err(RegistryError::Naming {
+                revision: r.id.to_owned(),
+                declared: r.location(),
+                problem,
             });
         }
     }
@@ -345,6 +372,7 @@ mod tests {
             depends_on: &[],
             upgrade: Upgrade::Ops(nothing),
             downgrade: Downgrade::Written(nothing),
+            naming: None,
             file: "src/migrations/test.rs",
             line,
         }

@@ -34,6 +34,7 @@ fn revision(
         depends_on,
         upgrade: Upgrade::Ops(noop),
         downgrade: Downgrade::Written(noop),
+        naming: None,
         file: "src/migrations/e002_fees.rs",
         line: 7,
     }

@@ -8,7 +8,7 @@ use syn::{Expr, ExprArray, ExprLit, Lit, LitStr};
 use crate::graph::{RevisionInfo, name_problem};
 
 const KEYS: &str =
-    "revision, down_revision, message, branch_labels, depends_on, reversible, irreversible";
+    "revision, down_revision, message, branch_labels, depends_on, reversible, irreversible, naming";
 
 /// What `#[migration(...)]` says about a revision.
 pub(crate) struct Args {
@@ -19,6 +19,8 @@ pub(crate) struct Args {
     pub depends_on: Vec<LitStr>,
     pub reversible: Option<Span>,
     pub irreversible: Option<LitStr>,
+    /// The path of the naming convention the revision was written under.
+    pub naming: Option<syn::Path>,
 }
 
 /// `"id"`, `["a", "b"]` or `None`.
@@ -39,6 +41,18 @@ pub(crate) fn string_list(input: ParseStream, key: &str) -> syn::Result<Vec<LitS
         Expr::Path(p) if p.path.is_ident("None") => Ok(Vec::new()),
         Expr::Array(ExprArray { elems, .. }) => elems.iter().map(item).collect(),
         other => Ok(vec![item(other)?]),
+    }
+}
+
+/// `naming = crate::NAMING`: the path of a `NamingConvention` constant.
+fn naming_path(input: ParseStream) -> syn::Result<syn::Path> {
+    let expr: Expr = input.parse()?;
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => Ok(p.path),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`naming` takes the path of a NamingConvention constant, e.g. `naming = crate::NAMING` with `pub const NAMING: NamingConvention = NamingConvention::sqlalchemy();`",
+        )),
     }
 }
 
@@ -65,6 +79,7 @@ impl Args {
         let mut depends_on = Vec::new();
         let mut reversible = None;
         let mut irreversible = None;
+        let mut naming = None;
         let parser = syn::meta::parser(|meta| {
             let key = meta
                 .path
@@ -79,6 +94,7 @@ impl Args {
                 "depends_on" => depends_on = string_list(meta.value()?, &key)?,
                 "reversible" => reversible = Some(meta.path.get_ident().map_or(span, |i| i.span())),
                 "irreversible" => irreversible = Some(meta.value()?.parse::<LitStr>()?),
+                "naming" => naming = Some(naming_path(meta.value()?)?),
                 _ => return Err(meta.error(format!("unknown key; #[migration] takes {KEYS}"))),
             }
             Ok(())
@@ -128,6 +144,7 @@ impl Args {
             depends_on,
             reversible,
             irreversible,
+            naming,
         })
     }
 

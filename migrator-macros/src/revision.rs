@@ -161,6 +161,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .message
         .as_ref()
         .map_or_else(|| quote! { "" }, |m| quote! { #m });
+    let naming = args.naming.as_ref().map_or_else(
+        || quote! { ::core::option::Option::None },
+        |path| quote! { ::core::option::Option::Some(&#path) },
+    );
     let attrs = &item.attrs;
     let items = &item.items;
     Ok(quote! {
@@ -183,6 +187,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 depends_on: #depends,
                 upgrade: #upgrade_kind,
                 downgrade: #downgrade_kind,
+                naming: #naming,
                 file: file!(),
                 line: line!(),
             }

@@ -21,6 +21,7 @@ pub fn revision(
         depends_on: &[],
         upgrade: Upgrade::Ops(up),
         downgrade: down,
+        naming: None,
         file: file!(),
         line: line!(),
     }

@@ -535,6 +535,7 @@ fn rev(id: &'static str, parents: &'static [&'static str], downgrade: Downgrade)
         depends_on: &[],
         upgrade: Upgrade::Ops(up),
         downgrade,
+        naming: None,
         file: "/nonexistent/revision.rs",
         line: 1,
     }

@@ -254,6 +254,7 @@ fn hostile_graph() -> Vec<Registered> {
         depends_on: &[],
         upgrade: Upgrade::Ops(up),
         downgrade: Downgrade::Written(written),
+        naming: None,
         file: "/nonexistent/revision.rs",
         line: 1,
     }]

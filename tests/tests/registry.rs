@@ -91,6 +91,7 @@ fn revision(id: &'static str, parents: &'static [&'static str], line: u32) -> Re
         depends_on: &[],
         upgrade: Upgrade::Ops(noop),
         downgrade: Downgrade::Written(noop),
+        naming: None,
         file: "src/migrations/hand_built.rs",
         line,
     }

@@ -26,6 +26,7 @@ static REVISION: Registered = Registered {
     depends_on: &[],
     upgrade: Upgrade::Ops(up),
     downgrade: Downgrade::Derived,
+    naming: None,
     file: file!(),
     line: line!(),
 };

@@ -9,6 +9,7 @@ use super::output::{self, Marks};
 use super::scaffold::{self, NewRevision};
 use super::{CliConfig, CliError, database, input};
 use crate::graph::{Direction, Graph, name_problem};
+use crate::ops::naming;
 use crate::run::{Database, Migrations, RunConfig, Runner};
 
 type Result<T = ()> = std::result::Result<T, CliError>;
@@ -37,6 +38,15 @@ impl Context<'_> {
             (None, Some(_)) => Vec::new(),
         };
         (!models.is_empty()).then_some(models)
+    }
+
+    /// The convention the models are named with (and new revisions written
+    /// under).
+    fn naming(&self) -> Option<&'static crate::ops::NamingConvention> {
+        self.config
+            .naming
+            .as_ref()
+            .map(|(_, convention)| *convention)
     }
 
     fn runner(&self) -> Runner<'_> {
@@ -412,6 +422,7 @@ fn create(cx: &Context<'_>, draft: Draft<'_>, out: &mut dyn Write) -> Result {
         depends_on: draft.depends_on,
         created: scaffold::now(),
         generated: draft.generated,
+        naming: cx.config.naming.as_ref().map(|(path, _)| path.clone()),
     };
     let dir = &cx.config.migrations_dir;
     let path = scaffold::write(dir, &revision).map_err(|source| CliError::WriteRevision {
@@ -530,7 +541,8 @@ async fn autogenerate(
     if models.is_empty() {
         return Err(CliError::NoModels);
     }
-    let target = crate::models::target_schema(&models)?;
+    let naming = cx.naming();
+    let target = naming::within(naming, || crate::models::target_schema(&models))?;
     let mut notes = Vec::new();
     let (current, target) = if from_database {
         let heads = cx.graph().heads();
@@ -621,7 +633,11 @@ async fn autogenerate(
         }
     }
     header.extend(notes);
-    let upgrade = crate::ops::rust_source(&ops).expect("a diff holds no data step");
+    // Written as the revision will record it: under its naming convention.
+    let source = |ops: &[crate::ops::Op]| {
+        naming::within(naming, || crate::ops::rust_source(ops)).expect("a diff holds no data step")
+    };
+    let upgrade = source(&ops);
     let invertible = crate::ops::invert_all(&ops, &current).is_ok()
         && !ops
             .iter()
@@ -630,9 +646,7 @@ async fn autogenerate(
         scaffold::GeneratedDowngrade::Derived
     } else {
         match diff(&replayed, &current) {
-            Ok(back) => scaffold::GeneratedDowngrade::Written(
-                crate::ops::rust_source(&back).expect("a diff holds no data step"),
-            ),
+            Ok(back) => scaffold::GeneratedDowngrade::Written(source(&back)),
             Err(why) => {
                 let added: Vec<String> = ops
                     .iter()
@@ -771,7 +785,7 @@ async fn check(cx: &Context<'_>, allow_multiple_heads: bool, out: &mut dyn Write
         }
     }
     if let Some(models) = cx.models_to_compare() {
-        match cx.migrations.compare_models(&models) {
+        match naming::within(cx.naming(), || cx.migrations.compare_models(&models)) {
             Ok(ops) if ops.is_empty() => {
                 notes.push(format!("the {} model(s) match the migrations", models.len()))
             }

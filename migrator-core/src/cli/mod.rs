@@ -35,6 +35,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 pub use error::CliError;
 
+use crate::ops::NamingConvention;
 use crate::registry::Registered;
 use crate::run::RunConfig;
 
@@ -65,6 +66,11 @@ pub struct CliConfig {
     /// The models `revision --autogenerate` compares with; `None`: every
     /// model linked into the binary.
     pub models: Option<Vec<crate::models::Model>>,
+    /// The naming convention new revisions are written under (`revision`
+    /// writes `naming = <path>` into their `#[migration]`) and the models
+    /// are named with: the path revision files name it by, and its value.
+    /// `None`: PostgreSQL's names. Revisions written before keep theirs.
+    pub naming: Option<(String, &'static NamingConvention)>,
 }
 
 impl Default for CliConfig {
@@ -80,6 +86,7 @@ impl Default for CliConfig {
             revisions: None,
             program: "migrator".to_owned(),
             models: None,
+            naming: None,
         }
     }
 }
@@ -113,6 +120,26 @@ impl CliConfig {
     /// Compares with `models` instead of every model linked into the binary.
     pub fn with_models(mut self, models: Vec<crate::models::Model>) -> Self {
         self.models = Some(models);
+        self
+    }
+
+    /// Sets [`naming`](Self::naming): new revisions are written under
+    /// `convention`, named `path` in their files (as a revision module
+    /// names it, e.g. `crate::NAMING`), and the models are named with it.
+    ///
+    /// ```
+    /// use migrator_core::cli::CliConfig;
+    /// use migrator_core::ops::NamingConvention;
+    /// pub const NAMING: NamingConvention = NamingConvention::sqlalchemy();
+    /// let config = CliConfig::default().with_naming("crate::NAMING", &NAMING);
+    /// assert_eq!(config.naming.unwrap().0, "crate::NAMING");
+    /// ```
+    pub fn with_naming(
+        mut self,
+        path: impl Into<String>,
+        convention: &'static NamingConvention,
+    ) -> Self {
+        self.naming = Some((path.into(), convention));
         self
     }
 

@@ -23,6 +23,8 @@ pub struct NewRevision {
     pub created: String,
     /// The ops autogenerate wrote, if it did; `None`: empty functions to fill.
     pub generated: Option<Generated>,
+    /// The path of the naming convention it is written under, if any.
+    pub naming: Option<String>,
 }
 
 /// What `revision --autogenerate` writes into a revision.
@@ -203,6 +205,9 @@ pub fn render(revision: &NewRevision) -> String {
             string_list(&revision.depends_on)
         ));
     }
+    if let Some(path) = &revision.naming {
+        args.push(format!("naming = {path}"));
+    }
     match revision.generated.as_ref().map(|g| &g.downgrade) {
         Some(GeneratedDowngrade::Derived) => args.push("reversible".to_owned()),
         Some(GeneratedDowngrade::Irreversible(why)) => args.push(format!("irreversible = {why:?}")),
@@ -218,6 +223,7 @@ pub fn render(revision: &NewRevision) -> String {
     let literals_only = revision.parents.len() == 1
         && revision.branch_labels.is_empty()
         && revision.depends_on.is_empty()
+        && revision.naming.is_none()
         && revision.generated.is_none();
     if literals_only && one_line.chars().count() <= ATTR_FN_LIKE_WIDTH {
         let _ = writeln!(out, "#[migration({one_line})]");
@@ -292,6 +298,7 @@ mod tests {
             depends_on: Vec::new(),
             created: "2026-11-25 18:00:00".into(),
             generated: None,
+            naming: None,
         }
     }
 
@@ -416,6 +423,7 @@ impl Revision {
                         if named {
                             r.branch_labels = vec!["billing".into()];
                             r.depends_on = vec!["payments".into(), "1975ea83b712".into()];
+                            r.naming = Some("crate::NAMING".into());
                         }
                         out.push(r);
                     }

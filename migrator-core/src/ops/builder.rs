@@ -758,7 +758,7 @@ pub trait OpBuilder {
         S: Into<String>,
     {
         let table = table.into();
-        let key = PrimaryKey::new(&table.name, names(columns));
+        let key = PrimaryKey::new(&table, names(columns));
         self.recorder()
             .add_constraint(table, Constraint::PrimaryKey(key), primary_key_mut)
     }
@@ -770,7 +770,7 @@ pub trait OpBuilder {
         S: Into<String>,
     {
         let table = table.into();
-        let unique = Unique::new(&table.name, names(columns));
+        let unique = Unique::new(&table, names(columns));
         self.recorder()
             .add_constraint(table, Constraint::Unique(unique), unique_mut)
     }
@@ -782,13 +782,10 @@ pub trait OpBuilder {
         name: impl Into<String>,
         expr: impl Into<String>,
     ) -> &mut Check {
-        let check = Check {
-            name: name.into(),
-            expr: expr.into(),
-            not_valid: false,
-        };
+        let table = table.into();
+        let check = Check::new(&table, name, expr);
         self.recorder()
-            .add_constraint(table.into(), Constraint::Check(check), check_mut)
+            .add_constraint(table, Constraint::Check(check), check_mut)
     }
 
     /// `ADD CONSTRAINT <table>_<columns>_fkey FOREIGN KEY … REFERENCES …`;
@@ -823,12 +820,7 @@ pub trait OpBuilder {
         T: Into<String>,
     {
         let table = table.into();
-        let key = ForeignKey::new(
-            &table.name,
-            names(columns),
-            ref_table.into(),
-            names(ref_columns),
-        );
+        let key = ForeignKey::new(&table, names(columns), ref_table.into(), names(ref_columns));
         self.recorder()
             .add_constraint(table, Constraint::ForeignKey(key), foreign_key_mut)
     }

@@ -1,5 +1,6 @@
 //! Table constraints: primary key, unique, check and foreign key.
 
+use super::naming::{self, Subject};
 use crate::ident::{QualifiedName, generated_name};
 
 /// What a foreign key does when the referenced row is deleted or updated.
@@ -142,10 +143,13 @@ pub struct PrimaryKey {
 }
 
 impl PrimaryKey {
-    /// A primary key on `columns` of `table`, with the default name.
-    pub fn new(table: &str, columns: Vec<String>) -> Self {
+    /// A primary key on `columns` of `table`, with the default name: the
+    /// [naming convention](super::naming)'s in force, else `<table>_pkey`.
+    pub fn new(table: impl Into<QualifiedName>, columns: Vec<String>) -> Self {
+        let table = table.into();
         Self {
-            name: generated_name(&[table, "pkey"]),
+            name: naming::conventional(&Subject::primary_key(&table, &columns))
+                .unwrap_or_else(|| generated_name(&[&table.name, "pkey"])),
             columns,
             deferrable: None,
         }
@@ -172,10 +176,14 @@ pub struct Unique {
 }
 
 impl Unique {
-    /// A unique constraint on `columns` of `table`, with the default name.
-    pub fn new(table: &str, columns: Vec<String>) -> Self {
+    /// A unique constraint on `columns` of `table`, with the default name:
+    /// the [naming convention](super::naming)'s in force, else
+    /// `<table>_<columns>_key`.
+    pub fn new(table: impl Into<QualifiedName>, columns: Vec<String>) -> Self {
+        let table = table.into();
         Self {
-            name: column_name(table, &columns, "key"),
+            name: naming::conventional(&Subject::unique(&table, &columns))
+                .unwrap_or_else(|| column_name(&table.name, &columns, "key")),
             columns,
             deferrable: None,
         }
@@ -201,6 +209,30 @@ pub struct Check {
 }
 
 impl Check {
+    /// A check constraint on `table` over an SQL expression, named `name`,
+    /// or what the [naming convention](super::naming) in force makes of
+    /// `name` (its `%(constraint_name)s`); `.named(…)` gives a name as
+    /// written.
+    pub fn new(
+        table: impl Into<QualifiedName>,
+        name: impl Into<String>,
+        expr: impl Into<String>,
+    ) -> Self {
+        let (table, name) = (table.into(), name.into());
+        Self {
+            name: naming::conventional(&Subject::check(&table, &name)).unwrap_or(name),
+            expr: expr.into(),
+            not_valid: false,
+        }
+    }
+
+    /// Gives the constraint its name as written, whatever the naming
+    /// convention.
+    pub fn named(&mut self, name: impl Into<String>) -> &mut Self {
+        self.name = name.into();
+        self
+    }
+
     /// Adds the constraint `NOT VALID` (only when adding it to an existing table).
     pub fn not_valid(&mut self) -> &mut Self {
         self.not_valid = true;
@@ -265,15 +297,20 @@ pub struct ForeignKey {
 }
 
 impl ForeignKey {
-    /// A foreign key from `columns` of `table` to `ref_columns` of `ref_table`.
+    /// A foreign key from `columns` of `table` to `ref_columns` of
+    /// `ref_table`, with the default name: the [naming
+    /// convention](super::naming)'s in force, else `<table>_<columns>_fkey`.
     pub fn new(
-        table: &str,
+        table: impl Into<QualifiedName>,
         columns: Vec<String>,
         ref_table: QualifiedName,
         ref_columns: Vec<String>,
     ) -> Self {
+        let table = table.into();
+        let subject = Subject::foreign_key(&table, &columns, &ref_table, &ref_columns);
         Self {
-            name: column_name(table, &columns, "fkey"),
+            name: naming::conventional(&subject)
+                .unwrap_or_else(|| column_name(&table.name, &columns, "fkey")),
             columns,
             ref_table,
             ref_columns,

@@ -1,5 +1,6 @@
 //! Index definitions: the index, its keys and their options.
 
+use super::naming::{self, Subject};
 use crate::ident::{QualifiedName, generated_name};
 
 /// An index access method.
@@ -250,13 +251,18 @@ pub struct IndexDef {
 }
 
 impl IndexDef {
-    /// A b-tree index on `keys` of `table`, with the default name.
+    /// A b-tree index on `keys` of `table`, with the default name: the
+    /// [naming convention](super::naming)'s in force, else
+    /// `ix_<table>_<columns>`.
     pub fn new(table: QualifiedName, keys: Vec<IndexKey>) -> Self {
         let words: Vec<String> = keys.iter().flat_map(IndexKey::name_parts).collect();
-        let mut parts: Vec<&str> = vec!["ix", &table.name];
-        parts.extend(words.iter().map(String::as_str));
+        let name = naming::conventional(&Subject::index(&table, &words)).unwrap_or_else(|| {
+            let mut parts: Vec<&str> = vec!["ix", &table.name];
+            parts.extend(words.iter().map(String::as_str));
+            generated_name(&parts)
+        });
         Self {
-            name: generated_name(&parts),
+            name,
             table,
             keys,
             unique: false,

@@ -13,6 +13,7 @@ mod function;
 mod index;
 mod inverse;
 mod key_using_index;
+pub mod naming;
 mod on_engine;
 mod reversible;
 mod sequence;
@@ -29,6 +30,7 @@ pub use function::{CreateFunction, DropFunction, FunctionArg, FunctionDef, Volat
 pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};
 pub use key_using_index::{AddKeyUsingIndex, KeyKind};
+pub use naming::NamingConvention;
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use sequence::{

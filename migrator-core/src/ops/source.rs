@@ -27,6 +27,7 @@
 
 use std::fmt::Write;
 
+use super::naming;
 use super::{
     Check, Constraint, EnumPosition, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls,
     Op, PrimaryKey, RefAction, Unique, Using,
@@ -229,7 +230,6 @@ fn deferral(deferrable: Option<crate::ops::Deferral>) -> &'static str {
 /// A constraint of `table`: inside `create_table`'s closure (`t.check(…)`)
 /// or, when `standalone`, as an op of its own (`op.add_check(table, …)`).
 fn constraint(table: &QualifiedName, c: &Constraint, standalone: bool) -> String {
-    let t = &table.name;
     // `t.unique(` or `op.add_unique("fees", `.
     let call = |table_form: &str, op_form: &str| {
         if standalone {
@@ -247,7 +247,7 @@ fn constraint(table: &QualifiedName, c: &Constraint, standalone: bool) -> String
             "{}{}){}{}",
             call("primary_key", "add_primary_key"),
             list(columns),
-            named(name, &PrimaryKey::new(t, columns.clone()).name),
+            named(name, &PrimaryKey::new(table, columns.clone()).name),
             deferral(*deferrable)
         ),
         Constraint::Unique(Unique {
@@ -258,23 +258,28 @@ fn constraint(table: &QualifiedName, c: &Constraint, standalone: bool) -> String
             "{}{}){}{}",
             call("unique", "add_unique"),
             list(columns),
-            named(name, &Unique::new(t, columns.clone()).name),
+            named(name, &Unique::new(table, columns.clone()).name),
             deferral(*deferrable)
         ),
         Constraint::Check(Check {
             name,
             expr,
             not_valid,
-        }) => format!(
-            "{}{}, {}){}",
-            call("check", "add_check"),
-            s(name),
-            s(expr),
-            if *not_valid { ".not_valid()" } else { "" }
-        ),
+        }) => {
+            // Under a naming convention, the name it makes this one of.
+            let given = naming::given_check_name(table, name).unwrap_or_else(|| name.clone());
+            format!(
+                "{}{}, {}){}{}",
+                call("check", "add_check"),
+                s(&given),
+                s(expr),
+                named(name, &Check::new(table, &given, expr).name),
+                if *not_valid { ".not_valid()" } else { "" }
+            )
+        }
         Constraint::ForeignKey(fk) => {
             let default = ForeignKey::new(
-                t,
+                table,
                 fk.columns.clone(),
                 fk.ref_table.clone(),
                 fk.ref_columns.clone(),

@@ -57,7 +57,7 @@ impl TableDef {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let key = PrimaryKey::new(&self.name.name, names(columns));
+        let key = PrimaryKey::new(&self.name, names(columns));
         self.constraints
             .retain(|c| !matches!(c, Constraint::PrimaryKey(_)));
         self.push_constraint(Constraint::PrimaryKey(key), primary_key_mut)
@@ -69,17 +69,13 @@ impl TableDef {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let unique = Unique::new(&self.name.name, names(columns));
+        let unique = Unique::new(&self.name, names(columns));
         self.push_constraint(Constraint::Unique(unique), unique_mut)
     }
 
     /// A check constraint named `name` over an SQL expression.
     pub fn check(&mut self, name: impl Into<String>, expr: impl Into<String>) -> &mut Check {
-        let check = Check {
-            name: name.into(),
-            expr: expr.into(),
-            not_valid: false,
-        };
+        let check = Check::new(&self.name, name, expr);
         self.push_constraint(Constraint::Check(check), check_mut)
     }
 
@@ -97,7 +93,7 @@ impl TableDef {
         T: Into<String>,
     {
         let key = ForeignKey::new(
-            &self.name.name,
+            &self.name,
             names(columns),
             ref_table.into(),
             names(ref_columns),
@@ -172,9 +168,16 @@ impl ColumnBuilder<'_> {
         self.column_def().nullable = false;
         let existing = self.table.constraints.iter_mut().find_map(primary_key_mut);
         match existing {
-            Some(key) => key.columns.push(name),
+            Some(key) => {
+                // Named after its columns while it still has its default name.
+                let default = PrimaryKey::new(&self.table.name, key.columns.clone()).name;
+                key.columns.push(name);
+                if key.name == default {
+                    key.name = PrimaryKey::new(&self.table.name, key.columns.clone()).name;
+                }
+            }
             None => {
-                let key = PrimaryKey::new(&self.table.name.name, vec![name]);
+                let key = PrimaryKey::new(&self.table.name, vec![name]);
                 self.table.constraints.push(Constraint::PrimaryKey(key));
             }
         }

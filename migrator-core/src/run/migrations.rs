@@ -52,6 +52,7 @@ impl Migrations {
     ///     downgrade: Downgrade::Written(|op| {
     ///         op.drop_table("users");
     ///     }),
+    ///     naming: None,
     ///     file: file!(),
     ///     line: line!(),
     /// };

@@ -111,6 +111,7 @@ fn revisions() -> Vec<Registered> {
                 depends_on: &[],
                 upgrade: Upgrade::Ops(UPGRADES[i]),
                 downgrade: Downgrade::Derived,
+                naming: None,
                 file: file!(),
                 line: line!(),
             }
