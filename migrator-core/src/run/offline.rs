@@ -11,7 +11,11 @@ impl Runner<'_> {
     /// The SQL script of an upgrade or downgrade in `engine`'s SQL, without
     /// a database: `range` is a target, or `from:to` where `from` stands for
     /// the version table. Transaction boundaries and version-table
-    /// statements included.
+    /// statements included, after the run's timeouts, set for the script's
+    /// session as a live run sets them for its own (PostgreSQL:
+    /// `SET lock_timeout`, and `SET statement_timeout` when configured,
+    /// which reach the statements that run outside a transaction too;
+    /// SQLite: `PRAGMA busy_timeout`).
     pub fn sql(
         &self,
         engine: Engine,
@@ -55,6 +59,7 @@ impl Runner<'_> {
         let mut out = String::with_capacity(size);
         for sql in S::script_prelude()
             .into_iter()
+            .chain(S::script_setup_sql(&self.config))
             .chain(S::create_tables_sql(&self.config))
         {
             script_line(&mut out, &sql);
@@ -164,7 +169,8 @@ impl Runner<'_> {
         };
         let after = graph.stamp(&start, &to)?;
         let kept = before.as_deref().filter(|_| !purge);
-        let mut sql = S::create_tables_sql(&self.config);
+        let mut sql = S::script_setup_sql(&self.config);
+        sql.extend(S::create_tables_sql(&self.config));
         sql.push("BEGIN".to_owned());
         sql.extend(self.stamp_statements(engine, kept, &after)?);
         sql.push("COMMIT".to_owned());

@@ -154,6 +154,13 @@ pub(crate) trait Session: Sized {
         Vec::new()
     }
 
+    /// The run's settings an offline script sets after its prelude, as a
+    /// live run sets them on its session (its timeouts): by default the
+    /// live run's own [`setup_sql`](Session::setup_sql).
+    fn script_setup_sql(config: &RunConfig) -> Vec<String> {
+        Self::setup_sql(config)
+    }
+
     /// What [`check`](Session::check) runs, for messages.
     const CHECK_SQL: &'static str = "";
 

@@ -545,6 +545,15 @@ impl Session for SqliteSession {
         vec!["PRAGMA foreign_keys = OFF".to_owned()]
     }
 
+    fn script_setup_sql(config: &RunConfig) -> Vec<String> {
+        // The wait for an application's write lock a live run gives each
+        // statement (SQLite has no statement timeout to set).
+        vec![format!(
+            "PRAGMA busy_timeout = {}",
+            busy_timeout(config).as_millis()
+        )]
+    }
+
     async fn open(db: &Database, config: &RunConfig) -> Result<Self, RunError> {
         Ok(SqliteSession {
             handle: open(db, config, false).await?,
