@@ -36,6 +36,7 @@ pub mod engine;
 /// with the macros).
 pub use migrator_graph as graph;
 pub mod ident;
+pub mod lint;
 pub mod models;
 pub mod ops;
 pub mod registry;

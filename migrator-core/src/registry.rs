@@ -241,7 +241,7 @@ pub enum RegistryError {
     /// The naming convention a revision names has a template that does
     /// not work.
     #[error(
-        "revision {revision} (at {declared}) is written under a naming convention whose {problem}; fix the constant its #[migration(naming = …)] names"
+        "revision {revision} (at {declared}) is written under a naming convention that does not work: {problem}; fix the constant its #[migration(naming = …)] names"
     )]
     Naming {
         /// The revision.

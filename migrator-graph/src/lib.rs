@@ -38,6 +38,7 @@ mod history;
 mod plan;
 mod stamp;
 mod suggest;
+pub use suggest::nearest;
 mod target;
 
 use std::collections::HashMap;

@@ -8,10 +8,7 @@ const MAX_SUGGESTIONS: usize = 3;
 /// The candidates nearest to `input` (Levenshtein distance over chars, also
 /// against each candidate's prefix of the same length, so a mistyped prefix
 /// finds its id), closest first, at most three.
-pub(crate) fn nearest<'a>(
-    input: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Vec<String> {
+pub fn nearest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let input: Vec<char> = input.chars().collect();
     if input.is_empty() || input.len() > MAX_INPUT {
         return Vec::new();

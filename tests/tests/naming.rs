@@ -253,9 +253,79 @@ fn a_bad_template_is_refused_before_anything_runs() {
     assert!(
         err.starts_with("revision n2 (at tests/tests/naming.rs:")
             && err.ends_with(
-                "is written under a naming convention whose the fk template \"fk_%(table)s\": unknown token %(table)s (known: table_name, column_0_name, column_0_N_name, column_0N_name, column_0_label, column_0_key, referred_table_name, referred_column_0_name, constraint_name); fix the constant its #[migration(naming = …)] names"
+                "is written under a naming convention that does not work: the fk template \"fk_%(table)s\": unknown token %(table)s (known: table_name, column_0_name, column_0_N_name, column_0N_name, column_0_label, column_0_key, referred_table_name, referred_column_0_name, constraint_name); fix the constant its #[migration(naming = …)] names"
             ),
         "{err}"
+    );
+}
+
+#[test]
+fn a_bad_application_convention_is_refused_before_any_verb_runs() {
+    static BAD: NamingConvention = NamingConvention::new().unique("uq_%(referred_table_name)s");
+    let config = CliConfig::default().with_naming("crate::BAD", &BAD);
+    let out = cli::run(["--database-url", "sqlite::memory:", "heads"], &config);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "the naming convention crate::BAD (CliConfig::with_naming) does not work: the uq template \"uq_%(referred_table_name)s\": %(referred_table_name)s names what a foreign key references; only the fk template can use it; fix that constant"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The schema at n3 as models: the keys n1 made before the convention
+/// keep their names with `.named(…)`; the rest is named by the convention.
+fn models_at_n3(op: &mut Ops) {
+    op.create_table("accounts", |t| {
+        t.column::<i64>("id");
+        t.column::<String>("code");
+        t.primary_key(["id"]).named("accounts_pkey");
+        t.unique(["code"]).named("accounts_code_key");
+        t.unique(["code", "id"]);
+        t.check("code_short", "length(code) < 10");
+    });
+    op.create_index("accounts", ["code"])
+        .named("accounts_code_idx");
+    op.create_table("users", |t| {
+        t.column::<i64>("id").primary_key();
+        t.column::<String>("email").unique();
+        t.column::<i64>("account_id").references("accounts", "id");
+        t.column::<i32>("age");
+        t.check("age_positive", "age > 0");
+        t.check("age_sane", "age < 200").named("users_age_sane");
+    });
+    op.create_index("users", ["account_id", "email"]);
+}
+
+#[test]
+fn check_compares_models_named_under_the_convention() {
+    let file = migrator_tests::engine::SqliteFile::new();
+    let url = file.url();
+    let models = || {
+        vec![Model {
+            name: "n3",
+            declare: models_at_n3,
+            file: file!(),
+            line: line!(),
+        }]
+    };
+    let run =
+        |config: &CliConfig, verb: &str| cli::run(["--database-url", url.as_str(), verb], config);
+    let named = CliConfig::default()
+        .with_models(models())
+        .with_naming("crate::NAMING", &NAMING);
+    assert_eq!(run(&named, "upgrade").code, 0);
+    let out = run(&named, "check");
+    assert_eq!(out.code, 0, "{out:?}");
+    // Without the convention the models name their keys otherwise.
+    let out = run(&CliConfig::default().with_models(models()), "check");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the models and the migrations disagree"),
+        "{}",
+        out.stderr
     );
 }
 

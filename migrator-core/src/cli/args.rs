@@ -121,6 +121,18 @@ pub enum Command {
     },
     /// Write a new, empty revision file into the migrations directory.
     Revision(Revision),
+    /// Lint the revisions an upgrade of RANGE would run: what each
+    /// statement does to a busy PostgreSQL server (locks, scans,
+    /// rewrites), under squawk's rule names, with the fix. Exit 1 when a
+    /// finding is an error. No database connection.
+    Lint {
+        /// A target (from an empty database) or `from:to`.
+        #[arg(default_value = "heads", allow_negative_numbers = true)]
+        range: String,
+        /// List the rules, their severity and whether squawk has them.
+        #[arg(long)]
+        rules: bool,
+    },
     /// Check that the graph has one head, the database is at it and no
     /// applied revision changed.
     Check {

@@ -132,6 +132,14 @@ pub(super) async fn dispatch(
     url: &str,
     out: &mut dyn Write,
 ) -> Result {
+    if let Some((path, convention)) = &config.naming
+        && let Some(problem) = convention.problem()
+    {
+        return Err(CliError::Naming {
+            path: path.clone(),
+            problem,
+        });
+    }
     let migrations = match &config.revisions {
         Some(list) => Migrations::new(list.clone()),
         // The first revision of a project is written with none linked yet.
@@ -190,10 +198,47 @@ pub(super) async fn dispatch(
             rev_id,
         } => merge(&cx, revs, message, branch_label, rev_id.as_deref(), out),
         Command::Revision(args) => revision(&cx, args, out).await,
+        Command::Lint { range, rules } => lint(&cx, range, *rules, out),
         Command::Check {
             allow_multiple_heads,
         } => check(&cx, *allow_multiple_heads, out).await,
     }
+}
+
+/// `lint`: the findings of `range`, one a line, then a count; or the rules.
+fn lint(cx: &Context<'_>, range: &str, list: bool, out: &mut dyn Write) -> Result {
+    use crate::lint::{RULES, Severity};
+    let mut text = String::new();
+    if list {
+        for rule in RULES {
+            text.push_str(&format!(
+                "{:<36} {:<8} {:<7} {}\n",
+                rule.name,
+                rule.severity.as_str(),
+                if rule.squawk { "squawk" } else { "-" },
+                rule.summary
+            ));
+        }
+        return write_out(out, &text);
+    }
+    let findings = cx.migrations.lint(range, &cx.config.lint)?;
+    for finding in &findings {
+        text.push_str(&format!("{finding}\n"));
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    text.push_str(&format!(
+        "{} finding(s): {errors} error(s), {} warning(s)\n",
+        findings.len(),
+        findings.len() - errors
+    ));
+    write_shown(out, &text)?;
+    if errors > 0 {
+        return Err(CliError::LintErrors { errors });
+    }
+    Ok(())
 }
 
 async fn migrate(

@@ -58,6 +58,24 @@ pub enum CliError {
         /// The rows the heads would make.
         heads: Vec<String>,
     },
+    /// The application's naming convention has a template that does not work.
+    #[error(
+        "the naming convention {path} (CliConfig::with_naming) does not work: {problem}; fix that constant"
+    )]
+    Naming {
+        /// The path new revisions name it by.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// `lint` found error-level findings.
+    #[error(
+        "lint: {errors} finding(s) at error level; fix them, or set the rule's severity with CliConfig::with_lint"
+    )]
+    LintErrors {
+        /// How many.
+        errors: usize,
+    },
     /// `show` of a target that stands for base.
     #[error("{target:?} is base, not a revision")]
     ShowBase {

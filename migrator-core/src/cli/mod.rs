@@ -71,6 +71,8 @@ pub struct CliConfig {
     /// are named with: the path revision files name it by, and its value.
     /// `None`: PostgreSQL's names. Revisions written before keep theirs.
     pub naming: Option<(String, &'static NamingConvention)>,
+    /// The lint's rules and severities (`lint`).
+    pub lint: crate::lint::LintConfig,
 }
 
 impl Default for CliConfig {
@@ -87,6 +89,7 @@ impl Default for CliConfig {
             program: "migrator".to_owned(),
             models: None,
             naming: None,
+            lint: crate::lint::LintConfig::default(),
         }
     }
 }
@@ -126,6 +129,7 @@ impl CliConfig {
     /// Sets [`naming`](Self::naming): new revisions are written under
     /// `convention`, named `path` in their files (as a revision module
     /// names it, e.g. `crate::NAMING`), and the models are named with it.
+    /// `path` must name `convention`: nothing can check that the two agree.
     ///
     /// ```
     /// use migrator_core::cli::CliConfig;
@@ -140,6 +144,12 @@ impl CliConfig {
         convention: &'static NamingConvention,
     ) -> Self {
         self.naming = Some((path.into(), convention));
+        self
+    }
+
+    /// Sets [`lint`](Self::lint): the rules' severities.
+    pub fn with_lint(mut self, lint: crate::lint::LintConfig) -> Self {
+        self.lint = lint;
         self
     }
 

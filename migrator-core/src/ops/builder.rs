@@ -775,7 +775,10 @@ pub trait OpBuilder {
             .add_constraint(table, Constraint::Unique(unique), unique_mut)
     }
 
-    /// `ADD CONSTRAINT name CHECK (expr)`; chain `.not_valid()` to skip existing rows.
+    /// `ADD CONSTRAINT name CHECK (expr)`; chain `.not_valid()` to skip
+    /// existing rows. Under a naming convention whose `ck` template uses
+    /// `%(constraint_name)s`, `name` is that token (`.named(…)` gives the
+    /// name as written).
     fn add_check(
         &mut self,
         table: impl Into<QualifiedName>,

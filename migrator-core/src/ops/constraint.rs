@@ -148,8 +148,9 @@ impl PrimaryKey {
     pub fn new(table: impl Into<QualifiedName>, columns: Vec<String>) -> Self {
         let table = table.into();
         Self {
-            name: naming::conventional(&Subject::primary_key(&table, &columns))
-                .unwrap_or_else(|| generated_name(&[&table.name, "pkey"])),
+            name: naming::name_or(&Subject::primary_key(&table, &columns), || {
+                generated_name(&[&table.name, "pkey"])
+            }),
             columns,
             deferrable: None,
         }
@@ -182,8 +183,9 @@ impl Unique {
     pub fn new(table: impl Into<QualifiedName>, columns: Vec<String>) -> Self {
         let table = table.into();
         Self {
-            name: naming::conventional(&Subject::unique(&table, &columns))
-                .unwrap_or_else(|| column_name(&table.name, &columns, "key")),
+            name: naming::name_or(&Subject::unique(&table, &columns), || {
+                column_name(&table.name, &columns, "key")
+            }),
             columns,
             deferrable: None,
         }
@@ -220,7 +222,7 @@ impl Check {
     ) -> Self {
         let (table, name) = (table.into(), name.into());
         Self {
-            name: naming::conventional(&Subject::check(&table, &name)).unwrap_or(name),
+            name: naming::name_or(&Subject::check(&table, &name), || name.clone()),
             expr: expr.into(),
             not_valid: false,
         }
@@ -309,8 +311,7 @@ impl ForeignKey {
         let table = table.into();
         let subject = Subject::foreign_key(&table, &columns, &ref_table, &ref_columns);
         Self {
-            name: naming::conventional(&subject)
-                .unwrap_or_else(|| column_name(&table.name, &columns, "fkey")),
+            name: naming::name_or(&subject, || column_name(&table.name, &columns, "fkey")),
             columns,
             ref_table,
             ref_columns,

@@ -194,6 +194,30 @@ impl IndexKey {
 
     /// The words the default index name takes from this key: the column,
     /// or the names and numbers in the expression.
+    /// The columns the key reads: its column, or the names an expression
+    /// uses that are not functions, types after `::`, or keywords.
+    fn columns_read(&self) -> Vec<String> {
+        use crate::schema::expr::{Tok, is_keyword, lex};
+        match &self.expr {
+            KeyExpr::Column(c) => vec![c.clone()],
+            KeyExpr::Expression(sql) => {
+                let toks = lex(sql);
+                let mut out = Vec::new();
+                for (i, tok) in toks.iter().enumerate() {
+                    let Tok::Word(word, quoted) = tok else {
+                        continue;
+                    };
+                    let called = matches!(toks.get(i + 1), Some(Tok::Open));
+                    let cast = i > 0 && matches!(&toks[i - 1], Tok::Punct(p) if p == "::");
+                    if !called && !cast && (*quoted || !is_keyword(word)) {
+                        out.push(word.clone());
+                    }
+                }
+                out
+            }
+        }
+    }
+
     fn name_parts(&self) -> Vec<String> {
         match &self.expr {
             KeyExpr::Column(c) => vec![c.clone()],
@@ -255,8 +279,16 @@ impl IndexDef {
     /// [naming convention](super::naming)'s in force, else
     /// `ix_<table>_<columns>`.
     pub fn new(table: QualifiedName, keys: Vec<IndexKey>) -> Self {
-        let words: Vec<String> = keys.iter().flat_map(IndexKey::name_parts).collect();
-        let name = naming::conventional(&Subject::index(&table, &words)).unwrap_or_else(|| {
+        // A convention names the columns the keys read, as SQLAlchemy does;
+        // the default name takes every word of an expression.
+        let mut columns: Vec<String> = Vec::new();
+        for column in keys.iter().flat_map(IndexKey::columns_read) {
+            if !columns.contains(&column) {
+                columns.push(column);
+            }
+        }
+        let name = naming::name_or(&Subject::index(&table, &columns), || {
+            let words: Vec<String> = keys.iter().flat_map(IndexKey::name_parts).collect();
             let mut parts: Vec<&str> = vec!["ix", &table.name];
             parts.extend(words.iter().map(String::as_str));
             generated_name(&parts)

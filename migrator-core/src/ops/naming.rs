@@ -278,7 +278,9 @@ pub fn within<R>(naming: Option<&NamingConvention>, f: impl FnOnce() -> R) -> R 
 }
 
 /// The name the convention in force gives `subject`, if it has a template
-/// for its kind (`None`: the caller's default name stands).
+/// for its kind (`None`: the caller's default name stands). A check is
+/// given a name when it is created, so, as SQLAlchemy does, the `ck`
+/// template renames it only when it uses `%(constraint_name)s`.
 pub(crate) fn conventional(subject: &Subject<'_>) -> Option<String> {
     CURRENT.with(|c| {
         let current = c.borrow();
@@ -286,8 +288,16 @@ pub(crate) fn conventional(subject: &Subject<'_>) -> Option<String> {
         // A template that does not parse was refused when the revisions
         // were checked; here it names nothing.
         let pieces = parse(template, subject.kind).ok()?;
+        if subject.kind == Kind::Check && !pieces.contains(&Piece::ConstraintName) {
+            return None;
+        }
         Some(truncated(render(&pieces, subject)))
     })
+}
+
+/// The name the convention in force gives `subject`, else `default()`.
+pub(crate) fn name_or(subject: &Subject<'_>, default: impl FnOnce() -> String) -> String {
+    conventional(subject).unwrap_or_else(default)
 }
 
 /// The name to give a check constraint on `table` so that the convention
@@ -391,7 +401,8 @@ fn token_piece(token: &str, kind: Kind) -> Result<Piece, String> {
                     "%({token})s: the every-column forms start at column 0 (column_0_N_…)"
                 ));
             }
-            if referred && attr == Attr::Label {
+            // SQLAlchemy knows only the name of a referenced column.
+            if referred && (attr == Attr::Label || spec.ends_with("_key")) {
                 return Err(unknown());
             }
             Piece::Column {
@@ -468,7 +479,7 @@ fn label(table: &QualifiedName, column: &str) -> String {
 /// of its MD5. A name still longer than PostgreSQL keeps (multi-byte
 /// characters) is cut at a character boundary with the same suffix.
 fn truncated(name: String) -> String {
-    if name.chars().count() <= MAX_IDENT_LEN {
+    if name.chars().count() <= MAX_IDENT_LEN && name.len() <= MAX_IDENT_LEN {
         return name;
     }
     let digest = Md5::digest(name.as_bytes());
@@ -575,6 +586,71 @@ mod tests {
         assert_eq!(named(&c, &Subject::index(&t, &["a".into()])), None);
         // Outside `within`, no convention is in force.
         assert_eq!(conventional(&Subject::unique(&t, &["a".into()])), None);
+    }
+
+    #[test]
+    fn a_check_template_without_its_name_leaves_checks_alone() {
+        // SQLAlchemy 2.1.9 keeps a named check's name under `ck_%(table_name)s`.
+        let t: QualifiedName = "users".into();
+        let c = NamingConvention::new().check("ck_%(table_name)s");
+        assert_eq!(named(&c, &Subject::check(&t, "age_positive")), None);
+    }
+
+    #[test]
+    fn names_of_many_bytes_are_cut_to_63_bytes() {
+        // 34 characters, 65 bytes: more than PostgreSQL keeps.
+        let t: QualifiedName = "é".repeat(31).as_str().into();
+        let name = named(
+            &NamingConvention::sqlalchemy(),
+            &Subject::primary_key(&t, &[]),
+        )
+        .unwrap();
+        let (head, hash) = name.split_at(name.len() - 5);
+        assert!(name.len() <= 63 && head.starts_with("pk_é"), "{name}");
+        assert!(
+            hash.starts_with('_') && hash[1..].chars().all(|c| c.is_ascii_hexdigit()),
+            "{name}"
+        );
+    }
+
+    #[test]
+    fn the_convention_before_is_restored_after_a_panic() {
+        let t: QualifiedName = "t".into();
+        let outer = NamingConvention::new().primary_key("outer_%(table_name)s");
+        within(Some(&outer), || {
+            let inner = NamingConvention::new().primary_key("inner_%(table_name)s");
+            let caught =
+                std::panic::catch_unwind(|| within(Some(&inner), || panic!("in a revision")));
+            assert!(caught.is_err());
+            assert_eq!(
+                conventional(&Subject::primary_key(&t, &[])).unwrap(),
+                "outer_t"
+            );
+        });
+    }
+
+    #[test]
+    fn expression_indexes_and_keys_built_column_by_column() {
+        use crate::ops::{IndexDef, IndexKey, TableDef};
+        // SQLAlchemy 2.1.9: Index(None, func.lower(users.c.email)) is
+        // ix_users_email under ix_%(column_0_label)s; a primary key on two
+        // columns is pk_t_a_b under pk_%(table_name)s_%(column_0_N_name)s.
+        let c = NamingConvention::sqlalchemy();
+        let index = within(Some(&c), || {
+            IndexDef::new(
+                "users".into(),
+                vec![IndexKey::expr("lower(email::text)"), IndexKey::column("id")],
+            )
+        });
+        assert_eq!(index.name, "ix_users_email");
+        let c = NamingConvention::new().primary_key("pk_%(table_name)s_%(column_0_N_name)s");
+        let table = within(Some(&c), || {
+            let mut t = TableDef::new("t");
+            t.column::<i64>("a").primary_key();
+            t.column::<i64>("b").primary_key();
+            t
+        });
+        assert_eq!(table.constraints[0].name(), "pk_t_a_b");
     }
 
     #[test]

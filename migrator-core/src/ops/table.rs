@@ -145,7 +145,8 @@ impl TableDef {
 
 /// A column being defined inside `create_table`: the [`ColumnOptions`] plus
 /// column-level constraints (`primary_key`, `unique`, `references`), which
-/// are recorded as table constraints with PostgreSQL's default names.
+/// are recorded as table constraints with the default names (PostgreSQL's,
+/// or the [naming convention](super::naming)'s in force).
 pub struct ColumnBuilder<'a> {
     table: &'a mut TableDef,
     index: usize,

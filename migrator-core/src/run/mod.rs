@@ -36,6 +36,7 @@ mod database;
 mod drift;
 mod error;
 mod execute;
+mod lint;
 mod migrations;
 mod offline;
 mod prepare;

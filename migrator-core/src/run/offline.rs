@@ -15,7 +15,9 @@ impl Runner<'_> {
     /// session as a live run sets them for its own (PostgreSQL:
     /// `SET lock_timeout`, and `SET statement_timeout` when configured,
     /// which reach the statements that run outside a transaction too;
-    /// SQLite: `PRAGMA busy_timeout`).
+    /// SQLite: `PRAGMA busy_timeout`). Run a PostgreSQL script with
+    /// `psql -v ON_ERROR_STOP=1 -f`: without it psql goes on after a
+    /// revision that failed (behind a lock, say) and runs the next ones.
     pub fn sql(
         &self,
         engine: Engine,
@@ -133,7 +135,8 @@ impl Runner<'_> {
     /// The SQL script of a stamp, without a database. `range` is a target
     /// (the version table is emptied first, then holds the target's rows), or
     /// `from:to`, which moves the rows of `from` as an online stamp of `to`
-    /// would (`purge` empties the table first all the same).
+    /// would (`purge` empties the table first all the same). It sets the
+    /// run's timeouts first, as [`sql`](Self::sql) does.
     ///
     /// ```no_run
     /// # use migrator_core::run::Engine;

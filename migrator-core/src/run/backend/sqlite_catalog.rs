@@ -101,6 +101,15 @@ pub(crate) fn read_catalog(
     conn: &Connection,
     skip: &[&str],
 ) -> rusqlite::Result<(Schema, Vec<String>)> {
+    // What the database holds is named as SQLite has it, whatever naming
+    // convention the caller records ops under.
+    crate::ops::naming::within(None, || read_catalog_under_no_convention(conn, skip))
+}
+
+fn read_catalog_under_no_convention(
+    conn: &Connection,
+    skip: &[&str],
+) -> rusqlite::Result<(Schema, Vec<String>)> {
     let skipped = |name: &str| {
         name.get(..7)
             .is_some_and(|p| p.eq_ignore_ascii_case("sqlite_"))
