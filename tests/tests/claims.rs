@@ -231,6 +231,21 @@ fn cases() -> Vec<Case> {
             op.alter_column("events", "id")
                 .add_identity(Identity::ByDefault);
         }),
+        // An identity's sequence options set in place: the table's lock,
+        // no row touched.
+        case("alter_column set_identity_options with restart", |op| {
+            op.alter_column("events", "id").set_identity_options(
+                SequenceChange::new()
+                    .increment(5)
+                    .max_value(1_000_000)
+                    .cycle()
+                    .restart_with(20_000),
+            );
+        })
+        .extra(|op| {
+            op.alter_column("events", "id")
+                .add_identity(Identity::ByDefault);
+        }),
         case("add_column identity with sequence options", |op| {
             op.add_column::<i64>("events", "ident")
                 .identity()

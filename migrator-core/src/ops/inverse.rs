@@ -167,7 +167,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     }),
                 ]);
             }
-            one(Op::AlterColumn(AlterColumn {
+            let undo = AlterColumn {
                 table: o.table.clone(),
                 column: o.column.clone(),
                 ty: o.ty.as_ref().map(|_| TypeChange {
@@ -188,7 +188,18 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                         old.identity.map(IdentityChange::SetGenerated)
                     }
                 }),
-            }))
+                // The options given back; a restart is state, not undone.
+                identity_options: o
+                    .identity_options
+                    .as_ref()
+                    .map(|change| change.undo(&old.identity_options, &old.ty))
+                    .filter(|undo| !undo.is_empty()),
+            };
+            if undo == AlterColumn::new(undo.table.clone(), undo.column.clone()) {
+                // Only a restart: nothing of the definition to undo.
+                return Ok(vec![]);
+            }
+            one(Op::AlterColumn(undo))
         }
         Op::CreateIndex(o) => {
             if o.if_not_exists && before.index(&o.index.qualified_name()).is_some() {

@@ -103,6 +103,34 @@ pub fn sequence_options_sql(options: &SequenceOptions) -> String {
     parts.join(" ")
 }
 
+/// An identity's sequence options set in place, as `ALTER COLUMN` takes
+/// them: `SET INCREMENT BY 10 SET NO CYCLE RESTART WITH 1000`.
+fn sequence_change_sql(change: &SequenceChange) -> String {
+    let mut parts = Vec::new();
+    for (word, value) in [
+        ("INCREMENT BY", change.increment),
+        ("MINVALUE", change.min_value),
+        ("MAXVALUE", change.max_value),
+        ("START WITH", change.start),
+        ("CACHE", change.cache),
+    ] {
+        if let Some(n) = value {
+            parts.push(format!("SET {word} {n}"));
+        }
+    }
+    match change.cycle {
+        Some(true) => parts.push("SET CYCLE".into()),
+        Some(false) => parts.push("SET NO CYCLE".into()),
+        None => {}
+    }
+    match change.restart {
+        Some(Some(n)) => parts.push(format!("RESTART WITH {n}")),
+        Some(None) => parts.push("RESTART".into()),
+        None => {}
+    }
+    parts.join(" ")
+}
+
 /// `GENERATED … AS IDENTITY [(options)]`.
 fn identity_sql(kind: Identity, options: &SequenceOptions) -> String {
     let mut sql = match kind {
@@ -490,6 +518,12 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
             }
         )),
         Some(IdentityChange::Drop) | None => {}
+    }
+    if let Some(change) = o.identity_options.as_ref().filter(|c| !c.is_empty()) {
+        actions.push(format!(
+            "ALTER COLUMN {col} {}",
+            sequence_change_sql(change)
+        ));
     }
     let mut statements: Vec<Statement> = first.into_iter().collect();
     if !actions.is_empty() {

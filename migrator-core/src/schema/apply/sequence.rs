@@ -74,19 +74,11 @@ impl Schema {
         }
         let after = o.applied_to(def);
         check(&after)?;
-        if let Some(n) = o.restart {
-            let (_, _, min, max, _, _) = after.options.resolved(&after.ty());
-            if n < min || n > max {
-                return Err(E::InvalidSequence {
-                    name: o.name.clone(),
-                    reason: format!(
-                        "RESTART value ({n}) cannot be {} {} ({})",
-                        if n < min { "less than" } else { "greater than" },
-                        if n < min { "MINVALUE" } else { "MAXVALUE" },
-                        if n < min { min } else { max }
-                    ),
-                });
-            }
+        if let Some(reason) = o.change().restart_problem(&after.options, &after.ty()) {
+            return Err(E::InvalidSequence {
+                name: o.name.clone(),
+                reason,
+            });
         }
         self.sequences.insert(o.name.key(), after);
         Ok(())
