@@ -288,6 +288,29 @@ fn cases() -> Vec<Case> {
         .extra(|op| {
             op.create_sequence("numbers");
         }),
+        // OWNED BY reads its table: ACCESS SHARE; OWNED BY NONE locks none.
+        case("create_sequence owned_by", |op| {
+            op.create_sequence("numbers").owned_by("events", "n");
+        }),
+        case("alter_sequence owned_by", |op| {
+            op.alter_sequence("numbers").owned_by("users", "score");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
+        case("alter_sequence owned_by_none", |op| {
+            op.alter_sequence("numbers").owned_by_none();
+        })
+        .extra(|op| {
+            op.create_sequence("numbers").owned_by("events", "n");
+        }),
+        // Dropping the owning column drops the sequence too.
+        case("drop_column owning a sequence", |op| {
+            op.drop_column("events", "n");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers").owned_by("events", "n");
+        }),
         case("rename_sequence", |op| {
             op.rename_sequence("numbers", "serials");
         })

@@ -33,7 +33,7 @@ pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use sequence::{
     AlterSequence, CreateSequence, DropSequence, RenameSequence, SequenceBuilder, SequenceChange,
-    SequenceOptions,
+    SequenceOptions, SequenceOwner,
 };
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};

@@ -371,9 +371,30 @@ impl SequenceChange {
     }
 }
 
-/// `CREATE SEQUENCE name [AS type] [options]` (PostgreSQL; SQLite has no
-/// sequences and refuses it by name). A sequence lives in the relation
-/// namespace, beside tables and indexes.
+/// The column a sequence is `OWNED BY`: dropping the column (or its table)
+/// drops the sequence with it. The table is in the sequence's schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SequenceOwner {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+}
+
+impl SequenceOwner {
+    /// The column `column` of `table`.
+    pub fn new(table: impl Into<QualifiedName>, column: impl Into<String>) -> Self {
+        SequenceOwner {
+            table: table.into(),
+            column: column.into(),
+        }
+    }
+}
+
+/// `CREATE SEQUENCE name [AS type] [options] [OWNED BY table.column]`
+/// (PostgreSQL; SQLite has no sequences and refuses it by name). A sequence
+/// lives in the relation namespace, beside tables and indexes.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSequence {
@@ -383,9 +404,41 @@ pub struct CreateSequence {
     pub as_type: Option<ColumnType>,
     /// How it counts.
     pub options: SequenceOptions,
+    /// `OWNED BY table.column` (`None`: `OWNED BY NONE`, the default).
+    pub owned_by: Option<SequenceOwner>,
 }
 
 impl CreateSequence {
+    /// `OWNED BY table.column`: the sequence goes when the column (or its
+    /// table) is dropped, and follows their renames. The column must exist,
+    /// in a table of the sequence's schema.
+    ///
+    /// What such a drop undoes creates the sequence again from the model —
+    /// type, options and owner — but not its current value: PostgreSQL
+    /// loses it with the sequence, and the recreated one starts at `START`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("invoices", |t| {
+    ///     t.column::<i64>("number");
+    /// });
+    /// op.create_sequence("invoice_numbers").owned_by("invoices", "number");
+    /// assert_eq!(
+    ///     render_sql(&Postgres, op.ops()).unwrap()[1],
+    ///     "CREATE SEQUENCE \"invoice_numbers\" OWNED BY \"invoices\".\"number\""
+    /// );
+    /// ```
+    pub fn owned_by(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut Self {
+        self.owned_by = Some(SequenceOwner::new(table, column));
+        self
+    }
+
     /// `INCREMENT BY n` (negative counts down).
     pub fn increment(&mut self, n: i64) -> &mut Self {
         self.options.increment = Some(n);
@@ -459,9 +512,28 @@ pub struct AlterSequence {
     /// (it is the sequence's state, not its definition), so the derived
     /// inverse leaves it out.
     pub restart: Option<i64>,
+    /// `Some(Some(owner))`: `OWNED BY table.column`; `Some(None)`: `OWNED BY
+    /// NONE`.
+    pub owned_by: Option<Option<SequenceOwner>>,
 }
 
 impl AlterSequence {
+    /// An alter of sequence `name` that changes nothing yet.
+    pub(crate) fn new(name: QualifiedName) -> Self {
+        AlterSequence {
+            name,
+            as_type: None,
+            increment: None,
+            start: None,
+            min_value: None,
+            max_value: None,
+            cycle: None,
+            cache: None,
+            restart: None,
+            owned_by: None,
+        }
+    }
+
     /// `INCREMENT BY n`.
     pub fn increment(&mut self, n: i64) -> &mut Self {
         self.increment = Some(n);
@@ -516,6 +588,23 @@ impl AlterSequence {
         self
     }
 
+    /// `OWNED BY table.column` (see [`CreateSequence::owned_by`]); an
+    /// identity column's own sequence cannot be given another owner.
+    pub fn owned_by(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut Self {
+        self.owned_by = Some(Some(SequenceOwner::new(table, column)));
+        self
+    }
+
+    /// `OWNED BY NONE`: the sequence no longer goes with a column.
+    pub fn owned_by_none(&mut self) -> &mut Self {
+        self.owned_by = Some(None);
+        self
+    }
+
     /// Whether it changes nothing.
     pub(crate) fn is_empty(&self) -> bool {
         self.as_type.is_none()
@@ -526,6 +615,7 @@ impl AlterSequence {
             && self.cycle.is_none()
             && self.cache.is_none()
             && self.restart.is_none()
+            && self.owned_by.is_none()
     }
 
     /// The definition `def` becomes (restart aside), canonical.
@@ -535,6 +625,10 @@ impl AlterSequence {
             name: def.name.clone(),
             as_type: Some(ty.clone()).filter(|t| *t != ColumnType::BigInt),
             options: self.change().applied_to(&def.options, &ty),
+            owned_by: match &self.owned_by {
+                Some(owner) => owner.clone(),
+                None => def.owned_by.clone(),
+            },
         }
     }
 
@@ -597,22 +691,13 @@ pub trait SequenceBuilder: OpBuilder {
             name: name.into(),
             as_type: None,
             options: SequenceOptions::default(),
+            owned_by: None,
         })
     }
 
     /// `ALTER SEQUENCE name …`; chain the options to set, and `.restart(n)`.
     fn alter_sequence(&mut self, name: impl Into<QualifiedName>) -> &mut AlterSequence {
-        self.recorder().record(AlterSequence {
-            name: name.into(),
-            as_type: None,
-            increment: None,
-            start: None,
-            min_value: None,
-            max_value: None,
-            cycle: None,
-            cache: None,
-            restart: None,
-        })
+        self.recorder().record(AlterSequence::new(name.into()))
     }
 
     /// `DROP SEQUENCE name`.

@@ -730,6 +730,15 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 write!(out, ".as_type({})", column_type(ty)).unwrap();
             }
             out.push_str(&sequence_calls(&c.options));
+            if let Some(owner) = &c.owned_by {
+                write!(
+                    out,
+                    ".owned_by({}, {})",
+                    qname(&owner.table),
+                    s(&owner.column)
+                )
+                .unwrap();
+            }
             out
         }
         Op::AlterSequence(a) => {
@@ -752,6 +761,17 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             match a.cycle {
                 Some(true) => out.push_str(".cycle()"),
                 Some(false) => out.push_str(".no_cycle()"),
+                None => {}
+            }
+            match &a.owned_by {
+                Some(Some(owner)) => write!(
+                    out,
+                    ".owned_by({}, {})",
+                    qname(&owner.table),
+                    s(&owner.column)
+                )
+                .unwrap(),
+                Some(None) => out.push_str(".owned_by_none()"),
                 None => {}
             }
             out

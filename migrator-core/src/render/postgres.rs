@@ -103,6 +103,22 @@ pub fn sequence_options_sql(options: &SequenceOptions) -> String {
     parts.join(" ")
 }
 
+/// `OWNED BY "table"."column"` (`None`: `OWNED BY NONE`).
+fn owned_by_sql(owner: Option<&SequenceOwner>) -> String {
+    match owner {
+        Some(o) => format!("OWNED BY {}.{}", o.table.to_sql(), quote_ident(&o.column)),
+        None => "OWNED BY NONE".into(),
+    }
+}
+
+/// `statement` with the ACCESS SHARE lock `OWNED BY` takes on its table.
+fn owner_locked(statement: Statement, owner: Option<&SequenceOwner>) -> Statement {
+    match owner {
+        Some(o) => statement.lock(&o.table, LockLevel::AccessShare),
+        None => statement,
+    }
+}
+
 /// An identity's sequence options set in place, as `ALTER COLUMN` takes
 /// them: `SET INCREMENT BY 10 SET NO CYCLE RESTART WITH 1000`.
 fn sequence_change_sql(change: &SequenceChange) -> String {
@@ -1034,7 +1050,9 @@ impl Dialect for Postgres {
                 }
                 one(statement)
             }
-            // A sequence is no table: no table is locked, scanned or rewritten.
+            // A sequence is no table: no table is locked, scanned or
+            // rewritten, but for ACCESS SHARE on the table of OWNED BY
+            // (measured; OWNED BY NONE locks none).
             Op::CreateSequence(o) => {
                 let mut sql = format!("CREATE SEQUENCE {}", o.name.to_sql());
                 if let Some(ty) = &o.as_type {
@@ -1045,7 +1063,11 @@ impl Dialect for Postgres {
                     sql.push(' ');
                     sql.push_str(&options);
                 }
-                one(Statement::new(sql))
+                if let Some(owner) = &o.owned_by {
+                    sql.push(' ');
+                    sql.push_str(&owned_by_sql(Some(owner)));
+                }
+                one(owner_locked(Statement::new(sql), o.owned_by.as_ref()))
             }
             Op::AlterSequence(o) => {
                 let mut parts = Vec::new();
@@ -1069,11 +1091,14 @@ impl Dialect for Postgres {
                     Some(false) => parts.push("NO CYCLE".into()),
                     None => {}
                 }
-                one(Statement::new(format!(
-                    "ALTER SEQUENCE {} {}",
-                    o.name.to_sql(),
-                    parts.join(" ")
-                )))
+                if let Some(owner) = &o.owned_by {
+                    parts.push(owned_by_sql(owner.as_ref()));
+                }
+                let sql = format!("ALTER SEQUENCE {} {}", o.name.to_sql(), parts.join(" "));
+                one(owner_locked(
+                    Statement::new(sql),
+                    o.owned_by.as_ref().and_then(Option::as_ref),
+                ))
             }
             Op::DropSequence(o) => {
                 one(Statement::new(format!("DROP SEQUENCE {}", o.name.to_sql())))

@@ -82,8 +82,8 @@
 //! | `drop_view` | `name` qname, `materialized` flag |
 //! | `rename_view` | `name` qname, `to` str, `materialized` flag |
 //! | `refresh_materialized_view` | `name` qname, `concurrently` flag |
-//! | `create_sequence` | `name` qname, `as_type` type?, `sequence_options` sequence_options? |
-//! | `alter_sequence` | `name` qname, `as_type` type?, `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` i64? |
+//! | `create_sequence` | `name` qname, `as_type` type?, `sequence_options` sequence_options?, `owned_by` sequence_owner? (left out when none) |
+//! | `alter_sequence` | `name` qname, `as_type` type?, `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` i64?, `owned_by` change(sequence_owner)? (`drop`: `OWNED BY NONE`) |
 //! | `drop_sequence` | `name` qname |
 //! | `rename_sequence` | `name` qname, `to` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
@@ -107,6 +107,7 @@
 //! | param | `param`: `name` str, `value` str (a storage parameter) |
 //! | view | `view`: `name` qname, `sql` str, `materialized` flag |
 //! | identity_change | `add` (`kind` identity, `sequence_options` sequence_options?), `set_generated` (`kind` identity), `drop` |
+//! | sequence_owner | `sequence_owner`: `table` qname, `column` str |
 //! | sequence_change | `sequence_change`: `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` (`start`, or `with` (`value` i64))? |
 //! | sequence_options | `sequence_options`: `start` i64?, `increment` i64?, `min_value` i64?, `max_value` i64?, `cycle` flag, `cache` i64? (left out when all are empty) |
 //! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
@@ -130,7 +131,8 @@ use crate::ops::{
     DropTable, DropView, EnumPosition, Execute, ForeignKey, IdentityChange, IndexDef, IndexKey,
     IndexMethod, KeyExpr, Nulls, OnEngine, Op, PrimaryKey, RefAction, RefreshMaterializedView,
     RenameColumn, RenameEnumValue, RenameTable, RenameView, SequenceChange, SequenceOptions,
-    SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint, ViewDef,
+    SequenceOwner, SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
+    ViewDef,
 };
 use crate::ops::{AddKeyUsingIndex, KeyKind};
 use crate::ops::{AlterSequence, CreateSequence, DropSequence, RenameSequence};
@@ -552,12 +554,16 @@ impl Encoder {
                 name,
                 as_type,
                 options,
+                owned_by,
             }) => self.record("create_sequence", |e| {
                 e.qname("name", name);
                 if let Some(ty) = as_type {
                     e.nested("as_type", |e| e.column_type(ty));
                 }
                 e.sequence_options(options);
+                if let Some(owner) = owned_by {
+                    e.nested("owned_by", |e| e.sequence_owner(owner));
+                }
             }),
             Op::AlterSequence(AlterSequence {
                 name,
@@ -569,6 +575,7 @@ impl Encoder {
                 cycle,
                 cache,
                 restart,
+                owned_by,
             }) => self.record("alter_sequence", |e| {
                 e.qname("name", name);
                 if let Some(ty) = as_type {
@@ -583,6 +590,14 @@ impl Encoder {
                 }
                 e.opt_i64("cache", *cache);
                 e.opt_i64("restart", *restart);
+                if let Some(change) = owned_by {
+                    e.nested("owned_by", |e| match change {
+                        Some(owner) => {
+                            e.record("set", |e| e.nested("value", |e| e.sequence_owner(owner)))
+                        }
+                        None => e.unit("drop"),
+                    });
+                }
             }),
             Op::DropSequence(DropSequence { name }) => {
                 self.record("drop_sequence", |e| e.qname("name", name));
@@ -872,6 +887,15 @@ impl Encoder {
             self.str(name);
             self.out.extend_from_slice(&n.to_be_bytes());
         }
+    }
+
+    /// A [`SequenceOwner`]: its table and column.
+    fn sequence_owner(&mut self, owner: &SequenceOwner) {
+        let SequenceOwner { table, column } = owner;
+        self.record("sequence_owner", |e| {
+            e.qname("table", table);
+            e.text("column", column);
+        });
     }
 
     /// A [`SequenceChange`]: the options it sets, and its restart.
@@ -1866,6 +1890,53 @@ mod tests {
         ];
         let sums: std::collections::HashSet<String> = fields.into_iter().map(one).collect();
         assert_eq!(sums.len(), 9);
+    }
+
+    #[test]
+    fn a_sequence_owner_counts_and_none_is_left_out() {
+        use crate::ops::SequenceBuilder;
+        let sum = |f: fn(&mut Ops)| {
+            let mut op = Ops::new();
+            f(&mut op);
+            of(op.ops())
+        };
+        let sums: std::collections::HashSet<String> = [
+            sum(|op| {
+                op.create_sequence("s");
+            }),
+            sum(|op| {
+                op.create_sequence("s").owned_by("t", "a");
+            }),
+            sum(|op| {
+                op.create_sequence("s").owned_by("t", "b");
+            }),
+            sum(|op| {
+                op.create_sequence("s").owned_by(("x", "t"), "a");
+            }),
+            sum(|op| {
+                op.alter_sequence("s").owned_by("t", "a");
+            }),
+            sum(|op| {
+                op.alter_sequence("s").owned_by_none();
+            }),
+            sum(|op| {
+                op.alter_sequence("s");
+            }),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(sums.len(), 7);
+        // No owner: the bytes a sequence had before owners existed.
+        let mut e = Encoder { out: Vec::new() };
+        e.op(&Op::CreateSequence(crate::ops::CreateSequence {
+            name: "s".into(),
+            as_type: None,
+            options: SequenceOptions::default(),
+            owned_by: None,
+        }));
+        let mut plain = Encoder { out: Vec::new() };
+        plain.record("create_sequence", |e| e.qname("name", &"s".into()));
+        assert_eq!(e.out, plain.out);
     }
 
     #[test]

@@ -60,7 +60,7 @@ use crate::ops::{
     DropIndex, DropSchema, DropTable, EnumPosition, IdentityChange, Op, SetTableComment, TableDef,
     TypeChange, Using, ValidateConstraint,
 };
-use crate::ops::{AlterSequence, DropSequence, SequenceChange};
+use crate::ops::{AlterSequence, CreateSequence, DropSequence, SequenceChange, SequenceOwner};
 
 /// Changes between two schemas that no op makes, each with what to write
 /// by hand.
@@ -150,6 +150,7 @@ impl Differ<'_> {
         self.create_views();
         self.create_indexes();
         self.create_triggers();
+        self.own_sequences();
         self.drop_sequences();
         self.drop_enums();
         self.drop_extensions();
@@ -639,11 +640,17 @@ impl Differ<'_> {
         }
     }
 
-    /// Sequences new or changed, before any default may draw from them.
+    /// Sequences new or changed, before any default may draw from them:
+    /// without their owner (it may not exist yet; `own_sequences` gives
+    /// it), and one whose owner changes let go of the old one first (which
+    /// may be dropped).
     fn create_and_alter_sequences(&mut self) {
         for (key, seq) in &self.to.sequences {
             let Some(old) = self.from.sequences.get(key) else {
-                self.ops.push(Op::CreateSequence(seq.clone()));
+                self.ops.push(Op::CreateSequence(CreateSequence {
+                    owned_by: None,
+                    ..seq.clone()
+                }));
                 continue;
             };
             let (a, b) = (
@@ -661,6 +668,7 @@ impl Differ<'_> {
                 cycle: (a.4 != b.4).then_some(b.4),
                 cache: changed(a.5, b.5),
                 restart: None,
+                owned_by: (old.owned_by.is_some() && old.owned_by != seq.owned_by).then_some(None),
             };
             if !alter.is_empty() {
                 self.ops.push(Op::AlterSequence(alter));
@@ -668,10 +676,41 @@ impl Differ<'_> {
         }
     }
 
-    /// Sequences removed, once no default draws from them.
+    /// Sequences given their owner, once every table and column exists.
+    fn own_sequences(&mut self) {
+        for (key, seq) in &self.to.sequences {
+            let Some(owner) = &seq.owned_by else {
+                continue;
+            };
+            let old = self.from.sequences.get(key);
+            if old.is_some_and(|old| old.owned_by.as_ref() == Some(owner)) {
+                continue;
+            }
+            let mut alter = AlterSequence::new(seq.name.clone());
+            alter.owned_by = Some(Some(owner.clone()));
+            self.ops.push(Op::AlterSequence(alter));
+        }
+    }
+
+    /// Whether `owner` (in `from`) goes in the diff, taking the sequences
+    /// it owns with it.
+    fn owner_goes(&self, owner: &SequenceOwner) -> bool {
+        let key = owner.table.key();
+        let (Some(f), Some(t)) = (self.from.tables.get(&key), self.to.tables.get(&key)) else {
+            return true;
+        };
+        match (f.find_column(&owner.column), t.find_column(&owner.column)) {
+            (Some(old), Some(new)) => regenerated(old, new),
+            _ => true,
+        }
+    }
+
+    /// Sequences removed, once no default draws from them (those whose
+    /// owner was dropped went with it).
     fn drop_sequences(&mut self) {
         for (key, seq) in &self.from.sequences {
-            if !self.to.sequences.contains_key(key) {
+            let gone_with_owner = seq.owned_by.as_ref().is_some_and(|o| self.owner_goes(o));
+            if !self.to.sequences.contains_key(key) && !gone_with_owner {
                 self.ops.push(Op::DropSequence(DropSequence {
                     name: seq.name.clone(),
                 }));

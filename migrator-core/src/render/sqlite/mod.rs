@@ -36,7 +36,7 @@
 //! | `create_enum`, `drop_enum` | nothing: an enum column is `TEXT` with a `CHECK ("col" IN (…))` |
 //! | `add_enum_value` | a batch rebuild of every table with a column of the enum (its checks widen) |
 //! | `rename_enum_value` | a batch rebuild of those tables, copying with `CASE WHEN "col" = 'old' THEN 'new' ELSE "col" END` |
-//! | `create_sequence`, `alter_sequence`, `drop_sequence`, `rename_sequence` | refused: SQLite has no sequences (put them in `op.on(Engine::Postgres, …)`) |
+//! | `create_sequence`, `alter_sequence` (`owned_by` too), `drop_sequence`, `rename_sequence` | refused: SQLite has no sequences (put them in `op.on(Engine::Postgres, …)`) |
 //! | `execute` | the SQL as written |
 //! | `run` (Rust) | nothing: the runner calls it |
 //!

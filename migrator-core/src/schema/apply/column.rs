@@ -445,6 +445,7 @@ impl Schema {
                 check_default(default, || {
                     format!("default of column {} of table {}", o.column, o.table)
                 })?;
+                self.check_own_default(&o.table, &o.column, default)?;
             }
             after.default = default.clone();
         }
