@@ -70,7 +70,7 @@ impl Schema {
         let table = self.table_ref(&owner.table)?;
         column_exists(table, &owner.column)?;
         let column = table.find_column(&owner.column).expect("checked above");
-        if let Some(Some(DefaultValue::Expr(sql))) = Some(&column.default)
+        if let Some(DefaultValue::Expr(sql)) = &column.default
             && draws_from(sql, name)
         {
             return Err(serial_like(name, &owner.table, &owner.column));
