@@ -59,8 +59,8 @@ pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
         BoxError, ColumnOptions, DataTx, IndexKey, IndexMethod, OpBuilder, Ops, RefAction,
-        Reversible, SequenceBuilder, SequenceOptions, TriggerEvent, TriggerTiming, Using, Value,
-        Volatility,
+        Reversible, SequenceBuilder, SequenceChange, SequenceOptions, TriggerEvent, TriggerTiming,
+        Using, Value, Volatility,
     };
     pub use crate::types::{ColumnType, Identity, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};

@@ -134,7 +134,16 @@ pub fn target_schema<M: Borrow<Model>>(models: &[M]) -> Result<Schema, ModelErro
         for o in op.into_ops() {
             let phase = match &o {
                 Op::CreateSchema(_) | Op::CreateExtension(_) => 0,
-                // Before the tables: a default may draw from a sequence.
+                // Before the tables: a default may draw from a sequence. Its
+                // OWNED BY once the tables exist.
+                Op::CreateSequence(c) if c.owned_by.is_some() => {
+                    let mut create = c.clone();
+                    let mut own = crate::ops::AlterSequence::new(c.name.clone());
+                    own.owned_by = Some(create.owned_by.take());
+                    phases[1].push((m, Op::CreateSequence(create)));
+                    phases[3].push((m, Op::AlterSequence(own)));
+                    continue;
+                }
                 Op::CreateEnum(_) | Op::CreateSequence(_) => 1,
                 Op::CreateTable(c) => {
                     let mut c = c.clone();

@@ -288,21 +288,43 @@ fn autogenerate_adds_changes_and_drops_identity() {
         rust_source(&ops).unwrap(),
         "op.alter_column(\"tickets\", \"auto\").set_generated(Identity::Always);\n"
     );
-    // Options alone: no op alters them, said with the recipe.
+    // Options alone: altered in place, each option that differs set
+    // (one back at its default set to the default's value).
     let options = schema(|op| {
         op.create_table("tickets", |t| {
             t.column::<i64>("id").primary_key();
             t.column::<i32>("n");
             t.column::<Option<i32>>("maybe");
-            t.column::<i64>("auto").identity().increment(2);
+            t.column::<i64>("auto").identity().increment(2).cycle();
         });
     });
-    let err = diff(&from, &options).unwrap_err().to_string();
-    assert!(
-        err.contains(
-            "column tickets.auto changes its identity's sequence options: no op alters them"
-        ),
-        "{err}"
+    let ops = diff(&from, &options).unwrap();
+    assert_eq!(
+        rust_source(&ops).unwrap(),
+        "op.alter_column(\"tickets\", \"auto\").set_identity_options(SequenceChange::new().increment(2).cycle());\n"
+    );
+    let back = diff(&options, &from).unwrap();
+    assert_eq!(
+        rust_source(&back).unwrap(),
+        "op.alter_column(\"tickets\", \"auto\").set_identity_options(SequenceChange::new().increment(1).no_cycle());\n"
+    );
+    let mut replayed = options.clone();
+    for o in &back {
+        replayed.apply(o).unwrap();
+    }
+    assert_eq!(replayed, from);
+    // Kind and options together: one alter_column.
+    let both = schema(|op| {
+        op.create_table("tickets", |t| {
+            t.column::<i64>("id").primary_key();
+            t.column::<i32>("n");
+            t.column::<Option<i32>>("maybe");
+            t.column::<i64>("auto").identity_always().start(50);
+        });
+    });
+    assert_eq!(
+        rust_source(&diff(&from, &both).unwrap()).unwrap(),
+        "op.alter_column(\"tickets\", \"auto\").set_generated(Identity::Always).set_identity_options(SequenceChange::new().start(50));\n"
     );
     // Options written at their defaults are no options.
     let same = schema(|op| {
@@ -345,4 +367,164 @@ fn an_identity_dropped_with_a_type_change_is_dropped_first() {
         sql[1].starts_with("ALTER TABLE \"tickets\" ALTER COLUMN \"auto\" TYPE text"),
         "{sql:?}"
     );
+}
+
+#[test]
+fn identity_options_set_in_place_are_checked_as_postgresql_checks_them() {
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "n")
+                .set_identity_options(SequenceChange::new().increment(2));
+        }),
+        "column n of table tickets: it is not an identity column, so it has no sequence options to set; make it one with .add_identity(..)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "auto")
+                .set_identity_options(SequenceChange::new().min_value(500));
+        }),
+        "column auto of table tickets: its identity's sequence: START value (1) cannot be less than MINVALUE (500)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "auto")
+                .set_identity_options(SequenceChange::new().increment(0));
+        }),
+        "column auto of table tickets: its identity's sequence: INCREMENT must not be zero"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "auto")
+                .set_identity_options(SequenceChange::new().max_value(100).restart_with(101));
+        }),
+        "column auto of table tickets: its identity's sequence: RESTART value (101) cannot be greater than MAXVALUE (100)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "auto")
+                .drop_identity()
+                .set_identity_options(SequenceChange::new().increment(2));
+        }),
+        "column auto of table tickets: its identity is dropped in this op, so there is no sequence to set options of"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "id")
+                .add_identity(Identity::Always)
+                .set_identity_options(SequenceChange::new().increment(2));
+        }),
+        "column id of table tickets: its identity is added in this op: give the sequence's options to .add_identity_with(kind, SequenceOptions::new()…)"
+    );
+    assert_eq!(
+        error(|op| {
+            op.alter_column("tickets", "auto")
+                .set_identity_options(SequenceChange::new());
+        }),
+        support::refused(tickets, |op| {
+            op.alter_column("tickets", "auto");
+        })
+    );
+    // The model keeps the options, canonical: back at a default is no option.
+    let s = schema(|op| {
+        tickets(op);
+        op.alter_column("tickets", "auto")
+            .set_identity_options(SequenceChange::new().increment(5).cache(1).restart());
+    });
+    let auto = s
+        .table(&"tickets".into())
+        .unwrap()
+        .find_column("auto")
+        .unwrap()
+        .clone();
+    assert_eq!(auto.identity_options, SequenceOptions::new().increment(5));
+}
+
+#[test]
+fn identity_options_set_in_place_render_and_claim() {
+    let set = render_on(&Postgres, |op| {
+        op.alter_column("tickets", "auto")
+            .set_generated(Identity::Always)
+            .set_identity_options(
+                SequenceChange::new()
+                    .increment(10)
+                    .min_value(1)
+                    .max_value(1_000_000)
+                    .start(5)
+                    .cache(20)
+                    .cycle()
+                    .restart_with(500),
+            );
+    })
+    .unwrap();
+    assert_eq!(set.len(), 1);
+    assert_eq!(
+        set[0].sql,
+        "ALTER TABLE \"tickets\" ALTER COLUMN \"auto\" SET GENERATED ALWAYS, ALTER COLUMN \"auto\" SET INCREMENT BY 10 SET MINVALUE 1 SET MAXVALUE 1000000 SET START WITH 5 SET CACHE 20 SET CYCLE RESTART WITH 500"
+    );
+    assert_eq!(
+        (set[0].strongest_lock(), set[0].effect, set[0].transactional),
+        (Some(LockLevel::AccessExclusive), Effect::None, true)
+    );
+    let restart = render_on(&Postgres, |op| {
+        op.alter_column("tickets", "auto")
+            .set_identity_options(SequenceChange::new().no_cycle().restart());
+    })
+    .unwrap();
+    assert_eq!(
+        restart[0].sql,
+        "ALTER TABLE \"tickets\" ALTER COLUMN \"auto\" SET NO CYCLE RESTART"
+    );
+    // SQLite: the rowid has no options and no restart; refused by name.
+    let err = render_on(&Sqlite, |op| {
+        op.alter_column("tickets", "id")
+            .add_identity(Identity::ByDefault);
+        op.alter_column("tickets", "id")
+            .set_identity_options(SequenceChange::new().increment(2));
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("SQLite's rowid cannot honour sequence options (INCREMENT BY 2) of identity column id of table tickets"),
+        "{err}"
+    );
+    let err = render_on(&Sqlite, |op| {
+        op.alter_column("tickets", "id")
+            .add_identity(Identity::ByDefault);
+        op.alter_column("tickets", "id")
+            .set_identity_options(SequenceChange::new().restart());
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("SQLite's rowid cannot be restarted (identity column id of table tickets)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn identity_options_set_in_place_are_undone_from_the_model() {
+    let before = schema(|op| {
+        tickets(op);
+        op.alter_column("tickets", "auto")
+            .set_identity_options(SequenceChange::new().start(7).max_value(900));
+    });
+    let mut op = Ops::new();
+    op.alter_column("tickets", "auto").set_identity_options(
+        SequenceChange::new()
+            .start(100)
+            .increment(3)
+            .max_value(5000)
+            .restart_with(200),
+    );
+    // A restart alone is the sequence's state: nothing to undo.
+    op.alter_column("tickets", "auto")
+        .set_identity_options(SequenceChange::new().restart());
+    let undo = invert_all(op.ops(), &before).unwrap();
+    assert_eq!(
+        rust_source(&undo).unwrap(),
+        "op.alter_column(\"tickets\", \"auto\").set_identity_options(SequenceChange::new().increment(1).start(7).max_value(900));\n"
+    );
+    let mut after = before.clone();
+    for o in op.ops().iter().chain(&undo) {
+        after.apply(o).unwrap();
+    }
+    assert_eq!(after, before);
 }

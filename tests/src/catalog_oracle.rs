@@ -509,18 +509,32 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
         diffs.push(format!("enums: model {model_enums:?}, catalog {enums:?}"));
     }
 
-    // Sequences no column owns: type and options, PostgreSQL's defaults
-    // worked out here.
-    let cat_sequences: BTreeMap<String, (String, Counting)> = client
+    // Sequences of their own (not an identity's, an extension's, or a
+    // serial's: owned by a column whose default text is nextval of it):
+    // type, options (PostgreSQL's defaults worked out here) and the
+    // OWNED BY column.
+    type SequenceRow = (String, Counting, Option<String>);
+    let cat_sequences: BTreeMap<String, SequenceRow> = client
         .query(
             &format!(
                 "SELECT n.nspname || '.' || c.relname, format_type(s.seqtypid, NULL),
-                        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqcache
+                        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, s.seqcache,
+                        (SELECT tn.nspname || '.' || t.relname || '.' || a.attname
+                         FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+                         JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a')
                  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE {USER_SCHEMAS} AND NOT EXISTS (
                      SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                       AND d.objid = c.oid AND d.deptype IN ('a', 'i', 'e'))"
+                       AND d.objid = c.oid AND d.deptype IN ('i', 'e'))
+                   AND NOT EXISTS (
+                     SELECT 1 FROM pg_depend d
+                     JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid
+                     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+                       AND pg_get_expr(ad.adbin, ad.adrelid)
+                           = 'nextval(' || quote_literal(c.oid::regclass::text) || '::regclass)')"
             ),
             &[],
         )
@@ -532,11 +546,12 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 (
                     r.get(1),
                     (r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)),
+                    r.get(8),
                 ),
             )
         })
         .collect();
-    let model_sequences: BTreeMap<String, (String, Counting)> = model
+    let model_sequences: BTreeMap<String, SequenceRow> = model
         .sequences()
         .map(|s| {
             let ty = s.as_type.clone().unwrap_or(ColumnType::BigInt);
@@ -545,13 +560,16 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 (
                     migrator_core::render::postgres::type_sql(&ty),
                     resolved(&ty, &s.options),
+                    s.owned_by
+                        .as_ref()
+                        .map(|o| format!("{}.{}", key(&o.table), o.column)),
                 ),
             )
         })
         .collect();
     if model_sequences != cat_sequences {
         diffs.push(format!(
-            "sequences (type, (start, increment, min, max, cycle, cache)): model {model_sequences:?}, catalog {cat_sequences:?}"
+            "sequences (type, (start, increment, min, max, cycle, cache), owner): model {model_sequences:?}, catalog {cat_sequences:?}"
         ));
     }
 

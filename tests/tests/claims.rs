@@ -231,6 +231,21 @@ fn cases() -> Vec<Case> {
             op.alter_column("events", "id")
                 .add_identity(Identity::ByDefault);
         }),
+        // An identity's sequence options set in place: the table's lock,
+        // no row touched.
+        case("alter_column set_identity_options with restart", |op| {
+            op.alter_column("events", "id").set_identity_options(
+                SequenceChange::new()
+                    .increment(5)
+                    .max_value(1_000_000)
+                    .cycle()
+                    .restart_with(20_000),
+            );
+        })
+        .extra(|op| {
+            op.alter_column("events", "id")
+                .add_identity(Identity::ByDefault);
+        }),
         case("add_column identity with sequence options", |op| {
             op.add_column::<i64>("events", "ident")
                 .identity()
@@ -272,6 +287,29 @@ fn cases() -> Vec<Case> {
         })
         .extra(|op| {
             op.create_sequence("numbers");
+        }),
+        // OWNED BY reads its table: ACCESS SHARE; OWNED BY NONE locks none.
+        case("create_sequence owned_by", |op| {
+            op.create_sequence("numbers").owned_by("events", "n");
+        }),
+        case("alter_sequence owned_by", |op| {
+            op.alter_sequence("numbers").owned_by("users", "score");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers");
+        }),
+        case("alter_sequence owned_by_none", |op| {
+            op.alter_sequence("numbers").owned_by_none();
+        })
+        .extra(|op| {
+            op.create_sequence("numbers").owned_by("events", "n");
+        }),
+        // Dropping the owning column drops the sequence too.
+        case("drop_column owning a sequence", |op| {
+            op.drop_column("events", "n");
+        })
+        .extra(|op| {
+            op.create_sequence("numbers").owned_by("events", "n");
         }),
         case("rename_sequence", |op| {
             op.rename_sequence("numbers", "serials");

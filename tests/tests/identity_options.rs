@@ -106,3 +106,65 @@ async fn identity_is_added_changed_and_dropped_and_read_back(t: TestTarget) {
     }
     runner.downgrade(&db, "base").await.unwrap();
 }
+
+on_both_engines!(identity_options_are_set_in_place_and_undone);
+
+fn up_counters(op: &mut Reversible) {
+    op.create_table("counters", |t| {
+        t.column::<i64>("id").identity().primary_key();
+        t.column::<String>("label");
+    });
+}
+
+fn up_set_options(op: &mut Reversible) {
+    // SQLite's rowid has no options: PostgreSQL only.
+    op.on(Engine::Postgres, |op| {
+        op.alter_column("counters", "id")
+            .set_generated(Identity::Always)
+            .set_identity_options(
+                SequenceChange::new()
+                    .increment(10)
+                    .max_value(1_000_000)
+                    .restart_with(500),
+            );
+    });
+}
+
+async fn identity_options_are_set_in_place_and_undone(t: TestTarget) {
+    let m = Migrations::new(vec![
+        reversible("o1", &[], up_counters),
+        reversible("o2", &["o1"], up_set_options),
+    ])
+    .unwrap();
+    let runner = Runner::new(&m, RunConfig::default());
+    let db = t.database();
+    runner.upgrade(&db, "o1").await.unwrap();
+    t.execute("INSERT INTO counters (label) VALUES ('a'), ('b')")
+        .await;
+    runner.upgrade(&db, "o2").await.unwrap();
+    t.assert_schema_at(&m, &["o2"]).await;
+    let drift = runner.drift(&db).await.unwrap();
+    assert!(drift.is_empty(), "{drift}");
+    if t.engine() == Engine::Postgres {
+        // Restarted at 500, counting by 10; the rows kept their values.
+        t.execute("INSERT INTO counters (label) VALUES ('c'), ('d')")
+            .await;
+        assert_eq!(
+            t.column("SELECT id FROM counters ORDER BY id").await,
+            ["1", "2", "500", "510"]
+        );
+    }
+    // Undone from the model: the options back, the restart not undone
+    // (the sequence goes on from where it is, by 1 again).
+    runner.downgrade(&db, "o1").await.unwrap();
+    t.assert_schema_at(&m, &["o1"]).await;
+    if t.engine() == Engine::Postgres {
+        t.execute("INSERT INTO counters (label) VALUES ('e')").await;
+        assert_eq!(
+            t.column("SELECT id FROM counters ORDER BY id DESC LIMIT 1")
+                .await,
+            ["511"]
+        );
+    }
+    runner.downgrade(&db, "base").await.unwrap();
+}

@@ -658,17 +658,8 @@ pub trait OpBuilder {
         table: impl Into<QualifiedName>,
         column: impl Into<String>,
     ) -> &mut AlterColumn {
-        self.recorder().record(AlterColumn {
-            table: table.into(),
-            column: column.into(),
-            ty: None,
-            nullable: None,
-            default: None,
-            comment: None,
-            identity: None,
-            collation: None,
-            drop_expression: false,
-        })
+        self.recorder()
+            .record(AlterColumn::new(table.into(), column.into()))
     }
 
     /// `CREATE INDEX ix_<table>_<columns> ON table (columns)`.

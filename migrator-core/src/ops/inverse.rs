@@ -95,13 +95,16 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 .iter()
                 .cloned()
                 .partition(|c| !c.not_valid());
-            let mut ops = vec![Op::CreateTable(CreateTable {
+            // The sequences its columns owned went with it: created again
+            // first (a default may draw from one), owned once it exists.
+            let (mut ops, owned) = owned_sequences_back(before, &table.name, None);
+            ops.push(Op::CreateTable(CreateTable {
                 table: TableDef {
                     constraints: inline,
                     ..table.clone()
                 },
                 if_not_exists: false,
-            })];
+            }));
             ops.extend(later.into_iter().map(|constraint| {
                 Op::AddConstraint(AddConstraint {
                     table: table.name.clone(),
@@ -120,6 +123,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     trigger: trigger.clone(),
                 })
             }));
+            ops.extend(owned);
             Ok(ops)
         }
         Op::RenameTable(o) => one(Op::RenameTable(RenameTable {
@@ -140,10 +144,13 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
         Op::DropColumn(o) => {
             let table = before.table(&o.table).ok_or_else(missing)?;
             let column = table.find_column(&o.column).ok_or_else(missing)?;
-            one(Op::AddColumn(AddColumn {
+            let (mut ops, owned) = owned_sequences_back(before, &o.table, Some(&o.column));
+            ops.push(Op::AddColumn(AddColumn {
                 table: o.table.clone(),
                 column: column.clone(),
-            }))
+            }));
+            ops.extend(owned);
+            Ok(ops)
         }
         Op::RenameColumn(o) => one(Op::RenameColumn(RenameColumn {
             table: o.table.clone(),
@@ -167,7 +174,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     }),
                 ]);
             }
-            one(Op::AlterColumn(AlterColumn {
+            let undo = AlterColumn {
                 table: o.table.clone(),
                 column: o.column.clone(),
                 ty: o.ty.as_ref().map(|_| TypeChange {
@@ -188,7 +195,18 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                         old.identity.map(IdentityChange::SetGenerated)
                     }
                 }),
-            }))
+                // The options given back; a restart is state, not undone.
+                identity_options: o
+                    .identity_options
+                    .as_ref()
+                    .map(|change| change.undo(&old.identity_options, &old.ty))
+                    .filter(|undo| !undo.is_empty()),
+            };
+            if undo == AlterColumn::new(undo.table.clone(), undo.column.clone()) {
+                // Only a restart: nothing of the definition to undo.
+                return Ok(vec![]);
+            }
+            one(Op::AlterColumn(undo))
         }
         Op::CreateIndex(o) => {
             if o.if_not_exists && before.index(&o.index.qualified_name()).is_some() {
@@ -348,6 +366,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                 cycle: o.cycle.map(|_| cycle),
                 cache: o.cache.map(|_| cache),
                 restart: None,
+                owned_by: o.owned_by.as_ref().map(|_| def.owned_by.clone()),
             };
             if undo.is_empty() {
                 Ok(vec![])
@@ -463,4 +482,34 @@ pub fn invert_all(ops: &[Op], start: &Schema) -> Result<Vec<Op>, InvertError> {
         undo.push(inv?);
     }
     Ok(undo.into_iter().rev().flatten().collect())
+}
+
+/// The sequences owned by `column` of `table` (any of its columns when
+/// `None`) in `before`, which its drop took: their `create_sequence` without
+/// the owner (to run before the column is back: a default may draw from
+/// one), and the `alter_sequence(..).owned_by(..)` that gives it back after.
+/// Their current values are lost, as PostgreSQL loses them.
+fn owned_sequences_back(
+    before: &Schema,
+    table: &QualifiedName,
+    column: Option<&str>,
+) -> (Vec<Op>, Vec<Op>) {
+    let mut create = Vec::new();
+    let mut own = Vec::new();
+    for seq in before.sequences() {
+        let Some(owner) = &seq.owned_by else {
+            continue;
+        };
+        if owner.table.key() != table.key() || column.is_some_and(|c| c != owner.column) {
+            continue;
+        }
+        create.push(Op::CreateSequence(CreateSequence {
+            owned_by: None,
+            ..seq.clone()
+        }));
+        let mut alter = AlterSequence::new(seq.name.clone());
+        alter.owned_by = Some(Some(owner.clone()));
+        own.push(Op::AlterSequence(alter));
+    }
+    (create, own)
 }

@@ -34,7 +34,8 @@ pub use naming::NamingConvention;
 pub use on_engine::{OnEngine, for_engine};
 pub use reversible::Reversible;
 pub use sequence::{
-    AlterSequence, CreateSequence, DropSequence, RenameSequence, SequenceBuilder, SequenceOptions,
+    AlterSequence, CreateSequence, DropSequence, RenameSequence, SequenceBuilder, SequenceChange,
+    SequenceOptions, SequenceOwner,
 };
 pub use source::{NoSource, rust_source};
 pub use table::{ColumnBuilder, TableDef};
@@ -442,6 +443,9 @@ pub struct AlterColumn {
     pub comment: Option<Option<String>>,
     /// Adds, changes the kind of, or drops the column's identity.
     pub identity: Option<IdentityChange>,
+    /// Options of the identity's sequence set in place (`SET INCREMENT BY
+    /// n`, …, `RESTART`): the column stays an identity and keeps its values.
+    pub identity_options: Option<SequenceChange>,
     /// `Some(Some(c))`: `COLLATE c`; `Some(None)`: back to the default
     /// collation. A type change alone keeps the column's collation.
     pub collation: Option<Option<String>>,
@@ -451,6 +455,22 @@ pub struct AlterColumn {
 }
 
 impl AlterColumn {
+    /// An alter of `column` of `table` that changes nothing yet.
+    pub(crate) fn new(table: QualifiedName, column: String) -> Self {
+        AlterColumn {
+            table,
+            column,
+            ty: None,
+            nullable: None,
+            default: None,
+            comment: None,
+            identity: None,
+            identity_options: None,
+            collation: None,
+            drop_expression: false,
+        }
+    }
+
     /// Changes the type; PostgreSQL converts values with an assignment cast.
     pub fn set_type(&mut self, ty: ColumnType) -> &mut Self {
         self.ty = Some(TypeChange { ty, using: None });
@@ -549,6 +569,32 @@ impl AlterColumn {
     /// Back to the database's default collation.
     pub fn reset_collation(&mut self) -> &mut Self {
         self.collation = Some(None);
+        self
+    }
+
+    /// `SET INCREMENT BY n`, `SET START WITH n`, … `RESTART [WITH n]`: an
+    /// identity column's sequence changes its options in place (it may
+    /// change kind with [`set_generated`](Self::set_generated) in the same
+    /// op). Undone by setting back the options the model knew; a restart is
+    /// the sequence's state and is not undone. SQLite's rowid has no
+    /// options: refused there by name unless they end at their defaults.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("orders", |t| {
+    ///     t.column::<i64>("id").identity().primary_key();
+    /// });
+    /// op.alter_column("orders", "id")
+    ///     .set_identity_options(SequenceChange::new().start(100).cache(20).restart());
+    /// assert_eq!(
+    ///     render_sql(&Postgres, op.ops()).unwrap()[1],
+    ///     "ALTER TABLE \"orders\" ALTER COLUMN \"id\" SET START WITH 100 SET CACHE 20 RESTART"
+    /// );
+    /// ```
+    pub fn set_identity_options(&mut self, change: SequenceChange) -> &mut Self {
+        self.identity_options = Some(change);
         self
     }
 

@@ -178,9 +178,223 @@ impl SequenceOptions {
     }
 }
 
-/// `CREATE SEQUENCE name [AS type] [options]` (PostgreSQL; SQLite has no
-/// sequences and refuses it by name). A sequence lives in the relation
-/// namespace, beside tables and indexes.
+/// A change of some of a sequence's options: each `Some` is set, the
+/// others are left as they are. An identity column's sequence takes one in
+/// [`AlterColumn::set_identity_options`](super::AlterColumn::set_identity_options)
+/// (PostgreSQL's `ALTER COLUMN … SET INCREMENT BY n SET … RESTART`).
+///
+/// ```
+/// use migrator_core::prelude::*;
+/// use migrator_core::render::{Postgres, render_sql};
+/// let mut op = Ops::new();
+/// op.create_table("tickets", |t| {
+///     t.column::<i64>("id").identity().primary_key();
+/// });
+/// op.alter_column("tickets", "id")
+///     .set_identity_options(SequenceChange::new().increment(10).restart_with(1000));
+/// assert_eq!(
+///     render_sql(&Postgres, op.ops()).unwrap()[1],
+///     "ALTER TABLE \"tickets\" ALTER COLUMN \"id\" SET INCREMENT BY 10 RESTART WITH 1000"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct SequenceChange {
+    /// `SET INCREMENT BY n`.
+    pub increment: Option<i64>,
+    /// `SET START WITH n` (what `RESTART` without a value goes back to).
+    pub start: Option<i64>,
+    /// `SET MINVALUE n`.
+    pub min_value: Option<i64>,
+    /// `SET MAXVALUE n`.
+    pub max_value: Option<i64>,
+    /// `SET CYCLE` (`true`) or `SET NO CYCLE` (`false`).
+    pub cycle: Option<bool>,
+    /// `SET CACHE n`.
+    pub cache: Option<i64>,
+    /// `RESTART` (`Some(None)`: back to `START`) or `RESTART WITH n`
+    /// (`Some(Some(n))`): the next value handed out. The sequence's state,
+    /// not its definition: the model does not keep it and a derived inverse
+    /// does not undo it.
+    pub restart: Option<Option<i64>>,
+}
+
+impl SequenceChange {
+    /// A change of nothing yet; chain what to set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `SET INCREMENT BY n`.
+    #[must_use]
+    pub fn increment(mut self, n: i64) -> Self {
+        self.increment = Some(n);
+        self
+    }
+
+    /// `SET START WITH n`.
+    #[must_use]
+    pub fn start(mut self, n: i64) -> Self {
+        self.start = Some(n);
+        self
+    }
+
+    /// `SET MINVALUE n`.
+    #[must_use]
+    pub fn min_value(mut self, n: i64) -> Self {
+        self.min_value = Some(n);
+        self
+    }
+
+    /// `SET MAXVALUE n`.
+    #[must_use]
+    pub fn max_value(mut self, n: i64) -> Self {
+        self.max_value = Some(n);
+        self
+    }
+
+    /// `SET CYCLE`.
+    #[must_use]
+    pub fn cycle(mut self) -> Self {
+        self.cycle = Some(true);
+        self
+    }
+
+    /// `SET NO CYCLE`.
+    #[must_use]
+    pub fn no_cycle(mut self) -> Self {
+        self.cycle = Some(false);
+        self
+    }
+
+    /// `SET CACHE n`.
+    #[must_use]
+    pub fn cache(mut self, n: i64) -> Self {
+        self.cache = Some(n);
+        self
+    }
+
+    /// `RESTART`: the next value is `START` again.
+    #[must_use]
+    pub fn restart(mut self) -> Self {
+        self.restart = Some(None);
+        self
+    }
+
+    /// `RESTART WITH n`: the next value is `n`.
+    #[must_use]
+    pub fn restart_with(mut self, n: i64) -> Self {
+        self.restart = Some(Some(n));
+        self
+    }
+
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == SequenceChange::default()
+    }
+
+    /// The options `options` become (in a sequence of `ty`, its type after
+    /// the change), canonical. As in PostgreSQL, an option not set keeps
+    /// the value it had: a `START` left at its default stays where it was
+    /// when `MINVALUE` moves (and PostgreSQL refuses a start now out of
+    /// range); only a bound at the old type's default follows a new type.
+    pub(crate) fn applied_to(&self, options: &SequenceOptions, ty: &ColumnType) -> SequenceOptions {
+        let (start, increment, min, max, cycle, cache) = options.resolved(ty);
+        SequenceOptions {
+            start: Some(self.start.unwrap_or(start)),
+            increment: Some(self.increment.unwrap_or(increment)),
+            min_value: Some(self.min_value.unwrap_or(min)),
+            max_value: Some(self.max_value.unwrap_or(max)),
+            cycle: self.cycle.unwrap_or(cycle),
+            cache: Some(self.cache.unwrap_or(cache)),
+        }
+        .canonical(ty)
+    }
+
+    /// The change that gives the fields this one sets back their values in
+    /// `options` (of a sequence of `ty`); a restart is not undone.
+    pub(crate) fn undo(&self, options: &SequenceOptions, ty: &ColumnType) -> SequenceChange {
+        let (start, increment, min, max, cycle, cache) = options.resolved(ty);
+        SequenceChange {
+            increment: self.increment.map(|_| increment),
+            start: self.start.map(|_| start),
+            min_value: self.min_value.map(|_| min),
+            max_value: self.max_value.map(|_| max),
+            cycle: self.cycle.map(|_| cycle),
+            cache: self.cache.map(|_| cache),
+            restart: None,
+        }
+    }
+
+    /// The change from options `old` to `new` of a sequence of `ty` (after
+    /// a type change too: PostgreSQL moves a bound left at the old type's
+    /// default to the new type's): each option whose resolved value
+    /// differs, set to it.
+    pub(crate) fn between(
+        old: &SequenceOptions,
+        new: &SequenceOptions,
+        ty: &ColumnType,
+    ) -> SequenceChange {
+        let (a, b) = (old.resolved(ty), new.resolved(ty));
+        let changed = |x: i64, y: i64| (x != y).then_some(y);
+        SequenceChange {
+            start: changed(a.0, b.0),
+            increment: changed(a.1, b.1),
+            min_value: changed(a.2, b.2),
+            max_value: changed(a.3, b.3),
+            cycle: (a.4 != b.4).then_some(b.4),
+            cache: changed(a.5, b.5),
+            restart: None,
+        }
+    }
+
+    /// Why PostgreSQL would refuse the restart for a sequence of `ty` with
+    /// `options` (those after the change), in its words.
+    pub(crate) fn restart_problem(
+        &self,
+        options: &SequenceOptions,
+        ty: &ColumnType,
+    ) -> Option<String> {
+        let (start, _, min, max, _, _) = options.resolved(ty);
+        let n = match self.restart? {
+            Some(n) => n,
+            None => start,
+        };
+        (n < min || n > max).then(|| {
+            format!(
+                "RESTART value ({n}) cannot be {} {} ({})",
+                if n < min { "less than" } else { "greater than" },
+                if n < min { "MINVALUE" } else { "MAXVALUE" },
+                if n < min { min } else { max }
+            )
+        })
+    }
+}
+
+/// The column a sequence is `OWNED BY`: dropping the column (or its table)
+/// drops the sequence with it. The table is in the sequence's schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SequenceOwner {
+    /// The table.
+    pub table: QualifiedName,
+    /// The column.
+    pub column: String,
+}
+
+impl SequenceOwner {
+    /// The column `column` of `table`.
+    pub fn new(table: impl Into<QualifiedName>, column: impl Into<String>) -> Self {
+        SequenceOwner {
+            table: table.into(),
+            column: column.into(),
+        }
+    }
+}
+
+/// `CREATE SEQUENCE name [AS type] [options] [OWNED BY table.column]`
+/// (PostgreSQL; SQLite has no sequences and refuses it by name). A sequence
+/// lives in the relation namespace, beside tables and indexes.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSequence {
@@ -190,9 +404,41 @@ pub struct CreateSequence {
     pub as_type: Option<ColumnType>,
     /// How it counts.
     pub options: SequenceOptions,
+    /// `OWNED BY table.column` (`None`: `OWNED BY NONE`, the default).
+    pub owned_by: Option<SequenceOwner>,
 }
 
 impl CreateSequence {
+    /// `OWNED BY table.column`: the sequence goes when the column (or its
+    /// table) is dropped, and follows their renames. The column must exist,
+    /// in a table of the sequence's schema.
+    ///
+    /// What such a drop undoes creates the sequence again from the model —
+    /// type, options and owner — but not its current value: PostgreSQL
+    /// loses it with the sequence, and the recreated one starts at `START`.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("invoices", |t| {
+    ///     t.column::<i64>("number");
+    /// });
+    /// op.create_sequence("invoice_numbers").owned_by("invoices", "number");
+    /// assert_eq!(
+    ///     render_sql(&Postgres, op.ops()).unwrap()[1],
+    ///     "CREATE SEQUENCE \"invoice_numbers\" OWNED BY \"invoices\".\"number\""
+    /// );
+    /// ```
+    pub fn owned_by(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut Self {
+        self.owned_by = Some(SequenceOwner::new(table, column));
+        self
+    }
+
     /// `INCREMENT BY n` (negative counts down).
     pub fn increment(&mut self, n: i64) -> &mut Self {
         self.options.increment = Some(n);
@@ -266,9 +512,28 @@ pub struct AlterSequence {
     /// (it is the sequence's state, not its definition), so the derived
     /// inverse leaves it out.
     pub restart: Option<i64>,
+    /// `Some(Some(owner))`: `OWNED BY table.column`; `Some(None)`: `OWNED BY
+    /// NONE`.
+    pub owned_by: Option<Option<SequenceOwner>>,
 }
 
 impl AlterSequence {
+    /// An alter of sequence `name` that changes nothing yet.
+    pub(crate) fn new(name: QualifiedName) -> Self {
+        AlterSequence {
+            name,
+            as_type: None,
+            increment: None,
+            start: None,
+            min_value: None,
+            max_value: None,
+            cycle: None,
+            cache: None,
+            restart: None,
+            owned_by: None,
+        }
+    }
+
     /// `INCREMENT BY n`.
     pub fn increment(&mut self, n: i64) -> &mut Self {
         self.increment = Some(n);
@@ -323,6 +588,23 @@ impl AlterSequence {
         self
     }
 
+    /// `OWNED BY table.column` (see [`CreateSequence::owned_by`]); an
+    /// identity column's own sequence cannot be given another owner.
+    pub fn owned_by(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        column: impl Into<String>,
+    ) -> &mut Self {
+        self.owned_by = Some(Some(SequenceOwner::new(table, column)));
+        self
+    }
+
+    /// `OWNED BY NONE`: the sequence no longer goes with a column.
+    pub fn owned_by_none(&mut self) -> &mut Self {
+        self.owned_by = Some(None);
+        self
+    }
+
     /// Whether it changes nothing.
     pub(crate) fn is_empty(&self) -> bool {
         self.as_type.is_none()
@@ -333,24 +615,33 @@ impl AlterSequence {
             && self.cycle.is_none()
             && self.cache.is_none()
             && self.restart.is_none()
+            && self.owned_by.is_none()
     }
 
     /// The definition `def` becomes (restart aside), canonical.
     pub(crate) fn applied_to(&self, def: &CreateSequence) -> CreateSequence {
         let ty = self.as_type.clone().unwrap_or_else(|| def.ty());
-        let o = &def.options;
-        let options = SequenceOptions {
-            start: self.start.or(o.start),
-            increment: self.increment.or(o.increment),
-            min_value: self.min_value.or(o.min_value),
-            max_value: self.max_value.or(o.max_value),
-            cycle: self.cycle.unwrap_or(o.cycle),
-            cache: self.cache.or(o.cache),
-        };
         CreateSequence {
             name: def.name.clone(),
             as_type: Some(ty.clone()).filter(|t| *t != ColumnType::BigInt),
-            options: options.canonical(&ty),
+            options: self.change().applied_to(&def.options, &ty),
+            owned_by: match &self.owned_by {
+                Some(owner) => owner.clone(),
+                None => def.owned_by.clone(),
+            },
+        }
+    }
+
+    /// Its options (all but `AS type`) as a [`SequenceChange`].
+    pub(crate) fn change(&self) -> SequenceChange {
+        SequenceChange {
+            increment: self.increment,
+            start: self.start,
+            min_value: self.min_value,
+            max_value: self.max_value,
+            cycle: self.cycle,
+            cache: self.cache,
+            restart: self.restart.map(Some),
         }
     }
 }
@@ -400,22 +691,13 @@ pub trait SequenceBuilder: OpBuilder {
             name: name.into(),
             as_type: None,
             options: SequenceOptions::default(),
+            owned_by: None,
         })
     }
 
     /// `ALTER SEQUENCE name …`; chain the options to set, and `.restart(n)`.
     fn alter_sequence(&mut self, name: impl Into<QualifiedName>) -> &mut AlterSequence {
-        self.recorder().record(AlterSequence {
-            name: name.into(),
-            as_type: None,
-            increment: None,
-            start: None,
-            min_value: None,
-            max_value: None,
-            cycle: None,
-            cache: None,
-            restart: None,
-        })
+        self.recorder().record(AlterSequence::new(name.into()))
     }
 
     /// `DROP SEQUENCE name`.

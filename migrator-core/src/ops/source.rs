@@ -197,6 +197,33 @@ fn sequence_calls(options: &super::SequenceOptions) -> String {
     out
 }
 
+/// The chained calls that make `change`: `.increment(10).restart_with(5)`.
+fn sequence_change_calls(change: &super::SequenceChange) -> String {
+    let mut out = String::new();
+    for (call, value) in [
+        ("increment", change.increment),
+        ("start", change.start),
+        ("min_value", change.min_value),
+        ("max_value", change.max_value),
+        ("cache", change.cache),
+    ] {
+        if let Some(n) = value {
+            write!(out, ".{call}({n})").unwrap();
+        }
+    }
+    match change.cycle {
+        Some(true) => out.push_str(".cycle()"),
+        Some(false) => out.push_str(".no_cycle()"),
+        None => {}
+    }
+    match change.restart {
+        Some(Some(n)) => write!(out, ".restart_with({n})").unwrap(),
+        Some(None) => out.push_str(".restart()"),
+        None => {}
+    }
+    out
+}
+
 fn identity(kind: Identity) -> &'static str {
     match kind {
         Identity::Always => "Identity::Always",
@@ -600,6 +627,14 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 Some(super::IdentityChange::Drop) => out.push_str(".drop_identity()"),
                 None => {}
             }
+            if let Some(change) = &a.identity_options {
+                write!(
+                    out,
+                    ".set_identity_options(SequenceChange::new(){})",
+                    sequence_change_calls(change)
+                )
+                .unwrap();
+            }
             match &a.collation {
                 Some(Some(name)) => write!(out, ".set_collation({})", s(name)).unwrap(),
                 Some(None) => out.push_str(".reset_collation()"),
@@ -700,6 +735,15 @@ fn statement(o: &Op) -> Result<String, NoSource> {
                 write!(out, ".as_type({})", column_type(ty)).unwrap();
             }
             out.push_str(&sequence_calls(&c.options));
+            if let Some(owner) = &c.owned_by {
+                write!(
+                    out,
+                    ".owned_by({}, {})",
+                    qname(&owner.table),
+                    s(&owner.column)
+                )
+                .unwrap();
+            }
             out
         }
         Op::AlterSequence(a) => {
@@ -722,6 +766,17 @@ fn statement(o: &Op) -> Result<String, NoSource> {
             match a.cycle {
                 Some(true) => out.push_str(".cycle()"),
                 Some(false) => out.push_str(".no_cycle()"),
+                None => {}
+            }
+            match &a.owned_by {
+                Some(Some(owner)) => write!(
+                    out,
+                    ".owned_by({}, {})",
+                    qname(&owner.table),
+                    s(&owner.column)
+                )
+                .unwrap(),
+                Some(None) => out.push_str(".owned_by_none()"),
                 None => {}
             }
             out

@@ -103,6 +103,50 @@ pub fn sequence_options_sql(options: &SequenceOptions) -> String {
     parts.join(" ")
 }
 
+/// `OWNED BY "table"."column"` (`None`: `OWNED BY NONE`).
+fn owned_by_sql(owner: Option<&SequenceOwner>) -> String {
+    match owner {
+        Some(o) => format!("OWNED BY {}.{}", o.table.to_sql(), quote_ident(&o.column)),
+        None => "OWNED BY NONE".into(),
+    }
+}
+
+/// `statement` with the ACCESS SHARE lock `OWNED BY` takes on its table.
+fn owner_locked(statement: Statement, owner: Option<&SequenceOwner>) -> Statement {
+    match owner {
+        Some(o) => statement.lock(&o.table, LockLevel::AccessShare),
+        None => statement,
+    }
+}
+
+/// An identity's sequence options set in place, as `ALTER COLUMN` takes
+/// them: `SET INCREMENT BY 10 SET NO CYCLE RESTART WITH 1000`.
+fn sequence_change_sql(change: &SequenceChange) -> String {
+    let mut parts = Vec::new();
+    for (word, value) in [
+        ("INCREMENT BY", change.increment),
+        ("MINVALUE", change.min_value),
+        ("MAXVALUE", change.max_value),
+        ("START WITH", change.start),
+        ("CACHE", change.cache),
+    ] {
+        if let Some(n) = value {
+            parts.push(format!("SET {word} {n}"));
+        }
+    }
+    match change.cycle {
+        Some(true) => parts.push("SET CYCLE".into()),
+        Some(false) => parts.push("SET NO CYCLE".into()),
+        None => {}
+    }
+    match change.restart {
+        Some(Some(n)) => parts.push(format!("RESTART WITH {n}")),
+        Some(None) => parts.push("RESTART".into()),
+        None => {}
+    }
+    parts.join(" ")
+}
+
 /// `GENERATED … AS IDENTITY [(options)]`.
 fn identity_sql(kind: Identity, options: &SequenceOptions) -> String {
     let mut sql = match kind {
@@ -490,6 +534,12 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
             }
         )),
         Some(IdentityChange::Drop) | None => {}
+    }
+    if let Some(change) = o.identity_options.as_ref().filter(|c| !c.is_empty()) {
+        actions.push(format!(
+            "ALTER COLUMN {col} {}",
+            sequence_change_sql(change)
+        ));
     }
     let mut statements: Vec<Statement> = first.into_iter().collect();
     if !actions.is_empty() {
@@ -1000,7 +1050,9 @@ impl Dialect for Postgres {
                 }
                 one(statement)
             }
-            // A sequence is no table: no table is locked, scanned or rewritten.
+            // A sequence is no table: no table is locked, scanned or
+            // rewritten, but for ACCESS SHARE on the table of OWNED BY
+            // (measured; OWNED BY NONE locks none).
             Op::CreateSequence(o) => {
                 let mut sql = format!("CREATE SEQUENCE {}", o.name.to_sql());
                 if let Some(ty) = &o.as_type {
@@ -1011,7 +1063,11 @@ impl Dialect for Postgres {
                     sql.push(' ');
                     sql.push_str(&options);
                 }
-                one(Statement::new(sql))
+                if let Some(owner) = &o.owned_by {
+                    sql.push(' ');
+                    sql.push_str(&owned_by_sql(Some(owner)));
+                }
+                one(owner_locked(Statement::new(sql), o.owned_by.as_ref()))
             }
             Op::AlterSequence(o) => {
                 let mut parts = Vec::new();
@@ -1035,11 +1091,14 @@ impl Dialect for Postgres {
                     Some(false) => parts.push("NO CYCLE".into()),
                     None => {}
                 }
-                one(Statement::new(format!(
-                    "ALTER SEQUENCE {} {}",
-                    o.name.to_sql(),
-                    parts.join(" ")
-                )))
+                if let Some(owner) = &o.owned_by {
+                    parts.push(owned_by_sql(owner.as_ref()));
+                }
+                let sql = format!("ALTER SEQUENCE {} {}", o.name.to_sql(), parts.join(" "));
+                one(owner_locked(
+                    Statement::new(sql),
+                    o.owned_by.as_ref().and_then(Option::as_ref),
+                ))
             }
             Op::DropSequence(o) => {
                 one(Statement::new(format!("DROP SEQUENCE {}", o.name.to_sql())))

@@ -58,7 +58,7 @@
 //! | `add_column` | `table` qname, `column` column |
 //! | `drop_column` | `table` qname, `column` str |
 //! | `rename_column` | `table` qname, `from` str, `to` str |
-//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change?, `collation` change(str)?, `drop_expression` flag |
+//! | `alter_column` | `table` qname, `column` str, `type` type_change?, `nullable` bool?, `default` change(default)?, `comment` change(str)?, `identity` identity_change?, `identity_options` sequence_change? (left out when not set), `collation` change(str)?, `drop_expression` flag |
 //! | `create_index` | `index` index, `concurrently` flag, `if_not_exists` flag |
 //! | `drop_index` | `name` qname, `concurrently` flag |
 //! | `add_constraint` | `table` qname, `constraint` constraint |
@@ -82,8 +82,8 @@
 //! | `drop_view` | `name` qname, `materialized` flag |
 //! | `rename_view` | `name` qname, `to` str, `materialized` flag |
 //! | `refresh_materialized_view` | `name` qname, `concurrently` flag |
-//! | `create_sequence` | `name` qname, `as_type` type?, `sequence_options` sequence_options? |
-//! | `alter_sequence` | `name` qname, `as_type` type?, `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` i64? |
+//! | `create_sequence` | `name` qname, `as_type` type?, `sequence_options` sequence_options?, `owned_by` sequence_owner? (left out when none) |
+//! | `alter_sequence` | `name` qname, `as_type` type?, `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` i64?, `owned_by` change(sequence_owner)? (`drop`: `OWNED BY NONE`) |
 //! | `drop_sequence` | `name` qname |
 //! | `rename_sequence` | `name` qname, `to` str |
 //! | `on_engine` | `engine` str (`postgres`, `sqlite`), `ops` op[] (the block's ops, whatever the engine that runs: one checksum per revision) |
@@ -107,6 +107,8 @@
 //! | param | `param`: `name` str, `value` str (a storage parameter) |
 //! | view | `view`: `name` qname, `sql` str, `materialized` flag |
 //! | identity_change | `add` (`kind` identity, `sequence_options` sequence_options?), `set_generated` (`kind` identity), `drop` |
+//! | sequence_owner | `sequence_owner`: `table` qname, `column` str |
+//! | sequence_change | `sequence_change`: `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` (`start`, or `with` (`value` i64))? |
 //! | sequence_options | `sequence_options`: `start` i64?, `increment` i64?, `min_value` i64?, `max_value` i64?, `cycle` flag, `cache` i64? (left out when all are empty) |
 //! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
 //! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
@@ -128,8 +130,9 @@ use crate::ops::{
     Deferral, DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema,
     DropTable, DropView, EnumPosition, Execute, ForeignKey, IdentityChange, IndexDef, IndexKey,
     IndexMethod, KeyExpr, Nulls, OnEngine, Op, PrimaryKey, RefAction, RefreshMaterializedView,
-    RenameColumn, RenameEnumValue, RenameTable, RenameView, SequenceOptions, SetTableComment,
-    TableDef, TypeChange, Unique, Using, ValidateConstraint, ViewDef,
+    RenameColumn, RenameEnumValue, RenameTable, RenameView, SequenceChange, SequenceOptions,
+    SequenceOwner, SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
+    ViewDef,
 };
 use crate::ops::{AddKeyUsingIndex, KeyKind};
 use crate::ops::{AlterSequence, CreateSequence, DropSequence, RenameSequence};
@@ -551,12 +554,16 @@ impl Encoder {
                 name,
                 as_type,
                 options,
+                owned_by,
             }) => self.record("create_sequence", |e| {
                 e.qname("name", name);
                 if let Some(ty) = as_type {
                     e.nested("as_type", |e| e.column_type(ty));
                 }
                 e.sequence_options(options);
+                if let Some(owner) = owned_by {
+                    e.nested("owned_by", |e| e.sequence_owner(owner));
+                }
             }),
             Op::AlterSequence(AlterSequence {
                 name,
@@ -568,6 +575,7 @@ impl Encoder {
                 cycle,
                 cache,
                 restart,
+                owned_by,
             }) => self.record("alter_sequence", |e| {
                 e.qname("name", name);
                 if let Some(ty) = as_type {
@@ -582,6 +590,14 @@ impl Encoder {
                 }
                 e.opt_i64("cache", *cache);
                 e.opt_i64("restart", *restart);
+                if let Some(change) = owned_by {
+                    e.nested("owned_by", |e| match change {
+                        Some(owner) => {
+                            e.record("set", |e| e.nested("value", |e| e.sequence_owner(owner)))
+                        }
+                        None => e.unit("drop"),
+                    });
+                }
             }),
             Op::DropSequence(DropSequence { name }) => {
                 self.record("drop_sequence", |e| e.qname("name", name));
@@ -738,6 +754,7 @@ impl Encoder {
             default,
             comment,
             identity,
+            identity_options,
             collation,
             drop_expression,
         } = o;
@@ -786,6 +803,9 @@ impl Encoder {
                     }
                     IdentityChange::Drop => e.unit("drop"),
                 });
+            }
+            if let Some(change) = identity_options {
+                e.nested("identity_options", |e| e.sequence_change(change));
             }
             if let Some(change) = collation {
                 e.nested("collation", |e| match change {
@@ -867,6 +887,45 @@ impl Encoder {
             self.str(name);
             self.out.extend_from_slice(&n.to_be_bytes());
         }
+    }
+
+    /// A [`SequenceOwner`]: its table and column.
+    fn sequence_owner(&mut self, owner: &SequenceOwner) {
+        let SequenceOwner { table, column } = owner;
+        self.record("sequence_owner", |e| {
+            e.qname("table", table);
+            e.text("column", column);
+        });
+    }
+
+    /// A [`SequenceChange`]: the options it sets, and its restart.
+    fn sequence_change(&mut self, change: &SequenceChange) {
+        let SequenceChange {
+            increment,
+            start,
+            min_value,
+            max_value,
+            cycle,
+            cache,
+            restart,
+        } = change;
+        self.record("sequence_change", |e| {
+            e.opt_i64("increment", *increment);
+            e.opt_i64("start", *start);
+            e.opt_i64("min_value", *min_value);
+            e.opt_i64("max_value", *max_value);
+            if let Some(cycle) = cycle {
+                e.nested("cycle", |e| e.unit(if *cycle { "true" } else { "false" }));
+            }
+            e.opt_i64("cache", *cache);
+            match restart {
+                Some(Some(n)) => e.nested("restart", |e| {
+                    e.record("with", |e| e.opt_i64("value", Some(*n)))
+                }),
+                Some(None) => e.nested("restart", |e| e.unit("start")),
+                None => {}
+            }
+        });
     }
 
     /// The field `sequence_options`, left out when every option is the default.
@@ -1438,6 +1497,17 @@ mod tests {
                 }),
             ),
             (
+                "an alter's identity options",
+                edited(|ops| {
+                    if let Some(Op::AlterColumn(o)) = ops
+                        .iter_mut()
+                        .find(|o| matches!(o, Op::AlterColumn(a) if a.column == "code"))
+                    {
+                        o.identity_options = Some(SequenceChange::new().restart());
+                    }
+                }),
+            ),
+            (
                 "an index's where",
                 edited(|ops| {
                     let Some(Op::CreateIndex(o)) = ops
@@ -1820,6 +1890,76 @@ mod tests {
         ];
         let sums: std::collections::HashSet<String> = fields.into_iter().map(one).collect();
         assert_eq!(sums.len(), 9);
+    }
+
+    #[test]
+    fn a_sequence_owner_counts_and_none_is_left_out() {
+        use crate::ops::SequenceBuilder;
+        let sum = |f: fn(&mut Ops)| {
+            let mut op = Ops::new();
+            f(&mut op);
+            of(op.ops())
+        };
+        let sums: std::collections::HashSet<String> = [
+            sum(|op| {
+                op.create_sequence("s");
+            }),
+            sum(|op| {
+                op.create_sequence("s").owned_by("t", "a");
+            }),
+            sum(|op| {
+                op.create_sequence("s").owned_by("t", "b");
+            }),
+            sum(|op| {
+                op.create_sequence("s").owned_by(("x", "t"), "a");
+            }),
+            sum(|op| {
+                op.alter_sequence("s").owned_by("t", "a");
+            }),
+            sum(|op| {
+                op.alter_sequence("s").owned_by_none();
+            }),
+            sum(|op| {
+                op.alter_sequence("s");
+            }),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(sums.len(), 7);
+        // No owner: the bytes a sequence had before owners existed.
+        let mut e = Encoder { out: Vec::new() };
+        e.op(&Op::CreateSequence(crate::ops::CreateSequence {
+            name: "s".into(),
+            as_type: None,
+            options: SequenceOptions::default(),
+            owned_by: None,
+        }));
+        let mut plain = Encoder { out: Vec::new() };
+        plain.record("create_sequence", |e| e.qname("name", &"s".into()));
+        assert_eq!(e.out, plain.out);
+    }
+
+    #[test]
+    fn each_field_of_an_identity_options_change_counts() {
+        let one = |change: SequenceChange| {
+            let mut op = Ops::new();
+            op.alter_column("t", "id").set_identity_options(change);
+            of(op.ops())
+        };
+        let changes = [
+            SequenceChange::new(),
+            SequenceChange::new().increment(1),
+            SequenceChange::new().start(1),
+            SequenceChange::new().min_value(1),
+            SequenceChange::new().max_value(1),
+            SequenceChange::new().cache(1),
+            SequenceChange::new().cycle(),
+            SequenceChange::new().no_cycle(),
+            SequenceChange::new().restart(),
+            SequenceChange::new().restart_with(1),
+        ];
+        let sums: std::collections::HashSet<String> = changes.into_iter().map(one).collect();
+        assert_eq!(sums.len(), 10);
     }
 
     #[test]

@@ -25,8 +25,8 @@
 //! the result equals the target in [`Schema::normalized`] form.
 //!
 //! What no op can do is refused, never turned into something lossy: an
-//! enum losing a value or changing the order of its values, a column
-//! becoming or ceasing to be an identity. [`DiffError`] names each such
+//! enum losing a value or changing the order of its values, an extension
+//! changing its version. [`DiffError`] names each such
 //! change and what to write by hand.
 //!
 //! ```
@@ -60,7 +60,7 @@ use crate::ops::{
     DropIndex, DropSchema, DropTable, EnumPosition, IdentityChange, Op, SetTableComment, TableDef,
     TypeChange, Using, ValidateConstraint,
 };
-use crate::ops::{AlterSequence, DropSequence};
+use crate::ops::{AlterSequence, CreateSequence, DropSequence, SequenceChange, SequenceOwner};
 
 /// Changes between two schemas that no op makes, each with what to write
 /// by hand.
@@ -150,6 +150,7 @@ impl Differ<'_> {
         self.create_views();
         self.create_indexes();
         self.create_triggers();
+        self.own_sequences();
         self.drop_sequences();
         self.drop_enums();
         self.drop_extensions();
@@ -355,15 +356,8 @@ impl Differ<'_> {
                         .is_some_and(|n| n.generated.is_none())
                 {
                     plain.push(Op::AlterColumn(AlterColumn {
-                        table: t.name.clone(),
-                        column: c.name.clone(),
-                        ty: None,
-                        nullable: None,
-                        default: None,
-                        comment: None,
-                        identity: None,
-                        collation: None,
                         drop_expression: true,
+                        ..AlterColumn::new(t.name.clone(), c.name.clone())
                     }));
                 }
             }
@@ -393,7 +387,6 @@ impl Differ<'_> {
 
     fn add_and_alter_columns(&mut self) {
         let mut out = Vec::new();
-        let mut refused = Vec::new();
         for (_, f, t) in self.kept_tables() {
             for c in &t.columns {
                 match f.find_column(&c.name) {
@@ -408,10 +401,7 @@ impl Differ<'_> {
                             column: c.clone(),
                         }));
                     }
-                    Some(old) => match alter(&t.name, old, c) {
-                        Ok(op) => out.extend(op),
-                        Err(why) => refused.push(why),
-                    },
+                    Some(old) => out.extend(alter(&t.name, old, c)),
                 }
             }
             if f.comment != t.comment {
@@ -422,7 +412,6 @@ impl Differ<'_> {
             }
         }
         self.ops.extend(out);
-        self.refused.extend(refused);
     }
 
     /// Constraints of kept tables that are new, changed or to validate:
@@ -651,11 +640,17 @@ impl Differ<'_> {
         }
     }
 
-    /// Sequences new or changed, before any default may draw from them.
+    /// Sequences new or changed, before any default may draw from them:
+    /// without their owner (it may not exist yet; `own_sequences` gives
+    /// it), and one whose owner changes let go of the old one first (which
+    /// may be dropped).
     fn create_and_alter_sequences(&mut self) {
         for (key, seq) in &self.to.sequences {
             let Some(old) = self.from.sequences.get(key) else {
-                self.ops.push(Op::CreateSequence(seq.clone()));
+                self.ops.push(Op::CreateSequence(CreateSequence {
+                    owned_by: None,
+                    ..seq.clone()
+                }));
                 continue;
             };
             let (a, b) = (
@@ -673,6 +668,7 @@ impl Differ<'_> {
                 cycle: (a.4 != b.4).then_some(b.4),
                 cache: changed(a.5, b.5),
                 restart: None,
+                owned_by: (old.owned_by.is_some() && old.owned_by != seq.owned_by).then_some(None),
             };
             if !alter.is_empty() {
                 self.ops.push(Op::AlterSequence(alter));
@@ -680,10 +676,41 @@ impl Differ<'_> {
         }
     }
 
-    /// Sequences removed, once no default draws from them.
+    /// Sequences given their owner, once every table and column exists.
+    fn own_sequences(&mut self) {
+        for (key, seq) in &self.to.sequences {
+            let Some(owner) = &seq.owned_by else {
+                continue;
+            };
+            let old = self.from.sequences.get(key);
+            if old.is_some_and(|old| old.owned_by.as_ref() == Some(owner)) {
+                continue;
+            }
+            let mut alter = AlterSequence::new(seq.name.clone());
+            alter.owned_by = Some(Some(owner.clone()));
+            self.ops.push(Op::AlterSequence(alter));
+        }
+    }
+
+    /// Whether `owner` (in `from`) goes in the diff, taking the sequences
+    /// it owns with it.
+    fn owner_goes(&self, owner: &SequenceOwner) -> bool {
+        let key = owner.table.key();
+        let (Some(f), Some(t)) = (self.from.tables.get(&key), self.to.tables.get(&key)) else {
+            return true;
+        };
+        match (f.find_column(&owner.column), t.find_column(&owner.column)) {
+            (Some(old), Some(new)) => regenerated(old, new),
+            _ => true,
+        }
+    }
+
+    /// Sequences removed, once no default draws from them (those whose
+    /// owner was dropped went with it).
     fn drop_sequences(&mut self) {
         for (key, seq) in &self.from.sequences {
-            if !self.to.sequences.contains_key(key) {
+            let gone_with_owner = seq.owned_by.as_ref().is_some_and(|o| self.owner_goes(o));
+            if !self.to.sequences.contains_key(key) && !gone_with_owner {
                 self.ops.push(Op::DropSequence(DropSequence {
                     name: seq.name.clone(),
                 }));
@@ -706,16 +733,19 @@ fn regenerated(old: &ColumnDef, new: &ColumnDef) -> bool {
     new.generated.is_some() && old.generated != new.generated
 }
 
-/// The `alter_column` from `old` to `new`, if they differ; why not, when no
-/// op makes the change.
-fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Option<Op>, String> {
+/// The `alter_column` from `old` to `new`, if they differ.
+fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Option<Op> {
+    // An identity kept changes its sequence's options in place.
+    let identity_options = match (old.identity, new.identity) {
+        (Some(_), Some(_)) => Some(SequenceChange::between(
+            &old.identity_options,
+            &new.identity_options,
+            &new.ty,
+        ))
+        .filter(|change| !change.is_empty()),
+        _ => None,
+    };
     let identity = match (old.identity, new.identity) {
-        (Some(_), Some(_)) if old.identity_options != new.identity_options => {
-            return Err(format!(
-                "column {table}.{} changes its identity's sequence options: no op alters them. Write it by hand: op.execute(\"ALTER TABLE … ALTER COLUMN … SET INCREMENT BY …\") with its reverse, or drop the identity and add it again",
-                old.name
-            ));
-        }
         (None, Some(kind)) => Some(IdentityChange::Add(kind, new.identity_options.clone())),
         (Some(_), None) => Some(IdentityChange::Drop),
         (Some(a), Some(b)) if a != b => Some(IdentityChange::SetGenerated(b)),
@@ -740,11 +770,12 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         && default.is_none()
         && comment.is_none()
         && identity.is_none()
+        && identity_options.is_none()
         && collation.is_none()
     {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(Op::AlterColumn(AlterColumn {
+    Some(Op::AlterColumn(AlterColumn {
         table: table.clone(),
         column: new.name.clone(),
         ty,
@@ -752,7 +783,8 @@ fn alter(table: &QualifiedName, old: &ColumnDef, new: &ColumnDef) -> Result<Opti
         default,
         comment,
         identity,
+        identity_options,
         collation,
         drop_expression: false,
-    })))
+    }))
 }

@@ -26,6 +26,7 @@
 //! | `drop_column` | `ALTER TABLE … DROP COLUMN` when nothing else of the table uses the column, otherwise a batch rebuild; dropping the last column is refused |
 //! | `rename_column` | `ALTER TABLE … RENAME COLUMN` (SQLite rewrites checks, indexes and the foreign keys that name it) |
 //! | `alter_column` (type, nullability, default, collation, `drop_expression`) | batch rebuild, copying through `USING` when given (see below) |
+//! | `alter_column(..).set_identity_options(..)` | refused by name: the rowid has no sequence options and cannot be restarted (nothing when every option ends at its default) |
 //! | column collation (`.collate(name)`) | `COLLATE BINARY`, `NOCASE` or `RTRIM`; any other name refused (SQLite has no other built in) |
 //! | `create_index` | `CREATE [UNIQUE] INDEX [IF NOT EXISTS] … [WHERE …]`; `CONCURRENTLY` becomes a plain `CREATE INDEX` in the transaction (SQLite locks the whole database for any write anyway); `hash`/`gin`/`gist`/`brin` and `INCLUDE` are refused |
 //! | `drop_index` | `DROP INDEX` (also for `CONCURRENTLY`) |
@@ -35,7 +36,7 @@
 //! | `create_enum`, `drop_enum` | nothing: an enum column is `TEXT` with a `CHECK ("col" IN (…))` |
 //! | `add_enum_value` | a batch rebuild of every table with a column of the enum (its checks widen) |
 //! | `rename_enum_value` | a batch rebuild of those tables, copying with `CASE WHEN "col" = 'old' THEN 'new' ELSE "col" END` |
-//! | `create_sequence`, `alter_sequence`, `drop_sequence`, `rename_sequence` | refused: SQLite has no sequences (put them in `op.on(Engine::Postgres, …)`) |
+//! | `create_sequence`, `alter_sequence` (`owned_by` too), `drop_sequence`, `rename_sequence` | refused: SQLite has no sequences (put them in `op.on(Engine::Postgres, …)`) |
 //! | `execute` | the SQL as written |
 //! | `run` (Rust) | nothing: the runner calls it |
 //!
@@ -539,7 +540,18 @@ impl Sqlite {
                     && !o.drop_expression =>
             {
                 // An identity added, changed or dropped: the rowid assigns
-                // values either way, if the column may be one.
+                // values either way, if the column may be one. Its options
+                // are refused below (the rowid has none); so is a restart.
+                if o
+                    .identity_options
+                    .as_ref()
+                    .is_some_and(|c| c.restart.is_some())
+                {
+                    return Err(format!(
+                        "SQLite's rowid cannot be restarted (identity column {} of table {}): it assigns one more than the greatest rowid; restart it in op.on(Engine::Postgres, …)",
+                        o.column, o.table
+                    ));
+                }
                 if let Some(table) = after.table(&o.table)
                     && let Some(column) = table.find_column(&o.column)
                 {

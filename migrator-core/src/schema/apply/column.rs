@@ -6,7 +6,7 @@ use super::{E, Result, canon_column, canon_comment, canon_type, column_exists, n
 use crate::ident::{QualifiedName, check_ident};
 use crate::ops::{
     AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, IdentityChange, KeyExpr,
-    RenameColumn, TableDef, Using,
+    RenameColumn, SequenceChange, TableDef, Using,
 };
 use crate::schema::{Schema, expr};
 use crate::types::{ColumnType, DefaultValue, Literal};
@@ -370,6 +370,9 @@ impl Schema {
             && o.default.is_none()
             && o.comment.is_none()
             && o.identity.is_none()
+            && o.identity_options
+                .as_ref()
+                .is_none_or(SequenceChange::is_empty)
             && o.collation.is_none()
             && !o.drop_expression
         {
@@ -442,6 +445,7 @@ impl Schema {
                 check_default(default, || {
                     format!("default of column {} of table {}", o.column, o.table)
                 })?;
+                self.check_own_default(&o.table, &o.column, default)?;
             }
             after.default = default.clone();
         }
@@ -519,6 +523,34 @@ impl Schema {
                     after.identity_options = Default::default();
                 }
             }
+        }
+        if let Some(change) = &o.identity_options {
+            match &o.identity {
+                Some(IdentityChange::Add(..)) => {
+                    return Err(invalid(
+                        "its identity is added in this op: give the sequence's options to .add_identity_with(kind, SequenceOptions::new()…)",
+                    ));
+                }
+                Some(IdentityChange::Drop) => {
+                    return Err(invalid(
+                        "its identity is dropped in this op, so there is no sequence to set options of",
+                    ));
+                }
+                _ => {}
+            }
+            if column.identity.is_none() {
+                return Err(invalid(
+                    "it is not an identity column, so it has no sequence options to set; make it one with .add_identity(..)",
+                ));
+            }
+            let options = change.applied_to(&after.identity_options, &after.ty);
+            if let Some(problem) = options
+                .problem(&after.ty)
+                .or_else(|| change.restart_problem(&options, &after.ty))
+            {
+                return Err(invalid(&format!("its identity's sequence: {problem}")));
+            }
+            after.identity_options = options;
         }
         if after.identity.is_some() && o.ty.is_some() && !after.ty.is_integer() {
             return Err(invalid(

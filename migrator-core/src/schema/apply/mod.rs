@@ -134,12 +134,32 @@ impl Schema {
             Op::CreateSchema(o) => self.create_schema(o),
             Op::DropSchema(o) => self.drop_schema(o),
             Op::CreateTable(o) => self.create_table(o),
-            Op::DropTable(o) => self.drop_table(o),
-            Op::RenameTable(o) => self.rename_table(o),
+            // The sequences a table's columns own go with it, and follow
+            // its renames (sequence.rs).
+            Op::DropTable(o) => {
+                let owned = self.owned_sequences_going(&o.name, None)?;
+                self.drop_table(o)?;
+                self.forget_sequences(&owned);
+                Ok(())
+            }
+            Op::RenameTable(o) => {
+                self.rename_table(o)?;
+                self.owners_follow_table(&o.name, &o.to);
+                Ok(())
+            }
             Op::SetTableComment(o) => self.set_table_comment(o),
             Op::AddColumn(o) => self.add_column(o),
-            Op::DropColumn(o) => self.drop_column(o),
-            Op::RenameColumn(o) => self.rename_column(o),
+            Op::DropColumn(o) => {
+                let owned = self.owned_sequences_going(&o.table, Some(&o.column))?;
+                self.drop_column(o)?;
+                self.forget_sequences(&owned);
+                Ok(())
+            }
+            Op::RenameColumn(o) => {
+                self.rename_column(o)?;
+                self.owners_follow_column(&o.table, &o.from, &o.to);
+                Ok(())
+            }
             Op::AlterColumn(o) => self.alter_column(o),
             Op::CreateIndex(o) => self.create_index(o),
             Op::DropIndex(o) => self.drop_index(o),

@@ -4,7 +4,8 @@
 //! [`read`] reads `pg_catalog` (schemas, enums, tables, columns, defaults,
 //! identity with its sequence's options, generated columns, comments, keys,
 //! checks, foreign keys, indexes with their keys' expressions and options,
-//! sequences no column owns, views, functions, triggers) in a handful of
+//! sequences of their own with their `OWNED BY` column (pg_depend, deptype
+//! 'a'; a serial's and an identity's stay part of their column), views, functions, triggers) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
 //! cannot describe — function overloads, constraint triggers, exclusion
@@ -24,17 +25,17 @@
 mod index_keys;
 mod routines;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_postgres::Client;
 
 use crate::ident::{DEFAULT_SCHEMA, QualifiedName, quote_ident};
-use crate::ops::CreateSequence;
 use crate::ops::{
     AddConstraint, Check, ColumnDef, Constraint, CreateEnum, CreateExtension, CreateIndex,
     CreateSchema, CreateTable, CreateView, Deferral, DropSchema, ForeignKey, IndexDef, IndexMethod,
     KeyExpr, Op, PrimaryKey, RefAction, SequenceOptions, TableDef, Unique, ViewDef,
 };
+use crate::ops::{AlterSequence, CreateSequence, SequenceOwner};
 use crate::run::Catalog;
 use crate::run::config::RunConfig;
 use crate::run::error::RunError;
@@ -246,12 +247,27 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relispartition,
                         obj_description(c.oid, 'pg_class'),
                         EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                                AND d.objid = c.oid AND d.deptype IN ('a', 'i')),
+                                AND d.objid = c.oid AND d.deptype = 'i')
+                        OR EXISTS (SELECT 1 FROM pg_depend d
+                                JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid
+                                JOIN pg_depend dd ON dd.classid = 'pg_attrdef'::regclass
+                                     AND dd.objid = ad.oid AND dd.refobjid = c.oid
+                                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                  AND d.deptype = 'a'),
                         CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,
                         format_type(sq.seqtypid, NULL), sq.seqstart, sq.seqincrement, sq.seqmin,
-                        sq.seqmax, sq.seqcycle, sq.seqcache
+                        sq.seqmax, sq.seqcycle, sq.seqcache,
+                        own.nspname, own.relname, own.attname
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  LEFT JOIN pg_sequence sq ON sq.seqrelid = c.oid
+                 LEFT JOIN LATERAL (
+                     SELECT onsp.nspname::text, oc.relname::text, oa.attname::text
+                     FROM pg_depend d JOIN pg_class oc ON oc.oid = d.refobjid
+                     JOIN pg_namespace onsp ON onsp.oid = oc.relnamespace
+                     JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
+                     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                       AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a' LIMIT 1
+                 ) own ON c.relkind = 'S'
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {USER_SCHEMAS} AND {}
                  ORDER BY 2, 3",
                 not_extension("c.oid", "pg_class")
@@ -264,6 +280,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
     // Views by oid: created after the tables, in the order they were made.
     let mut views: BTreeMap<u32, ViewDef> = BTreeMap::new();
     let mut sequences = Vec::new();
+    let mut owners = Vec::new();
     for row in &relations {
         let (oid, schema, name, kind): (u32, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
@@ -282,7 +299,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 continue;
             }
             "f" => Some("foreign table"),
-            // A sequence owned by a column (serial, identity) is part of it.
+            // A serial's or an identity's sequence is part of its column
+            // (a serial: owned by the column whose default draws from it).
             _ if row.get::<_, bool>(6) => continue,
             _ => {
                 let ty = ColumnType::from_sql(&row.get::<_, String>(8));
@@ -293,10 +311,20 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                     .max_value(row.get(12))
                     .cache(row.get(14));
                 options.cycle = row.get(13);
+                // Owned once the tables exist.
+                if let Some(column) = row.get::<_, Option<String>>(17) {
+                    let mut alter = AlterSequence::new(qn.clone());
+                    alter.owned_by = Some(Some(SequenceOwner {
+                        table: qualified(&row.get::<_, String>(15), &row.get::<_, String>(16)),
+                        column,
+                    }));
+                    owners.push(Op::AlterSequence(alter));
+                }
                 sequences.push(Op::CreateSequence(CreateSequence {
                     name: qn,
                     as_type: Some(ty),
                     options,
+                    owned_by: None,
                 }));
                 continue;
             }
@@ -321,6 +349,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
                     a.attgenerated::text, col_description(a.attrelid, a.attnum),
                     EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+                            JOIN pg_depend dd ON dd.classid = 'pg_attrdef'::regclass AND dd.objid = d.oid
+                                 AND dd.refobjid = s.oid
                             WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'a'),
                     sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle, sq.seqcache,
                     (SELECT co.collname::text FROM pg_collation co
@@ -609,12 +639,30 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             values: row.get(2),
         })
     }));
+    // An owner that is no table read here (a view's or a partition's
+    // column): the sequence is read without it, and that is said.
+    let read: BTreeSet<_> = tables.values().map(|t| t.name.key()).collect();
+    let (owners, elsewhere): (Vec<Op>, Vec<Op>) = owners.into_iter().partition(|o| {
+        matches!(o, Op::AlterSequence(a)
+            if a.owned_by.as_ref().and_then(Option::as_ref).is_some_and(|w| read.contains(&w.table.key())))
+    });
+    for o in elsewhere {
+        if let Op::AlterSequence(a) = o
+            && let Some(Some(w)) = a.owned_by
+        {
+            unmodelled.push(format!(
+                "sequence {} OWNED BY {}.{} (not a table: read without its owner)",
+                a.name, w.table, w.column
+            ));
+        }
+    }
     ops.extend(tables.into_values().map(|table| {
         Op::CreateTable(CreateTable {
             table,
             if_not_exists: false,
         })
     }));
+    ops.extend(owners);
     ops.extend(late.into_iter().map(Op::AddConstraint));
     ops.extend(indexes.into_iter().map(|index| {
         Op::CreateIndex(CreateIndex {
