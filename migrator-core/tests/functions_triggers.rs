@@ -401,6 +401,27 @@ fn functions_and_triggers_are_diffed_and_written_back() {
     let mut replayed = with.clone();
     replayed.apply_all(&diff(&with, &other).unwrap()).unwrap();
     assert_eq!(replayed, other);
+    // The table goes with the function its trigger runs: the trigger is
+    // dropped before the function (the functions go before the tables),
+    // not left to go with its table (found by the diff property test).
+    let described: Vec<String> = diff(&with, &Schema::new())
+        .unwrap()
+        .iter()
+        .map(|o| o.describe())
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "drop_trigger users_touch on users",
+            "drop_function set_updated_at",
+            "drop_table users"
+        ]
+    );
+    let mut emptied = with.clone();
+    emptied
+        .apply_all(&diff(&with, &Schema::new()).unwrap())
+        .unwrap();
+    assert_eq!(emptied, Schema::new());
     // SQLite's triggers are written back too.
     let sqlite = ops(|op| {
         op.create_sqlite_trigger(

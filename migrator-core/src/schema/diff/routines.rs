@@ -34,13 +34,13 @@ impl Differ<'_> {
             .collect()
     }
 
-    /// Whether the trigger `key` of `from` is dropped: it goes, changes,
-    /// or runs a function that is dropped. (A trigger of a dropped table
-    /// goes with it.)
+    /// Whether the trigger `key` of `from` is dropped: it runs a function
+    /// that is dropped (even on a table that goes too: the functions go
+    /// before the tables), or its table stays and it goes or changes. (Any
+    /// other trigger of a dropped table goes with it.)
     fn trigger_dropped(&self, key: &(super::Key, String), old: &TriggerDef) -> bool {
-        self.to.tables.contains_key(&key.0)
-            && (self.to.triggers.get(key) != Some(old)
-                || self.functions_dropped().iter().any(|f| runs(old, f)))
+        self.functions_dropped().iter().any(|f| runs(old, f))
+            || (self.to.tables.contains_key(&key.0) && self.to.triggers.get(key) != Some(old))
     }
 
     pub(super) fn drop_triggers(&mut self) {
