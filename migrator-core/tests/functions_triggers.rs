@@ -269,6 +269,38 @@ fn the_model_refuses_what_postgresql_refuses() {
     );
 }
 
+/// The events of a trigger are a set, kept in the order PostgreSQL's catalog
+/// gives them, so a trigger written `UPDATE OR INSERT` reads back as the
+/// model holds it (found by the diff property test on the server).
+#[test]
+fn a_triggers_events_are_kept_in_the_catalogs_order() {
+    let op = ops(|op| {
+        op.create_function("f", "trigger", TOUCH);
+        op.create_trigger(
+            "users",
+            "t",
+            TriggerTiming::Before,
+            [
+                TriggerEvent::Truncate,
+                TriggerEvent::update_of(["email"]),
+                TriggerEvent::Delete,
+                TriggerEvent::Insert,
+            ],
+            "f",
+        );
+    });
+    let schema = Schema::replay(op.ops()).unwrap();
+    assert_eq!(
+        schema.trigger(&"users".into(), "t").unwrap().events,
+        [
+            TriggerEvent::Insert,
+            TriggerEvent::update_of(["email"]),
+            TriggerEvent::Delete,
+            TriggerEvent::Truncate
+        ]
+    );
+}
+
 #[test]
 fn triggers_follow_their_table_and_its_columns() {
     let op = ops(|op| {
