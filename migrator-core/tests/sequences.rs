@@ -2,10 +2,11 @@
 //! where it has them), the PostgreSQL SQL, SQLite's refusal by name, the
 //! inverses from the model, autogenerate's diff and the source it writes.
 
+use migrator_core::ident::QualifiedName;
 use migrator_core::ops::{Op, Ops, invert_all, rust_source};
 use migrator_core::prelude::*;
 use migrator_core::render::{Postgres, Sqlite, render_sql};
-use migrator_core::schema::diff;
+use migrator_core::schema::{Schema, diff};
 
 mod support;
 use support::schema;
@@ -142,6 +143,46 @@ fn postgresql_sql_and_sqlite_refuses_by_name() {
         op.create_sequence("numbers");
     });
     assert!(render_sql(&Sqlite, op.ops()).unwrap().is_empty());
+}
+
+/// A default drawing from a sequence follows its rename, as PostgreSQL's
+/// does (it keeps the sequence by oid): the model names the new name, so
+/// the drop is still refused and the catalog reads back what the model
+/// holds (found by the diff property test, which dropped the renamed
+/// sequence the default still drew from).
+#[test]
+fn a_default_follows_its_sequences_rename() {
+    let mut op = Ops::new();
+    base(&mut op);
+    op.create_schema("billing");
+    op.create_sequence(QualifiedName::new("billing", "seq"));
+    op.add_column::<i64>("invoices", "number")
+        .default_sql("nextval('numbers'::regclass) + 1");
+    op.add_column::<i64>("invoices", "other")
+        .default_sql("nextval('billing.\"seq\"')");
+    op.rename_sequence("numbers", "Serial's");
+    op.rename_sequence(QualifiedName::new("billing", "seq"), "next");
+    let renamed = Schema::replay(op.ops()).unwrap();
+    let invoices = renamed.table(&"invoices".into()).unwrap();
+    let default = |name: &str| format!("{:?}", invoices.find_column(name).unwrap().default);
+    assert_eq!(
+        default("number"),
+        "Some(Expr(\"nextval('\\\"Serial''s\\\"'::regclass) + 1\"))"
+    );
+    assert_eq!(
+        default("other"),
+        "Some(Expr(\"nextval('\\\"billing\\\".\\\"next\\\"')\"))"
+    );
+    let mut drop = Ops::new();
+    drop.drop_sequence("Serial's");
+    assert_eq!(
+        renamed
+            .clone()
+            .apply(&drop.ops()[0])
+            .unwrap_err()
+            .to_string(),
+        "sequence Serial's: the default of column number of table invoices draws from it, so PostgreSQL cannot drop it; change that default first"
+    );
 }
 
 #[test]
