@@ -185,6 +185,44 @@ fn a_default_follows_its_sequences_rename() {
     );
 }
 
+/// What an `alter_sequence` does not name keeps its value, a default one
+/// too, as PostgreSQL 15 keeps it (checked with psql: after `CREATE
+/// SEQUENCE s; ALTER SEQUENCE s MINVALUE -10 INCREMENT BY 2` pg_sequence
+/// holds start 1; after `INCREMENT BY -1` the bounds stay; after `AS
+/// integer` the bigint maximum becomes integer's). The model let START
+/// follow the new MINVALUE, found by the diff property test.
+#[test]
+fn an_alter_keeps_what_it_does_not_name() {
+    let options = |build: fn(&mut Ops)| {
+        let mut op = Ops::new();
+        op.create_sequence("s");
+        build(&mut op);
+        let schema = Schema::replay(op.ops()).unwrap();
+        let seq = schema.sequence(&"s".into()).unwrap();
+        rust_source(&[Op::CreateSequence(seq.clone())]).unwrap()
+    };
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10).increment(2);
+        }),
+        "op.create_sequence(\"s\").start(1).increment(2).min_value(-10);\n"
+    );
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10).increment(2);
+            op.alter_sequence("s").increment(-1);
+        }),
+        "op.create_sequence(\"s\").start(1).increment(-1).min_value(-10).max_value(9223372036854775807);\n"
+    );
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10);
+            op.alter_sequence("s").as_type(ColumnType::Integer);
+        }),
+        "op.create_sequence(\"s\").as_type(ColumnType::Integer).start(1).min_value(-10);\n"
+    );
+}
+
 #[test]
 fn each_op_is_undone_from_the_model() {
     let before = schema(base);

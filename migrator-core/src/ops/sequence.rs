@@ -335,17 +335,35 @@ impl AlterSequence {
             && self.restart.is_none()
     }
 
-    /// The definition `def` becomes (restart aside), canonical.
+    /// The definition `def` becomes (restart aside), canonical. As in
+    /// PostgreSQL, what the change does not name keeps its current value,
+    /// a default one too (a new `MINVALUE` does not move `START`, a new
+    /// `INCREMENT` does not move the bounds), except that a new type moves
+    /// a bound that was the old type's to the new type's.
     pub(crate) fn applied_to(&self, def: &CreateSequence) -> CreateSequence {
-        let ty = self.as_type.clone().unwrap_or_else(|| def.ty());
-        let o = &def.options;
+        let old_ty = def.ty();
+        let ty = self.as_type.clone().unwrap_or_else(|| old_ty.clone());
+        let (start, increment, min, max, cycle, cache) = def.options.resolved(&old_ty);
+        let retyped = self.as_type.is_some();
+        let (old_least, old_greatest) = SequenceOptions::type_range(&old_ty);
+        let (least, greatest) = SequenceOptions::type_range(&ty);
+        let min = if retyped && min == old_least {
+            least
+        } else {
+            min
+        };
+        let max = if retyped && max == old_greatest {
+            greatest
+        } else {
+            max
+        };
         let options = SequenceOptions {
-            start: self.start.or(o.start),
-            increment: self.increment.or(o.increment),
-            min_value: self.min_value.or(o.min_value),
-            max_value: self.max_value.or(o.max_value),
-            cycle: self.cycle.unwrap_or(o.cycle),
-            cache: self.cache.or(o.cache),
+            start: Some(self.start.unwrap_or(start)),
+            increment: Some(self.increment.unwrap_or(increment)),
+            min_value: Some(self.min_value.unwrap_or(min)),
+            max_value: Some(self.max_value.unwrap_or(max)),
+            cycle: self.cycle.unwrap_or(cycle),
+            cache: Some(self.cache.unwrap_or(cache)),
         };
         CreateSequence {
             name: def.name.clone(),

@@ -693,13 +693,17 @@ impl Differ<'_> {
                 seq.options.resolved(&seq.ty()),
             );
             let changed = |x: i64, y: i64| (x != y).then_some(y);
+            // A new type moves a bound left unnamed that was the old
+            // type's: both are named then.
+            let retyped = old.ty() != seq.ty();
+            let bound = |x: i64, y: i64| if retyped { Some(y) } else { changed(x, y) };
             let alter = AlterSequence {
                 name: seq.name.clone(),
-                as_type: (old.ty() != seq.ty()).then(|| seq.ty()),
+                as_type: retyped.then(|| seq.ty()),
                 start: changed(a.0, b.0),
                 increment: changed(a.1, b.1),
-                min_value: changed(a.2, b.2),
-                max_value: changed(a.3, b.3),
+                min_value: bound(a.2, b.2),
+                max_value: bound(a.3, b.3),
                 cycle: (a.4 != b.4).then_some(b.4),
                 cache: changed(a.5, b.5),
                 restart: None,
