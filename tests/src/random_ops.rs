@@ -14,8 +14,8 @@
 //! them by name at render time); on a model of an engine, in an
 //! `op.on(engine, …)` block — now and then a block for the other engine,
 //! which the model and the dialect skip. `bulk_insert` has no inverse, so
-//! it is not drawn here: [`random_rows`] fills a base schema's tables with
-//! it instead.
+//! it is not drawn there: [`random_rows`] fills a base schema's tables with
+//! it (and empties them again) instead.
 
 use migrator_core::engine::Engine;
 use migrator_core::ident::{QualifiedName, quote_ident, quote_literal};
@@ -932,6 +932,82 @@ fn key_using_index_op(c: &mut Choices, schema: &Schema) -> Option<Op> {
         key.named(c.pick(COLUMNS)?.to_string());
     }
     op.into_ops().pop()
+}
+
+/// Rows for the tables of `schema`, as `bulk_insert` ops (which have no
+/// inverse, so [`random_ops`] does not draw them), then one `TRUNCATE` of
+/// the tables in a block for PostgreSQL, so the ops after meet empty tables
+/// as the model assumes: on the server, each column type's literals are
+/// rendered as PostgreSQL reads them. A table gets one row when a key or
+/// unique index could meet a second, two otherwise; one it cannot fill
+/// (a foreign key that cannot be NULL, a check beside one) is left empty.
+pub fn random_rows(stream: &[u32], schema: &Schema) -> Vec<Op> {
+    let mut c = Choices::new(stream);
+    let mut op = Ops::new();
+    let mut filled = Vec::new();
+    for table in schema.tables() {
+        let Some(rows) = table_rows(&mut c, schema, table) else {
+            continue;
+        };
+        let (columns, rows): (Vec<String>, Vec<Vec<Literal>>) = rows;
+        op.bulk_insert(table.name.clone(), columns, rows);
+        filled.push(table.name.clone());
+    }
+    if !filled.is_empty() {
+        // Every table at once: one that references a filled one too.
+        let all: Vec<String> = schema.tables().map(|t| t.name.to_sql()).collect();
+        let truncate = format!("TRUNCATE {}", all.join(", "));
+        op.on(Engine::Postgres, |op| {
+            op.execute(truncate);
+        });
+    }
+    op.into_ops()
+}
+
+/// The columns a row of `table` gives and one or two rows of values.
+fn table_rows(
+    c: &mut Choices,
+    schema: &Schema,
+    table: &TableDef,
+) -> Option<(Vec<String>, Vec<Vec<Literal>>)> {
+    let foreign: Vec<&str> = table
+        .constraints
+        .iter()
+        .filter(|k| matches!(k, Constraint::ForeignKey(_)))
+        .flat_map(|k| k.columns().iter().map(String::as_str))
+        .collect();
+    let checked = table
+        .constraints
+        .iter()
+        .any(|k| matches!(k, Constraint::Check(_)));
+    let keyed = table
+        .constraints
+        .iter()
+        .any(|k| matches!(k, Constraint::PrimaryKey(_) | Constraint::Unique(_)))
+        || schema
+            .indexes()
+            .any(|i| i.unique && i.table.key() == table.name.key());
+    let mut columns = Vec::new();
+    let mut rows: Vec<Vec<Literal>> = vec![Vec::new(); if keyed { 1 } else { 2 }];
+    for column in &table.columns {
+        if column.generated.is_some() || column.identity.is_some() || column.ty.is_serial() {
+            continue;
+        }
+        columns.push(column.name.clone());
+        for row in &mut rows {
+            let value = if foreign.contains(&column.name.as_str()) {
+                (column.nullable && !checked).then_some(Literal::Null)?
+            } else {
+                match default_for(c, schema, &column.ty) {
+                    Some(value) => value,
+                    None if column.nullable => Literal::Null,
+                    None => return None,
+                }
+            };
+            row.push(value);
+        }
+    }
+    (!columns.is_empty()).then_some((columns, rows))
 }
 
 /// Up to `count` ops, each valid against the schema the ones before it

@@ -10,7 +10,7 @@ use migrator_core::schema::{Schema, diff};
 use migrator_tests::catalog::assert_matches;
 use migrator_tests::db::TestDb;
 use migrator_tests::exec::run_ops;
-use migrator_tests::random_ops::random_ops;
+use migrator_tests::random_ops::{random_ops, random_rows};
 use proptest::prelude::*;
 
 /// An empty model, engine-neutral or PostgreSQL's (drawn from the stream):
@@ -90,6 +90,10 @@ proptest! {
                 let mut db = TestDb::new().await;
                 let mut schema = empty(&stream);
                 run_ops(&mut db.client, &mut schema, &base_ops).await.unwrap_or_else(|e| panic!("base: {e}"));
+                // Rows of every type put in and taken out again (bulk_insert).
+                run_ops(&mut db.client, &mut schema, &random_rows(&stream, &first))
+                    .await
+                    .unwrap_or_else(|e| panic!("rows: {e}"));
                 if from == &second {
                     let forward = diff(&first, &second).expect("the forward diff exists");
                     run_ops(&mut db.client, &mut schema, &forward).await.unwrap_or_else(|e| panic!("forward: {e}"));

@@ -8,7 +8,7 @@ use migrator_core::schema::Schema;
 use migrator_tests::catalog::assert_matches;
 use migrator_tests::db::TestDb;
 use migrator_tests::exec::run_ops;
-use migrator_tests::random_ops::random_ops;
+use migrator_tests::random_ops::{random_ops, random_rows};
 use proptest::prelude::*;
 
 /// An empty model of one of `engines`, drawn from the stream: blocks for
@@ -67,9 +67,14 @@ proptest! {
         runtime.block_on(async {
             let mut db = TestDb::new().await;
             let mut schema = empty(&stream, POSTGRES);
+            let listing = |ops: &[migrator_core::ops::Op]| ops.iter().map(|o| format!("\n  {o:?}")).collect::<String>();
             run_ops(&mut db.client, &mut schema, &base_ops).await.unwrap_or_else(|e| panic!("base: {e}"));
             assert_eq!(schema, start);
-            let listing = |ops: &[migrator_core::ops::Op]| ops.iter().map(|o| format!("\n  {o:?}")).collect::<String>();
+            // Rows of every type put in and taken out again (bulk_insert).
+            let rows = random_rows(&stream, &start);
+            run_ops(&mut db.client, &mut schema, &rows)
+                .await
+                .unwrap_or_else(|e| panic!("rows: {e}\nbase:{}\nrows:{}", listing(&base_ops), listing(&rows)));
             run_ops(&mut db.client, &mut schema, &ops)
                 .await
                 .unwrap_or_else(|e| panic!("ops: {e}\nbase:{}\nops:{}", listing(&base_ops), listing(&ops)));
@@ -101,7 +106,7 @@ fn the_generator_covers_the_ops() {
     }
     let mut kinds = std::collections::BTreeSet::new();
     let mut listing = String::new();
-    let mut total = 0;
+    let (mut total, mut inserts) = (0, 0);
     for seed in 0..200u32 {
         let stream: Vec<u32> = (0..400u32)
             .map(|i| {
@@ -110,14 +115,19 @@ fn the_generator_covers_the_ops() {
                     .rotate_left(seed % 31)
             })
             .collect();
-        let (_, ops) = case(&stream, 10, 25, ANY);
+        let (start, ops) = case(&stream, 10, 25, ANY);
         total += ops.len();
+        inserts += random_rows(&stream, &start)
+            .iter()
+            .filter(|o| matches!(o, migrator_core::ops::Op::BulkInsert(_)))
+            .count();
         for op in &ops {
             kinds_of(op, &mut kinds);
             listing.push_str(&format!("{op:?}\n"));
         }
     }
     assert!(total > 2000, "only {total} ops generated");
+    assert!(inserts > 200, "only {inserts} bulk inserts for the bases");
     assert!(kinds.len() >= 15, "only these kinds of ops: {kinds:?}");
     for kind in [
         "create_view",
