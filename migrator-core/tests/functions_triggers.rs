@@ -269,6 +269,38 @@ fn the_model_refuses_what_postgresql_refuses() {
     );
 }
 
+/// The events of a trigger are a set, kept in the order PostgreSQL's catalog
+/// gives them, so a trigger written `UPDATE OR INSERT` reads back as the
+/// model holds it (found by the diff property test on the server).
+#[test]
+fn a_triggers_events_are_kept_in_the_catalogs_order() {
+    let op = ops(|op| {
+        op.create_function("f", "trigger", TOUCH);
+        op.create_trigger(
+            "users",
+            "t",
+            TriggerTiming::Before,
+            [
+                TriggerEvent::Truncate,
+                TriggerEvent::update_of(["email"]),
+                TriggerEvent::Delete,
+                TriggerEvent::Insert,
+            ],
+            "f",
+        );
+    });
+    let schema = Schema::replay(op.ops()).unwrap();
+    assert_eq!(
+        schema.trigger(&"users".into(), "t").unwrap().events,
+        [
+            TriggerEvent::Insert,
+            TriggerEvent::update_of(["email"]),
+            TriggerEvent::Delete,
+            TriggerEvent::Truncate
+        ]
+    );
+}
+
 #[test]
 fn triggers_follow_their_table_and_its_columns() {
     let op = ops(|op| {
@@ -401,6 +433,27 @@ fn functions_and_triggers_are_diffed_and_written_back() {
     let mut replayed = with.clone();
     replayed.apply_all(&diff(&with, &other).unwrap()).unwrap();
     assert_eq!(replayed, other);
+    // The table goes with the function its trigger runs: the trigger is
+    // dropped before the function (the functions go before the tables),
+    // not left to go with its table (found by the diff property test).
+    let described: Vec<String> = diff(&with, &Schema::new())
+        .unwrap()
+        .iter()
+        .map(|o| o.describe())
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "drop_trigger users_touch on users",
+            "drop_function set_updated_at",
+            "drop_table users"
+        ]
+    );
+    let mut emptied = with.clone();
+    emptied
+        .apply_all(&diff(&with, &Schema::new()).unwrap())
+        .unwrap();
+    assert_eq!(emptied, Schema::new());
     // SQLite's triggers are written back too.
     let sqlite = ops(|op| {
         op.create_sqlite_trigger(

@@ -291,3 +291,54 @@ fn lines_without_key(op: &mut Ops) {
         t.column::<i64>("total").generated_sql("price * qty");
     });
 }
+
+/// A column whose generation expression changes is dropped and added
+/// again, so the diff drops what uses it before (an index, a unique key, a
+/// check, a trigger naming it) and makes them again after; found by the
+/// diff property test, whose diff dropped the column under its index.
+#[test]
+fn what_uses_a_regenerated_column_is_dropped_and_made_again() {
+    let with = |expr: &'static str| {
+        schema(move |op| {
+            lines(op);
+            op.alter_column("lines", "total").drop_expression();
+            op.drop_column("lines", "total");
+            op.add_column::<Option<i64>>("lines", "total")
+                .generated_sql(expr);
+            op.create_index("lines", ["total", "qty"]);
+            op.add_unique("lines", ["total"]);
+            op.add_check("lines", "total_positive", "total > 0");
+            op.create_function("f", "trigger", "BEGIN RETURN NEW; END;");
+            op.create_trigger(
+                "lines",
+                "t",
+                TriggerTiming::After,
+                [TriggerEvent::update_of(["total"])],
+                "f",
+            );
+        })
+    };
+    let (one, other) = (with("price * qty"), with("price + qty"));
+    for (from, to) in [(&one, &other), (&other, &one)] {
+        let ops = diff(from, to).unwrap();
+        let described: Vec<String> = ops.iter().map(Op::describe).collect();
+        assert_eq!(
+            described,
+            [
+                "drop_trigger t on lines",
+                "drop_index ix_lines_total_qty",
+                "drop_constraint lines_total_key on lines",
+                "drop_constraint total_positive on lines",
+                "drop_column lines.total",
+                "add_column lines.total",
+                "add unique constraint lines_total_key on lines",
+                "add check constraint total_positive on lines",
+                "create_index ix_lines_total_qty on lines",
+                "create_trigger t on lines"
+            ]
+        );
+        let mut replayed = from.clone();
+        replayed.apply_all(&ops).unwrap();
+        assert_eq!(replayed.normalized(), to.normalized());
+    }
+}

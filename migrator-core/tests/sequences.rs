@@ -2,10 +2,11 @@
 //! where it has them), the PostgreSQL SQL, SQLite's refusal by name, the
 //! inverses from the model, autogenerate's diff and the source it writes.
 
+use migrator_core::ident::QualifiedName;
 use migrator_core::ops::{Op, Ops, invert_all, rust_source};
 use migrator_core::prelude::*;
 use migrator_core::render::{Postgres, Sqlite, render_sql};
-use migrator_core::schema::diff;
+use migrator_core::schema::{Schema, diff};
 
 mod support;
 use support::schema;
@@ -142,6 +143,84 @@ fn postgresql_sql_and_sqlite_refuses_by_name() {
         op.create_sequence("numbers");
     });
     assert!(render_sql(&Sqlite, op.ops()).unwrap().is_empty());
+}
+
+/// A default drawing from a sequence follows its rename, as PostgreSQL's
+/// does (it keeps the sequence by oid): the model names the new name, so
+/// the drop is still refused and the catalog reads back what the model
+/// holds (found by the diff property test, which dropped the renamed
+/// sequence the default still drew from).
+#[test]
+fn a_default_follows_its_sequences_rename() {
+    let mut op = Ops::new();
+    base(&mut op);
+    op.create_schema("billing");
+    op.create_sequence(QualifiedName::new("billing", "seq"));
+    op.add_column::<i64>("invoices", "number")
+        .default_sql("nextval('numbers'::regclass) + 1");
+    op.add_column::<i64>("invoices", "other")
+        .default_sql("nextval('billing.\"seq\"')");
+    op.rename_sequence("numbers", "Serial's");
+    op.rename_sequence(QualifiedName::new("billing", "seq"), "next");
+    let renamed = Schema::replay(op.ops()).unwrap();
+    let invoices = renamed.table(&"invoices".into()).unwrap();
+    let default = |name: &str| format!("{:?}", invoices.find_column(name).unwrap().default);
+    assert_eq!(
+        default("number"),
+        "Some(Expr(\"nextval('\\\"Serial''s\\\"'::regclass) + 1\"))"
+    );
+    assert_eq!(
+        default("other"),
+        "Some(Expr(\"nextval('\\\"billing\\\".\\\"next\\\"')\"))"
+    );
+    let mut drop = Ops::new();
+    drop.drop_sequence("Serial's");
+    assert_eq!(
+        renamed
+            .clone()
+            .apply(&drop.ops()[0])
+            .unwrap_err()
+            .to_string(),
+        "sequence Serial's: the default of column number of table invoices draws from it, so PostgreSQL cannot drop it; change that default first"
+    );
+}
+
+/// What an `alter_sequence` does not name keeps its value, a default one
+/// too, as PostgreSQL 15 keeps it (checked with psql: after `CREATE
+/// SEQUENCE s; ALTER SEQUENCE s MINVALUE -10 INCREMENT BY 2` pg_sequence
+/// holds start 1; after `INCREMENT BY -1` the bounds stay; after `AS
+/// integer` the bigint maximum becomes integer's). The model let START
+/// follow the new MINVALUE, found by the diff property test.
+#[test]
+fn an_alter_keeps_what_it_does_not_name() {
+    let options = |build: fn(&mut Ops)| {
+        let mut op = Ops::new();
+        op.create_sequence("s");
+        build(&mut op);
+        let schema = Schema::replay(op.ops()).unwrap();
+        let seq = schema.sequence(&"s".into()).unwrap();
+        rust_source(&[Op::CreateSequence(seq.clone())]).unwrap()
+    };
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10).increment(2);
+        }),
+        "op.create_sequence(\"s\").start(1).increment(2).min_value(-10);\n"
+    );
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10).increment(2);
+            op.alter_sequence("s").increment(-1);
+        }),
+        "op.create_sequence(\"s\").start(1).increment(-1).min_value(-10).max_value(9223372036854775807);\n"
+    );
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10);
+            op.alter_sequence("s").as_type(ColumnType::Integer);
+        }),
+        "op.create_sequence(\"s\").as_type(ColumnType::Integer).start(1).min_value(-10);\n"
+    );
 }
 
 #[test]

@@ -1,16 +1,27 @@
 //! Random sequences of reversible ops, drawn from a stream of choices so that
 //! proptest can generate and shrink them. Each proposal is built from the
 //! current model (existing tables, columns, types) and kept only if the model
-//! accepts it; names come from pools of hostile identifiers. Extensions
-//! (`citext`, `hstore`), plain views (created over some columns of an
-//! existing table, renamed, dropped), stored generated columns and
-//! identity added to, changed on or dropped from a single-column key are
-//! drawn too; blocks for one engine, materialized views and `bulk_insert`
-//! are not (they have tests of their own).
+//! accepts it; names come from pools of hostile identifiers.
+//!
+//! Every kind of reversible op is drawn, one function per kind below:
+//! tables, columns (stored generated ones, collations, identity with its
+//! sequence options), indexes (expression keys, operator classes, `DESC`,
+//! `NULLS`, `NULLS NOT DISTINCT`, `WITH`), constraints (deferrable keys, a
+//! key from an existing index), enums, schemas, extensions, views and
+//! materialized views, sequences, functions and triggers, and blocks for
+//! one engine. What one engine has only is drawn for the model's engine:
+//! on an engine-neutral model the PostgreSQL-only ops bare (SQLite refuses
+//! them by name at render time); on a model of an engine, in an
+//! `op.on(engine, …)` block — now and then a block for the other engine,
+//! which the model and the dialect skip. `bulk_insert` has no inverse, so
+//! it is not drawn there: [`random_rows`] fills a base schema's tables with
+//! it (and empties them again) instead.
 
-use migrator_core::ident::QualifiedName;
+use migrator_core::engine::Engine;
+use migrator_core::ident::{QualifiedName, quote_ident, quote_literal};
 use migrator_core::ops::{
-    Constraint, IndexKey, IndexMethod, Op, OpBuilder, Ops, RefAction, TableDef,
+    Constraint, IndexKey, IndexMethod, KeyExpr, OnEngine, Op, OpBuilder, Ops, RefAction,
+    SequenceBuilder, SequenceOptions, TableDef, TriggerEvent, TriggerTiming, Volatility,
 };
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType as T, Identity, Literal};
@@ -39,6 +50,9 @@ const VALUES: &[&str] = &["a", "b'c", "d\\e", "$$", "ünï", "with space", "sele
 const SCHEMAS: &[&str] = &["s1", "Other Schema"];
 const EXTENSIONS: &[&str] = &["citext", "hstore"];
 const VIEWS: &[&str] = &["v", "View \"q\"", "from"];
+const SEQUENCES: &[&str] = &["seq", "Order Numbers", "s\"q"];
+const FUNCTIONS: &[&str] = &["touch", "Bump \"it\"", "f_ünï"];
+const TRIGGERS: &[&str] = &["tr", "Audit Row", "t\"q"];
 const TEXTS: &[&str] = &[
     "",
     "x",
@@ -134,7 +148,12 @@ fn tables(schema: &Schema) -> Vec<QualifiedName> {
 }
 
 fn table_name(c: &mut Choices, schema: &Schema) -> QualifiedName {
-    let name = c.pick(TABLES).expect("non-empty pool").to_string();
+    name_in(c, schema, TABLES)
+}
+
+/// A name from `pool`, now and then in a schema other than `public`.
+fn name_in(c: &mut Choices, schema: &Schema, pool: &[&str]) -> QualifiedName {
+    let name = c.pick(pool).expect("non-empty pool").to_string();
     let others: Vec<&str> = schema.schemas().filter(|s| *s != "public").collect();
     match (c.one_in(4), c.pick(&others)) {
         (true, Some(s)) => QualifiedName::new(*s, name),
@@ -181,7 +200,7 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
     let table = c.pick(&tables).cloned();
     let def = table.as_ref().and_then(|t| schema.table(t));
     let column = def.and_then(|d| c.pick(&d.columns)).cloned();
-    match c.below(18) {
+    match c.below(25) {
         0 | 1 => {
             let name = table_name(c, schema);
             let with_key = c.one_in(2);
@@ -198,7 +217,17 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                 .then(|| c.pick(TEXTS).expect("non-empty").to_string());
             let mut def = TableDef::new(name.clone());
             if with_key {
-                def.column::<i64>("pk").identity().primary_key();
+                // An identity (now and then with its sequence's options),
+                // or a plain key an identity may be added to later.
+                let (identity, options) = (!c.one_in(3), c.one_in(3));
+                let mut pk = def.column::<i64>("pk");
+                if identity {
+                    pk.identity();
+                }
+                if identity && options {
+                    pk.start(1000).increment(10).cache(5);
+                }
+                pk.primary_key();
             }
             add_columns(c, schema, &mut def);
             if let Some((target, ref_col)) = fk {
@@ -278,19 +307,12 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
             let sole_key = def?
                 .primary_key_constraint()
                 .is_some_and(|k| k.columns == [column.name.clone()]);
-            if sole_key && c.one_in(4) {
-                let alter = op.alter_column(table?, column.name.clone());
-                match column.identity {
-                    Some(Identity::ByDefault) if c.one_in(2) => {
-                        alter.set_generated(Identity::Always);
-                    }
-                    Some(_) => {
-                        alter.drop_identity();
-                    }
-                    None => {
-                        alter.add_identity(Identity::ByDefault);
-                    }
-                }
+            if sole_key && c.one_in(2) {
+                return identity_op(c, table?, &column);
+            }
+            if column.generated.is_some() && c.one_in(3) {
+                op.alter_column(table?, column.name.clone())
+                    .drop_expression();
                 return op.into_ops().pop();
             }
             let alter = op.alter_column(table?, column.name.clone());
@@ -355,7 +377,26 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                     let last = keys.len() - 1;
                     keys[last] = keys[last].clone().desc();
                 }
+                if c.one_in(4) {
+                    let key = keys[0].clone();
+                    keys[0] = if c.one_in(2) {
+                        key.nulls_first()
+                    } else {
+                        key.nulls_last()
+                    };
+                }
             }
+            // Options PostgreSQL has only: an operator class, NULLS NOT
+            // DISTINCT, storage parameters.
+            let opclass = method == IndexMethod::BTree
+                && matches!(keys[0].expr, KeyExpr::Column(_))
+                && matches!(column.ty, T::Text | T::Varchar(_))
+                && c.one_in(4);
+            if opclass {
+                keys[0] = keys[0].clone().opclass("text_pattern_ops");
+            }
+            let nulls_not_distinct = unique && c.one_in(4);
+            let with = method == IndexMethod::BTree && c.one_in(5);
             let ix = op.create_index(table?, keys);
             ix.using(method);
             if unique {
@@ -370,6 +411,15 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
             if c.one_in(3) {
                 ix.named(c.pick(COLUMNS)?.to_string());
             }
+            if nulls_not_distinct {
+                ix.nulls_not_distinct();
+            }
+            if with {
+                ix.with("fillfactor", "70");
+            }
+            if opclass || nulls_not_distinct || with {
+                return only_on(c, schema, Engine::Postgres, op);
+            }
         }
         11 => {
             let index: Vec<QualifiedName> = schema.indexes().map(|i| i.qualified_name()).collect();
@@ -380,7 +430,16 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
             let table = table?;
             match c.below(4) {
                 0 => {
-                    op.add_unique(table, [column.name]);
+                    let unique = op.add_unique(table, [column.name]);
+                    match c.below(4) {
+                        0 => {
+                            unique.deferrable();
+                        }
+                        1 => {
+                            unique.initially_deferred();
+                        }
+                        _ => {}
+                    }
                 }
                 1 => {
                     let not_valid = c.one_in(2);
@@ -410,9 +469,19 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                         .collect();
                     let (target, ref_col) = c.pick(&targets)?.clone();
                     let not_valid = c.one_in(2);
+                    let deferral = c.below(4);
                     let fk = op.add_foreign_key(table, [column.name], target, [ref_col]);
                     if not_valid {
                         fk.not_valid();
+                    }
+                    match deferral {
+                        0 => {
+                            fk.deferrable();
+                        }
+                        1 => {
+                            fk.initially_deferred();
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -471,13 +540,25 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
             }
         },
         16 => {
-            let views: Vec<QualifiedName> = schema.views().map(|v| v.name.clone()).collect();
-            match (c.below(4), c.pick(&views)) {
-                (1, Some(name)) => {
+            let views: Vec<(QualifiedName, bool)> = schema
+                .views()
+                .map(|v| (v.name.clone(), v.materialized))
+                .collect();
+            match (c.below(5), c.pick(&views)) {
+                (1, Some((name, false))) => {
                     op.drop_view(name.clone());
                 }
-                (2, Some(name)) => {
+                (1, Some((name, true))) => {
+                    op.drop_materialized_view(name.clone());
+                }
+                (2, Some((name, false))) => {
                     op.rename_view(name.clone(), c.pick(VIEWS)?.to_string());
+                }
+                (2, Some((name, true))) => {
+                    op.rename_materialized_view(name.clone(), c.pick(VIEWS)?.to_string());
+                }
+                (3, Some((name, true))) => {
+                    op.refresh_materialized_view(name.clone());
                 }
                 _ => {
                     let def = def?;
@@ -490,13 +571,29 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
                         }
                     }
                     let view = table.sibling(c.pick(VIEWS)?.to_string());
-                    op.create_view(
-                        view,
-                        format!("SELECT {} FROM {}", columns.join(", "), table.to_sql()),
-                    );
+                    let sql = format!("SELECT {} FROM {}", columns.join(", "), table.to_sql());
+                    if c.one_in(3) {
+                        let created = op.create_materialized_view(view, sql);
+                        if c.one_in(2) {
+                            created.with_no_data();
+                        }
+                        return only_on(c, schema, Engine::Postgres, op);
+                    }
+                    op.create_view(view, sql);
                 }
             }
         }
+        18 => {
+            let ops = sequence_ops(c, schema)?;
+            return only_on(c, schema, Engine::Postgres, ops);
+        }
+        19 => {
+            let ops = function_ops(c, schema)?;
+            return only_on(c, schema, Engine::Postgres, ops);
+        }
+        20 => return trigger_op(c, schema),
+        21 => return collation_op(c, schema, table?, &column?),
+        22 | 23 => return key_using_index_op(c, schema),
         _ => {
             if c.one_in(3) {
                 op.execute("SELECT 1").reverse("SELECT 2");
@@ -508,6 +605,409 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
         }
     }
     op.into_ops().pop()
+}
+
+/// `ops`, drawn for `engine` only, as the model's engine takes them. On an
+/// engine-neutral model: PostgreSQL's bare (the PostgreSQL dialect renders
+/// them, SQLite's refuses them by name), SQLite's not at all. On a model of
+/// an engine: in an `op.on(engine, …)` block (a block for the other engine
+/// is one the model and the dialect skip), and PostgreSQL's now and then
+/// bare on a PostgreSQL model.
+fn only_on(c: &mut Choices, schema: &Schema, engine: Engine, ops: Ops) -> Option<Op> {
+    let mut ops = ops.into_ops();
+    match schema.engine() {
+        None if engine == Engine::Postgres && ops.len() == 1 => ops.pop(),
+        None => None,
+        Some(Engine::Postgres) if engine == Engine::Postgres && ops.len() == 1 && c.one_in(3) => {
+            ops.pop()
+        }
+        Some(_) => Some(Op::OnEngine(OnEngine::new(engine, ops))),
+    }
+}
+
+/// The identity of a single-column key added (now and then with its
+/// sequence's options), changed or dropped (SQLite's rowid either way).
+fn identity_op(
+    c: &mut Choices,
+    table: QualifiedName,
+    column: &migrator_core::ops::ColumnDef,
+) -> Option<Op> {
+    let mut op = Ops::new();
+    let alter = op.alter_column(table, column.name.clone());
+    match column.identity {
+        Some(Identity::ByDefault) if c.one_in(2) => {
+            alter.set_generated(Identity::Always);
+        }
+        Some(_) => {
+            alter.drop_identity();
+        }
+        None if c.one_in(2) => {
+            let mut options = SequenceOptions::new().start([100, 1][c.below(2)]);
+            if c.one_in(2) {
+                options = options.increment(3).cache(10);
+            }
+            if c.one_in(3) {
+                options = options.max_value(1_000_000).cycle();
+            }
+            alter.add_identity_with(Identity::ByDefault, options);
+        }
+        None => {
+            alter.add_identity(Identity::ByDefault);
+        }
+    }
+    op.into_ops().pop()
+}
+
+/// A sequence of its own created (with options), altered, renamed or
+/// dropped, or a column whose default draws from one (PostgreSQL only).
+fn sequence_ops(c: &mut Choices, schema: &Schema) -> Option<Ops> {
+    let mut op = Ops::new();
+    let sequences: Vec<QualifiedName> = schema.sequences().map(|s| s.name.clone()).collect();
+    match (c.below(5), c.pick(&sequences).cloned()) {
+        (1, Some(name)) => {
+            let alter = op.alter_sequence(name);
+            for _ in 0..=c.below(2) {
+                match c.below(7) {
+                    0 => {
+                        alter.increment([2, -1, 10][c.below(3)]);
+                    }
+                    1 => {
+                        alter.start([1, 50][c.below(2)]);
+                    }
+                    2 => {
+                        alter.max_value([1000, 1_000_000][c.below(2)]);
+                    }
+                    3 => {
+                        alter.min_value([-10, 1][c.below(2)]);
+                    }
+                    4 if c.one_in(2) => {
+                        alter.cycle();
+                    }
+                    4 => {
+                        alter.no_cycle();
+                    }
+                    5 => {
+                        alter.cache([1, 20][c.below(2)]);
+                    }
+                    _ => {
+                        alter.as_type([T::SmallInt, T::Integer, T::BigInt][c.below(3)].clone());
+                    }
+                }
+            }
+            if c.one_in(4) {
+                alter.restart([1, 100][c.below(2)]);
+            }
+        }
+        (2, Some(name)) => {
+            op.drop_sequence(name);
+        }
+        (3, Some(name)) => {
+            op.rename_sequence(name, c.pick(SEQUENCES)?.to_string());
+        }
+        (4, Some(name)) => {
+            // A column drawing from it: the sequence cannot be dropped
+            // while the default names it.
+            let table = c.pick(&tables(schema))?.clone();
+            use migrator_core::ops::ColumnOptions;
+            op.add_column::<i64>(table, c.pick(COLUMNS)?.to_string())
+                .default_sql(format!(
+                    "nextval({}::regclass)",
+                    quote_literal(&name.to_sql())
+                ));
+        }
+        _ => {
+            let seq = op.create_sequence(name_in(c, schema, SEQUENCES));
+            if c.one_in(2) {
+                seq.as_type([T::SmallInt, T::Integer][c.below(2)].clone());
+            }
+            if c.one_in(2) {
+                seq.start([1, 1000][c.below(2)]);
+            }
+            if c.one_in(3) {
+                seq.increment([5, -1][c.below(2)]);
+            }
+            if c.one_in(4) {
+                seq.cycle();
+            }
+            if c.one_in(4) {
+                seq.cache(10);
+            }
+            if c.one_in(4) {
+                seq.max_value(30000);
+            }
+        }
+    }
+    Some(op)
+}
+
+/// A function created (a trigger function, an SQL one of an argument, a
+/// plpgsql one whose body quotes), replaced, or dropped (PostgreSQL only).
+fn function_ops(c: &mut Choices, schema: &Schema) -> Option<Ops> {
+    let mut op = Ops::new();
+    let existing: Vec<QualifiedName> = schema.functions().map(|f| f.name.clone()).collect();
+    if c.one_in(3) {
+        op.drop_function(c.pick(&existing)?.clone());
+        return Some(op);
+    }
+    let name = name_in(c, schema, FUNCTIONS);
+    let replaces = schema.function(&name).is_some();
+    let f = match c.below(3) {
+        0 => op.create_function(name, "trigger", "BEGIN RETURN NEW; END;"),
+        1 => {
+            let f = op.create_function(name, "integer", "SELECT $1 + 1");
+            f.language("sql")
+                .arg("n", "integer")
+                .volatility(Volatility::Immutable);
+            if c.one_in(2) {
+                f.strict();
+            }
+            f
+        }
+        _ => {
+            let f =
+                op.create_function(name, "text", "BEGIN RETURN 'it''s $$' || now()::date; END;");
+            f.volatility(Volatility::Stable);
+            f
+        }
+    };
+    if replaces {
+        f.or_replace();
+    }
+    if c.one_in(5) {
+        f.security_definer();
+    }
+    Some(op)
+}
+
+/// A trigger dropped, or created on a table: on PostgreSQL one that runs a
+/// trigger function (created with it in one block when there is none yet),
+/// on SQLite one that runs statements.
+fn trigger_op(c: &mut Choices, schema: &Schema) -> Option<Op> {
+    let mut op = Ops::new();
+    let existing: Vec<(QualifiedName, String)> = schema
+        .triggers()
+        .map(|t| (t.table.clone(), t.name.clone()))
+        .collect();
+    if c.one_in(3) {
+        let (table, name) = c.pick(&existing)?.clone();
+        op.drop_trigger(table, name);
+        return op.into_ops().pop();
+    }
+    let table = c.pick(&tables(schema))?.clone();
+    let columns: Vec<String> = schema
+        .table(&table)?
+        .columns
+        .iter()
+        .map(|k| k.name.clone())
+        .collect();
+    let name = c.pick(TRIGGERS)?.to_string();
+    let timing = [TriggerTiming::Before, TriggerTiming::After][c.below(2)];
+    if c.one_in(3) {
+        let event = [
+            TriggerEvent::Insert,
+            TriggerEvent::UPDATE,
+            TriggerEvent::Delete,
+        ][c.below(3)]
+        .clone();
+        let trigger = op.create_sqlite_trigger(table, name, timing, event, "SELECT 1;");
+        if c.one_in(3) {
+            trigger.when_sql("1 = 1");
+        }
+        return only_on(c, schema, Engine::Sqlite, op);
+    }
+    let functions: Vec<QualifiedName> = schema
+        .functions()
+        .filter(|f| f.returns.eq_ignore_ascii_case("trigger"))
+        .map(|f| f.name.clone())
+        .collect();
+    let function = match c.pick(&functions) {
+        Some(f) => f.clone(),
+        None => {
+            let f = name_in(c, schema, FUNCTIONS);
+            op.create_function(f.clone(), "trigger", "BEGIN RETURN NEW; END;");
+            f
+        }
+    };
+    let row = c.one_in(2);
+    let mut events: Vec<TriggerEvent> = Vec::new();
+    for _ in 0..=c.below(3) {
+        let event = match c.below(4) {
+            0 => TriggerEvent::Insert,
+            1 if c.one_in(2) => TriggerEvent::UPDATE,
+            1 => TriggerEvent::update_of([c.pick(&columns)?.clone()]),
+            2 => TriggerEvent::Delete,
+            _ if !row => TriggerEvent::Truncate,
+            _ => TriggerEvent::Delete,
+        };
+        let same_kind = events
+            .iter()
+            .any(|e| std::mem::discriminant(e) == std::mem::discriminant(&event));
+        if !same_kind {
+            events.push(event);
+        }
+    }
+    let reads_new = events
+        .iter()
+        .all(|e| matches!(e, TriggerEvent::Insert | TriggerEvent::Update(_)));
+    let when = if row && reads_new && c.one_in(3) {
+        Some(format!(
+            "NEW.{} IS NOT NULL",
+            quote_ident(c.pick(&columns)?)
+        ))
+    } else {
+        None
+    };
+    let trigger = op.create_trigger(table, name, timing, events, function);
+    if row {
+        trigger.for_each_row();
+    }
+    if let Some(when) = when {
+        trigger.when_sql(when);
+    }
+    if c.one_in(4) {
+        trigger.args(["a", "it's"]);
+    }
+    only_on(c, schema, Engine::Postgres, op)
+}
+
+/// A text column's collation set (PostgreSQL's `C` and `POSIX`; SQLite's
+/// `NOCASE` and `RTRIM`, in a block for SQLite) or reset.
+fn collation_op(
+    c: &mut Choices,
+    schema: &Schema,
+    table: QualifiedName,
+    column: &migrator_core::ops::ColumnDef,
+) -> Option<Op> {
+    if !matches!(column.ty, T::Text | T::Varchar(_) | T::Char(_)) {
+        return None;
+    }
+    let mut op = Ops::new();
+    let alter = op.alter_column(table, column.name.clone());
+    if column.collation.is_some() && c.one_in(2) {
+        alter.reset_collation();
+        return op.into_ops().pop();
+    }
+    if c.one_in(3) {
+        alter.set_collation(["NOCASE", "RTRIM"][c.below(2)]);
+        only_on(c, schema, Engine::Sqlite, op)
+    } else {
+        alter.set_collation(["C", "POSIX"][c.below(2)]);
+        only_on(c, schema, Engine::Postgres, op)
+    }
+}
+
+/// An existing unique index made its table's unique key or primary key,
+/// now and then under a name of its own.
+fn key_using_index_op(c: &mut Choices, schema: &Schema) -> Option<Op> {
+    let candidates: Vec<(QualifiedName, String, bool)> = schema
+        .indexes()
+        .filter(|i| {
+            i.unique
+                && i.method == IndexMethod::BTree
+                && i.plain_keys()
+                && i.predicate.is_none()
+                && i.include.is_empty()
+                && !i.nulls_not_distinct
+                && i.with.is_empty()
+        })
+        .map(|i| {
+            // The primary key where the table has none and the columns
+            // are NOT NULL.
+            let keyable = schema.table(&i.table).is_some_and(|t| {
+                t.primary_key_constraint().is_none()
+                    && i.key_columns()
+                        .all(|k| t.find_column(k).is_some_and(|col| !col.nullable))
+            });
+            (i.table.clone(), i.name.clone(), keyable)
+        })
+        .collect();
+    let (table, index, keyable) = c.pick(&candidates)?.clone();
+    let mut op = Ops::new();
+    let key = if keyable && c.one_in(2) {
+        op.add_primary_key_using_index(table, index)
+    } else {
+        op.add_unique_using_index(table, index)
+    };
+    if c.one_in(3) {
+        key.named(c.pick(COLUMNS)?.to_string());
+    }
+    op.into_ops().pop()
+}
+
+/// Rows for the tables of `schema`, as `bulk_insert` ops (which have no
+/// inverse, so [`random_ops`] does not draw them), then one `TRUNCATE` of
+/// the tables in a block for PostgreSQL, so the ops after meet empty tables
+/// as the model assumes: on the server, each column type's literals are
+/// rendered as PostgreSQL reads them. A table gets one row when a key or
+/// unique index could meet a second, two otherwise; one it cannot fill
+/// (a foreign key that cannot be NULL, a check beside one) is left empty.
+pub fn random_rows(stream: &[u32], schema: &Schema) -> Vec<Op> {
+    let mut c = Choices::new(stream);
+    let mut op = Ops::new();
+    let mut filled = Vec::new();
+    for table in schema.tables() {
+        let Some(rows) = table_rows(&mut c, schema, table) else {
+            continue;
+        };
+        let (columns, rows): (Vec<String>, Vec<Vec<Literal>>) = rows;
+        op.bulk_insert(table.name.clone(), columns, rows);
+        filled.push(table.name.clone());
+    }
+    if !filled.is_empty() {
+        // Every table at once: one that references a filled one too.
+        let all: Vec<String> = schema.tables().map(|t| t.name.to_sql()).collect();
+        let truncate = format!("TRUNCATE {}", all.join(", "));
+        op.on(Engine::Postgres, |op| {
+            op.execute(truncate);
+        });
+    }
+    op.into_ops()
+}
+
+/// The columns a row of `table` gives and one or two rows of values.
+fn table_rows(
+    c: &mut Choices,
+    schema: &Schema,
+    table: &TableDef,
+) -> Option<(Vec<String>, Vec<Vec<Literal>>)> {
+    let foreign: Vec<&str> = table
+        .constraints
+        .iter()
+        .filter(|k| matches!(k, Constraint::ForeignKey(_)))
+        .flat_map(|k| k.columns().iter().map(String::as_str))
+        .collect();
+    let checked = table
+        .constraints
+        .iter()
+        .any(|k| matches!(k, Constraint::Check(_)));
+    let keyed = table
+        .constraints
+        .iter()
+        .any(|k| matches!(k, Constraint::PrimaryKey(_) | Constraint::Unique(_)))
+        || schema
+            .indexes()
+            .any(|i| i.unique && i.table.key() == table.name.key());
+    let mut columns = Vec::new();
+    let mut rows: Vec<Vec<Literal>> = vec![Vec::new(); if keyed { 1 } else { 2 }];
+    for column in &table.columns {
+        if column.generated.is_some() || column.identity.is_some() || column.ty.is_serial() {
+            continue;
+        }
+        columns.push(column.name.clone());
+        for row in &mut rows {
+            let value = if foreign.contains(&column.name.as_str()) {
+                (column.nullable && !checked).then_some(Literal::Null)?
+            } else {
+                match default_for(c, schema, &column.ty) {
+                    Some(value) => value,
+                    None if column.nullable => Literal::Null,
+                    None => return None,
+                }
+            };
+            row.push(value);
+        }
+    }
+    (!columns.is_empty()).then_some((columns, rows))
 }
 
 /// Up to `count` ops, each valid against the schema the ones before it

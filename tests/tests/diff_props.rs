@@ -4,19 +4,30 @@
 //! sample; a schema's diff with itself is empty; and what the diff refuses
 //! is only what no op can do, with the recipe to write by hand.
 
+use migrator_core::engine::Engine;
 use migrator_core::ops::Op;
 use migrator_core::schema::{Schema, diff};
 use migrator_tests::catalog::assert_matches;
 use migrator_tests::db::TestDb;
 use migrator_tests::exec::run_ops;
-use migrator_tests::random_ops::random_ops;
+use migrator_tests::random_ops::{random_ops, random_rows};
 use proptest::prelude::*;
+
+/// An empty model, engine-neutral or PostgreSQL's (drawn from the stream):
+/// on the second the generator draws blocks for one engine.
+fn empty(stream: &[u32]) -> Schema {
+    match stream.iter().fold(0u32, |a, x| a.rotate_left(7) ^ x) % 2 {
+        0 => Schema::new(),
+        _ => Schema::for_engine(Engine::Postgres),
+    }
+}
 
 /// Two schemas: a random one, and the same after more random ops.
 fn pair(stream: &[u32], base: usize, steps: usize) -> (Vec<Op>, Schema, Schema) {
     let (head, tail) = stream.split_at(stream.len() / 2);
-    let base_ops = random_ops(head, base, &Schema::new());
-    let first = Schema::replay(&base_ops).expect("generated base is valid");
+    let base_ops = random_ops(head, base, &empty(stream));
+    let mut first = empty(stream);
+    first.apply_all(&base_ops).expect("generated base is valid");
     let mut second = first.clone();
     second
         .apply_all(&random_ops(tail, steps, &first))
@@ -77,8 +88,12 @@ proptest! {
             for (from, to) in [(&first, &second), (&second, &first)] {
                 let Some(ops) = checked_diff(from, to) else { continue };
                 let mut db = TestDb::new().await;
-                let mut schema = Schema::new();
+                let mut schema = empty(&stream);
                 run_ops(&mut db.client, &mut schema, &base_ops).await.unwrap_or_else(|e| panic!("base: {e}"));
+                // Rows of every type put in and taken out again (bulk_insert).
+                run_ops(&mut db.client, &mut schema, &random_rows(&stream, &first))
+                    .await
+                    .unwrap_or_else(|e| panic!("rows: {e}"));
                 if from == &second {
                     let forward = diff(&first, &second).expect("the forward diff exists");
                     run_ops(&mut db.client, &mut schema, &forward).await.unwrap_or_else(|e| panic!("forward: {e}"));

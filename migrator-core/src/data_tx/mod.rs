@@ -5,12 +5,16 @@
 //! neither. A backend hands its connection over through [`SqliteCalls`]
 //! (SQLite) or as a `tokio_postgres::Client` (PostgreSQL).
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod batches;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod value;
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use batches::Batches;
 pub use value::{FromValue, Row, Value};
 
 use std::future::Future;

@@ -72,6 +72,18 @@ pub(crate) fn bind(sql: &str, params: &[Value]) -> Result<String, String> {
     Ok(out)
 }
 
+/// What PostgreSQL said about a failed statement: its message (and
+/// detail), else the client's error.
+pub(super) fn error_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {detail}", db.message()),
+            None => db.message().to_owned(),
+        },
+        None => e.to_string(),
+    }
+}
+
 /// Runs `sql` with `params`: the rows it gave (every value as text or
 /// NULL) and the rows it touched.
 pub(super) async fn run(

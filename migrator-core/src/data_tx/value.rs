@@ -256,6 +256,12 @@ impl Row {
         &self.values
     }
 
+    /// Takes the values, in column order.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
     /// The value of `column` as `T`: an error names the column and what it
     /// holds.
     pub fn get<T: FromValue>(&self, column: &str) -> Result<T, BoxError> {

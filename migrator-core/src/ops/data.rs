@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use crate::data_tx::Batches;
 pub use crate::data_tx::{BoxError, DataFn, DataFuture, DataTx, FromValue, Row, Value};
 
 /// A named Rust data step and its optional reverse.

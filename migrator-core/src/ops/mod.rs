@@ -25,6 +25,8 @@ mod view;
 pub use builder::{OpBuilder, Ops};
 pub use column::{ColumnDef, ColumnOptions, IdentityChange};
 pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAction, Unique};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use data::Batches;
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
 pub use function::{CreateFunction, DropFunction, FunctionArg, FunctionDef, Volatility};
 pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};

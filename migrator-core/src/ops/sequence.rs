@@ -618,7 +618,11 @@ impl AlterSequence {
             && self.owned_by.is_none()
     }
 
-    /// The definition `def` becomes (restart aside), canonical.
+    /// The definition `def` becomes (restart aside), canonical. As in
+    /// PostgreSQL, what the change does not name keeps its current value,
+    /// a default one too (a new `MINVALUE` does not move `START`, a new
+    /// `INCREMENT` does not move the bounds), except that a new type moves
+    /// a bound that was the old type's to the new type's.
     pub(crate) fn applied_to(&self, def: &CreateSequence) -> CreateSequence {
         let ty = self.as_type.clone().unwrap_or_else(|| def.ty());
         CreateSequence {

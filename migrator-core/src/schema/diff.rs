@@ -119,6 +119,14 @@ fn constraint_named<'t>(table: &'t TableDef, name: &str) -> Option<&'t Constrain
     table.constraints.iter().find(|c| c.name() == name)
 }
 
+/// Whether constraint `c` reads `column` of its own table.
+fn constraint_uses(c: &Constraint, column: &str) -> bool {
+    match c {
+        Constraint::Check(check) => super::expr::mentions(&check.expr, column),
+        other => other.columns().iter().any(|k| k == column),
+    }
+}
+
 fn is_foreign_key(c: &Constraint) -> bool {
     matches!(c, Constraint::ForeignKey(_))
 }
@@ -279,10 +287,27 @@ impl Differ<'_> {
         }
     }
 
+    /// Whether a column of kept table `table` that `uses` names is dropped
+    /// and added again (its generation expression changes: `regenerated`),
+    /// so what uses it is dropped before and made again after.
+    fn regenerates(&self, table: &Key, uses: impl Fn(&str) -> bool) -> bool {
+        let (Some(f), Some(t)) = (self.from.tables.get(table), self.to.tables.get(table)) else {
+            return false;
+        };
+        f.columns.iter().any(|old| {
+            uses(&old.name)
+                && t.find_column(&old.name)
+                    .is_some_and(|new| regenerated(old, new))
+        })
+    }
+
     fn drop_indexes(&mut self) {
         for (key, index) in &self.from.indexes {
             let table_kept = self.relation_kept(&index.table.key(), self.to);
-            if table_kept && self.to.indexes.get(key) != Some(index) {
+            if table_kept
+                && (self.to.indexes.get(key) != Some(index)
+                    || self.regenerates(&index.table.key(), |c| index.uses(c)))
+            {
                 self.ops.push(Op::DropIndex(DropIndex {
                     name: qname(key),
                     concurrently: false,
@@ -314,8 +339,9 @@ impl Differ<'_> {
         let mut out = BTreeSet::new();
         for (key, f, t) in self.kept_tables() {
             for c in f.constraints.iter().filter(|c| !is_foreign_key(c)) {
+                let regenerates = self.regenerates(key, |col| constraint_uses(c, col));
                 match constraint_named(t, c.name()) {
-                    Some(now) if now == c || validates_to(c, now) => {}
+                    Some(now) if (now == c || validates_to(c, now)) && !regenerates => {}
                     _ => {
                         out.insert((key.clone(), c.name().to_owned()));
                     }
@@ -424,7 +450,8 @@ impl Differ<'_> {
                 .iter()
                 .filter(|c| is_foreign_key(c) == foreign)
             {
-                let rebuilt = self.rebuilt.contains(&(key.clone(), c.name().to_owned()));
+                let rebuilt = self.rebuilt.contains(&(key.clone(), c.name().to_owned()))
+                    || (!foreign && self.regenerates(key, |col| constraint_uses(c, col)));
                 match constraint_named(f, c.name()) {
                     Some(old) if old == c && !rebuilt => {}
                     Some(old) if validates_to(old, c) => {
@@ -543,7 +570,10 @@ impl Differ<'_> {
         let mut out = Vec::new();
         for (key, index) in &self.to.indexes {
             let table_kept = self.relation_kept(&index.table.key(), self.from);
-            if !table_kept || self.from.indexes.get(key) != Some(index) {
+            if !table_kept
+                || self.from.indexes.get(key) != Some(index)
+                || self.regenerates(&index.table.key(), |c| index.uses(c))
+            {
                 out.push(Op::CreateIndex(CreateIndex {
                     index: index.clone(),
                     concurrently: false,
@@ -658,13 +688,17 @@ impl Differ<'_> {
                 seq.options.resolved(&seq.ty()),
             );
             let changed = |x: i64, y: i64| (x != y).then_some(y);
+            // A new type moves a bound left unnamed that was the old
+            // type's: both are named then.
+            let retyped = old.ty() != seq.ty();
+            let bound = |x: i64, y: i64| if retyped { Some(y) } else { changed(x, y) };
             let alter = AlterSequence {
                 name: seq.name.clone(),
-                as_type: (old.ty() != seq.ty()).then(|| seq.ty()),
+                as_type: retyped.then(|| seq.ty()),
                 start: changed(a.0, b.0),
                 increment: changed(a.1, b.1),
-                min_value: changed(a.2, b.2),
-                max_value: changed(a.3, b.3),
+                min_value: bound(a.2, b.2),
+                max_value: bound(a.3, b.3),
                 cycle: (a.4 != b.4).then_some(b.4),
                 cache: changed(a.5, b.5),
                 restart: None,

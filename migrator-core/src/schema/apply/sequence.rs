@@ -28,19 +28,75 @@ fn check(def: &CreateSequence) -> Result {
     }
 }
 
-/// Whether the SQL of a default draws from sequence `name`:
-/// `nextval('name')`, `nextval('schema.name'::regclass)`, quoted or not.
-fn draws_from(sql: &str, name: &QualifiedName) -> bool {
-    let squashed: String = sql
+/// The string literals of `sql`: the byte range of each, quotes included,
+/// and its text (`''` read as `'`).
+fn literals(sql: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\'' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        let mut text = Vec::new();
+        loop {
+            match bytes.get(i) {
+                None => return out,
+                Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => {
+                    text.push(b'\'');
+                    i += 2;
+                }
+                Some(b'\'') => break,
+                Some(b) => {
+                    text.push(*b);
+                    i += 1;
+                }
+            }
+        }
+        i += 1;
+        out.push((start..i, String::from_utf8_lossy(&text).into_owned()));
+    }
+    out
+}
+
+/// Whether the text of a literal names sequence `name`: `name`,
+/// `schema.name`, quoted or not.
+fn names(text: &str, name: &QualifiedName) -> bool {
+    let squashed: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '"')
         .collect::<String>()
         .to_lowercase();
     let local = name.name.to_lowercase();
-    let qualified = format!("{}.{local}", name.schema_name().to_lowercase());
-    squashed.contains("nextval(")
-        && (squashed.contains(&format!("'{local}'"))
-            || squashed.contains(&format!("'{qualified}'")))
+    squashed == local || squashed == format!("{}.{local}", name.schema_name().to_lowercase())
+}
+
+/// Whether the SQL of a default draws from sequence `name`:
+/// `nextval('name')`, `nextval('schema.name'::regclass)`, quoted or not.
+fn draws_from(sql: &str, name: &QualifiedName) -> bool {
+    sql.to_lowercase().contains("nextval(")
+        && literals(sql).iter().any(|(_, text)| names(text, name))
+}
+
+/// `sql` with each string literal that names sequence `old` naming `new`
+/// instead: PostgreSQL keeps the sequence of a `nextval('name'::regclass)`
+/// default by its oid, so after a rename the default reads back with the
+/// new name.
+fn renamed_in(sql: &str, old: &QualifiedName, new: &QualifiedName) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for (range, text) in literals(sql) {
+        if names(&text, old) {
+            out.push_str(&sql[at..range.start]);
+            out.push_str(&crate::ident::quote_literal(&new.to_sql()));
+            at = range.end;
+        }
+    }
+    out.push_str(&sql[at..]);
+    out
 }
 
 /// A column whose default draws from the sequence it owns is what a serial
@@ -287,7 +343,18 @@ impl Schema {
         let (schema, _) = o.name.key();
         self.relation_free(&schema, &o.to)?;
         self.sequences.remove(&o.name.key());
-        def.name = canon(&o.name.sibling(o.to.clone()));
+        let renamed = o.name.sibling(o.to.clone());
+        // The defaults that draw from it follow it, as PostgreSQL's do.
+        for table in self.tables.values_mut() {
+            for column in &mut table.columns {
+                if let Some(DefaultValue::Expr(sql)) = &mut column.default
+                    && draws_from(sql, &o.name)
+                {
+                    *sql = renamed_in(sql, &o.name, &renamed);
+                }
+            }
+        }
+        def.name = canon(&renamed);
         self.sequences.insert((schema, o.to.clone()), def);
         Ok(())
     }

@@ -97,8 +97,19 @@ impl Schema {
                 }
             }
         }
+        // The events are a set: kept in the order PostgreSQL's catalog
+        // gives them (INSERT, UPDATE, DELETE, TRUNCATE), whatever order the
+        // author wrote.
+        let mut events = t.events.clone();
+        events.sort_by_key(|e| match e {
+            TriggerEvent::Insert => 0,
+            TriggerEvent::Update(_) => 1,
+            TriggerEvent::Delete => 2,
+            TriggerEvent::Truncate => 3,
+        });
         let stored = crate::ops::TriggerDef {
             table: table.name.clone(),
+            events,
             when: t
                 .when
                 .as_deref()

@@ -34,13 +34,16 @@ impl Differ<'_> {
             .collect()
     }
 
-    /// Whether the trigger `key` of `from` is dropped: it goes, changes,
-    /// or runs a function that is dropped. (A trigger of a dropped table
-    /// goes with it.)
+    /// Whether the trigger `key` of `from` is dropped: it runs a function
+    /// that is dropped (even on a table that goes too: the functions go
+    /// before the tables), or its table stays and it goes, changes, or
+    /// names a column that is dropped and added again. (Any other trigger
+    /// of a dropped table goes with it.)
     fn trigger_dropped(&self, key: &(super::Key, String), old: &TriggerDef) -> bool {
-        self.to.tables.contains_key(&key.0)
-            && (self.to.triggers.get(key) != Some(old)
-                || self.functions_dropped().iter().any(|f| runs(old, f)))
+        self.functions_dropped().iter().any(|f| runs(old, f))
+            || (self.to.tables.contains_key(&key.0)
+                && (self.to.triggers.get(key) != Some(old)
+                    || self.regenerates(&key.0, |c| old.uses(c))))
     }
 
     pub(super) fn drop_triggers(&mut self) {
