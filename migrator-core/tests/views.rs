@@ -256,6 +256,15 @@ fn the_model_refuses_what_postgresql_refuses() {
         }),
         "#2 cannot alter the type of column people.name: view names uses it; drop view names first and create it again after"
     );
+    // A collation changes with ALTER COLUMN … TYPE, which PostgreSQL
+    // refuses the same way (found by the diff property test on the server).
+    assert_eq!(
+        err(|op| {
+            view(op);
+            op.alter_column("people", "name").set_collation("C");
+        }),
+        "#2 cannot alter the type of column people.name: view names uses it; drop view names first and create it again after"
+    );
     assert_eq!(
         err(|op| {
             view(op);
@@ -546,6 +555,39 @@ fn views_are_diffed_in_an_order_that_replays() {
     assert_eq!(replayed, to);
     assert!(diff(&to, &to).unwrap().is_empty());
     assert!(diff(&from, &from).unwrap().is_empty());
+}
+
+#[test]
+fn a_view_is_made_again_around_a_collation_change_of_what_it_reads() {
+    let with = |collate: bool| {
+        Schema::replay(
+            ops(|op| {
+                op.create_table("people", |t| {
+                    t.column::<i64>("id").primary_key();
+                    let mut name = t.column::<String>("name");
+                    if collate {
+                        name.collate("C");
+                    }
+                });
+                op.create_materialized_view("names", "SELECT name FROM people");
+            })
+            .ops(),
+        )
+        .unwrap()
+    };
+    let (from, to) = (with(false), with(true));
+    let ops = diff(&from, &to).unwrap();
+    assert_eq!(
+        ops.iter().map(Op::describe).collect::<Vec<_>>(),
+        [
+            "drop_materialized_view names",
+            "alter_column people.name",
+            "create_materialized_view names"
+        ]
+    );
+    let mut replayed = from.clone();
+    replayed.apply_all(&ops).unwrap();
+    assert_eq!(replayed, to);
 }
 
 #[test]

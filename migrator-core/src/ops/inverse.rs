@@ -162,17 +162,38 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
             let old = table.find_column(&o.column).ok_or_else(missing)?;
             if o.drop_expression {
                 // No expression can be given back to a column (PostgreSQL
-                // 15): the column goes and comes back as it was, generated.
-                return Ok(vec![
-                    Op::DropColumn(DropColumn {
-                        table: o.table.clone(),
-                        column: o.column.clone(),
-                    }),
-                    Op::AddColumn(AddColumn {
-                        table: o.table.clone(),
-                        column: old.clone(),
-                    }),
-                ]);
+                // 15): the column goes and comes back as it was, generated,
+                // the views reading the table around it.
+                let readers = before.views_reading_all(&o.table);
+                let mut ops: Vec<Op> = readers
+                    .iter()
+                    .rev()
+                    .map(|v| Op::DropView(DropView::new(v.name.clone(), v.materialized)))
+                    .collect();
+                ops.push(Op::DropColumn(DropColumn {
+                    table: o.table.clone(),
+                    column: o.column.clone(),
+                }));
+                ops.push(Op::AddColumn(AddColumn {
+                    table: o.table.clone(),
+                    column: old.clone(),
+                }));
+                for view in readers {
+                    ops.extend(recreate(view, before));
+                }
+                // What else uses the column (an index, a key, a trigger)
+                // would keep it from being dropped: then it has no inverse.
+                let mut after = before.clone();
+                let undone = after
+                    .apply(op)
+                    .and_then(|()| after.apply_all(&ops).map_err(|e| e.source));
+                return match undone {
+                    Ok(()) => Ok(ops),
+                    Err(why) => Err(irreversible(&format!(
+                        "a column cannot be generated again in place, and dropping and adding it back is refused: {why}; write the downgrade"
+                    ))
+                    .into()),
+                };
             }
             let undo = AlterColumn {
                 table: o.table.clone(),

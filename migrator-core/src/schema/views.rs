@@ -355,7 +355,9 @@ pub(super) fn reads_intact(
         };
         r.columns.iter().filter(|(k, _)| k == rel).all(|(_, c)| {
             match (old.find_column(c), new.find_column(c)) {
-                (Some(a), Some(b)) => a.ty == b.ty,
+                // PostgreSQL changes a collation with ALTER COLUMN … TYPE,
+                // which a view reading the column refuses, as a type change.
+                (Some(a), Some(b)) => a.ty == b.ty && a.collation == b.collation,
                 _ => false,
             }
         })

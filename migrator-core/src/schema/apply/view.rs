@@ -200,8 +200,9 @@ impl Schema {
         Ok(())
     }
 
-    /// Refuses `op` when it drops, or changes the type of, what a view
-    /// reads (as PostgreSQL does).
+    /// Refuses `op` when it drops, or changes the type or collation of,
+    /// what a view reads (as PostgreSQL does: a collation changes with
+    /// `ALTER COLUMN … TYPE`).
     pub(super) fn views_allow(&self, op: &Op) -> Result {
         match op {
             Op::DropTable(o) => {
@@ -220,7 +221,7 @@ impl Schema {
                     });
                 }
             }
-            Op::AlterColumn(o) if o.ty.is_some() => {
+            Op::AlterColumn(o) if o.ty.is_some() || o.collation.is_some() => {
                 if let Some(view) = self.view_reading_column(&o.table, &o.column) {
                     return Err(E::ViewUsesColumnType {
                         table: canon(&o.table),
