@@ -478,3 +478,29 @@ fn op_after(with: &Schema, base: &Schema) -> Vec<Op> {
     op.add_exclusion("r", x.elements.clone());
     op.into_ops()
 }
+
+#[test]
+fn views_that_read_the_table_are_unaffected() {
+    let op = ops(|op| {
+        op.create_view("busy", "SELECT room, during FROM r WHERE room > 0");
+        op.add_exclusion("r", [("room", "="), ("during", "&&")]);
+        op.drop_constraint("r", "r_room_during_excl");
+        op.add_exclusion("r", [(IndexKey::expr("lower(note)"), "=")])
+            .named("r_note_ci");
+    });
+    let schema = Schema::replay(op.ops()).unwrap();
+    assert_eq!(
+        schema.view(&"busy".into()).unwrap().sql,
+        "SELECT room, during FROM r WHERE room > 0"
+    );
+    assert!(
+        schema
+            .table(&"r".into())
+            .unwrap()
+            .find_constraint("r_note_ci")
+            .is_some()
+    );
+    let statements = sql(&op);
+    assert_eq!(statements.len(), 4, "{statements:?}");
+    assert!(statements[0].starts_with("CREATE VIEW"), "{statements:?}");
+}
