@@ -461,6 +461,17 @@ fn cases() -> Vec<Case> {
                 .include(["n"])
                 .deferrable();
         }),
+        case(
+            "collation of a column under an exclusion constraint",
+            |op| {
+                // Its index is built again (the table's file stays).
+                op.alter_column("users", "nick").set_collation("C");
+            },
+        )
+        .extra(|op| {
+            op.add_exclusion("users", [("nick", "=")])
+                .using(IndexMethod::BTree);
+        }),
         case("drop exclusion constraint", |op| {
             op.drop_constraint("events", "events_id_excl");
         })
