@@ -58,9 +58,9 @@ pub use inventory;
 pub mod prelude {
     pub use crate::engine::Engine;
     pub use crate::ops::{
-        BoxError, ColumnOptions, DataTx, IndexKey, IndexMethod, OpBuilder, Ops, RefAction,
-        Reversible, SequenceBuilder, SequenceChange, SequenceOptions, TriggerEvent, TriggerTiming,
-        Using, Value, Volatility,
+        BoxError, ColumnOptions, DataTx, ExcludeElement, IndexKey, IndexMethod, OpBuilder, Ops,
+        RefAction, Reversible, SequenceBuilder, SequenceChange, SequenceOptions, TriggerEvent,
+        TriggerTiming, Using, Value, Volatility,
     };
     pub use crate::types::{ColumnType, Identity, Literal};
     pub use crate::{DbEnum, Model, migration, migrations};

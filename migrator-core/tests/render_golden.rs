@@ -700,3 +700,42 @@ fn claims_measured_on_the_server() {
         ]
     );
 }
+
+#[test]
+fn exclusion_constraint_ops() {
+    let got = render(
+        |op| {
+            users(op);
+            op.add_column_as("users", "span", T::custom("int4range"));
+        },
+        |op| {
+            op.add_exclusion("users", [("span", "&&")])
+                .include(["nick"])
+                .with("fillfactor", "90")
+                .where_sql("name IS NOT NULL")
+                .initially_deferred();
+            op.add_exclusion("users", [(IndexKey::expr("lower(email)"), "=")])
+                .using(IndexMethod::Hash)
+                .named("users_email_ci");
+            op.drop_constraint("users", "users_email_ci");
+        },
+    );
+    let sql: Vec<&str> = got.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        sql,
+        [
+            "ALTER TABLE \"users\" ADD CONSTRAINT \"users_span_nick_excl\" EXCLUDE USING gist (\"span\" WITH &&) INCLUDE (\"nick\") WITH (\"fillfactor\" = 90) WHERE (name IS NOT NULL) DEFERRABLE INITIALLY DEFERRED",
+            "ALTER TABLE \"users\" ADD CONSTRAINT \"users_email_ci\" EXCLUDE USING hash ((lower(email)) WITH =)",
+            "ALTER TABLE \"users\" DROP CONSTRAINT \"users_email_ci\"",
+        ]
+    );
+    // Measured in tests/tests/claims.rs: the index is built from every row.
+    assert_eq!(
+        lock(&got[0]),
+        (Some(LockLevel::AccessExclusive), Effect::Scan, true)
+    );
+    assert_eq!(
+        lock(&got[2]),
+        (Some(LockLevel::AccessExclusive), Effect::None, true)
+    );
+}

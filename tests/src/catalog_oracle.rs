@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use migrator_core::ident::{QualifiedName, quote_ident};
 use migrator_core::ops::{
-    Constraint, Deferral, IndexDef, KeyExpr, Nulls, RefAction, SequenceOptions, TriggerAction,
-    TriggerEvent, TriggerTiming, Volatility,
+    Constraint, Deferral, Exclusion, IndexDef, KeyExpr, Nulls, RefAction, SequenceOptions,
+    TriggerAction, TriggerEvent, TriggerTiming, Volatility,
 };
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType, DefaultValue, Identity, Literal};
@@ -380,31 +380,7 @@ impl<'a> Scratch<'a> {
     /// What PostgreSQL prints of `index` built on the scratch table, from
     /// `USING` on (the oracle writes the SQL itself, not the product).
     async fn index_def(&self, index: &IndexDef) -> Result<String, tokio_postgres::Error> {
-        let keys: Vec<String> = index
-            .keys
-            .iter()
-            .map(|k| {
-                let mut sql = match &k.expr {
-                    KeyExpr::Column(c) => quote_ident(c),
-                    KeyExpr::Expression(e) => format!("({e})"),
-                };
-                if let Some(c) = &k.collation {
-                    sql += &format!(" COLLATE {}", quote_ident(c));
-                }
-                if let Some(c) = &k.opclass {
-                    sql += &format!(" {c}");
-                }
-                if k.descending {
-                    sql += " DESC";
-                }
-                match k.nulls {
-                    Some(Nulls::First) => sql += " NULLS FIRST",
-                    Some(Nulls::Last) => sql += " NULLS LAST",
-                    _ => {}
-                }
-                sql
-            })
-            .collect();
+        let keys: Vec<String> = index.keys.iter().map(key_sql).collect();
         let mut sql = format!(
             "CREATE {}INDEX mig_ix ON pg_temp.mig_scratch USING {} ({})",
             if index.unique { "UNIQUE " } else { "" },
@@ -439,6 +415,73 @@ impl<'a> Scratch<'a> {
             .await?;
         Ok(from_using(&row.get::<_, String>(0)))
     }
+
+    /// What `pg_get_constraintdef` prints of exclusion constraint `x` added
+    /// to the scratch table (the SQL written here, not by the product).
+    async fn exclusion_def(&self, x: &Exclusion) -> Result<String, tokio_postgres::Error> {
+        let elements: Vec<String> = x
+            .elements
+            .iter()
+            .map(|e| format!("{} WITH {}", key_sql(&e.key), e.operator))
+            .collect();
+        let mut sql = format!(
+            "ALTER TABLE pg_temp.mig_scratch ADD CONSTRAINT mig_excl EXCLUDE USING {} ({})",
+            x.method.as_str(),
+            elements.join(", ")
+        );
+        if !x.include.is_empty() {
+            let include: Vec<String> = x.include.iter().map(|c| quote_ident(c)).collect();
+            sql += &format!(" INCLUDE ({})", include.join(", "));
+        }
+        if !x.with.is_empty() {
+            let with: Vec<String> = x.with.iter().map(|(k, v)| format!("{k} = '{v}'")).collect();
+            sql += &format!(" WITH ({})", with.join(", "));
+        }
+        if let Some(p) = &x.predicate {
+            sql += &format!(" WHERE ({p})");
+        }
+        match x.deferrable {
+            Some(Deferral::Immediate) => sql += " DEFERRABLE",
+            Some(Deferral::Deferred) => sql += " DEFERRABLE INITIALLY DEFERRED",
+            None => {}
+        }
+        self.client.batch_execute(&sql).await?;
+        let row = self
+            .client
+            .query_one(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint
+                 WHERE conrelid = 'pg_temp.mig_scratch'::regclass AND conname = 'mig_excl'",
+                &[],
+            )
+            .await?;
+        self.client
+            .batch_execute("ALTER TABLE pg_temp.mig_scratch DROP CONSTRAINT mig_excl")
+            .await?;
+        Ok(row.get(0))
+    }
+}
+
+/// One index key as the oracle writes it.
+fn key_sql(k: &migrator_core::ops::IndexKey) -> String {
+    let mut sql = match &k.expr {
+        KeyExpr::Column(c) => quote_ident(c),
+        KeyExpr::Expression(e) => format!("({e})"),
+    };
+    if let Some(c) = &k.collation {
+        sql += &format!(" COLLATE {}", quote_ident(c));
+    }
+    if let Some(c) = &k.opclass {
+        sql += &format!(" {c}");
+    }
+    if k.descending {
+        sql += " DESC";
+    }
+    match k.nulls {
+        Some(Nulls::First) => sql += " NULLS FIRST",
+        Some(Nulls::Last) => sql += " NULLS LAST",
+        _ => {}
+    }
+    sql
 }
 
 /// An index definition from ` USING ` on: what is left once its name and
@@ -749,6 +792,7 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                 Constraint::Unique(_) => "u",
                 Constraint::Check(_) => "c",
                 Constraint::ForeignKey(_) => "f",
+                Constraint::Exclusion(_) => "x",
                 other => panic!(
                     "the catalog comparison does not know {other:?} yet: teach tests/src/catalog.rs"
                 ),
@@ -811,6 +855,12 @@ async fn compare(client: &Client, model: &Schema) -> Result<Vec<String>, tokio_p
                     );
                     if want != got {
                         diffs.push(format!("{at}: model {want:?}, catalog {got:?}"));
+                    }
+                }
+                Constraint::Exclusion(x) => {
+                    let want = scratch.exclusion_def(x).await?;
+                    if want != cc.def {
+                        diffs.push(format!("{at}: model {want:?}, catalog {:?}", cc.def));
                     }
                 }
                 Constraint::Check(check) => {

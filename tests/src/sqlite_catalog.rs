@@ -107,6 +107,12 @@ fn constraint_word(constraint: &Constraint) -> &'static str {
         Constraint::Unique(_) => "UNIQUE",
         Constraint::Check(_) => "CHECK",
         Constraint::ForeignKey(_) => "FOREIGN",
+        Constraint::Exclusion(x) => {
+            panic!(
+                "SQLite refuses exclusion constraints: {} cannot be in its catalog",
+                x.name
+            )
+        }
         other => panic!(
             "the SQLite catalog comparison does not know {other:?} yet: teach tests/src/sqlite_catalog.rs"
         ),

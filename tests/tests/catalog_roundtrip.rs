@@ -175,6 +175,20 @@ fn everything(op: &mut Ops, irreversible: bool) {
     op.add_check("posts", "likes_small", "likes < 1000000");
     op.drop_constraint("posts", "likes_small");
     op.rename_column("posts", "likes", "hearts");
+    // Exclusion constraints: over a range (GiST, no extension needed) with
+    // INCLUDE, WITH, a predicate the rename below reaches, deferred; over an
+    // expression with b-tree; one added and dropped.
+    op.add_exclusion("students", [("span", "&&")])
+        .include(["age"])
+        .with("fillfactor", "80")
+        .where_sql("points > 0")
+        .initially_deferred();
+    op.add_exclusion("posts", [(IndexKey::expr("hearts + id"), "=")])
+        .using(IndexMethod::BTree)
+        .named("posts_sum_excl");
+    op.add_exclusion("posts", [("hearts", "=")])
+        .using(IndexMethod::Hash);
+    op.drop_constraint("posts", "posts_hearts_excl");
 
     // Views.
     op.create_view(

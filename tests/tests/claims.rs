@@ -484,6 +484,39 @@ fn cases() -> Vec<Case> {
                 .unique()
                 .named("users_nick_unique");
         }),
+        // Exclusion constraints: the index is built under ACCESS EXCLUSIVE,
+        // reading every row; dropping one reads none.
+        case("add_exclusion gist (btree_gist)", |op| {
+            op.add_exclusion("users", [("score", "="), ("nick", "=")])
+                .where_sql("score > 0");
+        })
+        .extra(|op| {
+            op.create_extension("btree_gist");
+        }),
+        case("add_exclusion btree on an expression, deferrable", |op| {
+            op.add_exclusion("events", [(IndexKey::expr("id * 2"), "=")])
+                .using(IndexMethod::BTree)
+                .include(["n"])
+                .deferrable();
+        }),
+        case(
+            "collation of a column under an exclusion constraint",
+            |op| {
+                // Its index is built again (the table's file stays).
+                op.alter_column("users", "nick").set_collation("C");
+            },
+        )
+        .extra(|op| {
+            op.add_exclusion("users", [("nick", "=")])
+                .using(IndexMethod::BTree);
+        }),
+        case("drop exclusion constraint", |op| {
+            op.drop_constraint("events", "events_id_excl");
+        })
+        .extra(|op| {
+            op.add_exclusion("events", [("id", "=")])
+                .using(IndexMethod::Hash);
+        }),
         // Functions and triggers.
         case("create_function", |op| {
             op.create_function("touch", "trigger", "BEGIN RETURN NEW; END;");

@@ -35,8 +35,39 @@ fn cases() -> Vec<Vec<Op>> {
         out.extend(diff(&first, &second));
         out.extend(diff(&second, &first));
     }
+    out.push(exclusions());
     out.retain(|ops| !ops.is_empty());
     out
+}
+
+/// Exclusion constraints with every option, on a new table and an
+/// existing one (the random generator does not make them).
+fn exclusions() -> Vec<Op> {
+    use migrator_core::prelude::*;
+    let mut op = Ops::new();
+    op.create_extension("btree_gist");
+    op.create_table("slots", |t| {
+        t.column::<i32>("room");
+        t.column_as("during", ColumnType::Custom("tsrange".into()));
+        t.column::<Option<String>>("note");
+        t.exclude([("room", "="), ("during", "&&")])
+            .include(["note"])
+            .with("fillfactor", "80")
+            .where_sql("room > 0")
+            .initially_deferred();
+    });
+    op.add_exclusion(
+        "slots",
+        [
+            (IndexKey::column("note").collate("C"), "="),
+            (IndexKey::expr("lower(during)"), "="),
+        ],
+    )
+    .named("slots_note_lower")
+    .deferrable();
+    op.add_exclusion("slots", [(IndexKey::column("room").desc(), "=")])
+        .using(IndexMethod::BTree);
+    op.into_ops()
 }
 
 #[test]

@@ -568,6 +568,12 @@ fn unsupported_ops_say_what_to_write_instead() {
         ),
         (
             |op| {
+                op.add_exclusion("fees", [("amount", "=")]);
+            },
+            "add exclusion constraint fees_amount_excl on fees is not supported on SQLite: SQLite has no exclusion constraints: check fees_amount_excl with a trigger that raises (BEFORE INSERT and UPDATE) instead, or put it in op.on(Engine::Postgres, …)",
+        ),
+        (
+            |op| {
                 op.create_index("fees", ["note"]).using(IndexMethod::Gin);
             },
             "create_index ix_fees_note on fees is not supported on SQLite: SQLite has only b-tree indexes; drop .using(IndexMethod::Gin) to get one",

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use super::constraint::{check_mut, foreign_key_mut, names, primary_key_mut, unique_mut};
+use super::constraint::{
+    check_mut, exclusion_mut, foreign_key_mut, names, primary_key_mut, unique_mut,
+};
 use super::*;
 use crate::types::ColumnTypeOf;
 
@@ -817,6 +819,47 @@ pub trait OpBuilder {
         let key = ForeignKey::new(&table, names(columns), ref_table.into(), names(ref_columns));
         self.recorder()
             .add_constraint(table, Constraint::ForeignKey(key), foreign_key_mut)
+    }
+
+    /// `ADD CONSTRAINT <table>_<elements>_excl EXCLUDE USING gist (element
+    /// WITH operator, …)`: no two rows may have every element's operator
+    /// true between them. An element is a column or an [`IndexKey`]
+    /// (`IndexKey::expr("lower(name)")`, with an operator class) paired with
+    /// its operator; chain `.using(…)`, `.include(…)`, `.with(…)`,
+    /// `.where_sql(…)`, `.deferrable()`, `.named(…)`. PostgreSQL builds its
+    /// index under `ACCESS EXCLUSIVE`; SQLite has no such constraint.
+    /// Reversible: undone by dropping it.
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("rooms", |t| {
+    ///     t.column::<String>("name");
+    ///     t.column_as("booked", ColumnType::Custom("tstzrange".into()));
+    /// });
+    /// op.add_exclusion(
+    ///     "rooms",
+    ///     [ExcludeElement::new(IndexKey::expr("lower(name)"), "="), ("booked", "&&").into()],
+    /// )
+    /// .using(IndexMethod::Gist);
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert_eq!(sql[1], "ALTER TABLE \"rooms\" ADD CONSTRAINT \"rooms_lower_booked_excl\" \
+    ///     EXCLUDE USING gist ((lower(name)) WITH =, \"booked\" WITH &&)");
+    /// ```
+    fn add_exclusion<I, E>(
+        &mut self,
+        table: impl Into<QualifiedName>,
+        elements: I,
+    ) -> &mut Exclusion
+    where
+        I: IntoIterator<Item = E>,
+        E: Into<ExcludeElement>,
+    {
+        let table = table.into();
+        let exclusion = Exclusion::new(&table.name, elements.into_iter().map(Into::into).collect());
+        self.recorder()
+            .add_constraint(table, Constraint::Exclusion(exclusion), exclusion_mut)
     }
 
     /// `DROP CONSTRAINT name`. Reversible: the model knows its definition.

@@ -1,5 +1,7 @@
-//! Table constraints: primary key, unique, check and foreign key.
+//! Table constraints: primary key, unique, check, foreign key and
+//! exclusion (the last in `exclusion.rs`).
 
+use super::exclusion::Exclusion;
 use super::naming::{self, Subject};
 use crate::ident::{QualifiedName, generated_name};
 
@@ -44,6 +46,8 @@ pub enum Constraint {
     Check(Check),
     /// `FOREIGN KEY (…) REFERENCES …`.
     ForeignKey(ForeignKey),
+    /// `EXCLUDE USING method (element WITH operator, …)`.
+    Exclusion(Exclusion),
 }
 
 impl Constraint {
@@ -54,16 +58,18 @@ impl Constraint {
             Self::Unique(c) => &c.name,
             Self::Check(c) => &c.name,
             Self::ForeignKey(c) => &c.name,
+            Self::Exclusion(c) => &c.name,
         }
     }
 
     /// The columns of its own table the constraint names (none for a check,
-    /// whose expression is SQL).
+    /// whose expression is SQL, nor for an exclusion constraint, whose
+    /// elements may be: see [`Exclusion::uses`]).
     pub fn columns(&self) -> &[String] {
         match self {
             Self::PrimaryKey(c) => &c.columns,
             Self::Unique(c) => &c.columns,
-            Self::Check(_) => &[],
+            Self::Check(_) | Self::Exclusion(_) => &[],
             Self::ForeignKey(c) => &c.columns,
         }
     }
@@ -75,28 +81,39 @@ impl Constraint {
             Self::PrimaryKey(c) => c.deferrable,
             Self::Unique(c) => c.deferrable,
             Self::ForeignKey(c) => c.deferrable,
+            Self::Exclusion(c) => c.deferrable,
             Self::Check(_) => None,
         }
     }
 
-    /// Whether it was added `NOT VALID` and not validated since.
+    /// Whether it was added `NOT VALID` and not validated since (only
+    /// checks and foreign keys can be).
     pub fn not_valid(&self) -> bool {
         match self {
             Self::Check(c) => c.not_valid,
             Self::ForeignKey(c) => c.not_valid,
-            Self::PrimaryKey(_) | Self::Unique(_) => false,
+            Self::PrimaryKey(_) | Self::Unique(_) | Self::Exclusion(_) => false,
         }
     }
 
     /// The same constraint with its `NOT VALID` flag set to `flag` (primary
-    /// keys and unique constraints are always valid).
+    /// keys, unique and exclusion constraints are always valid).
     pub(crate) fn with_not_valid(mut self, flag: bool) -> Self {
         match &mut self {
             Self::Check(c) => c.not_valid = flag,
             Self::ForeignKey(c) => c.not_valid = flag,
-            Self::PrimaryKey(_) | Self::Unique(_) => {}
+            Self::PrimaryKey(_) | Self::Unique(_) | Self::Exclusion(_) => {}
         }
         self
+    }
+
+    /// Whether PostgreSQL builds an index of its own for it, under its
+    /// name (a primary key, a unique or an exclusion constraint).
+    pub fn has_index(&self) -> bool {
+        matches!(
+            self,
+            Self::PrimaryKey(_) | Self::Unique(_) | Self::Exclusion(_)
+        )
     }
 
     /// A word for messages: `primary key`, `unique constraint`, ….
@@ -106,6 +123,7 @@ impl Constraint {
             Self::Unique(_) => "unique constraint",
             Self::Check(_) => "check constraint",
             Self::ForeignKey(_) => "foreign key",
+            Self::Exclusion(_) => "exclusion constraint",
         }
     }
 }
@@ -127,6 +145,7 @@ variant_mut!(
     unique_mut => Unique(Unique),
     check_mut => Check(Check),
     foreign_key_mut => ForeignKey(ForeignKey),
+    exclusion_mut => Exclusion(Exclusion),
 );
 
 /// A primary key. Default name: `<table>_pkey`, as PostgreSQL names it.
@@ -369,6 +388,7 @@ macro_rules! deferrable {
 }
 
 deferrable!(PrimaryKey, Unique, ForeignKey);
+pub(super) use deferrable;
 
 fn column_name(table: &str, columns: &[String], suffix: &str) -> String {
     let mut parts: Vec<&str> = vec![table];

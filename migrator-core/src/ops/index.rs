@@ -15,6 +15,9 @@ pub enum IndexMethod {
     Gin,
     /// GiST: geometric types, ranges, nearest-neighbour.
     Gist,
+    /// SP-GiST: space-partitioned trees (ranges, points, text prefixes);
+    /// one key column.
+    SpGist,
     /// BRIN: block ranges of naturally ordered large tables.
     Brin,
 }
@@ -27,6 +30,7 @@ impl IndexMethod {
             Self::Hash => "hash",
             Self::Gin => "gin",
             Self::Gist => "gist",
+            Self::SpGist => "spgist",
             Self::Brin => "brin",
         }
     }
@@ -167,6 +171,16 @@ impl IndexKey {
         match &self.expr {
             KeyExpr::Column(c) => c == column,
             KeyExpr::Expression(sql) => crate::schema::expr::mentions(sql, column),
+        }
+    }
+
+    /// The key with column `from` named `to` (as the key, or in its
+    /// expression).
+    pub(crate) fn rename_column(&mut self, from: &str, to: &str) {
+        match &mut self.expr {
+            KeyExpr::Column(c) if c == from => *c = to.to_owned(),
+            KeyExpr::Column(_) => {}
+            KeyExpr::Expression(sql) => *sql = crate::schema::expr::rename(sql, from, to),
         }
     }
 

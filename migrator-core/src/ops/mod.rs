@@ -9,6 +9,7 @@ mod builder;
 mod column;
 mod constraint;
 mod data;
+mod exclusion;
 mod function;
 mod index;
 mod inverse;
@@ -28,6 +29,7 @@ pub use constraint::{Check, Constraint, Deferral, ForeignKey, PrimaryKey, RefAct
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 pub use data::Batches;
 pub use data::{BoxError, DataFn, DataFuture, DataStep, DataTx, FromValue, Row, Value};
+pub use exclusion::{ExcludeElement, Exclusion};
 pub use function::{CreateFunction, DropFunction, FunctionArg, FunctionDef, Volatility};
 pub use index::{IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls};
 pub use inverse::{InvertError, Irreversible, invert, invert_all};

@@ -29,8 +29,8 @@ use std::fmt::Write;
 
 use super::naming;
 use super::{
-    Check, Constraint, EnumPosition, ForeignKey, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls,
-    Op, PrimaryKey, RefAction, Unique, Using,
+    Check, Constraint, EnumPosition, Exclusion, ForeignKey, IndexDef, IndexKey, IndexMethod,
+    KeyExpr, Nulls, Op, PrimaryKey, RefAction, Unique, Using,
 };
 use super::{FunctionDef, TriggerAction, TriggerDef, TriggerEvent, TriggerTiming, Volatility};
 use crate::ident::QualifiedName;
@@ -133,6 +133,7 @@ fn method(m: IndexMethod) -> &'static str {
         IndexMethod::Hash => "IndexMethod::Hash",
         IndexMethod::Gin => "IndexMethod::Gin",
         IndexMethod::Gist => "IndexMethod::Gist",
+        IndexMethod::SpGist => "IndexMethod::SpGist",
         IndexMethod::Brin => "IndexMethod::Brin",
     }
 }
@@ -304,6 +305,7 @@ fn constraint(table: &QualifiedName, c: &Constraint, standalone: bool) -> String
                 if *not_valid { ".not_valid()" } else { "" }
             )
         }
+        Constraint::Exclusion(x) => exclusion(call("exclude", "add_exclusion"), &table.name, x),
         Constraint::ForeignKey(fk) => {
             let default = ForeignKey::new(
                 table,
@@ -372,31 +374,66 @@ fn keys(keys: &[IndexKey]) -> String {
             .collect();
         return list(&names);
     }
-    let items: Vec<String> = keys
+    let items: Vec<String> = keys.iter().map(key).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// One key as an `IndexKey` value.
+fn key(k: &IndexKey) -> String {
+    let mut out = match &k.expr {
+        KeyExpr::Column(c) => format!("IndexKey::column({})", s(c)),
+        KeyExpr::Expression(e) => format!("IndexKey::expr({})", s(e)),
+    };
+    if let Some(c) = &k.collation {
+        write!(out, ".collate({})", s(c)).unwrap();
+    }
+    if let Some(c) = &k.opclass {
+        write!(out, ".opclass({})", s(c)).unwrap();
+    }
+    if k.descending {
+        out.push_str(".desc()");
+    }
+    match k.nulls {
+        Some(Nulls::First) => out.push_str(".nulls_first()"),
+        Some(Nulls::Last) => out.push_str(".nulls_last()"),
+        None => {}
+    }
+    out
+}
+
+/// An exclusion constraint's call: `t.exclude([("room", "="), …])` or
+/// `op.add_exclusion(table, …)` (`head`), then its options.
+fn exclusion(head: String, table: &str, x: &Exclusion) -> String {
+    let plain = x.elements.iter().all(|e| e.key.is_plain_column());
+    let elements: Vec<String> = x
+        .elements
         .iter()
-        .map(|k| {
-            let mut out = match &k.expr {
-                KeyExpr::Column(c) => format!("IndexKey::column({})", s(c)),
-                KeyExpr::Expression(e) => format!("IndexKey::expr({})", s(e)),
+        .map(|e| {
+            let k = match e.key.column_name() {
+                Some(c) if plain => s(c),
+                _ => key(&e.key),
             };
-            if let Some(c) = &k.collation {
-                write!(out, ".collate({})", s(c)).unwrap();
-            }
-            if let Some(c) = &k.opclass {
-                write!(out, ".opclass({})", s(c)).unwrap();
-            }
-            if k.descending {
-                out.push_str(".desc()");
-            }
-            match k.nulls {
-                Some(Nulls::First) => out.push_str(".nulls_first()"),
-                Some(Nulls::Last) => out.push_str(".nulls_last()"),
-                None => {}
-            }
-            out
+            format!("({k}, {})", s(&e.operator))
         })
         .collect();
-    format!("[{}]", items.join(", "))
+    let mut out = format!("{head}[{}])", elements.join(", "));
+    if x.method != IndexMethod::Gist {
+        write!(out, ".using({})", method(x.method)).unwrap();
+    }
+    if !x.include.is_empty() {
+        write!(out, ".include({})", list(&x.include)).unwrap();
+    }
+    for (name, value) in &x.with {
+        write!(out, ".with({}, {})", s(name), s(value)).unwrap();
+    }
+    if let Some(p) = &x.predicate {
+        write!(out, ".where_sql({})", s(p)).unwrap();
+    }
+    let mut default = Exclusion::new(table, x.elements.clone());
+    default.include(x.include.clone());
+    out.push_str(&named(&x.name, &default.name));
+    out.push_str(deferral(x.deferrable));
+    out
 }
 
 fn create_function(f: &FunctionDef, or_replace: bool) -> String {

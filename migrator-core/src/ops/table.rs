@@ -2,9 +2,10 @@
 
 use super::column::{ColumnDef, ColumnOptions};
 use super::constraint::{
-    Check, Constraint, ForeignKey, PrimaryKey, Unique, check_mut, foreign_key_mut, names,
-    primary_key_mut, unique_mut,
+    Check, Constraint, ForeignKey, PrimaryKey, Unique, check_mut, exclusion_mut, foreign_key_mut,
+    names, primary_key_mut, unique_mut,
 };
+use super::exclusion::{ExcludeElement, Exclusion};
 use crate::ident::QualifiedName;
 use crate::types::{ColumnType, ColumnTypeOf};
 
@@ -99,6 +100,33 @@ impl TableDef {
             names(ref_columns),
         );
         self.push_foreign_key(key)
+    }
+
+    /// An exclusion constraint over `elements` (a column or an
+    /// [`IndexKey`](super::IndexKey) with its operator each), using GiST;
+    /// see [`OpBuilder::add_exclusion`](super::OpBuilder::add_exclusion).
+    ///
+    /// ```
+    /// use migrator_core::prelude::*;
+    /// use migrator_core::render::{Postgres, render_sql};
+    /// let mut op = Ops::new();
+    /// op.create_table("slots", |t| {
+    ///     t.column_as("during", ColumnType::Custom("tsrange".into()));
+    ///     t.exclude([("during", "&&")]);
+    /// });
+    /// let sql = render_sql(&Postgres, op.ops()).unwrap();
+    /// assert!(sql[0].contains("CONSTRAINT \"slots_during_excl\" EXCLUDE USING gist (\"during\" WITH &&)"));
+    /// ```
+    pub fn exclude<I, E>(&mut self, elements: I) -> &mut Exclusion
+    where
+        I: IntoIterator<Item = E>,
+        E: Into<ExcludeElement>,
+    {
+        let exclusion = Exclusion::new(
+            &self.name.name,
+            elements.into_iter().map(Into::into).collect(),
+        );
+        self.push_constraint(Constraint::Exclusion(exclusion), exclusion_mut)
     }
 
     fn push_foreign_key(&mut self, key: ForeignKey) -> &mut ForeignKey {

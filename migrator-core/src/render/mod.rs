@@ -278,11 +278,38 @@ pub(crate) fn column_list(columns: &[String]) -> String {
         .join(", ")
 }
 
+/// Storage parameters as `WITH (…)` lists them: `"name" = value`, a
+/// value a number or a plain word as it is, any other text a string
+/// literal.
+pub(crate) fn storage_params(with: &[(String, String)]) -> String {
+    let value = |value: &str| {
+        let plain = !value.is_empty()
+            && (value.parse::<f64>().is_ok()
+                || value
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+        if plain {
+            value.to_owned()
+        } else {
+            crate::types::Literal::Str(value.to_owned()).standard_sql()
+        }
+    };
+    with.iter()
+        .map(|(name, v)| format!("{} = {}", crate::ident::quote_ident(name), value(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An index's keys as both dialects write them: a column quoted, an
 /// expression in parentheses, then `COLLATE`, the operator class, `DESC`
 /// and `NULLS FIRST|LAST` where given. A dialect refuses beforehand what
 /// it lacks.
 pub(crate) fn key_list(keys: &[crate::ops::IndexKey]) -> String {
+    keys.iter().map(key_sql).collect::<Vec<_>>().join(", ")
+}
+
+/// One key of [`key_list`].
+pub(crate) fn key_sql(key: &crate::ops::IndexKey) -> String {
     use crate::ops::{KeyExpr, Nulls};
     let dotted = |name: &str| {
         name.split('.')
@@ -290,31 +317,26 @@ pub(crate) fn key_list(keys: &[crate::ops::IndexKey]) -> String {
             .collect::<Vec<_>>()
             .join(".")
     };
-    keys.iter()
-        .map(|key| {
-            let mut sql = match &key.expr {
-                KeyExpr::Column(c) => crate::ident::quote_ident(c),
-                KeyExpr::Expression(e) => format!("({e})"),
-            };
-            if let Some(c) = &key.collation {
-                sql.push_str(&format!(" COLLATE {}", dotted(c)));
-            }
-            if let Some(c) = &key.opclass {
-                sql.push(' ');
-                sql.push_str(&dotted(c));
-            }
-            if key.descending {
-                sql.push_str(" DESC");
-            }
-            match key.nulls {
-                Some(Nulls::First) => sql.push_str(" NULLS FIRST"),
-                Some(Nulls::Last) => sql.push_str(" NULLS LAST"),
-                None => {}
-            }
-            sql
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut sql = match &key.expr {
+        KeyExpr::Column(c) => crate::ident::quote_ident(c),
+        KeyExpr::Expression(e) => format!("({e})"),
+    };
+    if let Some(c) = &key.collation {
+        sql.push_str(&format!(" COLLATE {}", dotted(c)));
+    }
+    if let Some(c) = &key.opclass {
+        sql.push(' ');
+        sql.push_str(&dotted(c));
+    }
+    if key.descending {
+        sql.push_str(" DESC");
+    }
+    match key.nulls {
+        Some(Nulls::First) => sql.push_str(" NULLS FIRST"),
+        Some(Nulls::Last) => sql.push_str(" NULLS LAST"),
+        None => {}
+    }
+    sql
 }
 
 /// `CREATE TRIGGER "name" timing events ON table [FOR EACH ROW] [WHEN
@@ -360,6 +382,7 @@ pub(crate) fn constraint_sql(
         Constraint::PrimaryKey(k) => format!("PRIMARY KEY ({})", column_list(&k.columns)),
         Constraint::Unique(u) => format!("UNIQUE ({})", column_list(&u.columns)),
         Constraint::Check(c) => format!("CHECK ({})", c.expr),
+        Constraint::Exclusion(x) => exclusion_sql(x),
         Constraint::ForeignKey(fk) => {
             let mut sql = format!(
                 "FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -383,6 +406,31 @@ pub(crate) fn constraint_sql(
         "CONSTRAINT {} {body}",
         crate::ident::quote_ident(constraint.name())
     )
+}
+
+/// `EXCLUDE USING method (key WITH operator, …) [INCLUDE (…)] [WITH (…)]
+/// [WHERE (predicate)]`.
+fn exclusion_sql(x: &crate::ops::Exclusion) -> String {
+    let elements: Vec<String> = x
+        .elements
+        .iter()
+        .map(|e| format!("{} WITH {}", key_sql(&e.key), e.operator))
+        .collect();
+    let mut sql = format!(
+        "EXCLUDE USING {} ({})",
+        x.method.as_str(),
+        elements.join(", ")
+    );
+    if !x.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", column_list(&x.include)));
+    }
+    if !x.with.is_empty() {
+        sql.push_str(&format!(" WITH ({})", storage_params(&x.with)));
+    }
+    if let Some(predicate) = &x.predicate {
+        sql.push_str(&format!(" WHERE ({predicate})"));
+    }
+    sql
 }
 
 /// Validates and renders `ops` in order, starting from `start`; one list of

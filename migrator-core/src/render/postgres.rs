@@ -463,9 +463,9 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
         ));
         // The bytes stay; the indexes over the column are built again.
         let indexed = def.is_some_and(|t| {
-            t.constraints.iter().any(|c| {
-                matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
-                    && c.columns().contains(&o.column)
+            t.constraints.iter().any(|c| match c {
+                Constraint::Exclusion(x) => x.uses(&o.column),
+                c => c.has_index() && c.columns().contains(&o.column),
             })
         }) || before.indexes_of(table).any(|i| i.uses(&o.column));
         if indexed {
@@ -559,21 +559,6 @@ fn alter_column(o: &AlterColumn, before: &Schema) -> Vec<Statement> {
     statements
 }
 
-/// A storage parameter's value: a number or a plain word as it is, any
-/// other text as a string literal.
-fn param_value(value: &str) -> String {
-    let plain = !value.is_empty()
-        && (value.parse::<f64>().is_ok()
-            || value
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
-    if plain {
-        value.to_owned()
-    } else {
-        crate::types::Literal::Str(value.to_owned()).standard_sql()
-    }
-}
-
 fn create_index(o: &CreateIndex, before: &Schema) -> Statement {
     let index = &o.index;
     let mut sql = String::from("CREATE ");
@@ -603,12 +588,7 @@ fn create_index(o: &CreateIndex, before: &Schema) -> Statement {
         sql.push_str(" NULLS NOT DISTINCT");
     }
     if !index.with.is_empty() {
-        let params: Vec<String> = index
-            .with
-            .iter()
-            .map(|(name, value)| format!("{} = {}", quote_ident(name), param_value(value)))
-            .collect();
-        sql.push_str(&format!(" WITH ({})", params.join(", ")));
+        sql.push_str(&format!(" WITH ({})", super::storage_params(&index.with)));
     }
     if let Some(predicate) = &index.predicate {
         sql.push_str(&format!(" WHERE {predicate}"));

@@ -111,8 +111,9 @@
 //! | sequence_change | `sequence_change`: `increment` i64?, `start` i64?, `min_value` i64?, `max_value` i64?, `cycle` bool?, `cache` i64?, `restart` (`start`, or `with` (`value` i64))? |
 //! | sequence_options | `sequence_options`: `start` i64?, `increment` i64?, `min_value` i64?, `max_value` i64?, `cycle` flag, `cache` i64? (left out when all are empty) |
 //! | index | `index`: `name` str, `table` qname, `columns` str[], `unique` flag, `method` method, `where` str?, `include` str[] |
-//! | method | `btree`, `hash`, `gin`, `gist`, `brin` |
-//! | constraint | `primary_key` (`name` str, `columns` str[], `deferrable` str?), `unique` (`name` str, `columns` str[], `deferrable` str?), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)) |
+//! | method | `btree`, `hash`, `gin`, `gist`, `spgist`, `brin` |
+//! | constraint | `primary_key` (`name` str, `columns` str[], `deferrable` str?), `unique` (`name` str, `columns` str[], `deferrable` str?), `check` (`name` str, `expr` str, `not_valid` flag), `foreign_key` (`name` str, `columns` str[], `ref_table` qname, `ref_columns` str[], `on_delete` action, `on_update` action, `not_valid` flag, `deferrable` str? (`immediate`, `deferred`)), `exclusion` (`name` str, `method` method, `elements` element[], `include` str[], `with` param[], `where` str?, `deferrable` str?) |
+//! | element | `element`: `key` key, `operator` str (of an exclusion constraint) |
 //! | function | `function`: `name` qname, `args` arg[] (`arg`: `name` str?, `type` str), `returns` str, `language` str, `body` str, `volatility` str? (`stable`, `immutable`), `strict` flag, `security_definer` flag |
 //! | trigger | `trigger`: `name` str, `table` qname, `timing` str (`before`, `after`, `instead_of`), `events` (a count, then `insert`, `update` (`columns` str[]), `delete`, `truncate`), `for_each_row` flag, `when` str?, `action` (`function` (`name` qname, `args` str[]) or `statements` (`sql` str)) |
 //! | action | `no_action`, `restrict`, `cascade`, `set_null`, `set_default` |
@@ -128,11 +129,11 @@ use crate::ops::{
     AddColumn, AddConstraint, AddEnumValue, AlterColumn, BulkInsert, Check, ColumnDef, Constraint,
     CreateEnum, CreateExtension, CreateIndex, CreateSchema, CreateTable, CreateView, DataStep,
     Deferral, DropColumn, DropConstraint, DropEnum, DropExtension, DropIndex, DropSchema,
-    DropTable, DropView, EnumPosition, Execute, ForeignKey, IdentityChange, IndexDef, IndexKey,
-    IndexMethod, KeyExpr, Nulls, OnEngine, Op, PrimaryKey, RefAction, RefreshMaterializedView,
-    RenameColumn, RenameEnumValue, RenameTable, RenameView, SequenceChange, SequenceOptions,
-    SequenceOwner, SetTableComment, TableDef, TypeChange, Unique, Using, ValidateConstraint,
-    ViewDef,
+    DropTable, DropView, EnumPosition, ExcludeElement, Exclusion, Execute, ForeignKey,
+    IdentityChange, IndexDef, IndexKey, IndexMethod, KeyExpr, Nulls, OnEngine, Op, PrimaryKey,
+    RefAction, RefreshMaterializedView, RenameColumn, RenameEnumValue, RenameTable, RenameView,
+    SequenceChange, SequenceOptions, SequenceOwner, SetTableComment, TableDef, TypeChange, Unique,
+    Using, ValidateConstraint, ViewDef,
 };
 use crate::ops::{AddKeyUsingIndex, KeyKind};
 use crate::ops::{AlterSequence, CreateSequence, DropSequence, RenameSequence};
@@ -1051,29 +1052,40 @@ impl Encoder {
                 }
             }
             e.flag("unique", *unique);
-            e.nested("method", |e| {
-                e.unit(match method {
-                    IndexMethod::BTree => "btree",
-                    IndexMethod::Hash => "hash",
-                    IndexMethod::Gin => "gin",
-                    IndexMethod::Gist => "gist",
-                    IndexMethod::Brin => "brin",
-                });
-            });
+            e.method(*method);
             e.opt_text("where", predicate.as_deref());
             e.texts("include", include);
             e.flag("nulls_not_distinct", *nulls_not_distinct);
-            if !with.is_empty() {
-                e.str("with");
-                e.count(with.len());
-                for (name, value) in with {
-                    e.record("param", |e| {
-                        e.text("name", name);
-                        e.text("value", value);
-                    });
-                }
-            }
+            e.params(with);
         });
+    }
+
+    /// The `method` field.
+    fn method(&mut self, method: IndexMethod) {
+        self.nested("method", |e| {
+            e.unit(match method {
+                IndexMethod::BTree => "btree",
+                IndexMethod::Hash => "hash",
+                IndexMethod::Gin => "gin",
+                IndexMethod::Gist => "gist",
+                IndexMethod::SpGist => "spgist",
+                IndexMethod::Brin => "brin",
+            });
+        });
+    }
+
+    /// The `with` field (storage parameters), left out when empty.
+    fn params(&mut self, with: &[(String, String)]) {
+        if !with.is_empty() {
+            self.str("with");
+            self.count(with.len());
+            for (name, value) in with {
+                self.record("param", |e| {
+                    e.text("name", name);
+                    e.text("value", value);
+                });
+            }
+        }
     }
 
     fn index_key(&mut self, key: &IndexKey) {
@@ -1150,6 +1162,32 @@ impl Encoder {
                 e.nested("on_delete", |e| e.action(*on_delete));
                 e.nested("on_update", |e| e.action(*on_update));
                 e.flag("not_valid", *not_valid);
+                e.deferral(*deferrable);
+            }),
+            // `..`: how its default name came about is not part of it.
+            Constraint::Exclusion(Exclusion {
+                name,
+                method,
+                elements,
+                include,
+                with,
+                predicate,
+                deferrable,
+                ..
+            }) => self.record("exclusion", |e| {
+                e.text("name", name);
+                e.method(*method);
+                e.str("elements");
+                e.count(elements.len());
+                for ExcludeElement { key, operator } in elements {
+                    e.record("element", |e| {
+                        e.nested("key", |e| e.index_key(key));
+                        e.text("operator", operator);
+                    });
+                }
+                e.texts("include", include);
+                e.params(with);
+                e.opt_text("where", predicate.as_deref());
                 e.deferral(*deferrable);
             }),
         }
@@ -1981,6 +2019,53 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(sums.len(), 5);
+    }
+
+    #[test]
+    fn every_field_of_an_exclusion_constraint_is_in_the_checksum() {
+        let of_one = |edit: fn(&mut Exclusion)| {
+            let mut op = Ops::new();
+            edit(op.add_exclusion("t", [("a", "="), ("b", "&&")]));
+            of(op.ops())
+        };
+        let sums: std::collections::BTreeSet<String> = [
+            of_one(|_| {}),
+            of_one(|x| {
+                x.named("t_x");
+            }),
+            of_one(|x| {
+                x.using(IndexMethod::SpGist);
+            }),
+            of_one(|x| x.elements[1].operator = "-|-".into()),
+            of_one(|x| x.elements[0].key = IndexKey::expr("a")),
+            of_one(|x| x.elements[0].key = IndexKey::column("a").opclass("int4_ops")),
+            of_one(|x| x.elements.truncate(1)),
+            of_one(|x| {
+                x.include(["c"]).named("t_a_b_excl");
+            }),
+            of_one(|x| {
+                x.with("fillfactor", "70");
+            }),
+            of_one(|x| {
+                x.where_sql("a > 0");
+            }),
+            of_one(|x| {
+                x.deferrable();
+            }),
+            of_one(|x| {
+                x.initially_deferred();
+            }),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(sums.len(), 12);
+        // A default name is no part of it: the same constraint named
+        // explicitly as its default sums the same.
+        let mut op = Ops::new();
+        op.add_exclusion("t", [("a", "=")]).named("t_a_excl");
+        let mut default = Ops::new();
+        default.add_exclusion("t", [("a", "=")]);
+        assert_eq!(of(op.ops()), of(default.ops()));
     }
 
     #[test]

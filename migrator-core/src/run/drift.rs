@@ -250,6 +250,7 @@ fn constraint_text(c: &crate::ops::Constraint) -> String {
         Constraint::PrimaryKey(k) => format!("PRIMARY KEY ({})", list(&k.columns)),
         Constraint::Unique(u) => format!("UNIQUE ({})", list(&u.columns)),
         Constraint::Check(k) => format!("CHECK ({})", k.expr),
+        Constraint::Exclusion(_) => crate::render::constraint_sql(c, &None),
         Constraint::ForeignKey(f) => format!(
             "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
             list(&f.columns),

@@ -43,8 +43,17 @@ impl Schema {
                 column.generated = column.generated.as_deref().map(normalize);
             }
             for constraint in &mut table.constraints {
-                if let Constraint::Check(check) = constraint {
-                    check.expr = normalize(&check.expr);
+                match constraint {
+                    Constraint::Check(check) => check.expr = normalize(&check.expr),
+                    Constraint::Exclusion(x) => {
+                        x.predicate = x.predicate.as_deref().map(normalize);
+                        for e in &mut x.elements {
+                            if let KeyExpr::Expression(sql) = &mut e.key.expr {
+                                *sql = normalize(sql);
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
         }

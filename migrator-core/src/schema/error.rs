@@ -201,6 +201,16 @@ pub enum ValidationError {
         /// What is wrong, and what to do.
         reason: String,
     },
+    /// An exclusion constraint PostgreSQL refuses.
+    #[error("exclusion constraint {name} on {table}: {reason}")]
+    InvalidExclusion {
+        /// The constraint.
+        name: String,
+        /// Its table.
+        table: QualifiedName,
+        /// What is wrong, in PostgreSQL's words where it has them.
+        reason: String,
+    },
     /// An index that does not exist.
     #[error("index {0} does not exist")]
     IndexNotFound(QualifiedName),
@@ -209,7 +219,7 @@ pub enum ValidationError {
     IndexOfConstraint {
         /// The index.
         index: String,
-        /// `primary key` or `unique constraint`.
+        /// `primary key`, `unique constraint` or `exclusion constraint`.
         kind: &'static str,
         /// Its table.
         table: QualifiedName,

@@ -285,6 +285,12 @@ pub(crate) fn column_sql(column: &ColumnDef, schema: &Schema) -> Result<String, 
 
 /// A table constraint, named; `NOT VALID` is dropped (see the module docs).
 fn constraint_sql(constraint: &Constraint) -> Result<String, String> {
+    if let Constraint::Exclusion(x) = constraint {
+        return Err(format!(
+            "SQLite has no exclusion constraints: check {} with a trigger that raises (BEFORE INSERT and UPDATE) instead, or put it in op.on(Engine::Postgres, …)",
+            x.name
+        ));
+    }
     if constraint.deferrable().is_some() && !matches!(constraint, Constraint::ForeignKey(_)) {
         return Err(format!(
             "SQLite cannot defer a {} (only foreign keys): drop .deferrable()/.initially_deferred() from {}, or put it in op.on(Engine::Postgres, …)",

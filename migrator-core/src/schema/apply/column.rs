@@ -5,7 +5,7 @@
 use super::{E, Result, canon_column, canon_comment, canon_type, column_exists, no_nul};
 use crate::ident::{QualifiedName, check_ident};
 use crate::ops::{
-    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, IdentityChange, KeyExpr,
+    AddColumn, AlterColumn, ColumnDef, Constraint, DropColumn, ForeignKey, IdentityChange,
     RenameColumn, SequenceChange, TableDef, Using,
 };
 use crate::schema::{Schema, expr};
@@ -257,6 +257,7 @@ impl Schema {
         for constraint in &table.constraints {
             let uses = match constraint {
                 Constraint::Check(c) => expr::mentions(&c.expr, column),
+                Constraint::Exclusion(x) => x.uses(column),
                 other => other.columns().iter().any(|c| c == column),
             };
             if uses {
@@ -324,6 +325,7 @@ impl Schema {
                 Constraint::Unique(u) => rename(&mut u.columns),
                 Constraint::ForeignKey(fk) => rename(&mut fk.columns),
                 Constraint::Check(c) => c.expr = expr::rename(&c.expr, &o.from, &o.to),
+                Constraint::Exclusion(x) => x.rename_column(&o.from, &o.to),
             }
         }
         for other in self.tables.values_mut() {
@@ -340,13 +342,7 @@ impl Schema {
         }
         for index in self.indexes.values_mut().filter(|i| i.table.key() == key) {
             for k in &mut index.keys {
-                k.expr = match &k.expr {
-                    KeyExpr::Column(c) if *c == o.from => KeyExpr::Column(o.to.clone()),
-                    KeyExpr::Expression(sql) => {
-                        KeyExpr::Expression(expr::rename(sql, &o.from, &o.to))
-                    }
-                    other => other.clone(),
-                };
+                k.rename_column(&o.from, &o.to);
             }
             rename(&mut index.include);
             if let Some(p) = &index.predicate {

@@ -4,8 +4,8 @@
 use super::{E, Result, canon_constraint, column_exists, no_duplicates, no_nul, sets_equal};
 use crate::ident::check_ident;
 use crate::ops::{
-    AddConstraint, Constraint, DropConstraint, ForeignKey, PrimaryKey, TableDef, Unique,
-    ValidateConstraint,
+    AddConstraint, Constraint, DropConstraint, Exclusion, ForeignKey, IndexMethod, PrimaryKey,
+    TableDef, Unique, ValidateConstraint,
 };
 use crate::schema::Schema;
 
@@ -19,6 +19,9 @@ impl Schema {
                 return Err(E::NoColumns { what: what() });
             }
             return no_nul(&check.expr, || format!("expression of {}", what()));
+        }
+        if let Constraint::Exclusion(x) = constraint {
+            return check_exclusion(table, x);
         }
         let columns = constraint.columns();
         if columns.is_empty() {
@@ -132,8 +135,8 @@ impl Schema {
                 }
                 self.relation_free(table.name.schema_name(), &key.name)?;
             }
-            Constraint::Unique(unique) => {
-                self.relation_free(table.name.schema_name(), &unique.name)?;
+            Constraint::Unique(_) | Constraint::Exclusion(_) => {
+                self.relation_free(table.name.schema_name(), constraint.name())?;
             }
             Constraint::Check(_) | Constraint::ForeignKey(_) => {}
         }
@@ -193,7 +196,7 @@ impl Schema {
                 table: o.table.clone(),
                 name: o.name.clone(),
             })?;
-        if matches!(slot, Constraint::PrimaryKey(_) | Constraint::Unique(_)) {
+        if slot.has_index() {
             return Err(E::NotValidMisuse {
                 name: o.name.clone(),
                 reason: "only check constraints and foreign keys can be validated",
@@ -264,4 +267,108 @@ impl Schema {
         *self = after;
         Ok(())
     }
+}
+
+/// Operators that are not their own commutator (`a < b` is not `b < a`),
+/// which PostgreSQL refuses in an exclusion constraint.
+const NOT_COMMUTATIVE: &[&str] = &[
+    "<", ">", "<=", ">=", "<<", ">>", "@>", "<@", "&<", "&>", "<<|", "|>>", "&<|", "|&>", "<^",
+    ">^", "~", "~*", "!~", "!~*", "~~", "~~*", "!~~", "!~~*", "^@", "@@", "@?",
+];
+
+/// What PostgreSQL refuses of an exclusion constraint of `table`, with its
+/// words: an unknown column, a method without `amgettuple` (GIN, BRIN) or
+/// without what an element asks of it (ordering, several columns,
+/// `INCLUDE`), an operator that is not commutative. What only the server
+/// knows (an operator class for a type under the method, say, an integer
+/// under GiST without `btree_gist`) is left to it.
+fn check_exclusion(table: &TableDef, x: &Exclusion) -> Result {
+    let invalid = |reason: String| E::InvalidExclusion {
+        name: x.name.clone(),
+        table: table.name.clone(),
+        reason,
+    };
+    if x.elements.is_empty() {
+        return Err(E::NoColumns {
+            what: format!("exclusion constraint {}", x.name),
+        });
+    }
+    for column in x.key_columns().chain(x.include.iter().map(String::as_str)) {
+        if table.find_column(column).is_none() {
+            return Err(invalid(format!(
+                "column \"{column}\" named in key does not exist"
+            )));
+        }
+    }
+    if matches!(x.method, IndexMethod::Gin | IndexMethod::Brin) {
+        return Err(invalid(format!(
+            "access method \"{}\" does not support exclusion constraints (it cannot fetch single rows); use gist, spgist, btree or hash",
+            x.method.as_str()
+        )));
+    }
+    let index = x.index_def(table.name.clone());
+    super::index::check_keys(
+        &index,
+        &format!("key of exclusion constraint {}", x.name),
+        invalid,
+    )?;
+    super::index::method_allows(&index).map_err(invalid)?;
+    for e in &x.elements {
+        let op = e.operator.trim();
+        no_nul(op, || {
+            format!("operator of exclusion constraint {}", x.name)
+        })?;
+        if !operator_name(op) {
+            return Err(invalid(format!(
+                "{op:?} is not an operator: write one as SQL does after WITH (=, &&, OPERATOR(schema.=))"
+            )));
+        }
+        if NOT_COMMUTATIVE.contains(&op) {
+            return Err(invalid(format!(
+                "operator {op} is not commutative; only commutative operators can be used in exclusion constraints"
+            )));
+        }
+    }
+    for (name, value) in &x.with {
+        check_ident(name)?;
+        no_nul(value, || {
+            format!(
+                "storage parameter {name} of exclusion constraint {}",
+                x.name
+            )
+        })?;
+    }
+    if let Some(predicate) = &x.predicate {
+        no_nul(predicate, || {
+            format!("predicate of exclusion constraint {}", x.name)
+        })?;
+        if predicate.trim().is_empty() {
+            return Err(invalid("the WHERE predicate is empty".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `op` is an operator as SQL writes one after `WITH`: its
+/// characters alone, or `OPERATOR(schema.op)`.
+fn operator_name(op: &str) -> bool {
+    const CHARS: &[u8] = b"+-*/<>=~!@#%^&|`?";
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| CHARS.contains(&b));
+    if let Some(inner) = op
+        .strip_prefix("OPERATOR(")
+        .or_else(|| op.strip_prefix("operator("))
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        return match inner.rsplit_once('.') {
+            Some((schema, op)) => {
+                plain(op)
+                    && !schema.is_empty()
+                    && schema
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            }
+            None => plain(inner),
+        };
+    }
+    plain(op)
 }

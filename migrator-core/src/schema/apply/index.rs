@@ -3,7 +3,7 @@
 
 use super::{E, Result, column_exists, no_duplicates, no_nul};
 use crate::ident::check_ident;
-use crate::ops::{Constraint, CreateIndex, DropIndex, IndexDef, IndexKey, IndexMethod, KeyExpr};
+use crate::ops::{CreateIndex, DropIndex, IndexDef, IndexKey, IndexMethod, KeyExpr};
 use crate::schema::Schema;
 
 impl Schema {
@@ -39,22 +39,12 @@ impl Schema {
             table: table.name.clone(),
             reason,
         };
-        for key in &index.keys {
-            if let KeyExpr::Expression(sql) = &key.expr {
-                no_nul(sql, || format!("key of index {}", index.name))?;
-                if sql.trim().is_empty() {
-                    return Err(invalid("a key expression is empty".into()));
-                }
-            }
-            for name in key.collation.iter().chain(&key.opclass) {
-                no_nul(name, || format!("key of index {}", index.name))?;
-                if name.trim().is_empty() {
-                    return Err(invalid(
-                        "a key's collation or operator class is empty".into(),
-                    ));
-                }
-            }
-        }
+        check_keys(index, &format!("key of index {}", index.name), invalid)?;
+        let invalid = |reason: String| E::InvalidIndex {
+            index: index.name.clone(),
+            table: table.name.clone(),
+            reason,
+        };
         method_allows(index).map_err(invalid)?;
         for (name, value) in &index.with {
             check_ident(name)?;
@@ -81,11 +71,7 @@ impl Schema {
         let owner = self.tables.values().find_map(|t| {
             t.constraints
                 .iter()
-                .find(|c| {
-                    matches!(c, Constraint::PrimaryKey(_) | Constraint::Unique(_))
-                        && c.name() == key.1
-                        && t.name.schema_name() == key.0
-                })
+                .find(|c| c.has_index() && c.name() == key.1 && t.name.schema_name() == key.0)
                 .map(|c| (t.name.clone(), c.kind()))
         });
         Err(match owner {
@@ -99,8 +85,35 @@ impl Schema {
     }
 }
 
+/// Refuses an empty key expression, collation or operator class of
+/// `index` (also an exclusion constraint's), or one holding a NUL byte;
+/// `what` names the object (`key of index i`).
+pub(super) fn check_keys(
+    index: &IndexDef,
+    what: &str,
+    invalid: impl Fn(String) -> super::E,
+) -> Result {
+    for key in &index.keys {
+        if let KeyExpr::Expression(sql) = &key.expr {
+            no_nul(sql, || what.to_owned())?;
+            if sql.trim().is_empty() {
+                return Err(invalid("a key expression is empty".into()));
+            }
+        }
+        for name in key.collation.iter().chain(&key.opclass) {
+            no_nul(name, || what.to_owned())?;
+            if name.trim().is_empty() {
+                return Err(invalid(
+                    "a key's collation or operator class is empty".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What PostgreSQL's access method refuses of `index`, with its words.
-fn method_allows(index: &IndexDef) -> std::result::Result<(), String> {
+pub(super) fn method_allows(index: &IndexDef) -> std::result::Result<(), String> {
     let method = index.method;
     let name = method.as_str();
     let btree = method == IndexMethod::BTree;
@@ -109,17 +122,27 @@ fn method_allows(index: &IndexDef) -> std::result::Result<(), String> {
             "access method \"{name}\" does not support unique indexes"
         ));
     }
-    if !index.include.is_empty() && !matches!(method, IndexMethod::BTree | IndexMethod::Gist) {
+    if !index.include.is_empty()
+        && !matches!(
+            method,
+            IndexMethod::BTree | IndexMethod::Gist | IndexMethod::SpGist
+        )
+    {
         return Err(format!(
             "access method \"{name}\" does not support included columns"
         ));
     }
-    if !btree && index.keys.iter().any(|k| k.descending || k.nulls.is_some()) {
+    if !btree && index.keys.iter().any(|k| k.descending) {
         return Err(format!(
             "access method \"{name}\" does not support ASC/DESC options"
         ));
     }
-    if method == IndexMethod::Hash && index.keys.len() > 1 {
+    if !btree && index.keys.iter().any(|k| k.nulls.is_some()) {
+        return Err(format!(
+            "access method \"{name}\" does not support NULLS FIRST/LAST options"
+        ));
+    }
+    if matches!(method, IndexMethod::Hash | IndexMethod::SpGist) && index.keys.len() > 1 {
         return Err(format!(
             "access method \"{name}\" does not support multicolumn indexes"
         ));

@@ -65,6 +65,7 @@ fn canon_constraint(constraint: &Constraint) -> Constraint {
             ref_table: canon(&fk.ref_table),
             ..fk.clone()
         }),
+        Constraint::Exclusion(x) => Constraint::Exclusion(x.canonical()),
         other => other.clone(),
     }
 }
@@ -290,6 +291,7 @@ impl Schema {
                 let kind = match c {
                     Constraint::PrimaryKey(_) => "index of primary key",
                     Constraint::Unique(_) => "index of unique constraint",
+                    Constraint::Exclusion(_) => "index of exclusion constraint",
                     _ => continue,
                 };
                 let name = (table.0.clone(), c.name().to_owned());

@@ -115,10 +115,7 @@ impl Schema {
                 }
                 primary = Some(&k.name);
             }
-            if matches!(
-                constraint,
-                Constraint::PrimaryKey(_) | Constraint::Unique(_)
-            ) {
+            if constraint.has_index() {
                 self.relation_free(&schema, constraint.name())?;
                 if constraint.name() == name {
                     return Err(E::NameTaken {

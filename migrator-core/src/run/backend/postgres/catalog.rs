@@ -8,8 +8,8 @@
 //! 'a'; a serial's and an identity's stay part of their column), views, functions, triggers) in a handful of
 //! queries, whatever the number of tables, and builds the [`Schema`] by
 //! replaying ops, so what it gives is always a valid model. What the model
-//! cannot describe — function overloads, constraint triggers, exclusion
-//! constraints, operator classes with parameters — is left
+//! cannot describe — function overloads, constraint triggers, operator
+//! classes with parameters — is left
 //! out and named in [`Catalog::unmodelled`]. Objects that belong to an
 //! extension, and the runner's own tables, are not read at all.
 //!
@@ -22,6 +22,7 @@
 //! rolled back.
 //! Nothing in the database changes.
 
+mod exclusion;
 mod index_keys;
 mod routines;
 
@@ -72,6 +73,7 @@ fn method(name: &str) -> Option<IndexMethod> {
         "hash" => IndexMethod::Hash,
         "gin" => IndexMethod::Gin,
         "gist" => IndexMethod::Gist,
+        "spgist" => IndexMethod::SpGist,
         "brin" => IndexMethod::Brin,
         _ => return None,
     })
@@ -499,6 +501,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
                 });
                 continue;
             }
+            // Read with their indexes, below.
+            "x" => continue,
             _ => {
                 unmodelled.push(format!("constraint {name} on {}: {def}", table.name));
                 continue;
@@ -513,6 +517,8 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
             table.constraints.push(constraint);
         }
     }
+
+    exclusion::read(client, &mut tables, &mut unmodelled).await?;
 
     // Tables and materialized views have indexes (a materialized view
     // stands as a table with its name, for the index loop below).
@@ -593,14 +599,7 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         index.include = row.get(5);
         index.predicate = row.get(6);
         index.nulls_not_distinct = row.get(9);
-        index.with = row
-            .get::<_, Vec<String>>(10)
-            .into_iter()
-            .map(|option| match option.split_once('=') {
-                Some((k, v)) => (k.to_owned(), v.to_owned()),
-                None => (option, String::new()),
-            })
-            .collect();
+        index.with = storage_params(row.get(10));
         if view_tables.contains_key(&oid) {
             view_indexes.push(index);
         } else {
@@ -700,6 +699,17 @@ async fn read_in(client: &Client, config: &RunConfig) -> Result<Catalog, RunErro
         }
     }
     Ok(Catalog { schema, unmodelled })
+}
+
+/// Storage parameters as `reloptions` holds them (`fillfactor=70`).
+fn storage_params(options: Vec<String>) -> Vec<(String, String)> {
+    options
+        .into_iter()
+        .map(|option| match option.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (option, String::new()),
+        })
+        .collect()
 }
 
 /// A temporary table's name for the table at position `n`.
@@ -831,17 +841,29 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
             }
         }
         // Indexes with SQL of the author's (a predicate, key expressions),
-        // built the same way on the scratch table.
-        let authored: Vec<&IndexDef> = expected
+        // built the same way on the scratch table; an exclusion
+        // constraint's as its index (`None`: an index of the model's).
+        let has_sql = |i: &IndexDef| {
+            i.predicate.is_some()
+                || i.keys
+                    .iter()
+                    .any(|k| matches!(k.expr, KeyExpr::Expression(_)))
+        };
+        let authored: Vec<(Option<String>, IndexDef)> = expected
             .indexes_of(&table.name)
-            .filter(|i| {
-                i.predicate.is_some()
-                    || i.keys
-                        .iter()
-                        .any(|k| matches!(k.expr, KeyExpr::Expression(_)))
-            })
+            .filter(|i| has_sql(i))
+            .map(|i| (None, i.clone()))
+            .chain(table.constraints.iter().filter_map(|c| {
+                match c {
+                    Constraint::Exclusion(x) => {
+                        Some((Some(x.name.clone()), x.index_def(table.name.clone())))
+                            .filter(|(_, i)| has_sql(i))
+                    }
+                    _ => None,
+                }
+            }))
             .collect();
-        for (k, index) in authored.iter().enumerate() {
+        for (k, (_, index)) in authored.iter().enumerate() {
             let mut sql = format!(
                 "CREATE INDEX migrator_spelling_{n}_{k} ON {scratch} USING {} ({})",
                 index.method.as_str(),
@@ -928,21 +950,37 @@ async fn spell(client: &Client, expected: &Schema) -> Result<Schema, RunError> {
                 }
             }
         }
-        for (k, index) in authored.iter().enumerate() {
+        for (k, (exclusion, index)) in authored.iter().enumerate() {
             let Some((pred, keys)) = spelled_indexes.get(&format!("migrator_spelling_{n}_{k}"))
             else {
                 continue;
             };
-            let Some(target) = out
-                .indexes
-                .get_mut(&(table.name.schema_name().to_owned(), index.name.clone()))
-            else {
+            let target = match exclusion {
+                None => out
+                    .indexes
+                    .get_mut(&(table.name.schema_name().to_owned(), index.name.clone()))
+                    .map(|i| (i.keys.iter_mut().collect::<Vec<_>>(), &mut i.predicate)),
+                Some(name) => out
+                    .tables
+                    .get_mut(&key)
+                    .and_then(|t| {
+                        t.constraints.iter_mut().find_map(|c| match c {
+                            Constraint::Exclusion(x) if x.name == *name => Some(x),
+                            _ => None,
+                        })
+                    })
+                    .map(|x| {
+                        let keys = x.elements.iter_mut().map(|e| &mut e.key).collect();
+                        (keys, &mut x.predicate)
+                    }),
+            };
+            let Some((target_keys, target_pred)) = target else {
                 continue;
             };
             if let Some(pred) = pred {
-                target.predicate = Some(pred.clone());
+                *target_pred = Some(pred.clone());
             }
-            for (key, text) in target.keys.iter_mut().zip(keys) {
+            for (key, text) in target_keys.into_iter().zip(keys) {
                 if let KeyExpr::Expression(e) = &mut key.expr {
                     *e = crate::schema::expr::strip_parens(text).to_owned();
                 }
