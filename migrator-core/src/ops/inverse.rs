@@ -191,8 +191,7 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     Ok(()) => Ok(ops),
                     Err(why) => Err(irreversible(&format!(
                         "a column cannot be generated again in place, and dropping and adding it back is refused: {why}; write the downgrade"
-                    ))
-                    .into()),
+                    ))),
                 };
             }
             let undo = AlterColumn {
