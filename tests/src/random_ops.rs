@@ -21,7 +21,8 @@ use migrator_core::engine::Engine;
 use migrator_core::ident::{QualifiedName, quote_ident, quote_literal};
 use migrator_core::ops::{
     Constraint, IndexKey, IndexMethod, KeyExpr, OnEngine, Op, OpBuilder, Ops, RefAction,
-    SequenceBuilder, SequenceOptions, TableDef, TriggerEvent, TriggerTiming, Volatility,
+    SequenceBuilder, SequenceChange, SequenceOptions, TableDef, TriggerEvent, TriggerTiming,
+    Volatility,
 };
 use migrator_core::schema::Schema;
 use migrator_core::types::{ColumnType as T, Identity, Literal};
@@ -313,7 +314,12 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
             if column.generated.is_some() && c.one_in(3) {
                 op.alter_column(table?, column.name.clone())
                     .drop_expression();
-                return op.into_ops().pop();
+                // Not when an index or key on the column leaves it without
+                // an inverse (the property tests undo what they draw).
+                return op
+                    .into_ops()
+                    .pop()
+                    .filter(|o| migrator_core::ops::invert(o, schema).is_ok());
             }
             let alter = op.alter_column(table?, column.name.clone());
             match c.below(5) {
@@ -593,6 +599,10 @@ fn propose(c: &mut Choices, schema: &Schema) -> Option<Op> {
         }
         20 => return trigger_op(c, schema),
         21 => return collation_op(c, schema, table?, &column?),
+        22 if c.one_in(3) => {
+            let ops = exclusion_ops(c, def?)?;
+            return only_on(c, schema, Engine::Postgres, ops);
+        }
         22 | 23 => return key_using_index_op(c, schema),
         _ => {
             if c.one_in(3) {
@@ -637,6 +647,16 @@ fn identity_op(
     match column.identity {
         Some(Identity::ByDefault) if c.one_in(2) => {
             alter.set_generated(Identity::Always);
+        }
+        Some(_) if c.one_in(3) => {
+            let mut change = SequenceChange::new().increment([2, 5][c.below(2)]);
+            if c.one_in(2) {
+                change = change.max_value(1_000_000).cycle();
+            }
+            if c.one_in(3) {
+                change = change.restart_with(100);
+            }
+            alter.set_identity_options(change);
         }
         Some(_) => {
             alter.drop_identity();
@@ -697,6 +717,15 @@ fn sequence_ops(c: &mut Choices, schema: &Schema) -> Option<Ops> {
             if c.one_in(4) {
                 alter.restart([1, 100][c.below(2)]);
             }
+            match owner(c, schema) {
+                Some((table, column)) if c.one_in(4) => {
+                    alter.owned_by(table, column);
+                }
+                _ if c.one_in(6) => {
+                    alter.owned_by_none();
+                }
+                _ => {}
+            }
         }
         (2, Some(name)) => {
             op.drop_sequence(name);
@@ -735,7 +764,47 @@ fn sequence_ops(c: &mut Choices, schema: &Schema) -> Option<Ops> {
             if c.one_in(4) {
                 seq.max_value(30000);
             }
+            if let Some((table, column)) = owner(c, schema).filter(|_| c.one_in(4)) {
+                seq.owned_by(table, column);
+            }
         }
+    }
+    Some(op)
+}
+
+/// A column a sequence could be owned by.
+fn owner(c: &mut Choices, schema: &Schema) -> Option<(QualifiedName, String)> {
+    let table = c.pick(&tables(schema))?.clone();
+    let column = c.pick(&schema.table(&table)?.columns)?.name.clone();
+    Some((table, column))
+}
+
+/// An exclusion constraint over one or two columns of `def` that b-tree
+/// compares with `=` (no extension needed), now and then partial
+/// (PostgreSQL only).
+fn exclusion_ops(c: &mut Choices, def: &TableDef) -> Option<Ops> {
+    let comparable: Vec<&str> = def
+        .columns
+        .iter()
+        .filter(|col| {
+            matches!(
+                col.ty.storage(),
+                T::BigInt | T::Integer | T::SmallInt | T::Text | T::Varchar(_)
+            ) && col.generated.is_none()
+        })
+        .map(|col| col.name.as_str())
+        .collect();
+    let first = *c.pick(&comparable)?;
+    let mut elements = vec![(first, "=")];
+    if let Some(second) = c.pick(&comparable).filter(|s| **s != first) {
+        elements.push((second, "="));
+    }
+    let mut op = Ops::new();
+    let exclusion = op
+        .add_exclusion(def.name.clone(), elements)
+        .using(IndexMethod::BTree);
+    if c.one_in(3) {
+        exclusion.where_sql(format!("{} IS NOT NULL", quote_ident(first)));
     }
     Some(op)
 }

@@ -607,7 +607,13 @@ fn compare_table(
                 .keys
                 .iter()
                 .map(|k| {
-                    let collation = k.collation.as_deref().unwrap_or("BINARY");
+                    // A key without COLLATE compares as its column does.
+                    let column = k.column_name().and_then(|c| table.find_column(c));
+                    let collation = k
+                        .collation
+                        .as_deref()
+                        .or_else(|| column.and_then(|c| c.collation.as_deref()))
+                        .unwrap_or("BINARY");
                     (k.descending, collation.to_uppercase())
                 })
                 .collect();

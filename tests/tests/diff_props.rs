@@ -95,7 +95,10 @@ proptest! {
                     .await
                     .unwrap_or_else(|e| panic!("rows: {e}"));
                 if from == &second {
-                    let forward = diff(&first, &second).expect("the forward diff exists");
+                    // Going back may be possible where going there is not
+                    // (an enum value added one way is refused removed the
+                    // other): then there is nothing to check this way.
+                    let Ok(forward) = diff(&first, &second) else { continue };
                     run_ops(&mut db.client, &mut schema, &forward).await.unwrap_or_else(|e| panic!("forward: {e}"));
                 }
                 run_ops(&mut db.client, &mut schema, &ops)

@@ -162,6 +162,10 @@ fn the_generator_covers_the_ops() {
         "drop_expression: true",
         "or_replace: true",
         "Update([\"",
+        "Exclusion(Exclusion",
+        "owned_by: Some(Some(",
+        "owned_by: Some(None)",
+        "identity_options: Some(SequenceChange",
     ] {
         assert!(listing.contains(option), "no op with {option}");
     }
