@@ -81,6 +81,22 @@ fn postgresql_refusals_are_the_models() {
         }),
         "column qty of table lines: generated column total uses it, so PostgreSQL cannot change its type; drop total, change the type, then add total again"
     );
+    // The same for a collation, which PostgreSQL changes with ALTER COLUMN
+    // … TYPE ("cannot alter type of a column used by a generated column").
+    assert_eq!(
+        support::refused(
+            |op| {
+                op.create_table("people", |t| {
+                    t.column::<String>("name");
+                    t.column::<String>("shout").generated_sql("upper(name)");
+                });
+            },
+            |op| {
+                op.alter_column("people", "name").set_collation("C");
+            }
+        ),
+        "column name of table people: generated column shout uses it, so PostgreSQL cannot change its collation; drop shout, change the collation, then add shout again"
+    );
     assert_eq!(
         error(|op| {
             op.alter_column("lines", "total").set_default(0);

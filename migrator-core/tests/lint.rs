@@ -73,7 +73,7 @@ fn new_columns() {
             op.add_column::<i64>("fees", "seq").identity();
         }),
         [
-            "adding-field-with-default: rewrites fees and its indexes under ACCESS EXCLUSIVE: an identity or serial column is filled in every row. Instead: add the column nullable without it, backfill the rows in batches, then set the default (and NOT NULL through a validated check)"
+            "adding-field-with-default: rewrites fees and its indexes under ACCESS EXCLUSIVE: an identity or serial column is filled in every row. Instead: add a plain bigint column, backfill it in batches, set NOT NULL through a validated check, then alter_column(…).add_identity(…)"
         ]
     );
     assert_eq!(
@@ -205,6 +205,70 @@ fn indexes() {
 }
 
 #[test]
+fn ops_in_a_block_are_numbered_as_their_author_counts_them() {
+    let found = lint(|op| {
+        op.on(Engine::Sqlite, |op| {
+            op.create_index("fees", ["student_id"]);
+        });
+        op.on(Engine::Postgres, |op| {
+            op.create_extension("pg_trgm");
+            op.create_index("fees", ["student_id"]);
+        });
+        op.create_index("fees", ["note"]);
+    });
+    let at: Vec<String> = found
+        .iter()
+        .map(|f| f.to_string().split(" (").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "warning[require-concurrent-index-creation] revision r1, op #2.2",
+            "warning[require-concurrent-index-creation] revision r1, op #3"
+        ]
+    );
+}
+
+#[test]
+fn collations_exclusions_and_schemas() {
+    // A collation changes with ALTER COLUMN … TYPE: the index over the
+    // column is built again.
+    assert_eq!(
+        rules(|op| {
+            op.alter_column("fees", "code").set_collation("C");
+        }),
+        ["changing-column-type"]
+    );
+    assert_eq!(
+        lines(|op| {
+            op.add_exclusion("fees", [("student_id", "=")])
+                .using(IndexMethod::BTree);
+        }),
+        [
+            "adding-exclusion-constraint: builds its index and checks every row of fees under ACCESS EXCLUSIVE, blocking reads and writes (it cannot be added NOT VALID, nor from an index built beforehand). Instead: add it in a quiet window, in a revision of its own with a short lock timeout (--lock-timeout)"
+        ]
+    );
+    // The fix names a table in its schema as the builder takes it.
+    let mut op = Ops::new();
+    op.create_schema("billing");
+    op.create_table(("billing", "fees"), |t| {
+        t.column::<i64>("id").primary_key();
+        t.column::<Option<i64>>("amount");
+    });
+    let mut schema = Schema::replay(op.ops()).unwrap();
+    let mut op = Ops::new();
+    op.add_check(("billing", "fees"), "positive", "amount > 0");
+    let found = lint_ops("r1", op.ops(), &mut schema, &LintConfig::default()).unwrap();
+    assert!(
+        found[0]
+            .fix
+            .contains("validate_constraint((\"billing\", \"fees\"), \"positive\")"),
+        "{}",
+        found[0].fix
+    );
+}
+
+#[test]
 fn a_table_created_in_the_same_plan_is_new() {
     // Nothing can block on it and it holds no rows: indexes, keys and
     // NOT NULL columns on it are fine.
@@ -221,6 +285,14 @@ fn a_table_created_in_the_same_plan_is_new() {
             op.add_column::<i64>("refunds", "cents");
             op.rename_column("refunds", "reason", "why");
             op.drop_column("refunds", "cents");
+            // Still new under another name.
+            op.rename_table("refunds", "returns");
+            op.create_index("returns", ["why"]);
+            // A column the revision adds is not in use either.
+            op.add_column::<Option<String>>("fees", "memo");
+            op.rename_column("fees", "memo", "remark");
+            op.alter_column("fees", "remark").set_nullable(true);
+            op.drop_column("fees", "remark");
         })
         .is_empty()
     );

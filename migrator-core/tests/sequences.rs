@@ -173,6 +173,44 @@ fn a_default_follows_its_sequences_rename() {
         default("other"),
         "Some(Expr(\"nextval('\\\"billing\\\".\\\"next\\\"')\"))"
     );
+    // A name with a double quote in it, quoted with "" in the literal, is
+    // followed there and back (found by the inverse property test).
+    let mut quoted = Ops::new();
+    base(&mut quoted);
+    quoted.create_sequence("s\"q");
+    quoted
+        .add_column::<i64>("invoices", "n")
+        .default_sql("nextval('\"s\"\"q\"'::regclass)");
+    let start = Schema::replay(quoted.ops()).unwrap();
+    quoted.rename_sequence("s\"q", "seq");
+    let there = Schema::replay(quoted.ops()).unwrap();
+    assert_eq!(
+        format!(
+            "{:?}",
+            there
+                .table(&"invoices".into())
+                .unwrap()
+                .find_column("n")
+                .unwrap()
+                .default
+        ),
+        "Some(Expr(\"nextval('\\\"seq\\\"'::regclass)\"))"
+    );
+    quoted.rename_sequence("seq", "s\"q");
+    let back = Schema::replay(quoted.ops()).unwrap();
+    assert_eq!(
+        back.table(&"invoices".into())
+            .unwrap()
+            .find_column("n")
+            .unwrap()
+            .default,
+        start
+            .table(&"invoices".into())
+            .unwrap()
+            .find_column("n")
+            .unwrap()
+            .default
+    );
     let mut drop = Ops::new();
     drop.drop_sequence("Serial's");
     assert_eq!(
@@ -220,6 +258,28 @@ fn an_alter_keeps_what_it_does_not_name() {
             op.alter_sequence("s").as_type(ColumnType::Integer);
         }),
         "op.create_sequence(\"s\").as_type(ColumnType::Integer).start(1).min_value(-10);\n"
+    );
+    // A bound at the old type's extreme moves to the new type's, set or
+    // not, whichever way the sequence counts (psql on PostgreSQL 15:
+    // seqstart -2147483648, seqmin -9223372036854775808; and seqmax
+    // 2147483647 for the second).
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").as_type(ColumnType::Integer);
+            op.alter_sequence("s")
+                .min_value(-2_147_483_648)
+                .start(-2_147_483_648);
+            op.alter_sequence("s").as_type(ColumnType::BigInt);
+        }),
+        "op.create_sequence(\"s\").start(-2147483648).min_value(-9223372036854775808);\n"
+    );
+    assert_eq!(
+        options(|op| {
+            op.alter_sequence("s").min_value(-10).increment(2);
+            op.alter_sequence("s").increment(-1);
+            op.alter_sequence("s").as_type(ColumnType::Integer);
+        }),
+        "op.create_sequence(\"s\").as_type(ColumnType::Integer).start(1).increment(-1).min_value(-10).max_value(2147483647);\n"
     );
 }
 

@@ -22,8 +22,8 @@ fn the_example_app_is_linted_revision_by_revision() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(
         out.stdout,
-        "warning[require-concurrent-index-creation] revision 3f8a2c61d9e4, op #2 (create_index ix_students_name_trgm on students): builds under SHARE: writes to students wait until the index is built. Instead: .concurrently() (it runs outside a transaction: give it a revision of its own)\n\
-         warning[require-concurrent-index-creation] revision 3f8a2c61d9e4, op #5 (create_index ix_students_lower_email on students): builds under SHARE: writes to students wait until the index is built. Instead: .concurrently() (it runs outside a transaction: give it a revision of its own)\n\
+        "warning[require-concurrent-index-creation] revision 3f8a2c61d9e4, op #1.2 (create_index ix_students_name_trgm on students): builds under SHARE: writes to students wait until the index is built. Instead: .concurrently() (it runs outside a transaction: give it a revision of its own)\n\
+         warning[require-concurrent-index-creation] revision 3f8a2c61d9e4, op #3 (create_index ix_students_lower_email on students): builds under SHARE: writes to students wait until the index is built. Instead: .concurrently() (it runs outside a transaction: give it a revision of its own)\n\
          2 finding(s): 0 error(s), 2 warning(s)\n"
     );
     // A range lints only its revisions.

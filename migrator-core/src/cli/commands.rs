@@ -214,7 +214,7 @@ fn lint(cx: &Context<'_>, range: &str, list: bool, out: &mut dyn Write) -> Resul
             text.push_str(&format!(
                 "{:<36} {:<8} {:<7} {}\n",
                 rule.name,
-                rule.severity.as_str(),
+                cx.config.lint.severity(rule).as_str(),
                 if rule.squawk { "squawk" } else { "-" },
                 rule.summary
             ));

@@ -45,7 +45,7 @@ pub enum Severity {
     Off,
     /// Reported; the plan runs.
     Warning,
-    /// Reported; `upgrade` refuses the plan unless told otherwise.
+    /// Reported; `lint` exits 1.
     Error,
 }
 
@@ -70,8 +70,10 @@ pub struct Finding {
     pub severity: Severity,
     /// The revision.
     pub revision: String,
-    /// The op's position in the revision's ops (0-based).
-    pub index: usize,
+    /// Where the op is in the revision, as its author counts (0-based):
+    /// `[2]` for the third op, `[0, 1]` for the second op of a block for
+    /// one engine that is the first op (`op.on(…)`).
+    pub position: Vec<usize>,
     /// The op, described.
     pub op: String,
     /// Why it matters: the lock, the effect, what it blocks.
@@ -82,13 +84,14 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let position: Vec<String> = self.position.iter().map(|i| (i + 1).to_string()).collect();
         write!(
             f,
             "{}[{}] revision {}, op #{} ({}): {}. Instead: {}",
             self.severity.as_str(),
             self.rule,
             self.revision,
-            self.index + 1,
+            position.join("."),
             self.op,
             self.why,
             self.fix
@@ -128,7 +131,8 @@ impl LintConfig {
         Ok(self)
     }
 
-    fn severity(&self, rule: &Rule) -> Severity {
+    /// `rule`'s severity under this configuration.
+    pub fn severity(&self, rule: &Rule) -> Severity {
         self.severities
             .get(rule.name)
             .copied()
@@ -154,10 +158,15 @@ pub(crate) struct Seen<'a> {
     pub before: &'a Schema,
     /// Its statements, with their claims.
     pub statements: &'a [Statement],
-    /// The tables created earlier in the plan (empty: nothing can block on
-    /// them, and they hold no rows).
-    pub created: &'a BTreeSet<(String, String)>,
+    /// The tables created earlier in the revision (empty: nothing can
+    /// block on them, and they hold no rows).
+    pub created: &'a BTreeSet<Key>,
+    /// The columns the revision added to tables that existed before it.
+    pub added: &'a BTreeSet<(Key, String)>,
 }
+
+/// A table's `(schema, name)`.
+type Key = (String, String);
 
 impl Seen<'_> {
     /// Whether `table` exists before the plan: an application may be using
@@ -168,65 +177,117 @@ impl Seen<'_> {
 }
 
 /// Lints `ops` of `revision`, rendered for PostgreSQL against `schema`,
-/// which it moves forward op by op (as a plan replays them).
+/// which it moves forward op by op (as a plan replays them); the tables it
+/// creates and the columns it adds are new (nothing uses them yet).
 pub fn lint_ops(
     revision: &str,
     ops: &[Op],
     schema: &mut Schema,
     config: &LintConfig,
 ) -> Result<Vec<Finding>, RenderError> {
-    let mut created = BTreeSet::new();
-    lint_in_plan(revision, ops, schema, config, &mut created)
+    let mut walk = Walk {
+        revision,
+        config,
+        schema,
+        created: BTreeSet::new(),
+        added: BTreeSet::new(),
+        findings: Vec::new(),
+    };
+    if walk.schema.engine().is_none() {
+        walk.schema.set_engine(Postgres.engine());
+    }
+    walk.ops(ops, &mut Vec::new())?;
+    Ok(walk.findings)
 }
 
-/// [`lint_ops`] for one revision of a plan: `created` holds the tables made
-/// by the plan's earlier revisions, and gains this one's.
-pub(crate) fn lint_in_plan(
-    revision: &str,
-    ops: &[Op],
-    schema: &mut Schema,
-    config: &LintConfig,
-    created: &mut BTreeSet<(String, String)>,
-) -> Result<Vec<Finding>, RenderError> {
-    let dialect = &Postgres;
-    if schema.engine().is_none() {
-        schema.set_engine(dialect.engine());
+/// One revision's lint, op by op.
+struct Walk<'a> {
+    revision: &'a str,
+    config: &'a LintConfig,
+    schema: &'a mut Schema,
+    created: BTreeSet<Key>,
+    added: BTreeSet<(Key, String)>,
+    findings: Vec<Finding>,
+}
+
+impl Walk<'_> {
+    /// `ops` at `position` (the path of the block they are in): each op
+    /// checked against the schema before it, then applied; a block for
+    /// PostgreSQL opened in place, one for another engine skipped.
+    fn ops(&mut self, ops: &[Op], position: &mut Vec<usize>) -> Result<(), RenderError> {
+        for (index, op) in ops.iter().enumerate() {
+            position.push(index);
+            match op {
+                Op::OnEngine(block) if block.engine == Postgres.engine() => {
+                    self.ops(&block.ops, position)?;
+                }
+                Op::OnEngine(_) => {}
+                _ => self.op(op, position)?,
+            }
+            position.pop();
+        }
+        Ok(())
     }
-    let ops = crate::ops::for_engine(ops, dialect.engine());
-    let mut findings = Vec::new();
-    for (index, op) in ops.iter().enumerate() {
-        let statements = dialect.render(op, schema)?;
+
+    fn op(&mut self, op: &Op, position: &[usize]) -> Result<(), RenderError> {
+        let statements = Postgres.render(op, self.schema)?;
         let seen = Seen {
             op,
-            before: schema,
+            before: self.schema,
             statements: &statements,
-            created,
+            created: &self.created,
+            added: &self.added,
         };
         for rule in RULES {
-            let severity = config.severity(rule);
+            let severity = self.config.severity(rule);
             if severity == Severity::Off {
                 continue;
             }
             if let Some(advice) = (rule.check)(&seen) {
-                findings.push(Finding {
+                self.findings.push(Finding {
                     rule: rule.name,
                     severity,
-                    revision: revision.to_owned(),
-                    index,
+                    revision: self.revision.to_owned(),
+                    position: position.to_vec(),
                     op: op.describe(),
                     why: advice.why,
                     fix: advice.fix,
                 });
             }
         }
-        schema.apply(op).map_err(|source| ReplayError {
-            index,
+        self.schema.apply(op).map_err(|source| ReplayError {
+            index: position[0],
             op: op.describe(),
             source,
         })?;
-        if let Op::CreateTable(t) = op {
-            created.insert(t.table.name.key());
+        self.track(op);
+        Ok(())
+    }
+
+    /// Keeps the new tables and columns under their names as the op
+    /// leaves them.
+    fn track(&mut self, op: &Op) {
+        match op {
+            Op::CreateTable(t) => {
+                self.created.insert(t.table.name.key());
+            }
+            Op::AddColumn(o) => {
+                self.added.insert((o.table.key(), o.column.name.clone()));
+            }
+            Op::RenameTable(o) => {
+                let (old, new) = (o.name.key(), o.name.sibling(o.to.clone()).key());
+                if self.created.remove(&old) {
+                    self.created.insert(new.clone());
+                }
+                self.added = std::mem::take(&mut self.added)
+                    .into_iter()
+                    .map(|(t, c)| (if t == old { new.clone() } else { t }, c))
+                    .collect();
+            }
+            Op::RenameColumn(o) if self.added.remove(&(o.table.key(), o.from.clone())) => {
+                self.added.insert((o.table.key(), o.to.clone()));
+            }
+            _ => {}
         }
     }
-    Ok(findings)
 }

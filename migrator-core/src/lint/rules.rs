@@ -13,6 +13,11 @@ pub(crate) struct Advice {
     pub fix: String,
 }
 
+/// `name` as a builder call takes it: `"fees"` or `("billing", "fees")`.
+fn q(name: &QualifiedName) -> String {
+    crate::ops::source::qname(name)
+}
+
 fn advice(why: impl Into<String>, fix: impl Into<String>) -> Option<Advice> {
     Some(Advice {
         why: why.into(),
@@ -85,6 +90,13 @@ pub static RULES: &[Rule] = &[
         squawk: true,
         summary: "a unique constraint or primary key that builds its index under ACCESS EXCLUSIVE",
         check: disallowed_unique_constraint,
+    },
+    Rule {
+        name: "adding-exclusion-constraint",
+        severity: Severity::Warning,
+        squawk: false,
+        summary: "an exclusion constraint added to an existing table: its index built and every row checked under ACCESS EXCLUSIVE",
+        check: adding_exclusion_constraint,
     },
     Rule {
         name: "require-concurrent-index-creation",
@@ -167,7 +179,7 @@ pub static RULES: &[Rule] = &[
         name: "prefer-text-field",
         severity: Severity::Warning,
         squawk: true,
-        summary: "varchar(n): changing n later takes ACCESS EXCLUSIVE; text with a check does not",
+        summary: "varchar(n): making n smaller later rewrites the table; a check on text is replaced NOT VALID (a brief lock, no scan)",
         check: prefer_text_field,
     },
     Rule {
@@ -207,6 +219,15 @@ fn existing_table<'a>(seen: &Seen<'a>) -> Option<&'a QualifiedName> {
     op_table(seen.op).filter(|t| seen.existing(t))
 }
 
+/// The table the op changes, when it and its `column` exist before the
+/// revision (the running application cannot use a column the revision
+/// adds).
+fn existing_column<'a>(seen: &Seen<'a>, column: &str) -> Option<&'a QualifiedName> {
+    let table = existing_table(seen)?;
+    let added = seen.added.contains(&(table.key(), column.to_owned()));
+    (!added).then_some(table)
+}
+
 fn adding_field_with_default(seen: &Seen<'_>) -> Option<Advice> {
     let Op::AddColumn(o) = seen.op else {
         return None;
@@ -215,19 +236,28 @@ fn adding_field_with_default(seen: &Seen<'_>) -> Option<Advice> {
         return None;
     }
     let c = &o.column;
-    let what = if c.identity.is_some() || c.ty.is_serial() {
-        "an identity or serial column is filled in every row"
+    let (what, fix) = if c.identity.is_some() || c.ty.is_serial() {
+        (
+            "an identity or serial column is filled in every row",
+            "add a plain bigint column, backfill it in batches, set NOT NULL through a validated check, then alter_column(…).add_identity(…)",
+        )
     } else if c.generated.is_some() {
-        "a stored generated column is computed for every row"
+        (
+            "a stored generated column is computed for every row",
+            "add it in a quiet window, or add a plain column that the application (or a trigger) fills, backfilled in batches",
+        )
     } else {
-        "its default is volatile, so it is computed for every row"
+        (
+            "its default is volatile, so it is computed for every row",
+            "add the column nullable without the default, backfill the rows in batches, then set the default (and NOT NULL through a validated check)",
+        )
     };
     advice(
         format!(
             "rewrites {} and its indexes under ACCESS EXCLUSIVE: {what}",
             o.table
         ),
-        "add the column nullable without it, backfill the rows in batches, then set the default (and NOT NULL through a validated check)",
+        fix,
     )
 }
 
@@ -261,16 +291,18 @@ fn adding_not_nullable_field(seen: &Seen<'_>) -> Option<Advice> {
         return None;
     }
     existing_table(seen)?;
+    let given = format!("{}_not_null", o.column);
+    let expr = format!("{} IS NOT NULL", crate::ident::quote_ident(&o.column));
+    // The name the check gets, under a naming convention too.
+    let name = crate::ops::Check::new(&o.table, &given, &expr).name;
     advice(
         format!(
             "SET NOT NULL reads every row of {} under ACCESS EXCLUSIVE, blocking reads and writes",
             o.table
         ),
         format!(
-            "add_check({t:?}, {name:?}, {expr:?}).not_valid(), validate_constraint({t:?}, {name:?}) in a later revision, then alter_column(…).set_nullable(false) (PostgreSQL skips the scan once the check is validated) and drop the check",
-            t = o.table.name,
-            name = format!("{}_not_null", o.column),
-            expr = format!("{} IS NOT NULL", crate::ident::quote_ident(&o.column))
+            "add_check({t}, {given:?}, {expr:?}).not_valid(), validate_constraint({t}, {name:?}) in a later revision, then alter_column(…).set_nullable(false) (PostgreSQL skips the scan once the check is validated) and drop the check",
+            t = q(&o.table),
         ),
     )
 }
@@ -279,7 +311,11 @@ fn changing_column_type(seen: &Seen<'_>) -> Option<Advice> {
     let Op::AlterColumn(o) = seen.op else {
         return None;
     };
-    o.ty.as_ref()?;
+    // A new collation is a type change to PostgreSQL (the column's indexes
+    // are built again).
+    if o.ty.is_none() && o.collation.is_none() {
+        return None;
+    }
     let verb = match effect(seen.statements) {
         Effect::Rewrite => "rewrites",
         Effect::Scan => "reads every row of",
@@ -312,8 +348,9 @@ fn adding_foreign_key_constraint(seen: &Seen<'_>) -> Option<Advice> {
             fk.ref_table
         ),
         format!(
-            ".not_valid() on the foreign key, then validate_constraint({:?}, {:?}) in a later revision (SHARE UPDATE EXCLUSIVE: writes go on)",
-            table.name, fk.name
+            ".not_valid() on the foreign key, then validate_constraint({}, {:?}) in a later revision (SHARE UPDATE EXCLUSIVE: writes go on)",
+            q(table),
+            fk.name
         ),
     )
 }
@@ -332,8 +369,9 @@ fn constraint_missing_not_valid(seen: &Seen<'_>) -> Option<Advice> {
     advice(
         format!("checks every row of {table} under ACCESS EXCLUSIVE, blocking reads and writes"),
         format!(
-            ".not_valid() on the check, then validate_constraint({:?}, {:?}) in a later revision (SHARE UPDATE EXCLUSIVE: writes go on)",
-            table.name, check.name
+            ".not_valid() on the check, then validate_constraint({}, {:?}) in a later revision (SHARE UPDATE EXCLUSIVE: writes go on)",
+            q(table),
+            check.name
         ),
     )
 }
@@ -353,9 +391,25 @@ fn disallowed_unique_constraint(seen: &Seen<'_>) -> Option<Advice> {
             "the {kind} builds its index under ACCESS EXCLUSIVE, blocking reads and writes of {table}"
         ),
         format!(
-            "create_index({:?}, […]).unique().concurrently() in a revision of its own, then {using}({:?}, <the index>)",
-            table.name, table.name
+            "create_index({t}, […]).unique().concurrently() in a revision of its own, then {using}({t}, <the index>)",
+            t = q(table)
         ),
+    )
+}
+
+fn adding_exclusion_constraint(seen: &Seen<'_>) -> Option<Advice> {
+    let Op::AddConstraint(o) = seen.op else {
+        return None;
+    };
+    let Constraint::Exclusion(_) = &o.constraint else {
+        return None;
+    };
+    let table = existing_table(seen)?;
+    advice(
+        format!(
+            "builds its index and checks every row of {table} under ACCESS EXCLUSIVE, blocking reads and writes (it cannot be added NOT VALID, nor from an index built beforehand)"
+        ),
+        "add it in a quiet window, in a revision of its own with a short lock timeout (--lock-timeout)",
     )
 }
 
@@ -397,7 +451,7 @@ fn ban_drop_column(seen: &Seen<'_>) -> Option<Advice> {
     let Op::DropColumn(o) = seen.op else {
         return None;
     };
-    let table = existing_table(seen)?;
+    let table = existing_column(seen, &o.column)?;
     advice(
         format!(
             "the running application may still read or write {table}.{}, and its data is lost",
@@ -425,7 +479,7 @@ fn ban_drop_not_null(seen: &Seen<'_>) -> Option<Advice> {
     if o.nullable != Some(true) {
         return None;
     }
-    let table = existing_table(seen)?;
+    let table = existing_column(seen, &o.column)?;
     advice(
         format!("code reading {table}.{} may not expect NULLs", o.column),
         "make every reader handle NULL and deploy that first",
@@ -436,7 +490,7 @@ fn renaming_column(seen: &Seen<'_>) -> Option<Advice> {
     let Op::RenameColumn(o) = seen.op else {
         return None;
     };
-    let table = existing_table(seen)?;
+    let table = existing_column(seen, &o.from)?;
     advice(
         format!(
             "the running application still uses {table}.{} by its old name",
@@ -454,8 +508,9 @@ fn renaming_table(seen: &Seen<'_>) -> Option<Advice> {
     advice(
         format!("the running application still uses {table} by its old name"),
         format!(
-            "rename in a release that no longer uses {:?}, or leave a view named {:?} over {:?} for the old code",
-            table.name, table.name, o.to
+            "rename in a release that no longer uses {t}, or leave a view named {t} over {:?} for the old code",
+            o.to,
+            t = q(table)
         ),
     )
 }

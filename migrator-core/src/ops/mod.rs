@@ -18,7 +18,7 @@ pub mod naming;
 mod on_engine;
 mod reversible;
 mod sequence;
-mod source;
+pub(crate) mod source;
 mod table;
 mod trigger;
 mod view;

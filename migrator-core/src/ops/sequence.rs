@@ -118,6 +118,23 @@ impl SequenceOptions {
         )
     }
 
+    /// These options of a sequence of `old` once it is `AS new`: every
+    /// value as it was, but a bound at `old`'s extreme moved to `new`'s
+    /// (as PostgreSQL moves it, whichever way the sequence counts).
+    pub(crate) fn retyped(&self, old: &ColumnType, new: &ColumnType) -> SequenceOptions {
+        let (start, increment, min, max, cycle, cache) = self.resolved(old);
+        let (old_least, old_greatest) = Self::type_range(old);
+        let (least, greatest) = Self::type_range(new);
+        SequenceOptions {
+            start: Some(start),
+            increment: Some(increment),
+            min_value: Some(if min == old_least { least } else { min }),
+            max_value: Some(if max == old_greatest { greatest } else { max }),
+            cycle,
+            cache: Some(cache),
+        }
+    }
+
     /// These options with each one equal to its default for a sequence of
     /// `ty` left out: one form for what means the same.
     pub(crate) fn canonical(&self, ty: &ColumnType) -> SequenceOptions {
@@ -624,11 +641,17 @@ impl AlterSequence {
     /// `INCREMENT` does not move the bounds), except that a new type moves
     /// a bound that was the old type's to the new type's.
     pub(crate) fn applied_to(&self, def: &CreateSequence) -> CreateSequence {
-        let ty = self.as_type.clone().unwrap_or_else(|| def.ty());
+        let old_ty = def.ty();
+        let ty = self.as_type.clone().unwrap_or_else(|| old_ty.clone());
+        let options = if ty == old_ty {
+            def.options.clone()
+        } else {
+            def.options.retyped(&old_ty, &ty)
+        };
         CreateSequence {
             name: def.name.clone(),
             as_type: Some(ty.clone()).filter(|t| *t != ColumnType::BigInt),
-            options: self.change().applied_to(&def.options, &ty),
+            options: self.change().applied_to(&options, &ty),
             owned_by: match &self.owned_by {
                 Some(owner) => owner.clone(),
                 None => def.owned_by.clone(),

@@ -58,7 +58,7 @@ fn s(text: &str) -> String {
     format!("{text:?}")
 }
 
-fn qname(name: &QualifiedName) -> String {
+pub(crate) fn qname(name: &QualifiedName) -> String {
     match &name.schema {
         None => s(&name.name),
         Some(schema) => format!("({}, {})", s(schema), s(&name.name)),

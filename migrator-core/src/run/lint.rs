@@ -1,10 +1,8 @@
 //! The lint over a plan: the revisions an upgrade would run, each linted
 //! against the schema the ones before it leave.
 
-use std::collections::BTreeSet;
-
 use super::{Engine, Migrations, RunError};
-use crate::lint::{Finding, LintConfig, lint_in_plan};
+use crate::lint::{Finding, LintConfig, lint_ops};
 
 impl Migrations {
     /// The findings of the revisions an upgrade of `range` would run: a
@@ -24,17 +22,14 @@ impl Migrations {
         let mut schema = self.schema_on(Engine::Postgres, &plan.before)?;
         let mut findings = Vec::new();
         for step in &plan.steps {
-            let mut created = BTreeSet::new();
             let revision = self.get(&step.revision)?;
             let ops = revision.upgrade_ops();
-            findings.extend(
-                lint_in_plan(revision.id, &ops, &mut schema, config, &mut created).map_err(
-                    |source| RunError::Invalid {
-                        revision: revision.id.to_owned(),
-                        source: Box::new(source),
-                    },
-                )?,
-            );
+            findings.extend(lint_ops(revision.id, &ops, &mut schema, config).map_err(
+                |source| RunError::Invalid {
+                    revision: revision.id.to_owned(),
+                    source: Box::new(source),
+                },
+            )?);
         }
         Ok(findings)
     }

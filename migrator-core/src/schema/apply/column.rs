@@ -465,6 +465,15 @@ impl Schema {
             if let Some(name) = collation {
                 check_collation(&after.ty, name, invalid)?;
             }
+            // A collation changes with ALTER COLUMN … TYPE: PostgreSQL
+            // refuses it under a generated column as it refuses a type.
+            if o.ty.is_none()
+                && let Some(by) = generated_user(table, &o.column)
+            {
+                return Err(invalid(&format!(
+                    "generated column {by} uses it, so PostgreSQL cannot change its collation; drop {by}, change the collation, then add {by} again"
+                )));
+            }
             after.collation.clone_from(collation);
         }
         if let Some(change) = &o.identity {

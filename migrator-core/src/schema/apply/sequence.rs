@@ -65,13 +65,44 @@ fn literals(sql: &str) -> Vec<(std::ops::Range<usize>, String)> {
 /// Whether the text of a literal names sequence `name`: `name`,
 /// `schema.name`, quoted or not.
 fn names(text: &str, name: &QualifiedName) -> bool {
-    let squashed: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '"')
-        .collect::<String>()
-        .to_lowercase();
-    let local = name.name.to_lowercase();
-    squashed == local || squashed == format!("{}.{local}", name.schema_name().to_lowercase())
+    match parts(text).as_slice() {
+        [local] => *local == name.name,
+        [schema, local] => *local == name.name && schema == name.schema_name(),
+        _ => false,
+    }
+}
+
+/// The parts of a (maybe qualified) name as `regclass` reads it: quoted
+/// parts as written (`""` read as `"`), unquoted ones folded to lower case.
+fn parts(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                part.push(c);
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != '.') {
+                part.push(c);
+            }
+            part = part.trim().to_lowercase();
+        }
+        out.push(part);
+        match chars.next() {
+            Some('.') => {}
+            _ => return out,
+        }
+    }
 }
 
 /// Whether the SQL of a default draws from sequence `name`:
