@@ -319,6 +319,17 @@ fn drop_expression_keeps_the_values_and_is_undone_by_adding_the_column_again() {
     after.apply_all(op.ops()).unwrap();
     after.apply_all(&undo).unwrap();
     assert_eq!(after, before);
+    // A sequence the column owns goes with it and comes back (found by the
+    // inverse property test).
+    let before = schema(|op| {
+        lines(op);
+        op.create_sequence("s").owned_by("lines", "total");
+    });
+    let undo = invert_all(op.ops(), &before).unwrap();
+    let mut after = before.clone();
+    after.apply_all(op.ops()).unwrap();
+    after.apply_all(&undo).unwrap();
+    assert_eq!(after, before);
     // An index on it would be dropped with it: no inverse, and why.
     let before = schema(|op| {
         lines(op);

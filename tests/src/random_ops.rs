@@ -1049,13 +1049,14 @@ fn table_rows(
         .constraints
         .iter()
         .any(|k| matches!(k, Constraint::Check(_)));
-    let keyed = table
-        .constraints
-        .iter()
-        .any(|k| matches!(k, Constraint::PrimaryKey(_) | Constraint::Unique(_)))
-        || schema
-            .indexes()
-            .any(|i| i.unique && i.table.key() == table.name.key());
+    let keyed = table.constraints.iter().any(|k| {
+        matches!(
+            k,
+            Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::Exclusion(_)
+        )
+    }) || schema
+        .indexes()
+        .any(|i| i.unique && i.table.key() == table.name.key());
     let mut columns = Vec::new();
     let mut rows: Vec<Vec<Literal>> = vec![Vec::new(); if keyed { 1 } else { 2 }];
     for column in &table.columns {
@@ -1069,7 +1070,8 @@ fn table_rows(
             } else {
                 match default_for(c, schema, &column.ty) {
                     Some(value) => value,
-                    None if column.nullable => Literal::Null,
+                    // (A check may require the column, as "ck" does.)
+                    None if column.nullable && !checked => Literal::Null,
                     None => return None,
                 }
             };

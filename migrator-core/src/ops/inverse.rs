@@ -174,10 +174,14 @@ pub fn invert(op: &Op, before: &Schema) -> Result<Vec<Op>, Irreversible> {
                     table: o.table.clone(),
                     column: o.column.clone(),
                 }));
+                // The sequences the column owns go with it: back around it.
+                let (create, own) = owned_sequences_back(before, &o.table, Some(&o.column));
+                ops.extend(create);
                 ops.push(Op::AddColumn(AddColumn {
                     table: o.table.clone(),
                     column: old.clone(),
                 }));
+                ops.extend(own);
                 for view in readers {
                     ops.extend(recreate(view, before));
                 }
