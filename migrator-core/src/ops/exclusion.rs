@@ -61,7 +61,7 @@ impl<K: Into<IndexKey>, S: Into<String>> From<(K, S)> for ExcludeElement {
 ///      (\"room\" WITH =, \"during\" WITH &&) WHERE (room > 0) DEFERRABLE INITIALLY DEFERRED"
 /// );
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Exclusion {
     /// The constraint's name (and its index's).
@@ -83,6 +83,22 @@ pub struct Exclusion {
     /// The table whose default name `name` is, until `.named(…)`: an
     /// `INCLUDE` given afterwards changes a default name, as PostgreSQL's.
     default_for: Option<String>,
+}
+
+/// The definition, as for equality: how the name came about is left out
+/// (source written back and read again shows the same op).
+impl std::fmt::Debug for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exclusion")
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .field("elements", &self.elements)
+            .field("include", &self.include)
+            .field("with", &self.with)
+            .field("predicate", &self.predicate)
+            .field("deferrable", &self.deferrable)
+            .finish()
+    }
 }
 
 /// Two constraints are equal when their definitions are (how a name came
