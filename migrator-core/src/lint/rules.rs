@@ -516,14 +516,8 @@ fn renaming_table(seen: &Seen<'_>) -> Option<Advice> {
 }
 
 /// The columns an op defines or retypes, with what they become.
-fn typed_columns(op: &Op) -> Vec<(String, ColumnType, bool)> {
-    let of = |table: &QualifiedName, c: &ColumnDef| {
-        (
-            format!("{table}.{}", c.name),
-            c.ty.clone(),
-            c.identity.is_some(),
-        )
-    };
+fn typed_columns(op: &Op) -> Vec<(String, ColumnType)> {
+    let of = |table: &QualifiedName, c: &ColumnDef| (format!("{table}.{}", c.name), c.ty.clone());
     match op {
         Op::CreateTable(t) => t
             .table
@@ -534,7 +528,7 @@ fn typed_columns(op: &Op) -> Vec<(String, ColumnType, bool)> {
         Op::AddColumn(o) => vec![of(&o.table, &o.column)],
         Op::AlterColumn(o) => {
             o.ty.iter()
-                .map(|t| (format!("{}.{}", o.table, o.column), t.ty.clone(), false))
+                .map(|t| (format!("{}.{}", o.table, o.column), t.ty.clone()))
                 .collect()
         }
         _ => Vec::new(),
@@ -548,7 +542,7 @@ fn typed(
 ) -> Option<(String, &'static str)> {
     typed_columns(seen.op)
         .into_iter()
-        .find_map(|(column, ty, _)| bad(&ty).map(|what| (column, what)))
+        .find_map(|(column, ty)| bad(&ty).map(|what| (column, what)))
 }
 
 fn ban_char_field(seen: &Seen<'_>) -> Option<Advice> {
